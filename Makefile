@@ -1,0 +1,176 @@
+# c2d: compute-to-data on confidential VMs.
+#
+#   make            host tools: out/bin/c2d, out/bin/c2d-mkimage
+#   make image      the CVM image in out/image/ (bzImage initrd.cpio cmdline
+#                   image.json measurements.json)
+#   make demo       build the image, boot it under QEMU, show its measurements
+#   make test       unit tests, fuzzers (briefly), boot test, reproducibility
+#   make bench      benchmarks (out/bench/results.json, docs/performance.md)
+#   make reproduce  build twice in different environments, compare bytes
+#   make deps       install packages, fetch and verify pinned inputs
+#
+# Trust boundary: init/ runtime/ analysis/ are compiled with musl into the
+# CVM; host/ image/ are host tools; runtime/ is compiled for both.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/sh
+export LC_ALL := C
+export TZ := UTC
+
+# The image's file times: a constant, so the build date never leaks in.
+SOURCE_DATE_EPOCH := 1735689600
+export SOURCE_DATE_EPOCH
+
+OUT   := out
+DEPS  := $(OUT)/deps
+STAMP := $(DEPS)/.stamp
+IMG   := $(OUT)/image
+
+CC       := gcc
+MUSL_CC  := musl-gcc
+WARN     := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral
+# Paths of the checkout must not reach any binary (assert messages, __FILE__).
+NOPATH   := -ffile-prefix-map=$(CURDIR)/=
+INC      := -Iruntime/include
+
+GUEST_CFLAGS  := $(WARN) $(NOPATH) $(INC) -I$(DEPS)/musl/include -Os -D_GNU_SOURCE \
+                 -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+                 -fstack-protector-strong
+GUEST_LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl,-z,relro,-z,now \
+                 -Wl,--build-id=none -s
+HOST_CFLAGS   := $(WARN) $(NOPATH) $(INC) -I$(DEPS)/host/include -O2 -g -D_GNU_SOURCE \
+                 -fstack-protector-strong -D_FORTIFY_SOURCE=2
+TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) -I$(DEPS)/host/include -Iinit -Iimage -Ihost \
+                 -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
+                 -fno-omit-frame-pointer
+HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a
+JANSSON       := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+
+RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c
+INIT_SRC    := init/init.c init/probe.c init/supervise.c
+C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c
+MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c
+UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise
+UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
+
+obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
+
+.PHONY: all deps image demo test unit fuzz boot-test reproduce bench clean lint check-lock
+all: $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage
+
+# --- dependencies -----------------------------------------------------------
+deps: $(STAMP)
+$(STAMP): reproducible/inputs.lock reproducible/packages reproducible/deps
+	+reproducible/deps
+
+# --- compilation ------------------------------------------------------------
+$(OUT)/obj/guest/%.o: %.c $(STAMP)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+$(OUT)/obj/host/%.o: %.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+$(OUT)/obj/test/%.o: %.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+-include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
+
+$(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@ $^ $(DEPS)/musl/lib/libbearssl.a
+
+$(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
+
+$(OUT)/bin/c2d-mkimage: $(call obj,host,$(MKIMAGE_SRC) $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
+
+# --- the image ----------------------------------------------------------------
+KERNEL := $(OUT)/kernel/bzImage
+$(KERNEL): kernel-config/c2d.config kernel-config/build reproducible/inputs.lock $(STAMP)
+	kernel-config/build $(OUT)/kernel
+
+$(IMG)/bzImage: $(KERNEL)
+	@mkdir -p $(@D)
+	cp $< $@
+$(IMG)/cmdline: image/cmdline
+	@mkdir -p $(@D)
+	tr -d '\n' <$< >$@.tmp && mv $@.tmp $@
+$(IMG)/initrd.cpio: image/initramfs.spec $(OUT)/guest/init $(OUT)/bin/c2d-mkimage
+	@mkdir -p $(@D)
+	$(OUT)/bin/c2d-mkimage initramfs --spec image/initramfs.spec --root $(OUT) \
+		--epoch $(SOURCE_DATE_EPOCH) --out $@
+$(IMG)/image.json: $(IMG)/bzImage $(IMG)/cmdline $(IMG)/initrd.cpio reproducible/inputs.lock
+	$(OUT)/bin/c2d-mkimage manifest --dir $(IMG) --kernel-version "$$(cat $(OUT)/kernel/kernel.release)" \
+		--lock reproducible/inputs.lock
+$(IMG)/measurements.json: $(IMG)/image.json $(OUT)/bin/c2d
+	$(OUT)/bin/c2d measure $(IMG) >/dev/null
+
+image: $(IMG)/measurements.json
+	@chmod 0644 $(IMG)/*
+	@sh image/check-size $(IMG)
+
+# --- running it ---------------------------------------------------------------
+demo: image
+	@echo "== booting the c2d image under QEMU =="
+	qemu/run --image $(IMG)
+	@echo "== measurements (out/image/measurements.json) =="
+	@$(OUT)/bin/c2d measure $(IMG)
+
+# --- tests --------------------------------------------------------------------
+$(OUT)/test/test_runtime: $(call obj,test,tests/unit/test_runtime.c $(RUNTIME_SRC))
+$(OUT)/test/test_cpio: $(call obj,test,tests/unit/test_cpio.c image/cpio.c $(RUNTIME_SRC))
+$(OUT)/test/test_probe: $(call obj,test,tests/unit/test_probe.c init/probe.c $(RUNTIME_SRC))
+$(OUT)/test/test_supervise: $(call obj,test,tests/unit/test_supervise.c init/supervise.c $(RUNTIME_SRC))
+$(UNIT_BINS):
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) -lcmocka
+
+unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage
+	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
+	tests/host/run-all
+
+FUZZ_CFLAGS := $(INC) -I$(DEPS)/host/include -Iimage -Iinit -g -O1 -D_GNU_SOURCE \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(OUT)/fuzz/fuzz_cpio: tests/fuzz/fuzz_cpio.c image/cpio.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_probe: tests/fuzz/fuzz_probe.c init/probe.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+FUZZERS := $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe
+FUZZ_SECONDS ?= 20
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do \
+		n=$$(basename $$f); mkdir -p $(OUT)/fuzz/corpus-$$n; \
+		echo "== $$n ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(OUT)/fuzz/corpus-$$n tests/fuzz/seeds/$$n \
+			2>$(OUT)/fuzz/$$n.log || { tail -30 $(OUT)/fuzz/$$n.log; exit 1; }; done
+
+boot-test: image
+	tests/boot/run
+
+lint: $(STAMP)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+		--std=c11 --inline-suppr -D__GNUC__ --suppress=missingIncludeSystem \
+		-Iruntime/include -Iinit -Iimage -Ihost \
+		runtime init image host tests/unit tests/fuzz
+
+test: lint unit fuzz boot-test reproduce
+	@echo "make test: all passed"
+
+reproduce: $(STAMP)
+	reproducible/reproduce
+
+check-lock:
+	+reproducible/deps
+
+# --- benchmarks ---------------------------------------------------------------
+bench: image
+	bench/boot
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,49 @@
+/*
+ * c2d: the host-side command line of compute-to-data on confidential VMs.
+ * Runs outside the CVM. See docs/cli.md for every command and exit code.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct c2d_command commands[] = {
+	{ "measure", "compute the compose-hash and digests of a built image", c2d_cmd_measure },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: c2d <command> [options]   (c2d <command> --help for more)\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nexit codes: 0 ok, 1 refused, 2 usage, 3 bad input, 4 I/O error,\n"
+		   "            5 out of memory, 70 internal error\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct c2d_err err = { 0 };
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		int r = commands[i].run(argc - 1, argv + 1, &err);
+		if (r < 0)
+			fprintf(stderr, "c2d %s: %s\n", commands[i].name, err.msg);
+		return c2d_exit_code(r);
+	}
+	fprintf(stderr, "c2d: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

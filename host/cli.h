@@ -1,0 +1,20 @@
+/*
+ * host/cli.h: the subcommands of `c2d`. Each takes its own argv (argv[0] is
+ * the subcommand's name), prints its own --help to stdout, and returns 0 or
+ * a negative c2d_status with err filled; main() prints err and maps the
+ * status to the exit code documented in docs/cli.md.
+ */
+#ifndef C2D_HOST_CLI_H
+#define C2D_HOST_CLI_H
+
+#include "c2d/err.h"
+
+struct c2d_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv, struct c2d_err *err);
+};
+
+int c2d_cmd_measure(int argc, char **argv, struct c2d_err *err);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * host/fsutil.h: file output that never leaves a half-written file behind.
+ *
+ * c2d_write_atomic() writes to a temporary file beside the destination,
+ * fsyncs it, gives it its final mode (independent of the umask, so artifacts
+ * do not depend on who built them), renames it over the destination and
+ * fsyncs the directory. On any failure the temporary file is removed and the
+ * destination is untouched.
+ *
+ * c2d_read_file() reads a whole (small) file into a malloc'd buffer that the
+ * caller frees; it refuses files over max bytes.
+ */
+#ifndef C2D_HOST_FSUTIL_H
+#define C2D_HOST_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "c2d/err.h"
+
+int c2d_write_atomic(const char *path, const void *data, size_t len,
+		     mode_t mode, struct c2d_err *err);
+
+int c2d_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
+		  struct c2d_err *err);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * c2d-init: PID 1 of the c2d confidential VM, and its whole userland
+ * besides the fixed analysis.
+ *
+ * Boot:     block signals, mount /dev /proc /sys (and configfs when the
+ *           kernel has it), measure the payload, find the disks and ports
+ *           the host attached.
+ * Run:      (attestation, key release and the analysis plug in here.)
+ * Shutdown: report one status line on the console and on the c2d.status
+ *           port, tell QEMU's isa-debug-exit device when not under TDX,
+ *           sync, power off. PID 1 never exits: the kernel would panic.
+ *
+ * Any failure takes the same path with a non-zero status: fail closed (I6).
+ *
+ * With --host, the same logic runs as an ordinary process so that tests can
+ * drive it without a VM: nothing is mounted, sysfs is read under --sysroot,
+ * nothing is powered off, and the status becomes the exit code.
+ *
+ * Console lines all start "c2d-init: " so the host can pick them out of the
+ * kernel's own messages; the boot test and the benchmark parse them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "c2d/digest.h"
+#include "c2d/err.h"
+#include "probe.h"
+
+/* QEMU's isa-debug-exit device, as qemu/run attaches it: writing v makes
+ * QEMU exit with status (v << 1) | 1. */
+#define DEBUG_EXIT_PORT 0xf4
+#define STATUS_PORT_NAME "c2d.status"
+
+struct init_ctx {
+	int pid1;              /* 1: really PID 1 in the CVM */
+	const char *sysroot;   /* "" in the CVM */
+	const char *devroot;   /* "/dev" in the CVM */
+	const char *self;      /* the payload file to measure */
+	struct probe_result probe;
+	int probed;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	/* One write per line so that lines from the kernel cannot split ours. */
+	dprintf(STDERR_FILENO, "c2d-init: %.*s\n", n, line);
+}
+
+/* Seconds since boot with millisecond precision: the time to PID 1 that
+ * docs/performance.md reports is read here, from the guest's own clock. */
+static void say_uptime(const char *what)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	say("%s at %ld.%03ld s", what, (long)ts.tv_sec, ts.tv_nsec / 1000000);
+}
+
+static int mount_one(const char *src, const char *dst, const char *type,
+		     unsigned long flags, struct c2d_err *err)
+{
+	if (mkdir(dst, 0755) < 0 && errno != EEXIST)
+		return c2d_fail_errno(err, C2D_E_IO, "mkdir %s", dst);
+	if (mount(src, dst, type, flags, NULL) < 0)
+		return c2d_fail_errno(err, C2D_E_IO, "mount %s on %s", type, dst);
+	return C2D_OK;
+}
+
+static int boot_mounts(struct c2d_err *err)
+{
+	int r;
+	/* nosuid/noexec everywhere but the initramfs root: nothing the host
+	 * can influence becomes executable. */
+	const unsigned long common = MS_NOSUID | MS_NOEXEC;
+	if ((r = mount_one("devtmpfs", "/dev", "devtmpfs", common, err)) < 0 ||
+	    (r = mount_one("proc", "/proc", "proc", common | MS_NODEV, err)) < 0 ||
+	    (r = mount_one("sysfs", "/sys", "sysfs", common | MS_NODEV, err)) < 0)
+		return r;
+	/* configfs carries TSM quote requests; a kernel without it is not a
+	 * TDX kernel, which the attestation step will refuse by itself. */
+	if (access("/sys/kernel/config", F_OK) == 0 &&
+	    mount("configfs", "/sys/kernel/config", "configfs", common | MS_NODEV, NULL) < 0)
+		return c2d_fail_errno(err, C2D_E_IO, "mount configfs");
+	return C2D_OK;
+}
+
+/* The kernel opens /dev/console for fds 0-2 when the initramfs has the
+ * node. If it did not, give ourselves one, or every diagnostic is lost. */
+static void ensure_console(void)
+{
+	if (fcntl(STDERR_FILENO, F_GETFD) >= 0)
+		return;
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+static int measure_payload(struct init_ctx *c, struct c2d_err *err)
+{
+	struct c2d_digests d;
+	char hex[2 * C2D_SHA256_LEN + 1];
+	if (c2d_digest_file(c->self, &d, err) < 0)
+		return err->status;
+	c2d_hex(d.sha256, sizeof(d.sha256), hex);
+	say("measured %s sha256=%s size=%llu", c->self, hex, (unsigned long long)d.size);
+	return C2D_OK;
+}
+
+static int probe(struct init_ctx *c, struct c2d_err *err)
+{
+	if (probe_devices(c->sysroot, &c->probe, err) < 0)
+		return err->status;
+	c->probed = 1;
+	const struct probe_result *p = &c->probe;
+	say("platform %s", p->tdx_guest ? "tdx" : "no-tdx");
+	for (size_t i = 0; i < p->ndisks; i++)
+		say("disk %s bytes=%llu %s", p->disks[i].name,
+		    (unsigned long long)p->disks[i].bytes, p->disks[i].read_only ? "ro" : "rw");
+	for (size_t i = 0; i < p->nports; i++)
+		say("port %s name=%s", p->ports[i].dev,
+		    p->ports[i].name[0] ? p->ports[i].name : "-");
+	return C2D_OK;
+}
+
+/* Best effort on every channel: the status is a convenience for the host;
+ * what a verifier trusts is the signed receipt, never this line. */
+static void report_status(const struct init_ctx *c, int code)
+{
+	say("exit %d", code);
+	if (c->probed) {
+		int i = probe_find_port(&c->probe, STATUS_PORT_NAME);
+		if (i >= 0) {
+			char path[128];
+			snprintf(path, sizeof(path), "%s/%s", c->devroot, c->probe.ports[i].dev);
+			/* Non-blocking: a port nobody listens to must not hang
+			 * shutdown. */
+			int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+			if (fd >= 0) {
+				dprintf(fd, "c2d-status: %d\n", code);
+				close(fd);
+			}
+		}
+	}
+	/* Port I/O from user space is fatal in a TDX guest (#VE, SIGSEGV),
+	 * and meaningless outside QEMU; only PID 1 off TDX uses it. */
+	if (c->pid1 && !(c->probed && c->probe.tdx_guest) && ioperm(DEBUG_EXIT_PORT, 1, 1) == 0)
+		outb((unsigned char)(code & 0x7f), DEBUG_EXIT_PORT);
+}
+
+static void __attribute__((noreturn)) finish(const struct init_ctx *c, int code)
+{
+	report_status(c, code);
+	if (!c->pid1)
+		_exit(code);
+	sync();
+	reboot(RB_POWER_OFF);
+	/* Still here: power-off failed. Halting beats exiting, which would
+	 * panic the kernel with our secrets still in memory. */
+	say("power-off failed: %s; halting", strerror(errno));
+	for (;;)
+		pause();
+}
+
+static int run(struct init_ctx *c, struct c2d_err *err)
+{
+	int r;
+	if (c->pid1 && (r = boot_mounts(err)) < 0)
+		return r;
+	say_uptime("pid1");
+	if ((r = measure_payload(c, err)) < 0 || (r = probe(c, err)) < 0)
+		return r;
+	say("no analysis in this image; nothing to run");
+	return C2D_OK;
+}
+
+static void usage(void)
+{
+	dprintf(STDERR_FILENO,
+		"usage: init                        (as PID 1 in the CVM)\n"
+		"       init --host [--sysroot DIR] [--self FILE]\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct init_ctx c = { .pid1 = getpid() == 1, .sysroot = "", .devroot = "/dev",
+			      .self = "/init" };
+	struct c2d_err err = { 0 };
+	int host = 0;
+
+	if (c.pid1) {
+		/* Every signal blocked: PID 1 gets only what it asks for
+		 * (SIGCHLD, through sigtimedwait in supervise). */
+		sigset_t all;
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, NULL);
+		ensure_console();
+		/* The kernel passes unknown cmdline words to init as argv;
+		 * none of them configures anything: ignore them. */
+	} else {
+		c.self = "/proc/self/exe";
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--host") == 0)
+				host = 1;
+			else if (strcmp(argv[i], "--sysroot") == 0 && i + 1 < argc)
+				c.sysroot = argv[++i];
+			else if (strcmp(argv[i], "--self") == 0 && i + 1 < argc)
+				c.self = argv[++i];
+			else {
+				usage();
+				return 2;
+			}
+		}
+		if (!host) {
+			usage();
+			dprintf(STDERR_FILENO, "init: not PID 1; pass --host to run the logic here\n");
+			return 2;
+		}
+		static char devroot[512];
+		snprintf(devroot, sizeof(devroot), "%s/dev", c.sysroot);
+		c.devroot = devroot;
+	}
+
+	int r = run(&c, &err);
+	if (r < 0) {
+		say("error: %s", err.msg);
+		finish(&c, c2d_exit_code(r));
+	}
+	finish(&c, 0);
+}

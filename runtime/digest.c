@@ -1,0 +1,96 @@
+/* Digests: see c2d/digest.h. */
+#include "c2d/digest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bearssl_hash.h>
+
+struct both {
+	br_sha256_context s256;
+	br_sha384_context s384;
+	uint64_t size;
+};
+
+static void both_init(struct both *b)
+{
+	br_sha256_init(&b->s256);
+	br_sha384_init(&b->s384);
+	b->size = 0;
+}
+
+static void both_update(struct both *b, const void *data, size_t len)
+{
+	br_sha256_update(&b->s256, data, len);
+	br_sha384_update(&b->s384, data, len);
+	b->size += len;
+}
+
+static void both_out(const struct both *b, struct c2d_digests *out)
+{
+	out->size = b->size;
+	br_sha256_out(&b->s256, out->sha256);
+	br_sha384_out(&b->s384, out->sha384);
+}
+
+void c2d_digest_buf(const void *data, size_t len, struct c2d_digests *out)
+{
+	struct both b;
+	both_init(&b);
+	if (len > 0)
+		both_update(&b, data, len);
+	both_out(&b, out);
+}
+
+void c2d_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN])
+{
+	br_sha256_context c;
+	br_sha256_init(&c);
+	br_sha256_update(&c, data, len);
+	br_sha256_out(&c, out);
+}
+
+int c2d_digest_file(const char *path, struct c2d_digests *out,
+		    struct c2d_err *err)
+{
+	uint8_t buf[64 * 1024];
+	struct both b;
+	int fd, r = C2D_OK;
+
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open", path);
+	both_init(&b);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = c2d_fail_errno(err, C2D_E_IO, "%s: read failed", path);
+			break;
+		}
+		if (n == 0)
+			break;
+		both_update(&b, buf, (size_t)n);
+	}
+	close(fd);
+	if (r == C2D_OK)
+		both_out(&b, out);
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(&b, sizeof(b));
+	return r;
+}
+
+void c2d_hex(const uint8_t *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}

@@ -1,0 +1,41 @@
+/*
+ * c2d/digest.h: SHA-256 and SHA-384 of byte strings and files, and
+ * lowercase hex encoding. A thin layer over BearSSL's hash contexts.
+ *
+ * Not constant-time with respect to the data length (nothing hashed here
+ * has a secret length). Contents may be secret; these functions keep no
+ * copy beyond the caller's context, which c2d_digest_file wipes.
+ */
+#ifndef C2D_DIGEST_H
+#define C2D_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "c2d/err.h"
+
+#define C2D_SHA256_LEN 32
+#define C2D_SHA384_LEN 48
+
+/* Both digests of one input, computed in a single pass. */
+struct c2d_digests {
+	uint64_t size;                    /* bytes hashed */
+	uint8_t sha256[C2D_SHA256_LEN];
+	uint8_t sha384[C2D_SHA384_LEN];
+};
+
+/* Hashes len bytes at data (data may be NULL when len is 0). */
+void c2d_digest_buf(const void *data, size_t len, struct c2d_digests *out);
+
+/* Hashes the whole file at path, reading in fixed-size blocks (constant
+ * memory). Fails with C2D_E_IO naming the path. */
+int c2d_digest_file(const char *path, struct c2d_digests *out,
+		    struct c2d_err *err);
+
+/* SHA-256 of len bytes. */
+void c2d_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN]);
+
+/* Writes 2*len lowercase hex digits and a NUL into out (size 2*len+1). */
+void c2d_hex(const uint8_t *in, size_t len, char *out);
+
+#endif
