@@ -78,7 +78,12 @@ $(OUT)/obj/test/%.o: %.c $(STAMP)
 
 $(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@ $^ $(DEPS)/musl/lib/libbearssl.a
+	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libbearssl.a
+	@# I1: no dynamic loader in the image. A static binary has no
+	@# PT_INTERP and no PT_DYNAMIC; refuse anything else.
+	@if readelf -lW $@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
+		echo "$@: not a static executable" >&2; rm -f $@.tmp; exit 1; fi
+	mv $@.tmp $@
 
 $(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
