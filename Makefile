@@ -49,8 +49,8 @@ JANSSON       := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson
 
 RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
-C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c
-MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c
+C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c
+MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 

@@ -16,7 +16,7 @@
 #include "c2d/compose.h"
 #include "c2d/digest.h"
 #include "cli.h"
-#include "fsutil.h"
+#include "jsonout.h"
 
 static const char help[] =
 	"usage: c2d measure [--json] [--out FILE] IMAGE_DIR\n"
@@ -83,28 +83,17 @@ int c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
 				 "initrd", part_json(&d[2]));
 	if (root == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
-	char *text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
-	json_decref(root);
-	if (text == NULL)
-		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
-
-	size_t tl = strlen(text);
-	char *file = malloc(tl + 2);
-	if (file == NULL) {
-		free(text);
-		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
-	}
-	memcpy(file, text, tl);
-	file[tl] = '\n';
-	file[tl + 1] = '\0';
-	free(text);
-
 	char dest[PATH_MAX];
 	if (out == NULL) {
-		snprintf(dest, sizeof(dest), "%s/measurements.json", dir);
+		if ((size_t)snprintf(dest, sizeof(dest), "%s/measurements.json", dir) >= sizeof(dest)) {
+			json_decref(root);
+			return c2d_fail(err, C2D_E_USAGE, "%s: path too long", dir);
+		}
 		out = dest;
 	}
-	int r = c2d_write_atomic(out, file, tl + 1, 0644, err);
+	char *file = NULL;
+	int r = c2d_json_write(out, root, &file, err);
+	json_decref(root);
 	if (r == C2D_OK) {
 		if (json_out)
 			fputs(file, stdout);

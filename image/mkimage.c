@@ -30,6 +30,7 @@
 #include "c2d/err.h"
 #include "cpio.h"
 #include "../host/fsutil.h"
+#include "../host/jsonout.h"
 
 #define MAX_MEMBERS 256
 #define MAX_FILE (64u << 20)
@@ -223,12 +224,18 @@ static int cmd_initramfs(int argc, char **argv, struct c2d_err *err)
 	int r = c2d_read_file(spec, MAX_SPEC, &text, &tlen, err);
 	if (r < 0)
 		return r;
-	static struct member m[MAX_MEMBERS];
+	struct member *m = calloc(MAX_MEMBERS, sizeof(*m));
 	size_t n = 0;
+	if (m == NULL) {
+		free(text);
+		return c2d_fail(err, C2D_E_NOMEM, "%s: out of memory", spec);
+	}
 	r = parse_spec(spec, (const char *)text, m, &n, err);
 	free(text);
-	if (r < 0)
+	if (r < 0) {
+		free(m);
 		return r;
+	}
 
 	char *buf = NULL;
 	size_t blen = 0;
@@ -263,6 +270,7 @@ static int cmd_initramfs(int argc, char **argv, struct c2d_err *err)
 	if (r == C2D_OK)
 		r = c2d_write_atomic(out, buf, blen, 0644, err);
 	free(buf);
+	free(m);
 	return r;
 }
 
@@ -346,22 +354,12 @@ static int cmd_manifest(int argc, char **argv, struct c2d_err *err)
 	json_t *root = json_pack("{s:i, s:s, s:s, s:o}", "c2d_image_manifest", 1,
 				 "kernel_version", kver, "inputs_lock_sha256", lhex,
 				 "files", files);
-	char *text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
-	json_decref(root);
-	if (text == NULL)
+	if (root == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "manifest: out of memory");
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/image.json", dir);
-	size_t tl = strlen(text);
-	char *withnl = realloc(text, tl + 2);
-	if (withnl == NULL) {
-		free(text);
-		return c2d_fail(err, C2D_E_NOMEM, "manifest: out of memory");
-	}
-	withnl[tl] = '\n';
-	withnl[tl + 1] = '\0';
-	int r = c2d_write_atomic(path, withnl, tl + 1, 0644, err);
-	free(withnl);
+	int r = c2d_json_write(path, root, NULL, err);
+	json_decref(root);
 	return r;
 }
 

@@ -190,7 +190,7 @@ static int run(struct init_ctx *c, struct c2d_err *err)
 	int r;
 	if (c->pid1 && (r = boot_mounts(err)) < 0)
 		return r;
-	say_uptime("pid1");
+	say_uptime(c->pid1 ? "pid1" : "started");
 	if ((r = measure_payload(c, err)) < 0 || (r = probe(c, err)) < 0)
 		return r;
 	say("no analysis in this image; nothing to run");
@@ -239,8 +239,14 @@ int main(int argc, char **argv)
 			dprintf(STDERR_FILENO, "init: not PID 1; pass --host to run the logic here\n");
 			return 2;
 		}
-		static char devroot[512];
-		snprintf(devroot, sizeof(devroot), "%s/dev", c.sysroot);
+	}
+	/* main never returns (finish() does not), so this outlives every use. */
+	char devroot[512];
+	if (!c.pid1) {
+		if ((size_t)snprintf(devroot, sizeof(devroot), "%s/dev", c.sysroot) >= sizeof(devroot)) {
+			dprintf(STDERR_FILENO, "init: --sysroot too long\n");
+			return 2;
+		}
 		c.devroot = devroot;
 	}
 

@@ -1,0 +1,37 @@
+/* Canonical-layout JSON output: see jsonout.h. */
+#include "jsonout.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+
+char *c2d_json_text(const json_t *root)
+{
+	char *text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
+	if (text == NULL)
+		return NULL;
+	size_t n = strlen(text);
+	char *out = realloc(text, n + 2);
+	if (out == NULL) {
+		free(text);
+		return NULL;
+	}
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	return out;
+}
+
+int c2d_json_write(const char *path, const json_t *root, char **text,
+		   struct c2d_err *err)
+{
+	char *t = c2d_json_text(root);
+	if (t == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "%s: out of memory", path);
+	int r = c2d_write_atomic(path, t, strlen(t), 0644, err);
+	if (r == C2D_OK && text != NULL)
+		*text = t;
+	else
+		free(t);
+	return r;
+}

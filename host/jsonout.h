@@ -1,0 +1,22 @@
+/*
+ * host/jsonout.h: the one way c2d writes JSON files. Keys sorted, two-space
+ * indent, one trailing newline, written atomically (host/fsutil.h): the same
+ * data always gives the same bytes, so JSON artifacts are reproducible.
+ */
+#ifndef C2D_HOST_JSONOUT_H
+#define C2D_HOST_JSONOUT_H
+
+#include <jansson.h>
+
+#include "c2d/err.h"
+
+/* Serialises root. Returns a malloc'd NUL-terminated string ending in "\n"
+ * (the caller frees it), or NULL when out of memory. */
+char *c2d_json_text(const json_t *root);
+
+/* Writes c2d_json_text(root) to path with mode 0644. If text is not NULL, it
+ * receives the serialised text (the caller frees it) on success. */
+int c2d_json_write(const char *path, const json_t *root, char **text,
+		   struct c2d_err *err);
+
+#endif
