@@ -7,8 +7,8 @@
  *           the host attached.
  * Run:      (attestation, key release and the analysis plug in here.)
  * Shutdown: report one status line on the console and on the c2d.status
- *           port, tell QEMU's isa-debug-exit device when not under TDX,
- *           sync, power off. PID 1 never exits: the kernel would panic.
+ *           port, sync, power off. PID 1 never exits: the kernel would
+ *           panic.
  *
  * Any failure takes the same path with a non-zero status: fail closed (I6).
  *
@@ -25,7 +25,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/io.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -36,9 +35,10 @@
 #include "c2d/err.h"
 #include "probe.h"
 
-/* QEMU's isa-debug-exit device, as qemu/run attaches it: writing v makes
- * QEMU exit with status (v << 1) | 1. */
-#define DEBUG_EXIT_PORT 0xf4
+/* The launcher's status channel. Not QEMU's isa-debug-exit device: port
+ * I/O from user space needs CONFIG_X86_IOPL_IOPERM (raw port access for
+ * root, attack surface we keep out of the CVM kernel) and faults in a TD
+ * anyway; a named virtio-serial port works the same under QEMU and TDX. */
 #define STATUS_PORT_NAME "c2d.status"
 
 struct init_ctx {
@@ -46,8 +46,8 @@ struct init_ctx {
 	const char *sysroot;   /* "" in the CVM */
 	const char *devroot;   /* "/dev" in the CVM */
 	const char *self;      /* the payload file to measure */
+	char status_dev[32];   /* the c2d.status port's node, "" if none */
 	struct probe_result probe;
-	int probed;
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -134,7 +134,6 @@ static int probe(struct init_ctx *c, struct c2d_err *err)
 {
 	if (probe_devices(c->sysroot, &c->probe, err) < 0)
 		return err->status;
-	c->probed = 1;
 	const struct probe_result *p = &c->probe;
 	say("platform %s", p->tdx_guest ? "tdx" : "no-tdx");
 	for (size_t i = 0; i < p->ndisks; i++)
@@ -151,24 +150,16 @@ static int probe(struct init_ctx *c, struct c2d_err *err)
 static void report_status(const struct init_ctx *c, int code)
 {
 	say("exit %d", code);
-	if (c->probed) {
-		int i = probe_find_port(&c->probe, STATUS_PORT_NAME);
-		if (i >= 0) {
-			char path[128];
-			snprintf(path, sizeof(path), "%s/%s", c->devroot, c->probe.ports[i].dev);
-			/* Non-blocking: a port nobody listens to must not hang
-			 * shutdown. */
-			int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-			if (fd >= 0) {
-				dprintf(fd, "c2d-status: %d\n", code);
-				close(fd);
-			}
-		}
+	if (c->status_dev[0] == '\0')
+		return;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/%s", c->devroot, c->status_dev);
+	/* Non-blocking: a port nobody listens to must not hang shutdown. */
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0) {
+		dprintf(fd, "c2d-status: %d\n", code);
+		close(fd);
 	}
-	/* Port I/O from user space is fatal in a TDX guest (#VE, SIGSEGV),
-	 * and meaningless outside QEMU; only PID 1 off TDX uses it. */
-	if (c->pid1 && !(c->probed && c->probe.tdx_guest) && ioperm(DEBUG_EXIT_PORT, 1, 1) == 0)
-		outb((unsigned char)(code & 0x7f), DEBUG_EXIT_PORT);
 }
 
 static void __attribute__((noreturn)) finish(const struct init_ctx *c, int code)
@@ -191,6 +182,11 @@ static int run(struct init_ctx *c, struct c2d_err *err)
 	if (c->pid1 && (r = boot_mounts(err)) < 0)
 		return r;
 	say_uptime(c->pid1 ? "pid1" : "started");
+	/* The status channel first, so that every later failure reaches the
+	 * host. Without one, the console line is all there is. */
+	struct c2d_err ignored;
+	if (probe_port_dev(c->sysroot, STATUS_PORT_NAME, c->status_dev, &ignored) < 0)
+		c->status_dev[0] = '\0';
 	if ((r = measure_payload(c, err)) < 0 || (r = probe(c, err)) < 0)
 		return r;
 	say("no analysis in this image; nothing to run");

@@ -111,19 +111,15 @@ static int list_dir(const char *dir, const char *prefix, char (*names)[32],
 	return r;
 }
 
-int probe_devices(const char *sysroot, struct probe_result *out,
-		  struct c2d_err *err)
+static int probe_disks(const char *sysroot, struct probe_result *out,
+		       struct c2d_err *err)
 {
-	char dir[512], path[600];
-	char names[PROBE_MAX_PORTS > PROBE_MAX_DISKS ? PROBE_MAX_PORTS : PROBE_MAX_DISKS][32];
+	char dir[512], path[600], names[PROBE_MAX_DISKS][32];
 	size_t n;
 	int r;
 
-	memset(out, 0, sizeof(*out));
-
-	if ((r = mkpath(dir, sizeof(dir), err, "%s/sys/block", sysroot)) < 0)
-		return r;
-	if ((r = list_dir(dir, "vd", names, PROBE_MAX_DISKS, &n, err)) < 0)
+	if ((r = mkpath(dir, sizeof(dir), err, "%s/sys/block", sysroot)) < 0 ||
+	    (r = list_dir(dir, "vd", names, PROBE_MAX_DISKS, &n, err)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct probe_disk *d = &out->disks[i];
@@ -141,10 +137,18 @@ int probe_devices(const char *sysroot, struct probe_result *out,
 		d->read_only = ro != 0;
 	}
 	out->ndisks = n;
+	return C2D_OK;
+}
 
-	if ((r = mkpath(dir, sizeof(dir), err, "%s/sys/class/virtio-ports", sysroot)) < 0)
-		return r;
-	if ((r = list_dir(dir, "vport", names, PROBE_MAX_PORTS, &n, err)) < 0)
+static int probe_ports(const char *sysroot, struct probe_result *out,
+		       struct c2d_err *err)
+{
+	char dir[512], path[600], names[PROBE_MAX_PORTS][32];
+	size_t n;
+	int r;
+
+	if ((r = mkpath(dir, sizeof(dir), err, "%s/sys/class/virtio-ports", sysroot)) < 0 ||
+	    (r = list_dir(dir, "vport", names, PROBE_MAX_PORTS, &n, err)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct probe_port *p = &out->ports[i];
@@ -162,10 +166,36 @@ int probe_devices(const char *sysroot, struct probe_result *out,
 		memcpy(p->name, buf, len + 1);
 	}
 	out->nports = n;
+	return C2D_OK;
+}
 
-	if ((r = mkpath(path, sizeof(path), err, "%s/sys/devices/virtual/misc/tdx_guest", sysroot)) < 0)
+int probe_devices(const char *sysroot, struct probe_result *out,
+		  struct c2d_err *err)
+{
+	char path[600];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = probe_disks(sysroot, out, err)) < 0 ||
+	    (r = probe_ports(sysroot, out, err)) < 0 ||
+	    (r = mkpath(path, sizeof(path), err, "%s/sys/devices/virtual/misc/tdx_guest", sysroot)) < 0)
 		return r;
 	out->tdx_guest = access(path, F_OK) == 0;
+	return C2D_OK;
+}
+
+int probe_port_dev(const char *sysroot, const char *name, char dev[32],
+		   struct c2d_err *err)
+{
+	struct probe_result p;
+	memset(&p, 0, sizeof(p));
+	int r = probe_ports(sysroot, &p, err);
+	if (r < 0)
+		return r;
+	int i = probe_find_port(&p, name);
+	if (i < 0)
+		return c2d_fail(err, C2D_E_INPUT, "no virtio-serial port named %s", name);
+	memcpy(dev, p.ports[i].dev, 32);
 	return C2D_OK;
 }
 

@@ -32,9 +32,11 @@ ok "recognises a TDX guest"
 
 # A malformed attribute fails closed, naming the file, with a non-zero status.
 echo 'lots' >"$T/root/sys/block/vda/size"
+: >"$T/root/dev/vport0p1"
 expect_rc 3 "$init" --host --sysroot "$T/root"
 expect_out "^c2d-init: error: .*/sys/block/vda/size: expected a decimal number$"
 expect_out '^c2d-init: exit 3$'
+grep -qx 'c2d-status: 3' "$T/root/dev/vport0p1" || fail "the failure status did not reach the c2d.status port"
 ok "fails closed on malformed sysfs"
 
 expect_rc 4 "$init" --host --sysroot "$T/root" --self "$T/missing"

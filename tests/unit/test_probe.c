@@ -85,6 +85,21 @@ static void test_finds_disks_ports_sorted(void **state)
 	assert_int_equal(p.tdx_guest, 1);
 }
 
+/* The status port is found even when the rest of the tree is broken. */
+static void test_port_lookup_ignores_disks(void **state)
+{
+	(void)state;
+	put("sys/block/vda/size", "garbage\n");
+	put("sys/class/virtio-ports/vport2p1/name", "other\n");
+	put("sys/class/virtio-ports/vport2p3/name", "c2d.status\n");
+	char dev[32];
+	struct c2d_err err = { 0 };
+	assert_int_equal(probe_port_dev(root, "c2d.status", dev, &err), C2D_OK);
+	assert_string_equal(dev, "vport2p3");
+	assert_int_equal(probe_port_dev(root, "c2d.kms", dev, &err), C2D_E_INPUT);
+	assert_non_null(strstr(err.msg, "c2d.kms"));
+}
+
 static void test_empty_tree_means_no_devices(void **state)
 {
 	(void)state;
@@ -130,6 +145,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_finds_disks_ports_sorted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_lookup_ignores_disks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_tree_means_no_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_size_names_the_file, setup, teardown),
 		cmocka_unit_test(test_parse_u64),
