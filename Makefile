@@ -138,7 +138,7 @@ unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 	tests/host/run-all
 
-FUZZ_CFLAGS := $(INC) -I$(DEPS)/host/include -Iimage -Iinit -g -O1 -D_GNU_SOURCE \
+FUZZ_CFLAGS := -std=c17 -Wall -Wextra -Werror $(INC) -I$(DEPS)/host/include -Iimage -Iinit -g -O1 -D_GNU_SOURCE \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(OUT)/fuzz/fuzz_cpio: tests/fuzz/fuzz_cpio.c image/cpio.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)

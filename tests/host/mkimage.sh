@@ -3,9 +3,9 @@
 # (GNU cpio), and clear errors on bad specs that leave no output behind.
 . "$(dirname "$0")/../lib.sh"
 mk=$top/out/bin/c2d-mkimage
-mkdir -p "$T/root/guest"
-printf 'payload' >"$T/root/guest/init"
-printf 'x' >"$T/root/guest/other"
+mkdir -p "$T/src/guest"
+printf 'payload' >"$T/src/guest/init"
+printf 'x' >"$T/src/guest/other"
 cat >"$T/spec" <<'S'
 # comment
 file /init 0500 guest/init   # trailing comment
@@ -15,9 +15,9 @@ dir /sys 0555
 S
 # The same spec in another order, another umask, another file mtime.
 { sed -n '5p;4p;3p;2p' "$T/spec"; } >"$T/spec2"
-expect_rc 0 "$mk" initramfs --spec "$T/spec" --root "$T/root" --epoch 1735689600 --out "$T/a.cpio"
-touch -d '2001-02-03' "$T/root/guest/init"
-(umask 077 && "$mk" initramfs --spec "$T/spec2" --root "$T/root" --epoch 1735689600 --out "$T/b.cpio")
+expect_rc 0 "$mk" initramfs --spec "$T/spec" --root "$T/src" --epoch 1735689600 --out "$T/a.cpio"
+touch -d '2001-02-03' "$T/src/guest/init"
+(umask 077 && "$mk" initramfs --spec "$T/spec2" --root "$T/src" --epoch 1735689600 --out "$T/b.cpio")
 cmp "$T/a.cpio" "$T/b.cpio" || fail "initramfs bytes depend on spec order, umask or mtime"
 [ "$(stat -c %a "$T/b.cpio")" = 644 ] || fail "output mode depends on the umask"
 ok "deterministic across order, umask and mtimes"
@@ -37,7 +37,7 @@ expect_out '^100500 0:0 nlink=1 mtime=1735689600 ino=3 .* /init$'
 
 bad() { # LINE EXPECTED-MESSAGE [EXIT]
 	printf 'dir /dev 0755\n%s\n' "$1" >"$T/bad"
-	expect_rc "${3:-3}" "$mk" initramfs --spec "$T/bad" --root "$T/root" --epoch 0 --out "$T/bad.cpio"
+	expect_rc "${3:-3}" "$mk" initramfs --spec "$T/bad" --root "$T/src" --epoch 0 --out "$T/bad.cpio"
 	expect_out "$2"
 	[ ! -e "$T/bad.cpio" ] || fail "output left behind after: $1"
 	ls "$T" | grep -q 'bad.cpio.tmp' && fail "temporary file left behind"
