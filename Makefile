@@ -44,12 +44,16 @@ HOST_CFLAGS   := $(WARN) $(NOPATH) $(INC) -I$(DEPS)/host/include -O2 -g -D_GNU_S
 TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) -I$(DEPS)/host/include -Iinit -Iimage -Ihost \
                  -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
                  -fno-omit-frame-pointer
-HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a
+HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a $(DEPS)/host/lib/libsecp256k1.a -lm
 JANSSON       := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
-RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c
+RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c runtime/schema.c runtime/sealfmt.c \
+               runtime/keywrap.c runtime/aead.c runtime/stream.c runtime/rowgroup.c \
+               runtime/unseal.c runtime/random.c runtime/hex.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
-C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c
+C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
+               host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
+               host/keyfile.c host/progress.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
@@ -78,7 +82,7 @@ $(OUT)/obj/test/%.o: %.c $(STAMP)
 
 $(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libbearssl.a
+	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
 	@# I1: no dynamic loader in the image. A static binary has no
 	@# PT_INTERP and no PT_DYNAMIC; refuse anything else.
 	@if readelf -lW $@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
@@ -88,6 +92,11 @@ $(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
 $(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
+
+SEALTOOL_SRC := tests/tools/sealtool.c $(filter-out host/c2d.c host/measure.c host/cmd_seal.c,$(C2D_SRC))
+$(OUT)/test/c2d-sealtool: $(call obj,test,$(SEALTOOL_SRC) $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON)
 
 $(OUT)/bin/c2d-mkimage: $(call obj,host,$(MKIMAGE_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
@@ -134,7 +143,7 @@ $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) -lcmocka
 
-unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage
+unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 	tests/host/run-all
 

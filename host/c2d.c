@@ -8,6 +8,10 @@
 #include "cli.h"
 
 static const struct c2d_command commands[] = {
+	{ "keygen", "create a secp256k1 key file (0600) and its public key", c2d_cmd_keygen },
+	{ "recipe", "write the recipe owners seal to, from an image's measurements", c2d_cmd_recipe },
+	{ "seal", "seal a CSV/TSV table to a recipe", c2d_cmd_seal },
+	{ "inspect", "print a sealed file's public header as JSON", c2d_cmd_inspect },
 	{ "measure", "compute the compose-hash and digests of a built image", c2d_cmd_measure },
 };
 

@@ -16,5 +16,9 @@ struct c2d_command {
 };
 
 int c2d_cmd_measure(int argc, char **argv, struct c2d_err *err);
+int c2d_cmd_keygen(int argc, char **argv, struct c2d_err *err);
+int c2d_cmd_recipe(int argc, char **argv, struct c2d_err *err);
+int c2d_cmd_seal(int argc, char **argv, struct c2d_err *err);
+int c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err);
 
 #endif

@@ -10,8 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int write_all(int fd, const uint8_t *p, size_t len)
+int c2d_write_all(int fd, const void *data, size_t len)
 {
+	const uint8_t *p = data;
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
@@ -40,39 +41,74 @@ static int sync_parent(const char *path)
 	return r;
 }
 
+int c2d_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err)
+{
+	static const char suffix[] = ".tmp.XXXXXX";
+	size_t plen = strlen(path);
+	t->path = path;
+	t->fd = -1;
+	t->tmp = malloc(plen + sizeof(suffix));
+	if (t->tmp == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "%s: out of memory", path);
+	memcpy(t->tmp, path, plen);
+	memcpy(t->tmp + plen, suffix, sizeof(suffix));
+	t->fd = mkostemp(t->tmp, O_CLOEXEC);
+	if (t->fd < 0) {
+		int r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot create temporary file", path);
+		free(t->tmp);
+		t->tmp = NULL;
+		return r;
+	}
+	return C2D_OK;
+}
+
+void c2d_tmp_abort(struct c2d_tmp *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->tmp != NULL)
+		unlink(t->tmp);
+	free(t->tmp);
+	t->fd = -1;
+	t->tmp = NULL;
+}
+
+int c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err)
+{
+	int r = C2D_OK;
+	if (fchmod(t->fd, mode) < 0)
+		r = c2d_fail_errno(err, C2D_E_IO, "%s: chmod failed", t->tmp);
+	else if (fsync(t->fd) < 0)
+		r = c2d_fail_errno(err, C2D_E_IO, "%s: fsync failed", t->tmp);
+	if (close(t->fd) < 0 && r == C2D_OK)
+		r = c2d_fail_errno(err, C2D_E_IO, "%s: close failed", t->tmp);
+	t->fd = -1;
+	if (r == C2D_OK && rename(t->tmp, t->path) < 0)
+		r = c2d_fail_errno(err, C2D_E_IO, "%s: rename failed", t->path);
+	if (r == C2D_OK && sync_parent(t->path) < 0)
+		r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot sync directory", t->path);
+	if (r != C2D_OK) {
+		c2d_tmp_abort(t);
+		return r;
+	}
+	free(t->tmp);
+	t->tmp = NULL;
+	return C2D_OK;
+}
+
 int c2d_write_atomic(const char *path, const void *data, size_t len,
 		     mode_t mode, struct c2d_err *err)
 {
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + sizeof(".tmp.XXXXXX"));
-	if (tmp == NULL)
-		return c2d_fail(err, C2D_E_NOMEM, "%s: out of memory", path);
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
-
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot create temporary file", path);
-		free(tmp);
+	struct c2d_tmp t;
+	int r = c2d_tmp_open(&t, path, err);
+	if (r < 0)
+		return r;
+	if (c2d_write_all(t.fd, data, len) < 0) {
+		r = c2d_fail_errno(err, C2D_E_IO, "%s: write failed", t.tmp);
+		c2d_tmp_abort(&t);
 		return r;
 	}
-	int r = C2D_OK;
-	if (write_all(fd, data, len) < 0)
-		r = c2d_fail_errno(err, C2D_E_IO, "%s: write failed", tmp);
-	else if (fchmod(fd, mode) < 0)
-		r = c2d_fail_errno(err, C2D_E_IO, "%s: chmod failed", tmp);
-	else if (fsync(fd) < 0)
-		r = c2d_fail_errno(err, C2D_E_IO, "%s: fsync failed", tmp);
-	if (close(fd) < 0 && r == C2D_OK)
-		r = c2d_fail_errno(err, C2D_E_IO, "%s: close failed", tmp);
-	if (r == C2D_OK && rename(tmp, path) < 0)
-		r = c2d_fail_errno(err, C2D_E_IO, "%s: rename failed", path);
-	if (r == C2D_OK && sync_parent(path) < 0)
-		r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot sync directory", path);
-	if (r != C2D_OK)
-		unlink(tmp);
-	free(tmp);
-	return r;
+	return c2d_tmp_commit(&t, mode, err);
 }
 
 int c2d_read_file(const char *path, size_t max, uint8_t **data, size_t *len,

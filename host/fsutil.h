@@ -22,6 +22,22 @@
 int c2d_write_atomic(const char *path, const void *data, size_t len,
 		     mode_t mode, struct c2d_err *err);
 
+/* The same, for output written in pieces: c2d_tmp_open() creates the
+ * temporary file beside path; c2d_tmp_commit() gives it mode, syncs it,
+ * renames it over path and syncs the directory (closing fd either way);
+ * c2d_tmp_abort() closes and removes it. */
+struct c2d_tmp {
+	int fd;
+	char *tmp;          /* the temporary name (malloc'd) */
+	const char *path;   /* the destination */
+};
+int c2d_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err);
+int c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err);
+void c2d_tmp_abort(struct c2d_tmp *t);
+
+/* write(2) until done, retrying on EINTR; -1 with errno on failure. */
+int c2d_write_all(int fd, const void *p, size_t len);
+
 int c2d_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
 		  struct c2d_err *err);
 

@@ -84,13 +84,3 @@ int c2d_digest_file(const char *path, struct c2d_digests *out,
 	explicit_bzero(&b, sizeof(b));
 	return r;
 }
-
-void c2d_hex(const uint8_t *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * len] = '\0';
-}

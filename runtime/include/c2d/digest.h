@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "c2d/err.h"
+#include "c2d/hex.h"
 
 #define C2D_SHA256_LEN 32
 #define C2D_SHA384_LEN 48
@@ -34,8 +35,5 @@ int c2d_digest_file(const char *path, struct c2d_digests *out,
 
 /* SHA-256 of len bytes. */
 void c2d_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN]);
-
-/* Writes 2*len lowercase hex digits and a NUL into out (size 2*len+1). */
-void c2d_hex(const uint8_t *in, size_t len, char *out);
 
 #endif

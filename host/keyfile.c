@@ -1,0 +1,108 @@
+/* Secret key files: see keyfile.h. */
+#include "keyfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "c2d/hex.h"
+#include "c2d/random.h"
+
+int c2d_key_read(const secp256k1_context *ctx, const char *path, uint8_t sk[32],
+		 struct c2d_err *err)
+{
+	char buf[80];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open key file", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return c2d_fail(err, C2D_E_INPUT, "%s: not a regular file", path);
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		return c2d_fail(err, C2D_E_INPUT,
+				"%s: key file is readable or writable by others (mode %03o); chmod 600 it",
+				path, (unsigned)(st.st_mode & 0777));
+	}
+	ssize_t n;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0)
+		return c2d_fail_errno(err, C2D_E_IO, "%s: read failed", path);
+	size_t len = (size_t)n;
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	int bad = len == sizeof(buf) || c2d_unhex(buf, len, sk, 32) < 0;
+	explicit_bzero(buf, sizeof(buf));
+	if (bad)
+		return c2d_fail(err, C2D_E_INPUT, "%s: expected 64 hex digits of a secp256k1 secret key",
+				path);
+	if (!secp256k1_ec_seckey_verify(ctx, sk)) {
+		explicit_bzero(sk, 32);
+		return c2d_fail(err, C2D_E_INPUT, "%s: not a valid secp256k1 secret key (zero or above the group order)",
+				path);
+	}
+	return C2D_OK;
+}
+
+int c2d_key_write(const char *path, const uint8_t sk[32], struct c2d_err *err)
+{
+	char hex[66];
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return c2d_fail(err, C2D_E_USAGE, "%s: already exists; refusing to overwrite a key", path);
+		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot create", path);
+	}
+	c2d_hex(sk, 32, hex);
+	hex[64] = '\n';
+	/* The umask may have cleared bits, never added them; be explicit. */
+	int r = C2D_OK;
+	if (fchmod(fd, 0600) < 0 || write(fd, hex, 65) != 65 || fsync(fd) < 0)
+		r = c2d_fail_errno(err, C2D_E_IO, "%s: write failed", path);
+	explicit_bzero(hex, sizeof(hex));
+	if (close(fd) < 0 && r == C2D_OK)
+		r = c2d_fail_errno(err, C2D_E_IO, "%s: close failed", path);
+	if (r != C2D_OK)
+		unlink(path);
+	return r;
+}
+
+int c2d_key_generate(const secp256k1_context *ctx, uint8_t sk[32], struct c2d_err *err)
+{
+	/* An invalid scalar has probability about 2^-128 per draw. */
+	for (int i = 0; i < 8; i++) {
+		int r = c2d_random(sk, 32, err);
+		if (r < 0)
+			return r;
+		if (secp256k1_ec_seckey_verify(ctx, sk))
+			return C2D_OK;
+	}
+	explicit_bzero(sk, 32);
+	return c2d_fail(err, C2D_E_INTERNAL, "no valid secp256k1 key from the random source");
+}
+
+secp256k1_context *c2d_secp_context(struct c2d_err *err)
+{
+	uint8_t seed[32];
+	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	if (ctx == NULL) {
+		c2d_fail(err, C2D_E_NOMEM, "secp256k1: out of memory");
+		return NULL;
+	}
+	if (c2d_random(seed, sizeof(seed), err) < 0 || !secp256k1_context_randomize(ctx, seed)) {
+		explicit_bzero(seed, sizeof(seed));
+		secp256k1_context_destroy(ctx);
+		if (err != NULL && err->msg[0] == '\0')
+			c2d_fail(err, C2D_E_INTERNAL, "secp256k1: cannot randomize the context");
+		return NULL;
+	}
+	explicit_bzero(seed, sizeof(seed));
+	return ctx;
+}

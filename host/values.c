@@ -1,0 +1,151 @@
+/* Typed value text forms: see values.h. */
+#include "values.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int c2d_parse_int64(const char *s, size_t len, int64_t *out)
+{
+	size_t i = 0;
+	int neg = 0;
+	if (len > 0 && (s[0] == '+' || s[0] == '-')) {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (i == len || len - i > 19)
+		return -1;
+	uint64_t v = 0;
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	/* At most 19 digits: v < 10^19 < 2^64, so no overflow above. */
+	if (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX)
+		return -1;
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+}
+
+int c2d_parse_float64(const char *s, size_t len, double *out)
+{
+	char buf[64];
+	size_t i = 0, digits = 0;
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	/* Validate the shape first: strtod would also take "inf", "nan",
+	 * hex floats and leading spaces. */
+	if (s[i] == '+' || s[i] == '-')
+		i++;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++, digits++;
+	if (i < len && s[i] == '.') {
+		i++;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++, digits++;
+	}
+	if (digits == 0)
+		return -1;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		size_t ed = 0;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++, ed++;
+		if (ed == 0)
+			return -1;
+	}
+	if (i != len)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	double v = strtod(buf, NULL);
+	if (!isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int c2d_parse_bool(const char *s, size_t len, int *out)
+{
+	static const char *const t[] = { "true", "TRUE", "True", "1" };
+	static const char *const f[] = { "false", "FALSE", "False", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strlen(t[i]) == len && memcmp(s, t[i], len) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strlen(f[i]) == len && memcmp(s, f[i], len) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian
+ * calendar, no tables, no floating point. */
+int64_t c2d_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+void c2d_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static int days_in_month(int64_t y, unsigned m)
+{
+	static const unsigned char dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return dm[m - 1] + (m == 2 && leap);
+}
+
+int c2d_parse_date(const char *s, size_t len, int32_t *days)
+{
+	if (len != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	unsigned v[3] = { 0, 0, 0 };
+	static const int start[3] = { 0, 5, 8 }, width[3] = { 4, 2, 2 };
+	for (int f = 0; f < 3; f++)
+		for (int i = 0; i < width[f]; i++) {
+			char c = s[start[f] + i];
+			if (c < '0' || c > '9')
+				return -1;
+			v[f] = v[f] * 10 + (unsigned)(c - '0');
+		}
+	if (v[0] < 1 || v[1] < 1 || v[1] > 12 || v[2] < 1 || (int)v[2] > days_in_month(v[0], v[1]))
+		return -1;
+	*days = (int32_t)c2d_days_from_civil(v[0], v[1], v[2]);
+	return 0;
+}
+
+void c2d_format_date(int32_t days, char out[16])
+{
+	int64_t y;
+	unsigned m, d;
+	c2d_civil_from_days(days, &y, &m, &d);
+	snprintf(out, 16, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+void c2d_format_float64(double v, char out[32])
+{
+	snprintf(out, 32, "%.17g", v);
+}

@@ -1,0 +1,36 @@
+/*
+ * host/values.h: the text forms of typed values, as the sealer reads them
+ * from CSV and schema files and test tools print them back.
+ *
+ * Parsers take a byte slice (not NUL-terminated), accept exactly one form
+ * each, and return 0 or -1; on -1 the caller reports what was expected and
+ * what was found. All of them are locale-independent.
+ *   int64    [+-]?[0-9]+ within range
+ *   float64  decimal or scientific notation ([+-]?digits[.digits][e[+-]digits]),
+ *            finite; no hex floats, inf or nan
+ *   bool     true/false, TRUE/FALSE, True/False, 1/0
+ *   date     YYYY-MM-DD, a real calendar date, years 0001-9999
+ */
+#ifndef C2D_HOST_VALUES_H
+#define C2D_HOST_VALUES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int c2d_parse_int64(const char *s, size_t len, int64_t *out);
+int c2d_parse_float64(const char *s, size_t len, double *out);
+int c2d_parse_bool(const char *s, size_t len, int *out);
+int c2d_parse_date(const char *s, size_t len, int32_t *days);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+int64_t c2d_days_from_civil(int64_t y, unsigned m, unsigned d);
+void c2d_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
+/* Writes YYYY-MM-DD (11 bytes with the NUL). */
+void c2d_format_date(int32_t days, char out[16]);
+
+/* Writes a double so that c2d_parse_float64 gives it back exactly
+ * ("%.17g", the shortest precision that always round-trips). */
+void c2d_format_float64(double v, char out[32]);
+
+#endif

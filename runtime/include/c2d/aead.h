@@ -1,0 +1,66 @@
+/*
+ * c2d/aead.h: AES-256-GCM, with the fastest constant-time implementation
+ * this CPU has, behind BearSSL's own interfaces (br_block_ctr_class for the
+ * counter mode, br_ghash for the authenticator).
+ *
+ * Implementations, chosen at c2d_gcm_init() by runtime CPU detection:
+ *   "x86ni+pclmul"  BearSSL's AES-NI counter mode and PCLMULQDQ GHASH
+ *   "ct64"          BearSSL's portable constant-time code (the fallback)
+ * c2d_gcm_impl_name() says which one a context uses; tests run every
+ * implementation against the same vectors.
+ *
+ * A context holds the expanded key: it is secret. The caller wipes it with
+ * c2d_gcm_wipe() when done (explicit_bzero). Tag checks are constant-time;
+ * on a failed check the buffer is wiped before returning, so no unverified
+ * plaintext ever reaches the caller.
+ */
+#ifndef C2D_AEAD_H
+#define C2D_AEAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bearssl_aead.h>
+#include <bearssl_block.h>
+
+#define C2D_GCM_NONCE_LEN 12
+#define C2D_GCM_TAG_LEN 16
+
+enum c2d_gcm_impl {
+	C2D_GCM_AUTO = 0,     /* the best this CPU supports */
+	C2D_GCM_CT64,
+	C2D_GCM_X86NI,
+};
+
+struct c2d_gcm {
+	br_aes_gen_ctr_keys keys;
+	br_gcm_context gcm;
+	enum c2d_gcm_impl impl;
+};
+
+/* Sets the key. With a specific impl that this CPU lacks, returns -1 (and
+ * the context is unusable); otherwise 0. */
+int c2d_gcm_init(struct c2d_gcm *g, const uint8_t key[32], enum c2d_gcm_impl impl);
+
+/* Encrypts buf in place and writes the tag. */
+void c2d_gcm_seal(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
+		  const void *aad, size_t aad_len, void *buf, size_t len,
+		  uint8_t tag[C2D_GCM_TAG_LEN]);
+
+/* Decrypts buf in place; returns 1 if the tag verifies, else 0 with buf
+ * wiped. */
+int c2d_gcm_open(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
+		 const void *aad, size_t aad_len, void *buf, size_t len,
+		 const uint8_t tag[C2D_GCM_TAG_LEN]);
+
+void c2d_gcm_wipe(struct c2d_gcm *g);
+
+const char *c2d_gcm_impl_name(const struct c2d_gcm *g);
+
+/* One-shot forms with the all-zero nonce, for keys used exactly once. */
+void c2d_aead_seal_once(const uint8_t key[32], const void *aad, size_t aad_len,
+			void *buf, size_t len, uint8_t tag[C2D_GCM_TAG_LEN]);
+int c2d_aead_open_once(const uint8_t key[32], const void *aad, size_t aad_len,
+		       void *buf, size_t len, const uint8_t tag[C2D_GCM_TAG_LEN]);
+
+#endif
