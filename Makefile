@@ -55,7 +55,7 @@ C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_s
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
                host/keyfile.c host/progress.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
-UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise
+UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -139,6 +139,8 @@ $(OUT)/test/test_runtime: $(call obj,test,tests/unit/test_runtime.c $(RUNTIME_SR
 $(OUT)/test/test_cpio: $(call obj,test,tests/unit/test_cpio.c image/cpio.c $(RUNTIME_SRC))
 $(OUT)/test/test_probe: $(call obj,test,tests/unit/test_probe.c init/probe.c $(RUNTIME_SRC))
 $(OUT)/test/test_supervise: $(call obj,test,tests/unit/test_supervise.c init/supervise.c $(RUNTIME_SRC))
+$(OUT)/test/test_seal: $(call obj,test,tests/unit/test_seal.c $(RUNTIME_SRC))
+$(OUT)/test/test_csv: $(call obj,test,tests/unit/test_csv.c host/csv.c host/values.c $(RUNTIME_SRC))
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) -lcmocka
