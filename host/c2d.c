@@ -12,6 +12,7 @@ static const struct c2d_command commands[] = {
 	{ "recipe", "write the recipe owners seal to, from an image's measurements", c2d_cmd_recipe },
 	{ "seal", "seal a CSV/TSV table to a recipe", c2d_cmd_seal },
 	{ "inspect", "print a sealed file's public header as JSON", c2d_cmd_inspect },
+	{ "gen-cohort", "write a synthetic cardio-renal cohort (CSV) for demos and tests", c2d_cmd_gen_cohort },
 	{ "measure", "compute the compose-hash and digests of a built image", c2d_cmd_measure },
 };
 

@@ -63,8 +63,9 @@ int c2d_cmd_keygen(int argc, char **argv, struct c2d_err *err)
 	char pubpath[PATH_MAX];
 	if ((size_t)snprintf(pubpath, sizeof(pubpath), "%s.pub", out) >= sizeof(pubpath))
 		return c2d_fail(err, C2D_E_USAGE, "%s: path too long", out);
-	if (access(pubpath, F_OK) == 0)
-		return c2d_fail(err, C2D_E_USAGE, "%s: already exists; refusing to overwrite", pubpath);
+	if (access(out, F_OK) == 0 || access(pubpath, F_OK) == 0)
+		return c2d_fail(err, C2D_E_USAGE, "%s: already exists; refusing to overwrite",
+				access(out, F_OK) == 0 ? out : pubpath);
 
 	secp256k1_context *ctx = c2d_secp_context(err);
 	if (ctx == NULL)

@@ -147,5 +147,11 @@ void c2d_format_date(int32_t days, char out[16])
 
 void c2d_format_float64(double v, char out[32])
 {
-	snprintf(out, 32, "%.17g", v);
+	/* The shortest "%.*g" that reads back to the same double: 61.3, not
+	 * 61.299999999999997. At most 17 digits always suffice. */
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(out, 32, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			return;
+	}
 }

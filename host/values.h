@@ -29,8 +29,8 @@ void c2d_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 /* Writes YYYY-MM-DD (11 bytes with the NUL). */
 void c2d_format_date(int32_t days, char out[16]);
 
-/* Writes a double so that c2d_parse_float64 gives it back exactly
- * ("%.17g", the shortest precision that always round-trips). */
+/* Writes a double in the shortest "%g" form that c2d_parse_float64 reads
+ * back to exactly the same value (the canonical text of a float64). */
 void c2d_format_float64(double v, char out[32]);
 
 #endif
