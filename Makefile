@@ -157,7 +157,17 @@ $(OUT)/fuzz/fuzz_cpio: tests/fuzz/fuzz_cpio.c image/cpio.c $(RUNTIME_SRC) $(STAM
 $(OUT)/fuzz/fuzz_probe: tests/fuzz/fuzz_probe.c init/probe.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-FUZZERS := $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe
+$(OUT)/fuzz/fuzz_sealhdr: tests/fuzz/fuzz_sealhdr.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_plain: tests/fuzz/fuzz_plain.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c host/csv.c host/values.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS)
+FUZZERS := $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
+           $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \

@@ -51,11 +51,13 @@ int c2d_fail_errno(struct c2d_err *err, int status, const char *fmt, ...)
 	return r;
 }
 
-int c2d_err_prefix(struct c2d_err *err, const char *fmt, ...)
+void c2d_err_prefix(struct c2d_err *err, const char *fmt, ...)
 {
 	char out[C2D_ERR_MSG_MAX];
 	va_list ap;
 
+	if (err == NULL)
+		return;
 	va_start(ap, fmt);
 	int n = vsnprintf(out, sizeof(out), fmt, ap);
 	va_end(ap);
@@ -68,7 +70,6 @@ int c2d_err_prefix(struct c2d_err *err, const char *fmt, ...)
 	out[at] = '\0';
 	memcpy(err->msg, out, sizeof(out));
 	one_line(err->msg);
-	return err->status;
 }
 
 int c2d_exit_code(int status)

@@ -246,7 +246,7 @@ int c2d_schema_decode(struct c2d_reader *r, struct c2d_schema *s,
 		c->flags = c2d_read_u8(r);
 		size_t nl = c2d_read_u8(r);
 		const uint8_t *name = c2d_read(r, nl);
-		if (name == NULL || nl == 0 || nl > C2D_SCHEMA_NAME_MAX)
+		if (name == NULL || nl == 0 || nl > C2D_SCHEMA_NAME_MAX || memchr(name, '\0', nl) != NULL)
 			goto bad;
 		memcpy(c->name, name, nl);
 		c->name[nl] = '\0';
@@ -282,9 +282,10 @@ bad:
 		return c2d_fail(err, C2D_E_INPUT, "schema at offset %zu: column %u is malformed or truncated",
 				at, i + 1);
 	}
-	if (c2d_schema_check(s, err) < 0) {
+	int rc = c2d_schema_check(s, err);
+	if (rc < 0) {
 		c2d_schema_free(s);
-		return err->status;
+		return rc;
 	}
 	return C2D_OK;
 }

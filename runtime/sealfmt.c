@@ -67,9 +67,17 @@ int c2d_sealhdr_parse(const uint8_t *buf, size_t len, struct c2d_seal_header *h,
 	if ((h->recipe.kms_pubkey[0] != 2 && h->recipe.kms_pubkey[0] != 3) ||
 	    (h->ephemeral_pubkey[0] != 2 && h->ephemeral_pubkey[0] != 3))
 		return c2d_fail(err, C2D_E_INPUT, "header: a public key is not in compressed form");
-	if ((r = c2d_schema_decode(&rd, &h->schema, err)) < 0)
-		return c2d_err_prefix(err, "header");
-	/* Padding must be zero, so that no two encodings mean the same. */
+	if ((r = c2d_schema_decode(&rd, &h->schema, err)) < 0) {
+		c2d_err_prefix(err, "header");
+		return r;
+	}
+	/* Padding is zero and only what 16-byte alignment needs, so that no
+	 * two encodings mean the same header. */
+	if (rd.left >= 16) {
+		c2d_schema_free(&h->schema);
+		return c2d_fail(err, C2D_E_INPUT, "header offset %zu: %zu bytes of padding, more than alignment needs",
+				rd.off, rd.left);
+	}
 	for (size_t i = 0; i < rd.left; i++) {
 		if (rd.p[i] != 0) {
 			c2d_schema_free(&h->schema);
@@ -83,8 +91,9 @@ int c2d_sealhdr_parse(const uint8_t *buf, size_t len, struct c2d_seal_header *h,
 int c2d_sealhdr_encode(struct c2d_seal_header *h, uint8_t **out, size_t *len,
 		       struct c2d_err *err)
 {
-	if (c2d_schema_check(&h->schema, err) < 0)
-		return err->status;
+	int r = c2d_schema_check(&h->schema, err);
+	if (r < 0)
+		return r;
 	size_t n = C2D_SEAL_FIXED_LEN + c2d_schema_encoded_len(&h->schema);
 	n = (n + 15) & ~(size_t)15;
 	if (n > C2D_SEAL_HEADER_MAX)

@@ -37,8 +37,11 @@ int c2d_unseal_header(int fd, const char *name, struct c2d_seal_header *h,
 		return c2d_fail_errno(err, C2D_E_IO, "%s: read failed", name);
 	if ((size_t)n < sizeof(prefix))
 		return c2d_fail(err, C2D_E_INPUT, "%s: too short for a sealed file (%zd bytes)", name, n);
-	if (c2d_sealhdr_peek(prefix, &hl, &tl, err) < 0)
-		return c2d_err_prefix(err, "%s", name);
+	int r = c2d_sealhdr_peek(prefix, &hl, &tl, err);
+	if (r < 0) {
+		c2d_err_prefix(err, "%s", name);
+		return r;
+	}
 	uint8_t *b = malloc(hl);
 	if (b == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "%s: out of memory", name);
@@ -50,34 +53,46 @@ int c2d_unseal_header(int fd, const char *name, struct c2d_seal_header *h,
 			return c2d_fail_errno(err, C2D_E_IO, "%s: read failed", name);
 		return c2d_fail(err, C2D_E_INPUT, "%s: header truncated", name);
 	}
-	if (c2d_sealhdr_parse(b, hl, h, err) < 0) {
+	if ((r = c2d_sealhdr_parse(b, hl, h, err)) < 0) {
 		free(b);
-		return c2d_err_prefix(err, "%s", name);
+		c2d_err_prefix(err, "%s", name);
+		return r;
 	}
 	*raw = b;
 	return C2D_OK;
 }
 
 /* The plaintext parser: row groups may straddle chunks, so bytes are
- * assembled in st->rg until a whole group is there. */
-struct body_state {
-	const struct c2d_schema *s;
-	c2d_rows_fn fn;
-	void *arg;
-	uint8_t *rg;           /* assembly buffer */
-	size_t rg_cap;
-	size_t have, need;     /* bytes in rg, bytes wanted for the current item */
-	int in_body;           /* 0: reading an 8-byte group header */
-	uint32_t nrows;
-	int ended;             /* the end record was read */
-	uint64_t rows, end_rows;
-	struct c2d_rg_col *cols;
-};
+ * assembled in p->buf until a whole item (group header, body, end record)
+ * is there. */
+int c2d_plain_init(struct c2d_plain *p, const struct c2d_schema *s, c2d_rows_fn fn,
+		   void *arg, struct c2d_err *err)
+{
+	*p = (struct c2d_plain){ .s = s, .fn = fn, .arg = arg, .need = C2D_RG_HEADER_LEN,
+				 .cap = 4096 };
+	p->buf = malloc(p->cap);
+	p->cols = calloc(s->ncols, sizeof(*p->cols));
+	if (p->buf == NULL || p->cols == NULL) {
+		c2d_plain_free(p);
+		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
+	}
+	return C2D_OK;
+}
 
-static int item_done(struct body_state *b, struct c2d_err *err)
+void c2d_plain_free(struct c2d_plain *p)
+{
+	if (p->buf != NULL)
+		explicit_bzero(p->buf, p->cap);
+	free(p->buf);
+	free(p->cols);
+	p->buf = NULL;
+	p->cols = NULL;
+}
+
+static int item_done(struct c2d_plain *b, struct c2d_err *err)
 {
 	if (!b->in_body) {
-		uint32_t nrows = c2d_get_le32(b->rg), len = c2d_get_le32(b->rg + 4);
+		uint32_t nrows = c2d_get_le32(b->buf), len = c2d_get_le32(b->buf + 4);
 		if (nrows == 0) {
 			if (len != 8)
 				return c2d_fail(err, C2D_E_INPUT, "end record of %u bytes", len);
@@ -90,14 +105,14 @@ static int item_done(struct body_state *b, struct c2d_err *err)
 						"row group of %u rows declares %u bytes, needs %zu",
 						nrows, len, want);
 		}
-		if (len > b->rg_cap) {
+		if (len > b->cap) {
 			uint8_t *nb = malloc(len);
 			if (nb == NULL)
 				return c2d_fail(err, C2D_E_NOMEM, "out of memory");
-			explicit_bzero(b->rg, b->rg_cap);
-			free(b->rg);
-			b->rg = nb;
-			b->rg_cap = len;
+			explicit_bzero(b->buf, b->cap);
+			free(b->buf);
+			b->buf = nb;
+			b->cap = len;
 		}
 		b->nrows = nrows;
 		b->in_body = 1;
@@ -106,10 +121,10 @@ static int item_done(struct body_state *b, struct c2d_err *err)
 		return C2D_OK;
 	}
 	if (b->nrows == 0) {
-		b->end_rows = c2d_get_le64(b->rg);
+		b->end_rows = c2d_get_le64(b->buf);
 		b->ended = 1;
 	} else {
-		int r = c2d_rg_decode(b->s, b->nrows, b->rg, b->need, b->cols, err);
+		int r = c2d_rg_decode(b->s, b->nrows, b->buf, b->need, b->cols, err);
 		if (r < 0)
 			return r;
 		if ((r = b->fn(b->arg, b->s, b->nrows, b->cols, err)) < 0)
@@ -122,7 +137,7 @@ static int item_done(struct body_state *b, struct c2d_err *err)
 	return C2D_OK;
 }
 
-static int feed(struct body_state *b, const uint8_t *p, size_t len, struct c2d_err *err)
+int c2d_plain_feed(struct c2d_plain *b, const uint8_t *p, size_t len, struct c2d_err *err)
 {
 	while (len > 0) {
 		if (b->ended)
@@ -130,7 +145,7 @@ static int feed(struct body_state *b, const uint8_t *p, size_t len, struct c2d_e
 		size_t take = b->need - b->have;
 		if (take > len)
 			take = len;
-		memcpy(b->rg + b->have, p, take);
+		memcpy(b->buf + b->have, p, take);
 		b->have += take;
 		p += take;
 		len -= take;
@@ -140,6 +155,18 @@ static int feed(struct body_state *b, const uint8_t *p, size_t len, struct c2d_e
 				return r;
 		}
 	}
+	return C2D_OK;
+}
+
+int c2d_plain_finish(struct c2d_plain *b, uint64_t row_count, struct c2d_err *err)
+{
+	if (!b->ended)
+		return c2d_fail(err, C2D_E_INPUT, "the plaintext has no end record");
+	if (b->end_rows != b->rows || row_count != b->rows)
+		return c2d_fail(err, C2D_E_INPUT,
+				"row count mismatch: header says %llu, end record %llu, found %llu",
+				(unsigned long long)row_count, (unsigned long long)b->end_rows,
+				(unsigned long long)b->rows);
 	return C2D_OK;
 }
 
@@ -164,15 +191,10 @@ int c2d_unseal_body(int fd, const char *name, const struct c2d_seal_header *h,
 	if (c2d_stream_init(&st, key, h->nonce_prefix, digest, impl) < 0)
 		return c2d_fail(err, C2D_E_INTERNAL, "AES-GCM implementation not available");
 
-	struct body_state b = {
-		.s = &h->schema, .fn = fn, .arg = arg, .need = C2D_RG_HEADER_LEN,
-		.rg_cap = 4096,
-	};
+	struct c2d_plain b;
 	uint8_t *chunk = malloc(full);
-	b.rg = malloc(b.rg_cap);
-	b.cols = calloc(h->schema.ncols, sizeof(*b.cols));
-	int r = C2D_OK;
-	if (chunk == NULL || b.rg == NULL || b.cols == NULL)
+	int r = c2d_plain_init(&b, &h->schema, fn, arg, err);
+	if (r == C2D_OK && chunk == NULL)
 		r = c2d_fail(err, C2D_E_NOMEM, "%s: out of memory", name);
 
 	for (uint64_t i = 0; r == C2D_OK && i < nchunks; i++) {
@@ -196,18 +218,13 @@ int c2d_unseal_body(int fd, const char *name, const struct c2d_seal_header *h,
 			c2d_err_prefix(err, "%s", name);
 			break;
 		}
-		if ((r = feed(&b, chunk, pt, err)) < 0) {
+		if ((r = c2d_plain_feed(&b, chunk, pt, err)) < 0) {
 			c2d_err_prefix(err, "%s: chunk %llu", name, (unsigned long long)i);
 			break;
 		}
 	}
-	if (r == C2D_OK && !b.ended)
-		r = c2d_fail(err, C2D_E_INPUT, "%s: the plaintext has no end record", name);
-	if (r == C2D_OK && (b.end_rows != b.rows || h->row_count != b.rows))
-		r = c2d_fail(err, C2D_E_INPUT,
-			     "%s: row count mismatch: header says %llu, end record %llu, found %llu",
-			     name, (unsigned long long)h->row_count, (unsigned long long)b.end_rows,
-			     (unsigned long long)b.rows);
+	if (r == C2D_OK && (r = c2d_plain_finish(&b, h->row_count, err)) < 0)
+		c2d_err_prefix(err, "%s", name);
 	if (r == C2D_OK && strict) {
 		uint8_t extra;
 		ssize_t n = read_full(fd, &extra, 1);
@@ -217,11 +234,8 @@ int c2d_unseal_body(int fd, const char *name, const struct c2d_seal_header *h,
 	}
 	if (chunk != NULL)
 		explicit_bzero(chunk, full);
-	if (b.rg != NULL)
-		explicit_bzero(b.rg, b.rg_cap);
 	free(chunk);
-	free(b.rg);
-	free(b.cols);
+	c2d_plain_free(&b);
 	c2d_stream_wipe(&st);
 	return r;
 }

@@ -45,8 +45,8 @@ int c2d_fail(struct c2d_err *err, int status, const char *fmt, ...)
 int c2d_fail_errno(struct c2d_err *err, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Prepends "<prefix>: " to an existing message; returns err->status. */
-int c2d_err_prefix(struct c2d_err *err, const char *fmt, ...)
+/* Prepends "<prefix>: " to an existing message (err may be NULL). */
+void c2d_err_prefix(struct c2d_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Exit code of a command that failed with status (0 for C2D_OK). */

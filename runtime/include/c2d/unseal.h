@@ -32,6 +32,33 @@
 typedef int (*c2d_rows_fn)(void *arg, const struct c2d_schema *s, uint32_t nrows,
 			   const struct c2d_rg_col *cols, struct c2d_err *err);
 
+/* The plaintext parser on its own (exposed for fuzzing and for readers that
+ * get plaintext some other way): feed it the decrypted stream in pieces of
+ * any size, then finish. */
+struct c2d_plain {
+	const struct c2d_schema *s;
+	c2d_rows_fn fn;
+	void *arg;
+	uint8_t *buf;          /* assembly buffer for the current item */
+	size_t cap;
+	size_t have, need;     /* bytes in buf, bytes wanted for the current item */
+	int in_body;           /* 0: reading an 8-byte group header */
+	uint32_t nrows;
+	int ended;             /* the end record was read */
+	uint64_t rows, end_rows;
+	struct c2d_rg_col *cols;
+};
+
+int c2d_plain_init(struct c2d_plain *p, const struct c2d_schema *s, c2d_rows_fn fn,
+		   void *arg, struct c2d_err *err);
+int c2d_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len,
+		   struct c2d_err *err);
+/* Checks the end record was seen and its count matches the rows delivered
+ * and row_count (the header's). */
+int c2d_plain_finish(struct c2d_plain *p, uint64_t row_count, struct c2d_err *err);
+/* Wipes and frees the buffers. */
+void c2d_plain_free(struct c2d_plain *p);
+
 /* Reads and parses the header from the start of fd. *raw receives the
  * header bytes (malloc'd; the caller frees them). */
 int c2d_unseal_header(int fd, const char *name, struct c2d_seal_header *h,
