@@ -137,20 +137,20 @@ static int item_done(struct c2d_plain *b, struct c2d_err *err)
 	return C2D_OK;
 }
 
-int c2d_plain_feed(struct c2d_plain *b, const uint8_t *p, size_t len, struct c2d_err *err)
+int c2d_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len, struct c2d_err *err)
 {
 	while (len > 0) {
-		if (b->ended)
+		if (p->ended)
 			return c2d_fail(err, C2D_E_INPUT, "data after the end record");
-		size_t take = b->need - b->have;
+		size_t take = p->need - p->have;
 		if (take > len)
 			take = len;
-		memcpy(b->buf + b->have, p, take);
-		b->have += take;
-		p += take;
+		memcpy(p->buf + p->have, data, take);
+		p->have += take;
+		data += take;
 		len -= take;
-		if (b->have == b->need) {
-			int r = item_done(b, err);
+		if (p->have == p->need) {
+			int r = item_done(p, err);
 			if (r < 0)
 				return r;
 		}
@@ -158,15 +158,15 @@ int c2d_plain_feed(struct c2d_plain *b, const uint8_t *p, size_t len, struct c2d
 	return C2D_OK;
 }
 
-int c2d_plain_finish(struct c2d_plain *b, uint64_t row_count, struct c2d_err *err)
+int c2d_plain_finish(struct c2d_plain *p, uint64_t row_count, struct c2d_err *err)
 {
-	if (!b->ended)
+	if (!p->ended)
 		return c2d_fail(err, C2D_E_INPUT, "the plaintext has no end record");
-	if (b->end_rows != b->rows || row_count != b->rows)
+	if (p->end_rows != p->rows || row_count != p->rows)
 		return c2d_fail(err, C2D_E_INPUT,
 				"row count mismatch: header says %llu, end record %llu, found %llu",
-				(unsigned long long)row_count, (unsigned long long)b->end_rows,
-				(unsigned long long)b->rows);
+				(unsigned long long)row_count, (unsigned long long)p->end_rows,
+				(unsigned long long)p->rows);
 	return C2D_OK;
 }
 
