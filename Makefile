@@ -195,8 +195,14 @@ check-lock:
 	+reproducible/deps
 
 # --- benchmarks ---------------------------------------------------------------
-bench: image
+$(OUT)/bench/bench-stream: bench/stream.c $(call obj,host,$(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+bench: image $(OUT)/bench/bench-stream $(OUT)/bin/c2d
 	bench/boot
+	bench/seal
+	bench/merge
 
 clean:
 	rm -rf $(OUT)
