@@ -163,18 +163,20 @@ static int parse(struct c2d_csv *c, struct c2d_err *err)
 					(unsigned long long)((long long)i - ls + 1),
 					(b[i] >= 0x20 && b[i] < 0x7f) ? b[i] : '?');
 		}
+		/* One pass finds the field's end and any stray quote in it (TSV
+		 * has no quoting, so there its "quote" is a byte that never
+		 * matches: the separator). */
 		size_t j = i;
-		while (j < end && b[j] != c->sep && b[j] != '\n')
+		const char q = c->quoting ? '"' : c->sep;
+		while (j < end && b[j] != c->sep && b[j] != '\n' && b[j] != q)
 			j++;
-		if (j == end && !c->eof)
-			return 0;
-		if (c->quoting && memchr(b + i, '"', j - i) != NULL) {
-			const char *q = memchr(b + i, '"', j - i);
+		if (j < end && b[j] == '"' && c->quoting)
 			return c2d_fail(err, C2D_E_INPUT,
 					"%s:%llu:%llu: a quote inside an unquoted field (quote the whole field and double the quote)",
 					c->path, (unsigned long long)line,
-					(unsigned long long)((long long)(q - b) - ls + 1));
-		}
+					(unsigned long long)((long long)j - ls + 1));
+		if (j == end && !c->eof)
+			return 0;
 		size_t flen = j - i;
 		int at_eol = j == end || b[j] == '\n';
 		if (at_eol && flen > 0 && b[j - 1] == '\r')

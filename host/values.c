@@ -29,37 +29,58 @@ int c2d_parse_int64(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
+/* Exact powers of ten: every 10^k for k <= 22 is a double without rounding. */
+static const double pow10_exact[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
 int c2d_parse_float64(const char *s, size_t len, double *out)
 {
 	char buf[64];
-	size_t i = 0, digits = 0;
+	size_t i = 0, digits = 0, frac = 0;
+	int neg = 0, exp_neg = 0;
+	uint64_t mant = 0;
+	long ex = 0;
 	if (len == 0 || len >= sizeof(buf))
 		return -1;
 	/* Validate the shape first: strtod would also take "inf", "nan",
-	 * hex floats and leading spaces. */
+	 * hex floats and leading spaces. Collect the digits on the way. */
 	if (s[i] == '+' || s[i] == '-')
-		i++;
-	while (i < len && s[i] >= '0' && s[i] <= '9')
-		i++, digits++;
+		neg = s[i++] == '-';
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+		if (digits < 19)
+			mant = mant * 10 + (uint64_t)(s[i] - '0');
 	if (i < len && s[i] == '.') {
-		i++;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++, digits++;
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++, frac++)
+			if (digits < 19)
+				mant = mant * 10 + (uint64_t)(s[i] - '0');
 	}
 	if (digits == 0)
 		return -1;
 	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
 		i++;
 		if (i < len && (s[i] == '+' || s[i] == '-'))
-			i++;
+			exp_neg = s[i++] == '-';
 		size_t ed = 0;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++, ed++;
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, ed++)
+			if (ex < 100000)
+				ex = ex * 10 + (s[i] - '0');
 		if (ed == 0)
 			return -1;
 	}
 	if (i != len)
 		return -1;
+	/* Clinger's fast path: a mantissa below 2^53 and a power of ten up to
+	 * 10^22 are both exact doubles, so one IEEE multiplication or division
+	 * rounds correctly, as strtod would. Everything else goes to strtod. */
+	long e10 = (exp_neg ? -ex : ex) - (long)frac;
+	if (digits <= 19 && mant < (UINT64_C(1) << 53) && e10 >= -22 && e10 <= 22) {
+		double v = (double)mant;
+		v = e10 < 0 ? v / pow10_exact[-e10] : v * pow10_exact[e10];
+		*out = neg ? -v : v;
+		return 0;
+	}
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	double v = strtod(buf, NULL);
@@ -71,15 +92,13 @@ int c2d_parse_float64(const char *s, size_t len, double *out)
 
 int c2d_parse_bool(const char *s, size_t len, int *out)
 {
-	static const char *const t[] = { "true", "TRUE", "True", "1" };
-	static const char *const f[] = { "false", "FALSE", "False", "0" };
-	for (size_t i = 0; i < 4; i++) {
-		if (strlen(t[i]) == len && memcmp(s, t[i], len) == 0) {
-			*out = 1;
-			return 0;
-		}
-		if (strlen(f[i]) == len && memcmp(s, f[i], len) == 0) {
-			*out = 0;
+	static const struct { const char *text; size_t len; int value; } forms[] = {
+		{ "true", 4, 1 }, { "false", 5, 0 }, { "1", 1, 1 }, { "0", 1, 0 },
+		{ "TRUE", 4, 1 }, { "FALSE", 5, 0 }, { "True", 4, 1 }, { "False", 5, 0 },
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		if (forms[i].len == len && memcmp(s, forms[i].text, len) == 0) {
+			*out = forms[i].value;
 			return 0;
 		}
 	}

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -43,6 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					assert(c2d_parse_int64(buf, (size_t)n, &w) == 0 && w == v);
 				}
 				if (c2d_parse_float64(f->p, f->len, &d) == 0) {
+					/* The fast path must agree with strtod to the bit. */
+					char text[64];
+					memcpy(text, f->p, f->len);
+					text[f->len] = '\0';
+					double ref = strtod(text, NULL);
+					assert(memcmp(&ref, &d, sizeof(d)) == 0);
 					c2d_format_float64(d, buf);
 					assert(c2d_parse_float64(buf, strlen(buf), &d2) == 0 && d2 == d);
 				}
