@@ -217,3 +217,11 @@ expect_rc 1 "$tool" unseal --kms-key other.key --in good.sealed --out t.csv
 expect_out "does not unwrap: sealed for another recipe, owner or dataset"
 [ ! -e t.csv ] || fail "plaintext released with the wrong KMS key"
 ok "another KMS key opens nothing"
+
+# --- progress: on a terminal only --------------------------------------------
+"$c2d" gen-cohort --rows 200000 --seed 4 --out prog.csv >/dev/null   # ~9 MB
+seal --in prog.csv --schema cohort.json --out p1.sealed >p1.out 2>&1
+grep -q 'MB/s' p1.out && fail "progress shown without a terminal"
+script -qec "$c2d seal --owner $owner --recipe recipe.json --in prog.csv --schema cohort.json --out p2.sealed" /dev/null >p2.out 2>&1
+grep -q 'sealing: 200000 rows .*MB (100%) .*MB/s' p2.out || { cat p2.out >&2; fail "no progress line on a terminal"; }
+ok "progress line on a terminal, silence otherwise"
