@@ -69,6 +69,16 @@ static int refill(struct c2d_csv *c, struct c2d_err *err)
 			return 0;
 		}
 		c->end += (size_t)n;
+		/* Spreadsheet exports often begin with a UTF-8 byte order mark;
+		 * it is not part of the first column's name. */
+		if (!c->bom_checked && c->end >= 3) {
+			c->bom_checked = 1;
+			if (memcmp(c->buf, "\xef\xbb\xbf", 3) == 0) {
+				c->start = 3;
+				c->consumed = 3;
+				c->line_start = 3;
+			}
+		}
 		return 1;
 	}
 }

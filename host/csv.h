@@ -10,7 +10,8 @@
  * CSV: fields separated by ',', records by LF or CRLF; a field may be
  * enclosed in double quotes, inside which '""' is a quote and separators
  * and line breaks are data. TSV: fields separated by tabs, no quoting.
- * The last record may lack its line break. A record may be at most
+ * A UTF-8 byte order mark at the start is skipped. The last record may
+ * lack its line break. A record may be at most
  * C2D_CSV_MAX_RECORD bytes.
  *
  * Fields point into the reader's buffer and are valid until the next call.
@@ -46,6 +47,7 @@ struct c2d_csv {
 	long long line_start;   /* offset in buf of the first byte of that line
 				   (negative when it was before the buffer) */
 	uint64_t consumed;      /* bytes of input fully parsed */
+	int bom_checked;        /* the start was checked for a UTF-8 BOM */
 	struct c2d_csv_field *fields;
 	size_t nfields, fcap;
 };

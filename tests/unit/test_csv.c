@@ -91,6 +91,22 @@ static void test_malformed(void **state)
 	expect_error("a,b\nx\"y,z\n", 0, "t.csv:2:2: a quote inside an unquoted field");
 }
 
+static void test_bom_is_skipped(void **state)
+{
+	(void)state;
+	static const char text[] = "\xef\xbb\xbf" "age,sex\n1,F\n";
+	struct c2d_csv c;
+	int fd = reader(&c, text, sizeof(text) - 1, 0);
+	assert_int_equal(c2d_csv_next(&c, NULL), 1);
+	expect_field(&c, 0, "age", 1, 1);
+	expect_field(&c, 1, "sex", 1, 5);
+	assert_int_equal(c2d_csv_next(&c, NULL), 1);
+	assert_int_equal(c2d_csv_next(&c, NULL), 0);
+	assert_int_equal(c.consumed, sizeof(text) - 1);
+	c2d_csv_close(&c);
+	close(fd);
+}
+
 static void test_tsv(void **state)
 {
 	(void)state;
@@ -201,6 +217,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc4180),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_bom_is_skipped),
 		cmocka_unit_test(test_tsv),
 		cmocka_unit_test(test_buffer_boundaries),
 		cmocka_unit_test(test_values),
