@@ -71,9 +71,10 @@ static int refill(struct c2d_csv *c, struct c2d_err *err)
 		c->end += (size_t)n;
 		/* Spreadsheet exports often begin with a UTF-8 byte order mark;
 		 * it is not part of the first column's name. */
-		if (!c->bom_checked && c->end >= 3) {
+		if (!c->bom_checked && (c->end >= 3 || c->consumed > 0)) {
 			c->bom_checked = 1;
-			if (memcmp(c->buf, "\xef\xbb\xbf", 3) == 0) {
+			if (c->consumed == 0 && c->start == 0 && c->end >= 3 &&
+			    memcmp(c->buf, "\xef\xbb\xbf", 3) == 0) {
 				c->start = 3;
 				c->consumed = 3;
 				c->line_start = 3;
