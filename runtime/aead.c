@@ -5,26 +5,73 @@
 
 #include <bearssl_hash.h>
 
+/*
+ * Bytes per br_gcm_run() call. BearSSL runs the counter mode over all the
+ * data it is given, then GHASH over all of it again; in 16 KiB slices the
+ * second pass finds the data still in L1/L2 instead of fetching it again
+ * from memory. A multiple of 16, so no partial block is carried between
+ * slices.
+ */
+#define GCM_SLICE 16384
+
+/*
+ * Set *ctr and *gh to the counter mode and GHASH of impl (not
+ * C2D_GCM_AUTO); return 0, or -1 if this CPU cannot run them. Unknown values
+ * get ct64, which runs everywhere.
+ */
+static int gcm_parts(enum c2d_gcm_impl impl, const br_block_ctr_class **ctr, br_ghash *gh)
+{
+	switch (impl) {
+	case C2D_GCM_VAES:
+		*ctr = c2d_aes_vaes_ctr_get_vtable();
+		*gh = c2d_ghash_vpclmul_get();
+		break;
+	case C2D_GCM_X86NI:
+		*ctr = br_aes_x86ni_ctr_get_vtable();
+		*gh = br_ghash_pclmul_get();
+		break;
+	default:
+		*ctr = &br_aes_ct64_ctr_vtable;
+		*gh = br_ghash_ctmul64;
+		break;
+	}
+	return *ctr != NULL && *gh != 0 ? 0 : -1;
+}
+
 int c2d_gcm_init(struct c2d_gcm *g, const uint8_t key[32], enum c2d_gcm_impl impl)
 {
-	const br_block_ctr_class *ni = br_aes_x86ni_ctr_get_vtable();
-	br_ghash pclmul = br_ghash_pclmul_get();
-	int have_ni = ni != NULL && pclmul != 0;
+	/* Fastest first; ct64 always succeeds, so the loop always picks one. */
+	static const enum c2d_gcm_impl prefer[] = { C2D_GCM_VAES, C2D_GCM_X86NI, C2D_GCM_CT64 };
+	const br_block_ctr_class *ctr = NULL;
+	br_ghash gh = 0;
 
 	memset(g, 0, sizeof(*g));
-	if (impl == C2D_GCM_AUTO)
-		impl = have_ni ? C2D_GCM_X86NI : C2D_GCM_CT64;
-	if (impl == C2D_GCM_X86NI && !have_ni)
+	if (impl == C2D_GCM_AUTO) {
+		for (size_t i = 0; i < sizeof(prefer) / sizeof(prefer[0]); i++) {
+			impl = prefer[i];
+			if (gcm_parts(impl, &ctr, &gh) == 0)
+				break;
+		}
+	} else if (gcm_parts(impl, &ctr, &gh) < 0) {
 		return -1;
-	g->impl = impl;
-	if (impl == C2D_GCM_X86NI) {
-		ni->init(&g->keys.vtable, key, 32);
-		br_gcm_init(&g->gcm, &g->keys.vtable, pclmul);
-	} else {
-		br_aes_ct64_ctr_vtable.init(&g->keys.vtable, key, 32);
-		br_gcm_init(&g->gcm, &g->keys.vtable, br_ghash_ctmul64);
 	}
+	g->impl = impl;
+	ctr->init(&g->keys.vtable, key, 32);
+	br_gcm_init(&g->gcm, &g->keys.vtable, gh);
 	return 0;
+}
+
+/* br_gcm_run() over buf in GCM_SLICE pieces; see GCM_SLICE. */
+static void gcm_run_sliced(br_gcm_context *gc, int encrypt, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len > GCM_SLICE) {
+		br_gcm_run(gc, encrypt, p, GCM_SLICE);
+		p += GCM_SLICE;
+		len -= GCM_SLICE;
+	}
+	br_gcm_run(gc, encrypt, p, len);
 }
 
 void c2d_gcm_seal(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
@@ -34,7 +81,7 @@ void c2d_gcm_seal(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
 	br_gcm_reset(&g->gcm, nonce, C2D_GCM_NONCE_LEN);
 	br_gcm_aad_inject(&g->gcm, aad, aad_len);
 	br_gcm_flip(&g->gcm);
-	br_gcm_run(&g->gcm, 1, buf, len);
+	gcm_run_sliced(&g->gcm, 1, buf, len);
 	br_gcm_get_tag(&g->gcm, tag);
 }
 
@@ -45,7 +92,7 @@ int c2d_gcm_open(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
 	br_gcm_reset(&g->gcm, nonce, C2D_GCM_NONCE_LEN);
 	br_gcm_aad_inject(&g->gcm, aad, aad_len);
 	br_gcm_flip(&g->gcm);
-	br_gcm_run(&g->gcm, 0, buf, len);
+	gcm_run_sliced(&g->gcm, 0, buf, len);
 	if (br_gcm_check_tag(&g->gcm, tag))
 		return 1;
 	explicit_bzero(buf, len);
@@ -60,6 +107,7 @@ void c2d_gcm_wipe(struct c2d_gcm *g)
 const char *c2d_gcm_impl_name(const struct c2d_gcm *g)
 {
 	switch (g->impl) {
+	case C2D_GCM_VAES: return "vaes+vpclmul";
 	case C2D_GCM_X86NI: return "x86ni+pclmul";
 	case C2D_GCM_CT64: return "ct64";
 	default: return "?";

@@ -3,7 +3,10 @@
  * this CPU has, behind BearSSL's own interfaces (br_block_ctr_class for the
  * counter mode, br_ghash for the authenticator).
  *
- * Implementations, chosen at c2d_gcm_init() by runtime CPU detection:
+ * Implementations, chosen at c2d_gcm_init() by runtime CPU detection, in
+ * order of preference:
+ *   "vaes+vpclmul"  VAES counter mode and VPCLMULQDQ GHASH on ymm registers
+ *                   (c2d/aes_vaes.h), driven by BearSSL's br_gcm_*
  *   "x86ni+pclmul"  BearSSL's AES-NI counter mode and PCLMULQDQ GHASH
  *   "ct64"          BearSSL's portable constant-time code (the fallback)
  * c2d_gcm_impl_name() says which one a context uses; tests run every
@@ -23,6 +26,8 @@
 #include <bearssl_aead.h>
 #include <bearssl_block.h>
 
+#include "c2d/aes_vaes.h"
+
 #define C2D_GCM_NONCE_LEN 12
 #define C2D_GCM_TAG_LEN 16
 
@@ -30,10 +35,17 @@ enum c2d_gcm_impl {
 	C2D_GCM_AUTO = 0,     /* the best this CPU supports */
 	C2D_GCM_CT64,
 	C2D_GCM_X86NI,
+	C2D_GCM_VAES,
 };
 
 struct c2d_gcm {
-	br_aes_gen_ctr_keys keys;
+	/* Whichever CTR context the implementation uses; each starts with the
+	 * vtable pointer, which br_gcm_init() is given. */
+	union {
+		const br_block_ctr_class *vtable;
+		br_aes_gen_ctr_keys gen;
+		c2d_aes_vaes_ctr_keys vaes;
+	} keys;
 	br_gcm_context gcm;
 	enum c2d_gcm_impl impl;
 };
