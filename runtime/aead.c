@@ -6,13 +6,11 @@
 #include <bearssl_hash.h>
 
 /*
- * Bytes per br_gcm_run() call. BearSSL runs the counter mode over all the
- * data it is given, then GHASH over all of it again; in 16 KiB slices the
- * second pass finds the data still in L1/L2 instead of fetching it again
- * from memory. A multiple of 16, so no partial block is carried between
- * slices.
+ * br_gcm_run() runs the counter mode over all the data it is given, then
+ * GHASH over all of it. Slicing a call into 16 KiB pieces, to find the data
+ * still in L1 for the second pass, measured about 5% slower on a 1 MiB L2
+ * machine with 1 MiB chunks (the whole chunk stays in L2): one call it is.
  */
-#define GCM_SLICE 16384
 
 /*
  * Set *ctr and *gh to the counter mode and GHASH of impl (not
@@ -61,19 +59,6 @@ int c2d_gcm_init(struct c2d_gcm *g, const uint8_t key[32], enum c2d_gcm_impl imp
 	return 0;
 }
 
-/* br_gcm_run() over buf in GCM_SLICE pieces; see GCM_SLICE. */
-static void gcm_run_sliced(br_gcm_context *gc, int encrypt, void *buf, size_t len)
-{
-	unsigned char *p = buf;
-
-	while (len > GCM_SLICE) {
-		br_gcm_run(gc, encrypt, p, GCM_SLICE);
-		p += GCM_SLICE;
-		len -= GCM_SLICE;
-	}
-	br_gcm_run(gc, encrypt, p, len);
-}
-
 void c2d_gcm_seal(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
 		  const void *aad, size_t aad_len, void *buf, size_t len,
 		  uint8_t tag[C2D_GCM_TAG_LEN])
@@ -81,7 +66,7 @@ void c2d_gcm_seal(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
 	br_gcm_reset(&g->gcm, nonce, C2D_GCM_NONCE_LEN);
 	br_gcm_aad_inject(&g->gcm, aad, aad_len);
 	br_gcm_flip(&g->gcm);
-	gcm_run_sliced(&g->gcm, 1, buf, len);
+	br_gcm_run(&g->gcm, 1, buf, len);
 	br_gcm_get_tag(&g->gcm, tag);
 }
 
@@ -92,7 +77,7 @@ int c2d_gcm_open(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
 	br_gcm_reset(&g->gcm, nonce, C2D_GCM_NONCE_LEN);
 	br_gcm_aad_inject(&g->gcm, aad, aad_len);
 	br_gcm_flip(&g->gcm);
-	gcm_run_sliced(&g->gcm, 0, buf, len);
+	br_gcm_run(&g->gcm, 0, buf, len);
 	if (br_gcm_check_tag(&g->gcm, tag))
 		return 1;
 	explicit_bzero(buf, len);
