@@ -37,6 +37,8 @@ static enum c2d_gcm_impl impl_of(const char *s)
 		return C2D_GCM_CT64;
 	if (strcmp(s, "x86ni") == 0)
 		return C2D_GCM_X86NI;
+	if (strcmp(s, "vaes") == 0)
+		return C2D_GCM_VAES;
 	return (enum c2d_gcm_impl)atoi(s);
 }
 

@@ -3,7 +3,7 @@
  * the product never decrypts with the KMS key outside the KMS, and never
  * seals with fixed secrets.
  *
- *   c2d-sealtool unseal --kms-key FILE --in SEALED --out CSV [--impl auto|ct64|x86ni]
+ *   c2d-sealtool unseal --kms-key FILE --in SEALED --out CSV [--impl auto|ct64|x86ni|vaes]
  *       the KMS's re-derivation plus the CVM's decryption, in one process:
  *       writes the rows back as canonical CSV, atomically (nothing at all
  *       when the file does not authenticate)
@@ -120,7 +120,8 @@ static int cmd_unseal(int argc, char **argv, struct c2d_err *err)
 		case 'o': out = optarg; break;
 		case 'm':
 			impl = strcmp(optarg, "ct64") == 0 ? C2D_GCM_CT64
-			     : strcmp(optarg, "x86ni") == 0 ? C2D_GCM_X86NI : C2D_GCM_AUTO;
+			     : strcmp(optarg, "x86ni") == 0 ? C2D_GCM_X86NI
+			     : strcmp(optarg, "vaes") == 0 ? C2D_GCM_VAES : C2D_GCM_AUTO;
 			break;
 		default: return c2d_fail(err, C2D_E_USAGE, "unseal: bad option");
 		}
