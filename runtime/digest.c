@@ -8,22 +8,26 @@
 
 #include <bearssl_hash.h>
 
+#include "c2d/sha_ni.h"
+
+/* SHA-256 through whichever class c2d_sha256_get_vtable() picks (SHA-NI or
+ * BearSSL's portable code; the context holds either). SHA-384 is BearSSL's. */
 struct both {
-	br_sha256_context s256;
+	c2d_sha256_context s256;
 	br_sha384_context s384;
 	uint64_t size;
 };
 
 static void both_init(struct both *b)
 {
-	br_sha256_init(&b->s256);
+	c2d_sha256_get_vtable()->init(&b->s256.vtable);
 	br_sha384_init(&b->s384);
 	b->size = 0;
 }
 
 static void both_update(struct both *b, const void *data, size_t len)
 {
-	br_sha256_update(&b->s256, data, len);
+	b->s256.vtable->update(&b->s256.vtable, data, len);
 	br_sha384_update(&b->s384, data, len);
 	b->size += len;
 }
@@ -31,8 +35,13 @@ static void both_update(struct both *b, const void *data, size_t len)
 static void both_out(const struct both *b, struct c2d_digests *out)
 {
 	out->size = b->size;
-	br_sha256_out(&b->s256, out->sha256);
+	b->s256.vtable->out(&b->s256.vtable, out->sha256);
 	br_sha384_out(&b->s384, out->sha384);
+}
+
+const char *c2d_sha256_impl(void)
+{
+	return c2d_sha256_get_vtable() == &br_sha256_vtable ? "bearssl" : "sha-ni";
 }
 
 void c2d_digest_buf(const void *data, size_t len, struct c2d_digests *out)
@@ -42,14 +51,16 @@ void c2d_digest_buf(const void *data, size_t len, struct c2d_digests *out)
 	if (len > 0)
 		both_update(&b, data, len);
 	both_out(&b, out);
+	explicit_bzero(&b, sizeof(b));
 }
 
 void c2d_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN])
 {
-	br_sha256_context c;
-	br_sha256_init(&c);
-	br_sha256_update(&c, data, len);
-	br_sha256_out(&c, out);
+	c2d_sha256_context c;
+	c2d_sha256_get_vtable()->init(&c.vtable);
+	c.vtable->update(&c.vtable, data, len);
+	c.vtable->out(&c.vtable, out);
+	explicit_bzero(&c, sizeof(c));
 }
 
 int c2d_digest_file(const char *path, struct c2d_digests *out,

@@ -1,10 +1,12 @@
 /*
  * c2d/digest.h: SHA-256 and SHA-384 of byte strings and files, and
- * lowercase hex encoding. A thin layer over BearSSL's hash contexts.
+ * lowercase hex encoding. A thin layer over BearSSL's hash contexts;
+ * SHA-256 uses the x86 SHA extensions when the CPU has them (c2d/sha_ni.h)
+ * and BearSSL's portable code otherwise, with identical results.
  *
  * Not constant-time with respect to the data length (nothing hashed here
  * has a secret length). Contents may be secret; these functions keep no
- * copy beyond the caller's context, which c2d_digest_file wipes.
+ * copy: the hash contexts live on the stack and are wiped before return.
  */
 #ifndef C2D_DIGEST_H
 #define C2D_DIGEST_H
@@ -35,5 +37,9 @@ int c2d_digest_file(const char *path, struct c2d_digests *out,
 
 /* SHA-256 of len bytes. */
 void c2d_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN]);
+
+/* Name of the SHA-256 implementation the functions above use on this CPU:
+ * "sha-ni" or "bearssl" (a static string). */
+const char *c2d_sha256_impl(void);
 
 #endif
