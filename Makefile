@@ -133,6 +133,8 @@ demo: image
 	qemu/run --image $(IMG)
 	@echo "== measurements (out/image/measurements.json) =="
 	@$(OUT)/bin/c2d measure $(IMG)
+	@echo "== four hospitals seal their cohorts to this image =="
+	@demo/seal-sites
 
 # --- tests --------------------------------------------------------------------
 $(OUT)/test/test_runtime: $(call obj,test,tests/unit/test_runtime.c $(RUNTIME_SRC))
