@@ -7,6 +7,8 @@
  *   bench-stream mem SIZE_MIB [impl]     encrypt then decrypt SIZE_MIB in memory
  *   bench-stream file IN OUT [impl]      encrypt file IN into OUT, chunk by chunk
  *   bench-stream unfile IN OUT [impl]    decrypt OUT of the above back
+ *   bench-stream sha SIZE_MIB            SHA-256 of SIZE_MIB in memory, c2d's
+ *                                        (SHA-NI when present) and BearSSL's
  *
  * Prints "<what> <bytes> <seconds> <implementation>" lines.
  */
@@ -17,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bearssl_hash.h>
+
+#include "c2d/digest.h"
 #include "c2d/random.h"
 #include "c2d/stream.h"
 
@@ -127,8 +132,32 @@ static int file(const char *in, const char *out, int decrypt, enum c2d_gcm_impl 
 	return 0;
 }
 
+static int sha(size_t mib)
+{
+	size_t len = mib << 20;
+	uint8_t *buf = malloc(len), out[32];
+	if (buf == NULL)
+		return 1;
+	c2d_random(buf, len, NULL);
+	double t0 = now();
+	c2d_sha256(buf, len, out);
+	double t1 = now();
+	printf("sha256 %zu %.4f %s\n", len, t1 - t0, c2d_sha256_impl());
+	br_sha256_context c;
+	t0 = now();
+	br_sha256_init(&c);
+	br_sha256_update(&c, buf, len);
+	br_sha256_out(&c, out);
+	t1 = now();
+	printf("sha256-bearssl %zu %.4f bearssl\n", len, t1 - t0);
+	free(buf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && strcmp(argv[1], "sha") == 0)
+		return sha((size_t)atoi(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "mem") == 0)
 		return mem((size_t)atoi(argv[2]), impl_of(argc > 3 ? argv[3] : NULL));
 	if (argc >= 4 && strcmp(argv[1], "file") == 0)
