@@ -1,0 +1,158 @@
+/* TDX quote parsing: see c2d/tdxquote.h. */
+#include "c2d/tdxquote.h"
+
+#include <string.h>
+
+#include "c2d/bytes.h"
+
+/* Takes n bytes, failing with the field's name and offset. */
+static const uint8_t *take(struct c2d_reader *r, size_t n, const char *field,
+			   struct c2d_err *err)
+{
+	size_t at = r->off;
+	const uint8_t *p = c2d_read(r, n);
+	if (p == NULL)
+		c2d_fail(err, C2D_E_INPUT, "quote offset %zu: %s truncated (%zu bytes needed)",
+			 at, field, n);
+	return p;
+}
+
+static void td_report(const uint8_t *p, int td15, struct c2d_td_report *td)
+{
+	td->tee_tcb_svn = p;
+	td->mrseam = p + 16;
+	td->mrsignerseam = p + 64;
+	td->seam_attributes = p + 112;
+	td->td_attributes = p + 120;
+	td->xfam = p + 128;
+	td->mrtd = p + 136;
+	td->mrconfigid = p + 184;
+	td->mrowner = p + 232;
+	td->mrownerconfig = p + 280;
+	for (int i = 0; i < 4; i++)
+		td->rtmr[i] = p + 328 + 48 * i;
+	td->report_data = p + 520;
+	td->tee_tcb_svn2 = td15 ? p + 584 : NULL;
+	td->mrservicetd = td15 ? p + 600 : NULL;
+}
+
+static void sgx_report(const uint8_t *p, struct c2d_sgx_report *s)
+{
+	s->raw = p;
+	s->cpusvn = p;
+	s->miscselect = c2d_get_le32(p + 16);
+	s->attributes = p + 48;
+	s->mrenclave = p + 64;
+	s->mrsigner = p + 128;
+	s->isvprodid = c2d_get_le16(p + 256);
+	s->isvsvn = c2d_get_le16(p + 258);
+	s->report_data = p + 320;
+}
+
+int c2d_tdx_quote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_quote *q,
+			struct c2d_err *err)
+{
+	struct c2d_reader r;
+	const uint8_t *p;
+	memset(q, 0, sizeof(*q));
+	c2d_reader_init(&r, buf, len);
+
+	if ((p = take(&r, C2D_TDX_HEADER_LEN, "header", err)) == NULL)
+		return C2D_E_INPUT;
+	q->version = c2d_get_le16(p);
+	q->att_key_type = c2d_get_le16(p + 2);
+	q->tee_type = c2d_get_le32(p + 4);
+	q->qe_vendor_id = p + 12;
+	if (q->version != 4 && q->version != 5)
+		return c2d_fail(err, C2D_E_INPUT, "quote offset 0: version %u (c2d reads 4 and 5)", q->version);
+	if (q->att_key_type != 2)
+		return c2d_fail(err, C2D_E_INPUT,
+				"quote offset 2: attestation key type %u (only 2, ECDSA P-256, is used by TDX)",
+				q->att_key_type);
+	if (q->tee_type != 0x81)
+		return c2d_fail(err, C2D_E_INPUT, "quote offset 4: TEE type 0x%x is not TDX (0x81)", q->tee_type);
+
+	size_t body_len = C2D_TDX_BODY10_LEN;
+	q->body_type = 2;
+	if (q->version == 5) {
+		q->body_type = c2d_read_le16(&r);
+		uint32_t size = c2d_read_le32(&r);
+		if (r.bad)
+			return c2d_fail(err, C2D_E_INPUT, "quote offset 48: body descriptor truncated");
+		if (q->body_type == 2)
+			body_len = C2D_TDX_BODY10_LEN;
+		else if (q->body_type == 3)
+			body_len = C2D_TDX_BODY15_LEN;
+		else
+			return c2d_fail(err, C2D_E_INPUT,
+					"quote offset 48: body type %u (2: TD 1.0 and 3: TD 1.5 are TDX)",
+					q->body_type);
+		if (size != body_len)
+			return c2d_fail(err, C2D_E_INPUT, "quote offset 50: body size %u, a type %u body is %zu",
+					size, q->body_type, body_len);
+	}
+	if ((p = take(&r, body_len, "TD report body", err)) == NULL)
+		return C2D_E_INPUT;
+	td_report(p, q->body_type == 3, &q->td);
+	q->signed_data = buf;
+	q->signed_len = r.off;
+
+	size_t at = r.off;
+	uint32_t sig_len = c2d_read_le32(&r);
+	if (r.bad)
+		return c2d_fail(err, C2D_E_INPUT, "quote offset %zu: signature data length truncated", at);
+	if (sig_len > r.left)
+		return c2d_fail(err, C2D_E_INPUT, "quote offset %zu: signature data of %u bytes runs past the end",
+				at, sig_len);
+	struct c2d_reader s;
+	c2d_reader_init(&s, r.p, sig_len);
+	s.off = r.off;
+	if ((q->signature = take(&s, 64, "quote signature", err)) == NULL ||
+	    (q->att_key = take(&s, 64, "attestation key", err)) == NULL)
+		return C2D_E_INPUT;
+
+	at = s.off;
+	uint16_t cert_type = c2d_read_le16(&s);
+	uint32_t cert_len = c2d_read_le32(&s);
+	if (s.bad)
+		return c2d_fail(err, C2D_E_INPUT, "quote offset %zu: certification data header truncated", at);
+	if (cert_type != 6)
+		return c2d_fail(err, C2D_E_INPUT,
+				"quote offset %zu: certification data type %u (TDX quotes carry type 6, the QE report)",
+				at, cert_type);
+	if (cert_len != s.left)
+		return c2d_fail(err, C2D_E_INPUT,
+				"quote offset %zu: certification data of %u bytes, %zu remain in the signature data",
+				at, cert_len, s.left);
+	if ((p = take(&s, C2D_SGX_REPORT_LEN, "QE report", err)) == NULL)
+		return C2D_E_INPUT;
+	sgx_report(p, &q->qe_report);
+	if ((q->qe_report_sig = take(&s, 64, "QE report signature", err)) == NULL)
+		return C2D_E_INPUT;
+	at = s.off;
+	q->qe_auth_len = c2d_read_le16(&s);
+	if (s.bad || (q->qe_auth = take(&s, q->qe_auth_len, "QE authentication data", err)) == NULL)
+		return c2d_fail(err, C2D_E_INPUT, "quote offset %zu: QE authentication data truncated", at);
+
+	at = s.off;
+	uint16_t inner_type = c2d_read_le16(&s);
+	uint32_t inner_len = c2d_read_le32(&s);
+	if (s.bad)
+		return c2d_fail(err, C2D_E_INPUT, "quote offset %zu: PCK certification data header truncated", at);
+	if (inner_type != 5)
+		return c2d_fail(err, C2D_E_INPUT,
+				"quote offset %zu: QE certification data type %u (5, the PCK chain, is required)",
+				at, inner_type);
+	if (inner_len != s.left)
+		return c2d_fail(err, C2D_E_INPUT,
+				"quote offset %zu: PCK chain of %u bytes, %zu remain", at, inner_len, s.left);
+	q->pck_chain = c2d_read(&s, inner_len);
+	q->pck_chain_len = inner_len;
+	q->used = r.off + sig_len;
+	return C2D_OK;
+}
+
+int c2d_td_is_debug(const struct c2d_td_report *td)
+{
+	return td->td_attributes[0] & 1;
+}
