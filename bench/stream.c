@@ -52,7 +52,7 @@ static const uint8_t key[32] = { 1, 2, 3 }, prefix[7] = { 4 }, aad[32] = { 5 };
 static int mem(size_t mib, enum c2d_gcm_impl impl)
 {
 	size_t len = mib << 20;
-	uint8_t *buf = malloc(len), tag[16];
+	uint8_t *buf = malloc(len);
 	if (buf == NULL)
 		return 1;
 	c2d_random(buf, len, NULL);
@@ -73,7 +73,6 @@ static int mem(size_t mib, enum c2d_gcm_impl impl)
 			return 3;
 	t1 = now();
 	printf("mem-decrypt %zu %.4f %s\n", len, t1 - t0, c2d_gcm_impl_name(&s.gcm));
-	(void)tag;
 	free(tags);
 	free(buf);
 	return 0;

@@ -91,9 +91,14 @@ static int bad_value(struct sealer *z, const struct c2d_csv_field *f,
 			c->name, expected, found);
 }
 
-static int out_of_bounds(struct sealer *z, const struct c2d_csv_field *f,
-			 const struct c2d_column *c, int below, struct c2d_err *err)
+/* Fails when the value is outside the column's bounds, naming the bound. */
+static int in_bounds(struct sealer *z, const struct c2d_csv_field *f,
+		     const struct c2d_column *c, int64_t iv, double fv, struct c2d_err *err)
 {
+	int where = c2d_column_bound_check(c, iv, fv);
+	if (where == 0)
+		return C2D_OK;
+	int below = where < 0;
 	char found[64], bound[32];
 	show(f, found);
 	if (c->type == C2D_T_FLOAT64)
@@ -122,10 +127,9 @@ static int put_value(struct sealer *z, uint32_t col, const struct c2d_csv_field 
 		int64_t v;
 		if (c2d_parse_int64(f->p, f->len, &v) < 0)
 			return bad_value(z, f, c, "an int64", err);
-		if ((c->flags & C2D_COL_HAS_MIN) && v < c->min.i)
-			return out_of_bounds(z, f, c, 1, err);
-		if ((c->flags & C2D_COL_HAS_MAX) && v > c->max.i)
-			return out_of_bounds(z, f, c, 0, err);
+		int r = in_bounds(z, f, c, v, 0, err);
+		if (r < 0)
+			return r;
 		c2d_rg_set_i64(&z->rg, col, v);
 		return C2D_OK;
 	}
@@ -133,10 +137,9 @@ static int put_value(struct sealer *z, uint32_t col, const struct c2d_csv_field 
 		double v;
 		if (c2d_parse_float64(f->p, f->len, &v) < 0)
 			return bad_value(z, f, c, "a finite float64", err);
-		if ((c->flags & C2D_COL_HAS_MIN) && v < c->min.f)
-			return out_of_bounds(z, f, c, 1, err);
-		if ((c->flags & C2D_COL_HAS_MAX) && v > c->max.f)
-			return out_of_bounds(z, f, c, 0, err);
+		int r = in_bounds(z, f, c, 0, v, err);
+		if (r < 0)
+			return r;
 		c2d_rg_set_f64(&z->rg, col, v);
 		return C2D_OK;
 	}
@@ -151,10 +154,9 @@ static int put_value(struct sealer *z, uint32_t col, const struct c2d_csv_field 
 		int32_t v;
 		if (c2d_parse_date(f->p, f->len, &v) < 0)
 			return bad_value(z, f, c, "a date YYYY-MM-DD", err);
-		if ((c->flags & C2D_COL_HAS_MIN) && v < c->min.i)
-			return out_of_bounds(z, f, c, 1, err);
-		if ((c->flags & C2D_COL_HAS_MAX) && v > c->max.i)
-			return out_of_bounds(z, f, c, 0, err);
+		int r = in_bounds(z, f, c, v, 0, err);
+		if (r < 0)
+			return r;
 		c2d_rg_set_date(&z->rg, col, v);
 		return C2D_OK;
 	}

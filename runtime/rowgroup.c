@@ -115,15 +115,7 @@ static int check_values(const struct c2d_column *c, uint32_t n, const uint8_t *v
 			}
 			continue;
 		}
-		int low = 0, high = 0;
-		if (c->type == C2D_T_FLOAT64) {
-			low = (c->flags & C2D_COL_HAS_MIN) && fv < c->min.f;
-			high = (c->flags & C2D_COL_HAS_MAX) && fv > c->max.f;
-		} else if (c->type == C2D_T_INT64 || c->type == C2D_T_DATE) {
-			low = (c->flags & C2D_COL_HAS_MIN) && iv < c->min.i;
-			high = (c->flags & C2D_COL_HAS_MAX) && iv > c->max.i;
-		}
-		if (low || high) {
+		if (c2d_column_bound_check(c, iv, fv) != 0) {
 			*bad_row = i;
 			*why = "a value is outside the schema's bounds";
 			return 0;

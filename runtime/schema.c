@@ -25,6 +25,19 @@ uint8_t c2d_type_from_name(const char *name)
 	return 0;
 }
 
+int c2d_column_bound_check(const struct c2d_column *c, int64_t iv, double fv)
+{
+	int low = 0, high = 0;
+	if (c->type == C2D_T_FLOAT64) {
+		low = (c->flags & C2D_COL_HAS_MIN) && fv < c->min.f;
+		high = (c->flags & C2D_COL_HAS_MAX) && fv > c->max.f;
+	} else if (c->type == C2D_T_INT64 || c->type == C2D_T_DATE) {
+		low = (c->flags & C2D_COL_HAS_MIN) && iv < c->min.i;
+		high = (c->flags & C2D_COL_HAS_MAX) && iv > c->max.i;
+	}
+	return low ? -1 : high ? 1 : 0;
+}
+
 size_t c2d_type_width(uint8_t type)
 {
 	switch (type) {

@@ -17,6 +17,26 @@ static const uint8_t *take(struct c2d_reader *r, size_t n, const char *field,
 	return p;
 }
 
+/* Reads a certification-data header (type u16, size u32) and checks that
+ * it is the expected type and that its data fills exactly what remains of
+ * the enclosing structure. what names it in errors. */
+static int cert_header(struct c2d_reader *s, uint16_t want, const char *what,
+		       uint32_t *len, struct c2d_err *err)
+{
+	size_t at = s->off;
+	uint16_t type = c2d_read_le16(s);
+	*len = c2d_read_le32(s);
+	if (s->bad)
+		return c2d_fail(err, C2D_E_INPUT, "quote offset %zu: %s header truncated", at, what);
+	if (type != want)
+		return c2d_fail(err, C2D_E_INPUT, "quote offset %zu: %s of type %u, type %u is required",
+				at, what, type, want);
+	if (*len != s->left)
+		return c2d_fail(err, C2D_E_INPUT, "quote offset %zu: %s of %u bytes, %zu remain",
+				at, what, *len, s->left);
+	return C2D_OK;
+}
+
 static void td_report(const uint8_t *p, int td15, struct c2d_td_report *td)
 {
 	td->tee_tcb_svn = p;
@@ -111,19 +131,11 @@ int c2d_tdx_quote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_quote *q,
 	    (q->att_key = take(&s, 64, "attestation key", err)) == NULL)
 		return C2D_E_INPUT;
 
-	at = s.off;
-	uint16_t cert_type = c2d_read_le16(&s);
-	uint32_t cert_len = c2d_read_le32(&s);
-	if (s.bad)
-		return c2d_fail(err, C2D_E_INPUT, "quote offset %zu: certification data header truncated", at);
-	if (cert_type != 6)
-		return c2d_fail(err, C2D_E_INPUT,
-				"quote offset %zu: certification data type %u (TDX quotes carry type 6, the QE report)",
-				at, cert_type);
-	if (cert_len != s.left)
-		return c2d_fail(err, C2D_E_INPUT,
-				"quote offset %zu: certification data of %u bytes, %zu remain in the signature data",
-				at, cert_len, s.left);
+	/* TDX quotes carry type 6 (the QE report), which in turn carries
+	 * type 5 (the PCK certificate chain). */
+	uint32_t cert_len;
+	if (cert_header(&s, 6, "certification data", &cert_len, err) < 0)
+		return C2D_E_INPUT;
 	if ((p = take(&s, C2D_SGX_REPORT_LEN, "QE report", err)) == NULL)
 		return C2D_E_INPUT;
 	sgx_report(p, &q->qe_report);
@@ -134,18 +146,9 @@ int c2d_tdx_quote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_quote *q,
 	if (s.bad || (q->qe_auth = take(&s, q->qe_auth_len, "QE authentication data", err)) == NULL)
 		return c2d_fail(err, C2D_E_INPUT, "quote offset %zu: QE authentication data truncated", at);
 
-	at = s.off;
-	uint16_t inner_type = c2d_read_le16(&s);
-	uint32_t inner_len = c2d_read_le32(&s);
-	if (s.bad)
-		return c2d_fail(err, C2D_E_INPUT, "quote offset %zu: PCK certification data header truncated", at);
-	if (inner_type != 5)
-		return c2d_fail(err, C2D_E_INPUT,
-				"quote offset %zu: QE certification data type %u (5, the PCK chain, is required)",
-				at, inner_type);
-	if (inner_len != s.left)
-		return c2d_fail(err, C2D_E_INPUT,
-				"quote offset %zu: PCK chain of %u bytes, %zu remain", at, inner_len, s.left);
+	uint32_t inner_len;
+	if (cert_header(&s, 5, "PCK certificate chain", &inner_len, err) < 0)
+		return C2D_E_INPUT;
 	q->pck_chain = c2d_read(&s, inner_len);
 	q->pck_chain_len = inner_len;
 	q->used = r.off + sig_len;

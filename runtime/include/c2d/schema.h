@@ -85,6 +85,11 @@ int c2d_schema_decode(struct c2d_reader *r, struct c2d_schema *s,
 /* Releases what the schema owns; s may be zeroed or partially filled. */
 void c2d_schema_free(struct c2d_schema *s);
 
+/* Where a value stands against column c's bounds: -1 below min, 1 above
+ * max, 0 within (or no bounds). iv is used for int64 and date columns, fv
+ * for float64; the other is ignored. */
+int c2d_column_bound_check(const struct c2d_column *c, int64_t iv, double fv);
+
 /* "int64", "float64", ...; NULL for an unknown type. */
 const char *c2d_type_name(uint8_t type);
 
