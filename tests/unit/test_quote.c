@@ -12,6 +12,7 @@
 
 #include "c2d/digest.h"
 #include "c2d/hex.h"
+#include "c2d/p256.h"
 #include "c2d/tdxquote.h"
 
 static uint8_t *load(const char *path, size_t *len)
@@ -47,6 +48,19 @@ static void check_common(const struct c2d_tdx_quote *q)
 	assert_true(q->pck_chain_len > 1000);
 	assert_memory_equal(q->pck_chain, "-----BEGIN CERTIFICATE-----", 27);
 	assert_false(c2d_td_is_debug(&q->td));
+
+	/* The attestation key signs header ‖ body, and nothing else: one
+	 * flipped bit anywhere in the signed bytes breaks the signature. */
+	uint8_t pub[C2D_P256_PUB_LEN];
+	c2d_p256_pub_from_xy(q->att_key, pub);
+	assert_true(c2d_p256_verify_raw(pub, q->signed_data, q->signed_len, q->signature));
+	uint8_t *copy = malloc(q->signed_len);
+	for (size_t i = 0; i < q->signed_len; i += 37) {
+		memcpy(copy, q->signed_data, q->signed_len);
+		copy[i] ^= 0x01;
+		assert_false(c2d_p256_verify_raw(pub, copy, q->signed_len, q->signature));
+	}
+	free(copy);
 }
 
 static void test_dcapqvl_quote(void **state)
