@@ -51,10 +51,12 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c runtime/schema.c
                runtime/keywrap.c runtime/aead.c runtime/stream.c runtime/rowgroup.c \
                runtime/unseal.c runtime/random.c runtime/hex.c runtime/aes_vaes.c runtime/sha_ni.c runtime/tdxquote.c \
                runtime/p256.c
+RUNTIME_SRC += runtime/eventlog.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
                host/keyfile.c host/progress.c host/gencohort.c host/cmd_quote.c
+C2D_SRC     += host/cmd_replay.c host/eventlog_json.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv test_quote
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
@@ -94,7 +96,7 @@ $(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
 
-SEALTOOL_SRC := tests/tools/sealtool.c $(filter-out host/c2d.c host/measure.c host/cmd_seal.c host/gencohort.c host/cmd_quote.c,$(C2D_SRC))
+SEALTOOL_SRC := tests/tools/sealtool.c $(filter-out host/c2d.c host/measure.c host/cmd_seal.c host/gencohort.c host/cmd_quote.c host/cmd_replay.c,$(C2D_SRC))
 $(OUT)/test/c2d-sealtool: $(call obj,test,$(SEALTOOL_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON)

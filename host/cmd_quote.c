@@ -16,10 +16,14 @@
 
 static const char help[] =
 	"usage: c2d quote show [--json] FILE\n"
+	"       c2d quote replay [--json] FILE | --ccel LOG --quote QUOTE\n"
 	"\n"
 	"Parses a TDX quote (version 4 or 5, binary) and prints its header, the TD\n"
 	"report (registers and report_data as lowercase hex), the QE report and the\n"
-	"sizes of the certification data. Parsing verifies nothing.\n";
+	"sizes of the certification data. Parsing verifies nothing.\n"
+	"\n"
+	"replay: replays an event log into RTMR0-3 and compares them with the quote's\n"
+	"(see 'c2d quote replay --help').\n";
 
 static json_t *hexj(const uint8_t *p, size_t n)
 {
@@ -70,6 +74,8 @@ int c2d_cmd_quote(int argc, char **argv, struct c2d_err *err)
 		fputs(help, argc < 2 ? stderr : stdout);
 		return argc < 2 ? c2d_fail(err, C2D_E_USAGE, "expected a subcommand") : C2D_OK;
 	}
+	if (strcmp(argv[1], "replay") == 0)
+		return c2d_quote_replay(argc - 1, argv + 1, err);
 	if (strcmp(argv[1], "show") != 0)
 		return c2d_fail(err, C2D_E_USAGE, "unknown subcommand '%s'; see 'c2d quote --help'", argv[1]);
 	for (int i = 2; i < argc; i++) {
