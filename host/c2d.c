@@ -13,7 +13,7 @@ static const struct c2d_command commands[] = {
 	{ "seal", "seal a CSV/TSV table to a recipe", c2d_cmd_seal },
 	{ "inspect", "print a sealed file's public header as JSON", c2d_cmd_inspect },
 	{ "gen-cohort", "write a synthetic cardio-renal cohort (CSV) for demos and tests", c2d_cmd_gen_cohort },
-	{ "quote", "show the fields of a TDX quote (v4/v5)", c2d_cmd_quote },
+	{ "quote", "show a TDX quote (v4/v5); replay its event log to RTMR0-3", c2d_cmd_quote },
 	{ "measure", "compute the compose-hash and digests of a built image", c2d_cmd_measure },
 };
 

@@ -135,7 +135,7 @@ static int report(const struct replay *rp, int json)
 	int bad = 0;
 	json_t *arr = json ? json_array() : NULL;
 	if (!json)
-		printf("events    %zu (%zu dstack runtime events, digests recomputed)\n", rp->events,
+		printf("events    %zu (%zu dstack runtime events, each digest checked against its content)\n", rp->events,
 		       rp->runtime);
 	for (int i = 0; i < 4; i++) {
 		int ok = memcmp(rp->got.rtmr[i], rp->quote_rtmr[i], C2D_RTMR_LEN) == 0;
