@@ -33,15 +33,20 @@ WARN     := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissin
 # Paths of the checkout must not reach any binary (assert messages, __FILE__).
 NOPATH   := -ffile-prefix-map=$(CURDIR)/=
 INC      := -Iruntime/include
+# The kernel's uapi headers (linux/tdx-guest.h), installed from the pinned
+# kernel source by kernel-config/headers; -isystem so that they are searched
+# after our own headers and their style is not held to our warnings.
+KHDR     := $(DEPS)/kernel-headers
+KHDR_INC := -isystem $(KHDR)/include
 
-GUEST_CFLAGS  := $(WARN) $(NOPATH) $(INC) -I$(DEPS)/musl/include -Os -D_GNU_SOURCE \
+GUEST_CFLAGS  := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/musl/include -Os -D_GNU_SOURCE \
                  -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
                  -fstack-protector-strong
 GUEST_LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl,-z,relro,-z,now \
                  -Wl,--build-id=none -s
-HOST_CFLAGS   := $(WARN) $(NOPATH) $(INC) -I$(DEPS)/host/include -O2 -g -D_GNU_SOURCE \
+HOST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -O2 -g -D_GNU_SOURCE \
                  -fstack-protector-strong -D_FORTIFY_SOURCE=2
-TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) -I$(DEPS)/host/include -Iinit -Iimage -Ihost \
+TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -Iinit -Iimage -Ihost \
                  -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
                  -fno-omit-frame-pointer
 HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a $(DEPS)/host/lib/libsecp256k1.a -lm
@@ -52,6 +57,7 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c runtime/schema.c
                runtime/unseal.c runtime/random.c runtime/hex.c runtime/aes_vaes.c runtime/sha_ni.c runtime/tdxquote.c \
                runtime/p256.c
 RUNTIME_SRC += runtime/eventlog.c
+RUNTIME_SRC += runtime/tdxguest.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
@@ -60,6 +66,7 @@ C2D_SRC     += host/cmd_replay.c host/eventlog_json.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv test_quote
 UNIT_TESTS  += test_eventlog
+UNIT_TESTS  += test_tdxguest
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -72,6 +79,10 @@ deps: $(STAMP)
 $(STAMP): reproducible/inputs.lock reproducible/packages reproducible/deps
 	+reproducible/deps
 
+# The kernel's uapi headers, once, from the pinned (and re-checked) source.
+$(KHDR)/source: kernel-config/headers reproducible/inputs.lock $(STAMP)
+	kernel-config/headers $(KHDR)
+
 # --- compilation ------------------------------------------------------------
 $(OUT)/obj/guest/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
@@ -83,6 +94,8 @@ $(OUT)/obj/test/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 -include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
+$(call obj,guest,runtime/tdxguest.c) $(call obj,host,runtime/tdxguest.c) \
+$(call obj,test,runtime/tdxguest.c): $(KHDR)/source
 
 $(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
@@ -150,15 +163,18 @@ $(OUT)/test/test_csv: $(call obj,test,tests/unit/test_csv.c host/csv.c host/valu
 $(OUT)/test/test_quote: $(call obj,test,tests/unit/test_quote.c $(RUNTIME_SRC))
 $(OUT)/test/test_eventlog: $(call obj,test,tests/unit/test_eventlog.c host/eventlog_json.c $(RUNTIME_SRC))
 $(OUT)/test/test_eventlog: UNIT_LIBS := $(JANSSON)
+$(OUT)/test/test_tdxguest: $(call obj,test,tests/unit/test_tdxguest.c $(RUNTIME_SRC))
+# configfs reacts inside mkdir/rmdir; the test's fake does so through --wrap.
+$(OUT)/test/test_tdxguest: UNIT_LDFLAGS := -Wl,--wrap=mkdir,--wrap=rmdir
 $(UNIT_BINS):
 	@mkdir -p $(@D)
-	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
+	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
 
 unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 	tests/host/run-all
 
-FUZZ_CFLAGS := -std=c17 -Wall -Wextra -Werror $(INC) -I$(DEPS)/host/include -Iimage -Iinit -g -O1 -D_GNU_SOURCE \
+FUZZ_CFLAGS := -std=c17 -Wall -Wextra -Werror $(INC) $(KHDR_INC) -I$(DEPS)/host/include -Iimage -Iinit -g -O1 -D_GNU_SOURCE \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(OUT)/fuzz/fuzz_cpio: tests/fuzz/fuzz_cpio.c image/cpio.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
@@ -184,6 +200,10 @@ $(OUT)/fuzz/fuzz_eventlog: tests/fuzz/fuzz_eventlog.c host/eventlog_json.c $(RUN
 FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
            $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv
 FUZZERS += $(OUT)/fuzz/fuzz_eventlog
+$(OUT)/fuzz/fuzz_tdreport: tests/fuzz/fuzz_tdreport.c $(RUNTIME_SRC) $(STAMP) $(KHDR)/source
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+FUZZERS += $(OUT)/fuzz/fuzz_tdreport
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
