@@ -51,6 +51,7 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c runtime/schema.c
                runtime/keywrap.c runtime/aead.c runtime/stream.c runtime/rowgroup.c \
                runtime/unseal.c runtime/random.c runtime/hex.c runtime/aes_vaes.c runtime/sha_ni.c runtime/tdxquote.c \
                runtime/p256.c
+RUNTIME_SRC += runtime/date.c runtime/collateral.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
