@@ -58,6 +58,7 @@ C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_s
                host/keyfile.c host/progress.c host/gencohort.c host/cmd_quote.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv test_quote
+UNIT_TESTS  += test_collateral
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -146,9 +147,11 @@ $(OUT)/test/test_supervise: $(call obj,test,tests/unit/test_supervise.c init/sup
 $(OUT)/test/test_seal: $(call obj,test,tests/unit/test_seal.c $(RUNTIME_SRC))
 $(OUT)/test/test_csv: $(call obj,test,tests/unit/test_csv.c host/csv.c host/values.c $(RUNTIME_SRC))
 $(OUT)/test/test_quote: $(call obj,test,tests/unit/test_quote.c $(RUNTIME_SRC))
+$(OUT)/test/test_collateral: $(call obj,test,tests/unit/test_collateral.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC))
+$(OUT)/test/test_collateral: TEST_LIBS := $(JANSSON)
 $(UNIT_BINS):
 	@mkdir -p $(@D)
-	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) -lcmocka
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) -lcmocka $(TEST_LIBS)
 
 unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
