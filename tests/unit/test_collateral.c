@@ -542,29 +542,29 @@ static void tcb_edit(const char *from, const char *to, const char *want)
 static void test_strict(void **state)
 {
 	(void)state;
-	tcb_edit("{\"svn\":5,", "{\"svn\":\"5\",",
-		 "tcb.json: tcbInfo.tcbLevels[0].tcb.sgxtcbcomponents[0].svn: must be an integer");
-	tcb_edit("{\"svn\":2,\"category\":\"OS/VMM\",\"type\":\"TXT SINIT\"}",
-		 "{\"svn\":256}", "tcbInfo.tcbLevels[0].tcb.sgxtcbcomponents[2].svn: must be an integer from 0 to 255");
-	tcb_edit("\"issueDate\":\"2023-06-18T08:42:58Z\"", "\"issueDate\":\"2023-06-18T08:42:58+00:00\"",
-		 "tcb.json: tcbInfo.issueDate: must be a UTC time");
-	tcb_edit("\"fmspc\":\"50806f000000\"", "\"fmspc\":\"50806f0000\"", "tcbInfo.fmspc: must be 12 hex digits");
-	tcb_edit("\"fmspc\":\"50806f000000\"", "\"fmspc\":\"0x806f000000\"", "tcbInfo.fmspc: must be 12 hex digits");
-	tcb_edit("\"pceId\":\"0000\",", "", "tcbInfo.pceId: missing");
-	tcb_edit("\"version\":3", "\"version\":2", "tcbInfo.version: must be an integer from 3 to 3");
-	tcb_edit("\"id\":\"TDX\"", "\"id\":\"SGX\"", "tcbInfo.id: is \"SGX\"");
-	tcb_edit("\"tcbStatus\":\"UpToDate\"", "\"tcbStatus\":\"Fine\"",
-		 "tcbInfo.tcbLevels[0].tcbStatus: unknown status \"Fine\"");
-	tcb_edit("\"INTEL-SA-00106\"", "\"INTEL SA\"", "tcbInfo.tcbLevels[1].advisoryIDs[0]: must be a printable");
-	tcb_edit("\"INTEL-SA-00106\"", "7", "tcbInfo.tcbLevels[1].advisoryIDs[0]");
-	tcb_edit("{\"tcbInfo\":", "{\"signature\":\"00\",\"tcbInfo\":", "duplicate key \"signature\"");
-	tcb_edit("{\"tcbInfo\":", "{\"extra\":1,\"tcbInfo\":", "unknown top-level key \"extra\"");
-	tcb_edit("{\"tcbInfo\":", "{\"tcbinfo\":", "no top-level member \"tcbInfo\"");
-	tcb_edit("\"tcbType\":0,", "\"tcbType\":0,\"tcbType\":1,", "duplicate");
-	tcb_edit("\"tdxtcbcomponents\":[{\"svn\":3", "\"tdxtcbcomponents\":[{\"svn\":3},{\"svn\":3",
-		 "tcbInfo.tcbLevels[0].tcb.tdxtcbcomponents: must be an array of 16 to 16 entries");
-	tcb_edit("\"signature\":\"", "\"signature\":\"00", "signature: must be 128 hex digits");
-	tcb_edit("\"tcbLevels\":[", "\"tcbLevels\":[1,", "tcbInfo.tcbLevels: entry 0 must be an object");
+	/* { text in the file, replacement, what the message must say } */
+	static const char *const edits[][3] = {
+		{ "{\"svn\":5,", "{\"svn\":\"5\",", "tcb.json: tcbInfo.tcbLevels[0].tcb.sgxtcbcomponents[0].svn: must be an integer" },
+		{ "{\"svn\":2,\"category\":\"OS/VMM\",\"type\":\"TXT SINIT\"}", "{\"svn\":256}", "tcbInfo.tcbLevels[0].tcb.sgxtcbcomponents[2].svn: must be an integer from 0 to 255" },
+		{ "\"issueDate\":\"2023-06-18T08:42:58Z\"", "\"issueDate\":\"2023-06-18T08:42:58+00:00\"", "tcb.json: tcbInfo.issueDate: must be a UTC time" },
+		{ "\"fmspc\":\"50806f000000\"", "\"fmspc\":\"50806f0000\"", "tcbInfo.fmspc: must be 12 hex digits" },
+		{ "\"fmspc\":\"50806f000000\"", "\"fmspc\":\"0x806f000000\"", "tcbInfo.fmspc: must be 12 hex digits" },
+		{ "\"pceId\":\"0000\",", "", "tcbInfo.pceId: missing" },
+		{ "\"version\":3", "\"version\":2", "tcbInfo.version: must be an integer from 3 to 3" },
+		{ "\"id\":\"TDX\"", "\"id\":\"SGX\"", "tcbInfo.id: is \"SGX\"" },
+		{ "\"tcbStatus\":\"UpToDate\"", "\"tcbStatus\":\"Fine\"", "tcbInfo.tcbLevels[0].tcbStatus: unknown status \"Fine\"" },
+		{ "\"INTEL-SA-00106\"", "\"INTEL SA\"", "tcbInfo.tcbLevels[1].advisoryIDs[0]: must be a printable" },
+		{ "\"INTEL-SA-00106\"", "7", "tcbInfo.tcbLevels[1].advisoryIDs[0]" },
+		{ "{\"tcbInfo\":", "{\"signature\":\"00\",\"tcbInfo\":", "duplicate key \"signature\"" },
+		{ "{\"tcbInfo\":", "{\"extra\":1,\"tcbInfo\":", "unknown top-level key \"extra\"" },
+		{ "{\"tcbInfo\":", "{\"tcbinfo\":", "no top-level member \"tcbInfo\"" },
+		{ "\"tcbType\":0,", "\"tcbType\":0,\"tcbType\":1,", "duplicate" },
+		{ "\"tdxtcbcomponents\":[{\"svn\":3", "\"tdxtcbcomponents\":[{\"svn\":3},{\"svn\":3", "tcbInfo.tcbLevels[0].tcb.tdxtcbcomponents: must be an array of 16 to 16 entries" },
+		{ "\"signature\":\"", "\"signature\":\"00", "signature: must be 128 hex digits" },
+		{ "\"tcbLevels\":[", "\"tcbLevels\":[1,", "tcbInfo.tcbLevels: entry 0 must be an object" },
+	};
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++)
+		tcb_edit(edits[i][0], edits[i][1], edits[i][2]);
 }
 
 /* The span scanner against jansson: the span of a member re-parses to
