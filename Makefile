@@ -58,6 +58,7 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c runtime/schema.c
                runtime/p256.c
 RUNTIME_SRC += runtime/eventlog.c
 RUNTIME_SRC += runtime/tdxguest.c
+RUNTIME_SRC += runtime/date.c runtime/collateral.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
@@ -67,6 +68,7 @@ MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv test_quote
 UNIT_TESTS  += test_eventlog
 UNIT_TESTS  += test_tdxguest
+UNIT_TESTS  += test_collateral
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -166,6 +168,8 @@ $(OUT)/test/test_eventlog: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_tdxguest: $(call obj,test,tests/unit/test_tdxguest.c $(RUNTIME_SRC))
 # configfs reacts inside mkdir/rmdir; the test's fake does so through --wrap.
 $(OUT)/test/test_tdxguest: UNIT_LDFLAGS := -Wl,--wrap=mkdir,--wrap=rmdir
+$(OUT)/test/test_collateral: $(call obj,test,tests/unit/test_collateral.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC))
+$(OUT)/test/test_collateral: UNIT_LIBS := $(JANSSON)
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
@@ -197,6 +201,9 @@ $(OUT)/fuzz/fuzz_quote: tests/fuzz/fuzz_quote.c $(RUNTIME_SRC) $(STAMP)
 $(OUT)/fuzz/fuzz_eventlog: tests/fuzz/fuzz_eventlog.c host/eventlog_json.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON)
+$(OUT)/fuzz/fuzz_collateral: tests/fuzz/fuzz_collateral.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON)
 FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
            $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv
 FUZZERS += $(OUT)/fuzz/fuzz_eventlog
@@ -204,6 +211,7 @@ $(OUT)/fuzz/fuzz_tdreport: tests/fuzz/fuzz_tdreport.c $(RUNTIME_SRC) $(STAMP) $(
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
 FUZZERS += $(OUT)/fuzz/fuzz_tdreport
+FUZZERS += $(OUT)/fuzz/fuzz_collateral
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \

@@ -105,38 +105,6 @@ int c2d_parse_bool(const char *s, size_t len, int *out)
 	return -1;
 }
 
-/* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian
- * calendar, no tables, no floating point. */
-int64_t c2d_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-void c2d_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static int days_in_month(int64_t y, unsigned m)
-{
-	static const unsigned char dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return dm[m - 1] + (m == 2 && leap);
-}
-
 int c2d_parse_date(const char *s, size_t len, int32_t *days)
 {
 	if (len != 10 || s[4] != '-' || s[7] != '-')
@@ -150,7 +118,7 @@ int c2d_parse_date(const char *s, size_t len, int32_t *days)
 				return -1;
 			v[f] = v[f] * 10 + (unsigned)(c - '0');
 		}
-	if (v[0] < 1 || v[1] < 1 || v[1] > 12 || v[2] < 1 || (int)v[2] > days_in_month(v[0], v[1]))
+	if (v[0] < 1 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > c2d_days_in_month(v[0], v[1]))
 		return -1;
 	*days = (int32_t)c2d_days_from_civil(v[0], v[1], v[2]);
 	return 0;

@@ -17,14 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "c2d/date.h"  /* c2d_days_from_civil and back */
+
 int c2d_parse_int64(const char *s, size_t len, int64_t *out);
 int c2d_parse_float64(const char *s, size_t len, double *out);
 int c2d_parse_bool(const char *s, size_t len, int *out);
 int c2d_parse_date(const char *s, size_t len, int32_t *days);
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
-int64_t c2d_days_from_civil(int64_t y, unsigned m, unsigned d);
-void c2d_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 /* Writes YYYY-MM-DD (11 bytes with the NUL). */
 void c2d_format_date(int32_t days, char out[16]);
