@@ -460,7 +460,7 @@ static void test_tdvf(void **state)
 		{ 0x4010 + 4, 0x30, "raw data" },           /* BFV raw size */
 		{ 0x4010 + 64 + 28, 1, "MR_EXTEND" },       /* TD_HOB extended */
 		{ 0x4010 + 96 + 24, 9, "type" },
-		{ FW_LEN - 32 - 18 - 22 + 1, 0x70, "TDX metadata offset" },
+		{ FW_LEN - 32 - 18 - 22 + 2, 0x01, "TDX metadata offset" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		fw[bad[i].off] ^= bad[i].x;
