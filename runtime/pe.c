@@ -99,7 +99,7 @@ static int layout(const uint8_t *img, size_t len, struct layout *l, struct c2d_e
 static int authenticode(const br_hash_class *vt, const uint8_t *img, size_t len,
 			uint8_t *out, struct c2d_err *err)
 {
-	struct layout l;
+	struct layout l = { 0 };  /* -O2 cannot see that c2d_fail returns < 0 */
 	int r = layout(img, len, &l, err);
 	if (r < 0)
 		return r;

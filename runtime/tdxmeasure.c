@@ -311,7 +311,7 @@ static int check_section(const struct c2d_tdvf_section *s, size_t len, size_t at
 
 int c2d_tdvf_parse(const uint8_t *fw, size_t len, struct c2d_tdvf *out, struct c2d_err *err)
 {
-	size_t meta;
+	size_t meta = 0;
 	memset(out, 0, sizeof(*out));
 	int r = metadata_offset(fw, len, &meta, err);
 	if (r < 0)
