@@ -59,6 +59,7 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c runtime/schema.c
 RUNTIME_SRC += runtime/eventlog.c
 RUNTIME_SRC += runtime/tdxguest.c
 RUNTIME_SRC += runtime/date.c runtime/collateral.c
+RUNTIME_SRC += runtime/pe.c runtime/tdxmeasure.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
@@ -69,6 +70,7 @@ UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_c
 UNIT_TESTS  += test_eventlog
 UNIT_TESTS  += test_tdxguest
 UNIT_TESTS  += test_collateral
+UNIT_TESTS  += test_tdxmeasure
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -170,6 +172,7 @@ $(OUT)/test/test_tdxguest: $(call obj,test,tests/unit/test_tdxguest.c $(RUNTIME_
 $(OUT)/test/test_tdxguest: UNIT_LDFLAGS := -Wl,--wrap=mkdir,--wrap=rmdir
 $(OUT)/test/test_collateral: $(call obj,test,tests/unit/test_collateral.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC))
 $(OUT)/test/test_collateral: UNIT_LIBS := $(JANSSON)
+$(OUT)/test/test_tdxmeasure: $(call obj,test,tests/unit/test_tdxmeasure.c $(RUNTIME_SRC))
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
@@ -212,6 +215,13 @@ $(OUT)/fuzz/fuzz_tdreport: tests/fuzz/fuzz_tdreport.c $(RUNTIME_SRC) $(STAMP) $(
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
 FUZZERS += $(OUT)/fuzz/fuzz_tdreport
 FUZZERS += $(OUT)/fuzz/fuzz_collateral
+$(OUT)/fuzz/fuzz_pe: tests/fuzz/fuzz_pe.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_tdvf: tests/fuzz/fuzz_tdvf.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+FUZZERS += $(OUT)/fuzz/fuzz_pe $(OUT)/fuzz/fuzz_tdvf
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \

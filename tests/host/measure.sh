@@ -5,7 +5,8 @@
 c2d=$top/out/bin/c2d
 img=$T/img
 mkdir -p "$img"
-head -c 100000 /dev/urandom >"$img/bzImage"
+model=$top/tests/tools/tdx_model.py
+/usr/bin/python3 "$model" mkkernel "$img/bzImage" 100000
 printf 'console=ttyS0 panic=-1' >"$img/cmdline"
 head -c 5000 /dev/urandom >"$img/initrd.cpio"
 
@@ -38,6 +39,59 @@ done
 "$c2d" measure --out "$T/m.json" "$img" >/dev/null
 grep -q "\"compose_hash\": \"$want\"" "$T/m.json" || fail "restoring the bytes did not restore the hash"
 ok "one changed byte in any part changes the compose-hash"
+
+# TDX registers, against the independent Python model (tests/tools/tdx_model.py).
+tdx() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tdx"].get(sys.argv[2]))' "$@"; }
+for mem in 2G:2147483648 1G:1073741824 8G:8589934592; do
+	for mode in patched as-is; do
+		"$c2d" measure --memory "${mem%%:*}" --qemu-header $mode --out "$T/m.json" "$img" >/dev/null
+		set -- $(/usr/bin/python3 "$model" rtmr12 "$img" "${mem#*:}" $mode)
+		[ "$(tdx "$T/m.json" kernel_authenticode)" = "$1" ] || fail "kernel Authenticode differs ($mem, $mode)"
+		[ "$(tdx "$T/m.json" rtmr1)" = "$2" ] || fail "RTMR1 differs from the model ($mem, $mode)"
+		[ "$(tdx "$T/m.json" rtmr2)" = "$3" ] || fail "RTMR2 differs from the model ($mem, $mode)"
+		[ "$(tdx "$T/m.json" memory)" = "${mem#*:}" ] || fail "memory not recorded"
+	done
+done
+# The default is 2 GiB, QEMU 8.0-10.1 header patching.
+"$c2d" measure --out "$T/d.json" "$img" >/dev/null
+"$c2d" measure --memory 2G --out "$T/m.json" "$img" >/dev/null
+[ "$(tdx "$T/d.json" rtmr1)" = "$(tdx "$T/m.json" rtmr1)" ] || fail "default memory is not 2G"
+[ "$(tdx "$T/d.json" mrtd)" = None ] || fail "mrtd without --firmware"
+# The patched header depends on RAM size below 2.75 GiB only.
+"$c2d" measure --memory 1G --out "$T/m.json" "$img" >/dev/null
+[ "$(tdx "$T/d.json" rtmr1)" != "$(tdx "$T/m.json" rtmr1)" ] || fail "RTMR1 ignores the memory size"
+ok "RTMR1 and RTMR2 agree with the independent model (1, 2, 8 GiB; patched and as-is headers)"
+
+/usr/bin/python3 "$model" mktdvf "$T/tdvf.fd"
+for order in single-pass two-pass; do
+	expect_rc 0 "$c2d" measure --firmware "$T/tdvf.fd" --cpus 2 --mrtd-order $order --out "$T/m.json" "$img"
+	expect_out "^mrtd          [0-9a-f]{96}$"
+	[ "$(tdx "$T/m.json" mrtd)" = "$(/usr/bin/python3 "$model" mrtd "$T/tdvf.fd" $order)" ] ||
+		fail "MRTD ($order) differs from the model"
+	[ "$(tdx "$T/m.json" rtmr0)" = None ] || fail "rtmr0 without ACPI digests"
+done
+[ "$(tdx "$T/m.json" cfv_event)" = "$(dd if="$T/tdvf.fd" bs=4096 skip=4 count=1 status=none | sha384sum | cut -d' ' -f1)" ] ||
+	fail "CFV event is not the SHA-384 of the CFV"
+a=$(printf '%096d' 1); b=$(printf '%096d' 2); c=$(printf '%096d' 3)
+expect_rc 0 "$c2d" measure --firmware "$T/tdvf.fd" --acpi "$a,$b,$c" --out "$T/m.json" "$img"
+expect_out "^rtmr0         [0-9a-f]{96}$"
+r0=$(tdx "$T/m.json" rtmr0)
+"$c2d" measure --firmware "$T/tdvf.fd" --acpi "$a,$c,$b" --out "$T/m.json" "$img" >/dev/null
+[ "$(tdx "$T/m.json" rtmr0)" != "$r0" ] || fail "RTMR0 ignores the ACPI digests' order"
+ok "MRTD (both orders) agrees with the independent model; RTMR0 needs and uses the ACPI digests"
+
+expect_rc 2 "$c2d" measure --cpus 2 "$img"
+expect_out "need --firmware"
+expect_rc 2 "$c2d" measure --memory 2X "$img"
+expect_rc 2 "$c2d" measure --firmware "$T/tdvf.fd" --acpi "$a,$b" "$img"
+expect_rc 3 "$c2d" measure --firmware "$img/cmdline" "$img"
+expect_out "cmdline: firmware"
+cp "$img/bzImage" "$T/k"
+head -c 100000 /dev/urandom >"$img/bzImage"
+expect_rc 3 "$c2d" measure "$img"
+expect_out "no Linux boot protocol header"
+cp "$T/k" "$img/bzImage"
+ok "TDX options: usage errors and unmeasurable inputs are refused"
 
 expect_rc 0 "$c2d" measure --help
 expect_out '^usage: c2d measure'
