@@ -51,10 +51,12 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c runtime/schema.c
                runtime/keywrap.c runtime/aead.c runtime/stream.c runtime/rowgroup.c \
                runtime/unseal.c runtime/random.c runtime/hex.c runtime/aes_vaes.c runtime/sha_ni.c runtime/tdxquote.c \
                runtime/p256.c
+RUNTIME_SRC += runtime/simproto.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
                host/keyfile.c host/progress.c host/gencohort.c host/cmd_quote.c
+C2D_SRC     += host/der_write.c host/simca.c host/simquote.c host/cmd_simquoter.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv test_quote
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))

@@ -22,5 +22,6 @@ int c2d_cmd_seal(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_quote(int argc, char **argv, struct c2d_err *err);
+int c2d_cmd_sim_quoter(int argc, char **argv, struct c2d_err *err);
 
 #endif
