@@ -59,6 +59,7 @@ C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_s
 C2D_SRC     += host/der_write.c host/simca.c host/simquote.c host/cmd_simquoter.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv test_quote
+UNIT_TESTS  += test_simproto test_simquoter
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -147,9 +148,13 @@ $(OUT)/test/test_supervise: $(call obj,test,tests/unit/test_supervise.c init/sup
 $(OUT)/test/test_seal: $(call obj,test,tests/unit/test_seal.c $(RUNTIME_SRC))
 $(OUT)/test/test_csv: $(call obj,test,tests/unit/test_csv.c host/csv.c host/values.c $(RUNTIME_SRC))
 $(OUT)/test/test_quote: $(call obj,test,tests/unit/test_quote.c $(RUNTIME_SRC))
+$(OUT)/test/test_simproto: $(call obj,test,tests/unit/test_simproto.c $(RUNTIME_SRC))
+$(OUT)/test/test_simquoter: $(call obj,test,tests/unit/test_simquoter.c host/der_write.c host/simca.c \
+                            host/simquote.c host/fsutil.c $(RUNTIME_SRC))
+$(OUT)/test/test_simquoter: UNIT_LIBS := $(JANSSON)
 $(UNIT_BINS):
 	@mkdir -p $(@D)
-	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) -lcmocka
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) -lcmocka $(UNIT_LIBS)
 
 unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
@@ -175,8 +180,12 @@ $(OUT)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c host/csv.c host/values.c $(RUNTIME_S
 $(OUT)/fuzz/fuzz_quote: tests/fuzz/fuzz_quote.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_simproto: tests/fuzz/fuzz_simproto.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
 FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
            $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv
+FUZZERS += $(OUT)/fuzz/fuzz_simproto
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
