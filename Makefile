@@ -150,7 +150,7 @@ $(OUT)/test/test_csv: $(call obj,test,tests/unit/test_csv.c host/csv.c host/valu
 $(OUT)/test/test_quote: $(call obj,test,tests/unit/test_quote.c $(RUNTIME_SRC))
 $(OUT)/test/test_simproto: $(call obj,test,tests/unit/test_simproto.c $(RUNTIME_SRC))
 $(OUT)/test/test_simquoter: $(call obj,test,tests/unit/test_simquoter.c host/der_write.c host/simca.c \
-                            host/simquote.c host/fsutil.c $(RUNTIME_SRC))
+                            host/simquote.c host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
 $(OUT)/test/test_simquoter: UNIT_LIBS := $(JANSSON)
 $(UNIT_BINS):
 	@mkdir -p $(@D)

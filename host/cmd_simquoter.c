@@ -312,7 +312,7 @@ static int reply_error(int fd, uint8_t *buf, const char *msg, struct c2d_err *er
 {
 	char line[C2D_ERR_MSG_MAX];
 	size_t n = 0;
-	for (; msg[n] != '\0' && n < sizeof(line); n++)
+	for (; n < sizeof(line) && msg[n] != '\0'; n++)
 		line[n] = msg[n] >= 0x20 && msg[n] <= 0x7e ? msg[n] : '?';
 	if (n == 0)
 		line[n++] = '?';

@@ -92,7 +92,8 @@ void c2d_der_end(struct c2d_der *d, uint8_t tag, size_t mark)
 void c2d_der_tlv(struct c2d_der *d, uint8_t tag, const void *p, size_t n)
 {
 	uint8_t h[10];
-	c2d_der_raw(d, h, header(tag, n, h));
+	size_t hl = header(tag, n, h);
+	c2d_der_raw(d, h, hl);
 	c2d_der_raw(d, p, n);
 }
 

@@ -17,6 +17,7 @@
 #include "c2d/random.h"
 #include "der_write.h"
 #include "fsutil.h"
+#include "keyfile.h"
 
 /* Label bytes, zero-padded: readable in any hex dump as simulated. */
 const struct c2d_simplatform c2d_sim_platform = {
@@ -119,64 +120,44 @@ static int key_write(const char *dir, const char *name, const struct c2d_simkey 
 
 static int key_read(const char *path, struct c2d_simkey *k, struct c2d_err *err)
 {
-	char buf[80];
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open key file", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return c2d_fail(err, C2D_E_INPUT, "%s: not a regular file", path);
-	}
-	if (st.st_mode & 077) {
-		close(fd);
-		return c2d_fail(err, C2D_E_INPUT, "%s: key file is readable or writable by others (mode %03o)",
-				path, (unsigned)(st.st_mode & 0777));
-	}
-	ssize_t n;
-	do
-		n = read(fd, buf, sizeof(buf));
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0)
-		return c2d_fail_errno(err, C2D_E_IO, "%s: read failed", path);
-	size_t len = (size_t)n;
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	int bad = len == sizeof(buf) || c2d_unhex(buf, len, k->sk, 32) < 0 || !scalar_ok(k->sk);
-	explicit_bzero(buf, sizeof(buf));
-	if (bad || !key_pub(k)) {
+	int r = c2d_secret_hex_read(path, k->sk, 32, err);
+	if (r < 0)
+		return r;
+	if (!scalar_ok(k->sk) || !key_pub(k)) {
 		explicit_bzero(k->sk, 32);
-		return c2d_fail(err, C2D_E_INPUT, "%s: expected 64 hex digits of a P-256 secret key", path);
+		return c2d_fail(err, C2D_E_INPUT, "%s: not a valid P-256 secret key (zero or above the group order)",
+				path);
 	}
 	return C2D_OK;
+}
+
+typedef size_t (*sign_fn)(const br_ec_impl *, const br_hash_class *, const void *,
+			  const br_ec_private_key *, void *);
+
+/* ECDSA over SHA-256(msg); BearSSL's nonces are deterministic (RFC 6979). */
+static size_t sign(const struct c2d_simkey *k, const void *msg, size_t len, void *sig, sign_fn fn)
+{
+	uint8_t hash[32];
+	br_sha256_context h;
+	/* BearSSL takes a non-const key; the scalar is only read. */
+	br_ec_private_key sk = { BR_EC_secp256r1, (unsigned char *)(uintptr_t)k->sk, 32 };
+	br_sha256_init(&h);
+	br_sha256_update(&h, msg, len);
+	br_sha256_out(&h, hash);
+	return fn(&br_ec_p256_m31, &br_sha256_vtable, hash, &sk, sig);
 }
 
 static int sign_asn1(const struct c2d_simkey *k, const void *msg, size_t len, uint8_t sig[72],
 		     size_t *sig_len, struct c2d_err *err)
 {
-	uint8_t hash[32];
-	br_sha256_context h;
-	br_ec_private_key sk = { BR_EC_secp256r1, (unsigned char *)(uintptr_t)k->sk, 32 };
-	br_sha256_init(&h);
-	br_sha256_update(&h, msg, len);
-	br_sha256_out(&h, hash);
-	*sig_len = br_ecdsa_i31_sign_asn1(&br_ec_p256_m31, &br_sha256_vtable, hash, &sk, sig);
-	if (*sig_len == 0)
-		return c2d_fail(err, C2D_E_INTERNAL, "ECDSA P-256 signing failed");
-	return C2D_OK;
+	*sig_len = sign(k, msg, len, sig, br_ecdsa_i31_sign_asn1);
+	return *sig_len == 0 ? c2d_fail(err, C2D_E_INTERNAL, "ECDSA P-256 signing failed") : C2D_OK;
 }
 
 int c2d_simca_sign_raw(const struct c2d_simkey *k, const void *msg, size_t len,
 		       uint8_t sig[64], struct c2d_err *err)
 {
-	uint8_t hash[32];
-	br_sha256_context h;
-	br_ec_private_key sk = { BR_EC_secp256r1, (unsigned char *)(uintptr_t)k->sk, 32 };
-	br_sha256_init(&h);
-	br_sha256_update(&h, msg, len);
-	br_sha256_out(&h, hash);
-	if (br_ecdsa_i31_sign_raw(&br_ec_p256_m31, &br_sha256_vtable, hash, &sk, sig) != 64)
+	if (sign(k, msg, len, sig, br_ecdsa_i31_sign_raw) != 64)
 		return c2d_fail(err, C2D_E_INTERNAL, "ECDSA P-256 signing failed");
 	return C2D_OK;
 }
@@ -367,19 +348,27 @@ static void ext_sgx(struct c2d_der *d)
 	ext_end(d, e);
 }
 
-/* Wraps the TBS written in d as SEQUENCE { tbs, algorithm, signature }. */
+/* Wraps the TBS written in d as SEQUENCE { tbs, algorithm, signature }
+ * and hands the buffer to out; d is released either way. */
 static int sign_tbs(struct c2d_der *d, const struct c2d_simkey *issuer, const char *what,
-		    struct c2d_err *err)
+		    struct c2d_simcert *out, struct c2d_err *err)
 {
 	uint8_t sig[72];
 	size_t sig_len;
 	int r = c2d_der_finish(d, what, err);
-	if (r < 0 || (r = sign_asn1(issuer, d->buf, d->len, sig, &sig_len, err)) < 0)
+	if (r == C2D_OK && (r = sign_asn1(issuer, d->buf, d->len, sig, &sig_len, err)) == C2D_OK) {
+		alg_ecdsa_sha256(d);
+		c2d_der_bits(d, sig, sig_len);
+		c2d_der_end(d, C2D_DER_SEQUENCE, 0);
+		r = c2d_der_finish(d, what, err);
+	}
+	if (r < 0) {
+		c2d_der_free(d);
 		return r;
-	alg_ecdsa_sha256(d);
-	c2d_der_bits(d, sig, sig_len);
-	c2d_der_end(d, C2D_DER_SEQUENCE, 0);
-	return c2d_der_finish(d, what, err);
+	}
+	out->der = d->buf;
+	out->len = d->len;
+	return C2D_OK;
 }
 
 enum cert_kind { ROOT, PLATFORM_CA, PCK, TCB_SIGNING };
@@ -422,14 +411,7 @@ static int make_cert(enum cert_kind kind, const struct c2d_simkey *subject,
 	c2d_der_end(&d, C2D_DER_SEQUENCE, seq);
 	c2d_der_end(&d, C2D_DER_CTX(3), exts);
 	c2d_der_end(&d, C2D_DER_SEQUENCE, tbs);
-	int r = sign_tbs(&d, issuer, cns[kind], err);
-	if (r < 0) {
-		c2d_der_free(&d);
-		return r;
-	}
-	out->der = d.buf;
-	out->len = d.len;
-	return C2D_OK;
+	return sign_tbs(&d, issuer, cns[kind], out, err);
 }
 
 /* A v2 CRL signed by issuer, optionally revoking one serial. */
@@ -466,14 +448,7 @@ static int make_crl(const char *issuer_cn, const struct c2d_simkey *issuer, time
 	c2d_der_end(&d, C2D_DER_SEQUENCE, seq);
 	c2d_der_end(&d, C2D_DER_CTX(0), exts);
 	c2d_der_end(&d, C2D_DER_SEQUENCE, tbs);
-	int r = sign_tbs(&d, issuer, "CRL", err);
-	if (r < 0) {
-		c2d_der_free(&d);
-		return r;
-	}
-	out->der = d.buf;
-	out->len = d.len;
-	return C2D_OK;
+	return sign_tbs(&d, issuer, "CRL", out, err);
 }
 
 /* --- state directory ---------------------------------------------------- */
