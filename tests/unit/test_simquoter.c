@@ -167,7 +167,7 @@ static void test_quote(void **state)
 	(void)state;
 	struct c2d_simca ca;
 	struct c2d_err err = { 0 };
-	struct c2d_simregs regs;
+	struct c2d_simregs regs = { 0 };
 	uint8_t rd[64], *buf, pub[65], digest[32];
 	size_t len;
 	char st[128];
