@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,6 +418,9 @@ static int cmd_serve(const struct opts *o, struct c2d_err *err)
 		return c2d_fail(err, C2D_E_USAGE, "--rtmr3 is the guest's to extend; serve starts it at zero");
 	if ((r = source_registers(o, 1, &regs, err)) < 0 || (r = open_ca(o, &ca, err)) < 0)
 		return r;
+	/* A guest that goes away mid-answer is an I/O error to report, not a
+	 * signal that kills the quoter without a word. */
+	signal(SIGPIPE, SIG_IGN);
 	int logfd = -1, fd = -1;
 	uint8_t *in = malloc(C2D_SIMPROTO_MAX_FRAME), *out = malloc(C2D_SIMPROTO_MAX_FRAME);
 	if (in == NULL || out == NULL)
