@@ -60,6 +60,7 @@ RUNTIME_SRC += runtime/eventlog.c
 RUNTIME_SRC += runtime/tdxguest.c
 RUNTIME_SRC += runtime/date.c runtime/collateral.c
 RUNTIME_SRC += runtime/pe.c runtime/tdxmeasure.c
+RUNTIME_SRC += runtime/simproto.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
@@ -71,6 +72,8 @@ UNIT_TESTS  += test_eventlog
 UNIT_TESTS  += test_tdxguest
 UNIT_TESTS  += test_collateral
 UNIT_TESTS  += test_tdxmeasure
+C2D_SRC     += host/der_write.c host/simca.c host/simquote.c host/cmd_simquoter.c
+UNIT_TESTS  += test_simproto test_simquoter
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -114,7 +117,8 @@ $(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
 
-SEALTOOL_SRC := tests/tools/sealtool.c $(filter-out host/c2d.c host/measure.c host/cmd_seal.c host/gencohort.c host/cmd_quote.c host/cmd_replay.c,$(C2D_SRC))
+SEALTOOL_SRC := tests/tools/sealtool.c host/fsutil.c host/jsonout.c host/sealer.c host/csv.c host/values.c \
+                host/schemafile.c host/recipefile.c host/keyfile.c host/progress.c
 $(OUT)/test/c2d-sealtool: $(call obj,test,$(SEALTOOL_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON)
@@ -173,6 +177,10 @@ $(OUT)/test/test_tdxguest: UNIT_LDFLAGS := -Wl,--wrap=mkdir,--wrap=rmdir
 $(OUT)/test/test_collateral: $(call obj,test,tests/unit/test_collateral.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC))
 $(OUT)/test/test_collateral: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_tdxmeasure: $(call obj,test,tests/unit/test_tdxmeasure.c $(RUNTIME_SRC))
+$(OUT)/test/test_simproto: $(call obj,test,tests/unit/test_simproto.c $(RUNTIME_SRC))
+$(OUT)/test/test_simquoter: $(call obj,test,tests/unit/test_simquoter.c host/der_write.c host/simca.c \
+                            host/simquote.c host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
+$(OUT)/test/test_simquoter: UNIT_LIBS := $(JANSSON)
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
@@ -222,6 +230,10 @@ $(OUT)/fuzz/fuzz_tdvf: tests/fuzz/fuzz_tdvf.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
 FUZZERS += $(OUT)/fuzz/fuzz_pe $(OUT)/fuzz/fuzz_tdvf
+$(OUT)/fuzz/fuzz_simproto: tests/fuzz/fuzz_simproto.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+FUZZERS += $(OUT)/fuzz/fuzz_simproto
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \

@@ -10,11 +10,12 @@
 #include "c2d/hex.h"
 #include "c2d/random.h"
 
-int c2d_key_read(const secp256k1_context *ctx, const char *path, uint8_t sk[32],
-		 struct c2d_err *err)
+int c2d_secret_hex_read(const char *path, uint8_t *out, size_t len, struct c2d_err *err)
 {
-	char buf[80];
+	char buf[2 * 64 + 16];
 	struct stat st;
+	if (len > 64)
+		return c2d_fail(err, C2D_E_INTERNAL, "%s: secrets are at most 64 bytes", path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open key file", path);
@@ -35,14 +36,22 @@ int c2d_key_read(const secp256k1_context *ctx, const char *path, uint8_t sk[32],
 	close(fd);
 	if (n < 0)
 		return c2d_fail_errno(err, C2D_E_IO, "%s: read failed", path);
-	size_t len = (size_t)n;
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	int bad = len == sizeof(buf) || c2d_unhex(buf, len, sk, 32) < 0;
+	size_t got = (size_t)n;
+	if (got > 0 && buf[got - 1] == '\n')
+		got--;
+	int bad = got == sizeof(buf) || c2d_unhex(buf, got, out, len) < 0;
 	explicit_bzero(buf, sizeof(buf));
 	if (bad)
-		return c2d_fail(err, C2D_E_INPUT, "%s: expected 64 hex digits of a secp256k1 secret key",
-				path);
+		return c2d_fail(err, C2D_E_INPUT, "%s: expected %zu hex digits of a secret key", path, 2 * len);
+	return C2D_OK;
+}
+
+int c2d_key_read(const secp256k1_context *ctx, const char *path, uint8_t sk[32],
+		 struct c2d_err *err)
+{
+	int r = c2d_secret_hex_read(path, sk, 32, err);
+	if (r < 0)
+		return r;
 	if (!secp256k1_ec_seckey_verify(ctx, sk)) {
 		explicit_bzero(sk, 32);
 		return c2d_fail(err, C2D_E_INPUT, "%s: not a valid secp256k1 secret key (zero or above the group order)",

@@ -16,11 +16,16 @@
 #ifndef C2D_HOST_KEYFILE_H
 #define C2D_HOST_KEYFILE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <secp256k1.h>
 
 #include "c2d/err.h"
+
+/* The file format and checks above, for a secret of len bytes of any kind
+ * (2*len hex digits): the caller validates the value. */
+int c2d_secret_hex_read(const char *path, uint8_t *out, size_t len, struct c2d_err *err);
 
 int c2d_key_read(const secp256k1_context *ctx, const char *path, uint8_t sk[32],
 		 struct c2d_err *err);
