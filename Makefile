@@ -51,12 +51,14 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c runtime/schema.c
                runtime/keywrap.c runtime/aead.c runtime/stream.c runtime/rowgroup.c \
                runtime/unseal.c runtime/random.c runtime/hex.c runtime/aes_vaes.c runtime/sha_ni.c runtime/tdxquote.c \
                runtime/p256.c
+RUNTIME_SRC += runtime/der.c runtime/x509.c runtime/intel_root.c runtime/pckext.c runtime/crl.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
                host/keyfile.c host/progress.c host/gencohort.c host/cmd_quote.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv test_quote
+UNIT_TESTS  += test_x509
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -145,6 +147,7 @@ $(OUT)/test/test_supervise: $(call obj,test,tests/unit/test_supervise.c init/sup
 $(OUT)/test/test_seal: $(call obj,test,tests/unit/test_seal.c $(RUNTIME_SRC))
 $(OUT)/test/test_csv: $(call obj,test,tests/unit/test_csv.c host/csv.c host/values.c $(RUNTIME_SRC))
 $(OUT)/test/test_quote: $(call obj,test,tests/unit/test_quote.c $(RUNTIME_SRC))
+$(OUT)/test/test_x509: $(call obj,test,tests/unit/test_x509.c $(RUNTIME_SRC))
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) -lcmocka
@@ -173,8 +176,15 @@ $(OUT)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c host/csv.c host/values.c $(RUNTIME_S
 $(OUT)/fuzz/fuzz_quote: tests/fuzz/fuzz_quote.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_x509: tests/fuzz/fuzz_x509.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_crl: tests/fuzz/fuzz_crl.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
 FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
            $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv
+FUZZERS += $(OUT)/fuzz/fuzz_x509 $(OUT)/fuzz/fuzz_crl
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
