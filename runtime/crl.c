@@ -34,7 +34,7 @@ static int entry(struct c2d_der *list, const uint8_t **serial, size_t *n, struct
 
 int c2d_crl_parse(const uint8_t *der, size_t len, struct c2d_crl *crl, struct c2d_err *err)
 {
-	struct c2d_der top, cl, tbs, list;
+	struct c2d_der top, tbs, list;
 	struct c2d_der_tlv t_tbs, t_issuer, t_list;
 	uint32_t version;
 	const uint8_t *serial;
@@ -42,9 +42,8 @@ int c2d_crl_parse(const uint8_t *der, size_t len, struct c2d_crl *crl, struct c2
 
 	memset(crl, 0, sizeof(*crl));
 	c2d_der_init(&top, der, len, "CRL");
-	if (c2d_der_enter(&top, C2D_DER_SEQUENCE, "CertificateList", &cl, NULL, err) < 0 ||
-	    c2d_der_end(&top, "CRL", err) < 0 ||
-	    c2d_der_enter(&cl, C2D_DER_SEQUENCE, "tbsCertList", &tbs, &t_tbs, err) < 0)
+	if (c2d_der_signed(&top, "CertificateList", "tbsCertList", &tbs, &t_tbs, &crl->sig,
+			   &crl->sig_len, err) < 0)
 		return C2D_E_INPUT;
 	crl->der = der;
 	crl->len = len;
@@ -95,12 +94,7 @@ int c2d_crl_parse(const uint8_t *der, size_t len, struct c2d_crl *crl, struct c2
 		    c2d_der_end(&wrap, "crlExtensions", err) < 0)
 			return C2D_E_INPUT;
 	}
-	if (c2d_der_end(&tbs, "tbsCertList", err) < 0 ||
-	    c2d_der_ecdsa_sha256(&cl, "signatureAlgorithm", err) < 0 ||
-	    c2d_der_bits(&cl, "signatureValue", &crl->sig, &crl->sig_len, err) < 0 ||
-	    c2d_der_end(&cl, "CertificateList", err) < 0)
-		return C2D_E_INPUT;
-	return C2D_OK;
+	return c2d_der_end(&tbs, "tbsCertList", err);
 }
 
 int c2d_crl_verify(const struct c2d_crl *crl, const struct c2d_x509 *issuer, int64_t now,

@@ -247,6 +247,21 @@ int c2d_der_ecdsa_sha256(struct c2d_der *d, const char *field, struct c2d_err *e
 	return c2d_der_end(&in, field, err);
 }
 
+int c2d_der_signed(struct c2d_der *d, const char *name, const char *tbs_name,
+		   struct c2d_der *tbs, struct c2d_der_tlv *t_tbs, const uint8_t **sig,
+		   size_t *sig_len, struct c2d_err *err)
+{
+	struct c2d_der outer;
+	if (c2d_der_enter(d, C2D_DER_SEQUENCE, name, &outer, NULL, err) < 0 ||
+	    c2d_der_end(d, name, err) < 0 ||
+	    c2d_der_enter(&outer, C2D_DER_SEQUENCE, tbs_name, tbs, t_tbs, err) < 0 ||
+	    c2d_der_ecdsa_sha256(&outer, "signatureAlgorithm", err) < 0 ||
+	    c2d_der_bits(&outer, "signatureValue", sig, sig_len, err) < 0 ||
+	    c2d_der_end(&outer, name, err) < 0)
+		return C2D_E_INPUT;
+	return C2D_OK;
+}
+
 int c2d_der_name(struct c2d_der *d, const char *field, struct c2d_der_tlv *whole,
 		 struct c2d_der_tlv *cn, struct c2d_err *err)
 {

@@ -101,15 +101,14 @@ static int cert_ext(void *ctx, const struct c2d_der *d, const struct c2d_der_tlv
 
 int c2d_x509_parse(const uint8_t *der, size_t len, struct c2d_x509 *c, struct c2d_err *err)
 {
-	struct c2d_der top, cert, tbs, ver, validity;
-	struct c2d_der_tlv t_cert, t_tbs, t_issuer, t_subject;
+	struct c2d_der top, tbs, ver, validity;
+	struct c2d_der_tlv t_tbs, t_issuer, t_subject;
 	uint32_t version;
 
 	memset(c, 0, sizeof(*c));
 	c2d_der_init(&top, der, len, "certificate");
-	if (c2d_der_enter(&top, C2D_DER_SEQUENCE, "Certificate", &cert, &t_cert, err) < 0 ||
-	    c2d_der_end(&top, "certificate", err) < 0 ||
-	    c2d_der_enter(&cert, C2D_DER_SEQUENCE, "tbsCertificate", &tbs, &t_tbs, err) < 0)
+	if (c2d_der_signed(&top, "Certificate", "tbsCertificate", &tbs, &t_tbs, &c->sig,
+			   &c->sig_len, err) < 0)
 		return C2D_E_INPUT;
 	c->der = der;
 	c->der_len = len;
@@ -144,14 +143,9 @@ int c2d_x509_parse(const uint8_t *der, size_t len, struct c2d_x509 *c, struct c2
 	struct c2d_der wrap;
 	if (c2d_der_enter(&tbs, C2D_DER_CTX_CONS(3), "extensions", &wrap, NULL, err) < 0 ||
 	    c2d_der_extensions(&wrap, "extensions", cert_ext, c, err) < 0 ||
-	    c2d_der_end(&wrap, "extensions", err) < 0 || c2d_der_end(&tbs, "tbsCertificate", err) < 0)
+	    c2d_der_end(&wrap, "extensions", err) < 0)
 		return C2D_E_INPUT;
-
-	if (c2d_der_ecdsa_sha256(&cert, "signatureAlgorithm", err) < 0 ||
-	    c2d_der_bits(&cert, "signatureValue", &c->sig, &c->sig_len, err) < 0 ||
-	    c2d_der_end(&cert, "Certificate", err) < 0)
-		return C2D_E_INPUT;
-	return C2D_OK;
+	return c2d_der_end(&tbs, "tbsCertificate", err);
 }
 
 void c2d_x509_cn(const struct c2d_x509 *c, char *out, size_t n)
@@ -350,7 +344,9 @@ static int bearssl_verify(const struct c2d_pem_chain *chain, const struct c2d_x5
 	br_x509_minimal_init(&xc, &br_sha256_vtable, &ta, 1);
 	br_x509_minimal_set_hash(&xc, br_sha256_ID, &br_sha256_vtable);
 	br_x509_minimal_set_ecdsa(&xc, &br_ec_p256_m31, br_ecdsa_i31_vrfy_asn1);
-	/* Days since 0000-01-01 (proleptic Gregorian), as BearSSL counts. */
+	/* Days since 0000-01-01 (proleptic Gregorian), as BearSSL counts;
+	 * now lies within the certificates' validity (checked before), so
+	 * the days fit in 32 bits. */
 	br_x509_minimal_set_time(&xc, (uint32_t)(now / 86400 + 719528), (uint32_t)(now % 86400));
 	xc.vtable->start_chain(&xc.vtable, NULL);
 	for (size_t i = 0; i < chain->n; i++) {
@@ -366,7 +362,9 @@ static int bearssl_verify(const struct c2d_pem_chain *chain, const struct c2d_x5
 	return C2D_OK;
 }
 
-static int check_time(const struct c2d_x509 *c, size_t i, int64_t now, struct c2d_err *err)
+/* label names c in messages ("certificate 2", "pinned root"). */
+static int check_time(const struct c2d_x509 *c, const char *label, int64_t now,
+		      struct c2d_err *err)
 {
 	char cn[64], when[32], at[32];
 	if (now >= c->not_before && now <= c->not_after)
@@ -376,11 +374,11 @@ static int check_time(const struct c2d_x509 *c, size_t i, int64_t now, struct c2
 	if (now < c->not_before) {
 		c2d_der_format_time(c->not_before, when);
 		return c2d_fail(err, C2D_E_REFUSED,
-				"certificate %zu (%s): not yet valid at %s (notBefore %s)", i, cn, at, when);
+				"%s (%s): not yet valid at %s (notBefore %s)", label, cn, at, when);
 	}
 	c2d_der_format_time(c->not_after, when);
-	return c2d_fail(err, C2D_E_REFUSED, "certificate %zu (%s): expired at %s (notAfter %s)", i,
-			cn, at, when);
+	return c2d_fail(err, C2D_E_REFUSED, "%s (%s): expired at %s (notAfter %s)", label, cn, at,
+			when);
 }
 
 /* c is issued by up: names chain, up may issue certificates, and up's key
@@ -423,18 +421,19 @@ int c2d_x509_chain_verify(const struct c2d_pem_chain *chain, const uint8_t *root
 	if (!self_signed(&root) || !root.is_ca ||
 	    !c2d_p256_verify_asn1(root.pub, root.tbs, root.tbs_len, root.sig, root.sig_len))
 		return c2d_fail(err, C2D_E_INPUT, "pinned root: not a self-signed CA certificate");
-	if (check_time(&root, chain->n + 1, now, err) < 0) {
-		c2d_err_prefix(err, "pinned root");
+	if (check_time(&root, "pinned root", now, err) < 0)
 		return C2D_E_REFUSED;
-	}
 	for (size_t i = 0; i < chain->n; i++)
 		if (c2d_x509_parse(chain->buf + chain->off[i], chain->len[i], &certs[i], err) < 0) {
 			c2d_err_prefix(err, "certificate %zu of the chain", i + 1);
 			return C2D_E_INPUT;
 		}
-	for (size_t i = 0; i < chain->n; i++)
-		if (check_time(&certs[i], i + 1, now, err) < 0)
+	for (size_t i = 0; i < chain->n; i++) {
+		char label[40];
+		snprintf(label, sizeof(label), "certificate %zu", i + 1);
+		if (check_time(&certs[i], label, now, err) < 0)
 			return C2D_E_REFUSED;
+	}
 	for (size_t i = 0; i + 1 < chain->n; i++) {
 		char cn[64];
 		c2d_x509_cn(&certs[i + 1], cn, sizeof(cn));

@@ -129,6 +129,16 @@ int c2d_der_time(struct c2d_der *d, const char *field, int64_t *out, struct c2d_
  * its parameters absent (RFC 5758, 3.2); anything else is refused. */
 int c2d_der_ecdsa_sha256(struct c2d_der *d, const char *field, struct c2d_err *err);
 
+/* The envelope of certificates and CRLs, SEQUENCE { tbs SEQUENCE,
+ * signatureAlgorithm, signatureValue BIT STRING }, filling d's whole
+ * window, signed with ecdsa-with-SHA256. *tbs: a reader over the to-be-
+ * signed contents; *t_tbs: its whole encoding (what is signed); *sig,
+ * *sig_len: the signature's DER. name names the envelope ("Certificate"),
+ * tbs_name the signed part ("tbsCertificate"). */
+int c2d_der_signed(struct c2d_der *d, const char *name, const char *tbs_name,
+		   struct c2d_der *tbs, struct c2d_der_tlv *t_tbs, const uint8_t **sig,
+		   size_t *sig_len, struct c2d_err *err);
+
 /* Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }: checks the
  * shape; *whole receives the Name, *cn (may be NULL) the first commonName
  * value (cn->val NULL when there is none). */
