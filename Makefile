@@ -61,6 +61,7 @@ RUNTIME_SRC += runtime/tdxguest.c
 RUNTIME_SRC += runtime/date.c runtime/collateral.c
 RUNTIME_SRC += runtime/pe.c runtime/tdxmeasure.c
 RUNTIME_SRC += runtime/simproto.c
+RUNTIME_SRC += runtime/der.c runtime/x509.c runtime/intel_root.c runtime/pckext.c runtime/crl.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
@@ -74,6 +75,7 @@ UNIT_TESTS  += test_collateral
 UNIT_TESTS  += test_tdxmeasure
 C2D_SRC     += host/der_write.c host/simca.c host/simquote.c host/cmd_simquoter.c
 UNIT_TESTS  += test_simproto test_simquoter
+UNIT_TESTS  += test_x509
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -181,6 +183,7 @@ $(OUT)/test/test_simproto: $(call obj,test,tests/unit/test_simproto.c $(RUNTIME_
 $(OUT)/test/test_simquoter: $(call obj,test,tests/unit/test_simquoter.c host/der_write.c host/simca.c \
                             host/simquote.c host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
 $(OUT)/test/test_simquoter: UNIT_LIBS := $(JANSSON)
+$(OUT)/test/test_x509: $(call obj,test,tests/unit/test_x509.c $(RUNTIME_SRC))
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
@@ -234,6 +237,15 @@ $(OUT)/fuzz/fuzz_simproto: tests/fuzz/fuzz_simproto.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
 FUZZERS += $(OUT)/fuzz/fuzz_simproto
+$(OUT)/fuzz/fuzz_x509: tests/fuzz/fuzz_x509.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_crl: tests/fuzz/fuzz_crl.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
+           $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv
+FUZZERS += $(OUT)/fuzz/fuzz_x509 $(OUT)/fuzz/fuzz_crl
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
