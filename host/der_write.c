@@ -4,21 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-void c2d_der_init(struct c2d_der *d)
+void c2d_derw_init(struct c2d_derw *d)
 {
 	d->buf = NULL;
 	d->len = d->cap = 0;
 	d->bad = NULL;
 }
 
-void c2d_der_free(struct c2d_der *d)
+void c2d_derw_free(struct c2d_derw *d)
 {
 	free(d->buf);
-	c2d_der_init(d);
+	c2d_derw_init(d);
 }
 
 /* Makes room for n more bytes. */
-static int grow(struct c2d_der *d, size_t n)
+static int grow(struct c2d_derw *d, size_t n)
 {
 	if (d->bad != NULL)
 		return -1;
@@ -42,7 +42,7 @@ static int grow(struct c2d_der *d, size_t n)
 	return 0;
 }
 
-void c2d_der_raw(struct c2d_der *d, const void *p, size_t n)
+void c2d_derw_raw(struct c2d_derw *d, const void *p, size_t n)
 {
 	if (n == 0 || grow(d, n) < 0)
 		return;
@@ -50,7 +50,7 @@ void c2d_der_raw(struct c2d_der *d, const void *p, size_t n)
 	d->len += n;
 }
 
-size_t c2d_der_begin(const struct c2d_der *d)
+size_t c2d_derw_begin(const struct c2d_derw *d)
 {
 	return d->len;
 }
@@ -72,12 +72,12 @@ static size_t header(uint8_t tag, size_t n, uint8_t h[10])
 	return 2 + k;
 }
 
-void c2d_der_end(struct c2d_der *d, uint8_t tag, size_t mark)
+void c2d_derw_end(struct c2d_derw *d, uint8_t tag, size_t mark)
 {
 	if (d->bad != NULL)
 		return;
 	if (mark > d->len) {
-		d->bad = "c2d_der_end: mark past the end";
+		d->bad = "c2d_derw_end: mark past the end";
 		return;
 	}
 	uint8_t h[10];
@@ -89,51 +89,51 @@ void c2d_der_end(struct c2d_der *d, uint8_t tag, size_t mark)
 	d->len += hl;
 }
 
-void c2d_der_tlv(struct c2d_der *d, uint8_t tag, const void *p, size_t n)
+void c2d_derw_tlv(struct c2d_derw *d, uint8_t tag, const void *p, size_t n)
 {
 	uint8_t h[10];
 	size_t hl = header(tag, n, h);
-	c2d_der_raw(d, h, hl);
-	c2d_der_raw(d, p, n);
+	c2d_derw_raw(d, h, hl);
+	c2d_derw_raw(d, p, n);
 }
 
-void c2d_der_uint(struct c2d_der *d, uint8_t tag, const uint8_t *be, size_t n)
+void c2d_derw_uint(struct c2d_derw *d, uint8_t tag, const uint8_t *be, size_t n)
 {
 	while (n > 1 && be[0] == 0) {
 		be++;
 		n--;
 	}
 	if (n == 0) {
-		c2d_der_tlv(d, tag, "", 1);
+		c2d_derw_tlv(d, tag, "", 1);
 		return;
 	}
-	size_t mark = c2d_der_begin(d);
+	size_t mark = c2d_derw_begin(d);
 	if (be[0] & 0x80)
-		c2d_der_raw(d, "", 1);
-	c2d_der_raw(d, be, n);
-	c2d_der_end(d, tag, mark);
+		c2d_derw_raw(d, "", 1);
+	c2d_derw_raw(d, be, n);
+	c2d_derw_end(d, tag, mark);
 }
 
-void c2d_der_small(struct c2d_der *d, uint8_t tag, uint64_t v)
+void c2d_derw_small(struct c2d_derw *d, uint8_t tag, uint64_t v)
 {
 	uint8_t be[8];
 	for (int i = 0; i < 8; i++)
 		be[i] = (uint8_t)(v >> (8 * (7 - i)));
-	c2d_der_uint(d, tag, be, sizeof(be));
+	c2d_derw_uint(d, tag, be, sizeof(be));
 }
 
 /* One base-128 arc, most significant group first, continuation bits set. */
-static void arc(struct c2d_der *d, uint64_t v)
+static void arc(struct c2d_derw *d, uint64_t v)
 {
 	uint8_t b[10];
 	size_t k = sizeof(b);
 	b[--k] = (uint8_t)(v & 0x7f);
 	for (v >>= 7; v > 0; v >>= 7)
 		b[--k] = (uint8_t)(0x80 | (v & 0x7f));
-	c2d_der_raw(d, b + k, sizeof(b) - k);
+	c2d_derw_raw(d, b + k, sizeof(b) - k);
 }
 
-void c2d_der_oid(struct c2d_der *d, const char *dotted)
+void c2d_derw_oid(struct c2d_derw *d, const char *dotted)
 {
 	uint64_t arcs[32];
 	size_t n = 0;
@@ -163,24 +163,24 @@ void c2d_der_oid(struct c2d_der *d, const char *dotted)
 		d->bad = "malformed OID text";
 		return;
 	}
-	size_t mark = c2d_der_begin(d);
+	size_t mark = c2d_derw_begin(d);
 	arc(d, arcs[0] * 40 + arcs[1]);
 	for (size_t i = 2; i < n; i++)
 		arc(d, arcs[i]);
-	c2d_der_end(d, C2D_DER_OID, mark);
+	c2d_derw_end(d, C2D_DERW_OID, mark);
 }
 
-void c2d_der_bool(struct c2d_der *d, int v)
+void c2d_derw_bool(struct c2d_derw *d, int v)
 {
-	c2d_der_tlv(d, C2D_DER_BOOLEAN, v ? "\xff" : "", 1);
+	c2d_derw_tlv(d, C2D_DERW_BOOLEAN, v ? "\xff" : "", 1);
 }
 
-void c2d_der_bits(struct c2d_der *d, const void *p, size_t n)
+void c2d_derw_bits(struct c2d_derw *d, const void *p, size_t n)
 {
-	size_t mark = c2d_der_begin(d);
-	c2d_der_raw(d, "", 1);   /* no unused bits */
-	c2d_der_raw(d, p, n);
-	c2d_der_end(d, C2D_DER_BIT_STRING, mark);
+	size_t mark = c2d_derw_begin(d);
+	c2d_derw_raw(d, "", 1);   /* no unused bits */
+	c2d_derw_raw(d, p, n);
+	c2d_derw_end(d, C2D_DERW_BIT_STRING, mark);
 }
 
 /* Writes v as exactly w decimal digits. */
@@ -192,7 +192,7 @@ static void digits(char *out, unsigned v, int w)
 	}
 }
 
-void c2d_der_time(struct c2d_der *d, time_t t)
+void c2d_derw_time(struct c2d_derw *d, time_t t)
 {
 	struct tm tm;
 	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
@@ -215,10 +215,10 @@ void c2d_der_time(struct c2d_der *d, time_t t)
 	digits(s + k + 6, (unsigned)tm.tm_min, 2);
 	digits(s + k + 8, (unsigned)tm.tm_sec, 2);
 	s[k + 10] = 'Z';
-	c2d_der_tlv(d, utc ? C2D_DER_UTCTIME : C2D_DER_GENTIME, s, (size_t)k + 11);
+	c2d_derw_tlv(d, utc ? C2D_DERW_UTCTIME : C2D_DERW_GENTIME, s, (size_t)k + 11);
 }
 
-int c2d_der_finish(const struct c2d_der *d, const char *what, struct c2d_err *err)
+int c2d_derw_finish(const struct c2d_derw *d, const char *what, struct c2d_err *err)
 {
 	if (d->bad == NULL)
 		return C2D_OK;

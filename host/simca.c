@@ -178,192 +178,192 @@ static void key_id(const struct c2d_simkey *k, uint8_t id[20])
 	id[0] = (uint8_t)((id[0] & 0x7f) | 0x40);
 }
 
-static void rdn(struct c2d_der *d, const char *oid, uint8_t tag, const char *v)
+static void rdn(struct c2d_derw *d, const char *oid, uint8_t tag, const char *v)
 {
-	size_t set = c2d_der_begin(d), seq = c2d_der_begin(d);
-	c2d_der_oid(d, oid);
-	c2d_der_tlv(d, tag, v, strlen(v));
-	c2d_der_end(d, C2D_DER_SEQUENCE, seq);
-	c2d_der_end(d, C2D_DER_SET, set);
+	size_t set = c2d_derw_begin(d), seq = c2d_derw_begin(d);
+	c2d_derw_oid(d, oid);
+	c2d_derw_tlv(d, tag, v, strlen(v));
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, seq);
+	c2d_derw_end(d, C2D_DERW_SET, set);
 }
 
 /* Intel's names are CN, O, L, ST, C; these keep the shape, not the claim. */
-static void name(struct c2d_der *d, const char *cn)
+static void name(struct c2d_derw *d, const char *cn)
 {
-	size_t m = c2d_der_begin(d);
-	rdn(d, "2.5.4.3", C2D_DER_UTF8, cn);
-	rdn(d, "2.5.4.10", C2D_DER_UTF8, "c2d simulation (NOT Intel Corporation)");
-	rdn(d, "2.5.4.7", C2D_DER_UTF8, "Simulated");
-	rdn(d, "2.5.4.8", C2D_DER_UTF8, "ZZ");
-	rdn(d, "2.5.4.6", C2D_DER_PRINTABLE, "ZZ");
-	c2d_der_end(d, C2D_DER_SEQUENCE, m);
+	size_t m = c2d_derw_begin(d);
+	rdn(d, "2.5.4.3", C2D_DERW_UTF8, cn);
+	rdn(d, "2.5.4.10", C2D_DERW_UTF8, "c2d simulation (NOT Intel Corporation)");
+	rdn(d, "2.5.4.7", C2D_DERW_UTF8, "Simulated");
+	rdn(d, "2.5.4.8", C2D_DERW_UTF8, "ZZ");
+	rdn(d, "2.5.4.6", C2D_DERW_PRINTABLE, "ZZ");
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 }
 
-static void alg_ecdsa_sha256(struct c2d_der *d)
+static void alg_ecdsa_sha256(struct c2d_derw *d)
 {
-	size_t m = c2d_der_begin(d);
-	c2d_der_oid(d, OID_ECDSA_SHA256);
-	c2d_der_end(d, C2D_DER_SEQUENCE, m);
+	size_t m = c2d_derw_begin(d);
+	c2d_derw_oid(d, OID_ECDSA_SHA256);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 }
 
 /* Extension header: SEQUENCE { oid, [critical], OCTET STRING { ... } };
  * returns the marks for ext_end. */
-static void ext_begin(struct c2d_der *d, const char *oid, int critical, size_t mark[2])
+static void ext_begin(struct c2d_derw *d, const char *oid, int critical, size_t mark[2])
 {
-	mark[0] = c2d_der_begin(d);
-	c2d_der_oid(d, oid);
+	mark[0] = c2d_derw_begin(d);
+	c2d_derw_oid(d, oid);
 	if (critical)
-		c2d_der_bool(d, 1);
-	mark[1] = c2d_der_begin(d);
+		c2d_derw_bool(d, 1);
+	mark[1] = c2d_derw_begin(d);
 }
 
-static void ext_end(struct c2d_der *d, const size_t mark[2])
+static void ext_end(struct c2d_derw *d, const size_t mark[2])
 {
-	c2d_der_end(d, C2D_DER_OCTET_STRING, mark[1]);
-	c2d_der_end(d, C2D_DER_SEQUENCE, mark[0]);
+	c2d_derw_end(d, C2D_DERW_OCTET_STRING, mark[1]);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, mark[0]);
 }
 
-static void ext_aki(struct c2d_der *d, const uint8_t id[20])
+static void ext_aki(struct c2d_derw *d, const uint8_t id[20])
 {
 	size_t e[2], m;
 	ext_begin(d, "2.5.29.35", 0, e);
-	m = c2d_der_begin(d);
-	c2d_der_tlv(d, C2D_DER_CTX_PRIM(0), id, 20);
-	c2d_der_end(d, C2D_DER_SEQUENCE, m);
+	m = c2d_derw_begin(d);
+	c2d_derw_tlv(d, C2D_DERW_CTX_PRIM(0), id, 20);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 	ext_end(d, e);
 }
 
-static void ext_crl_dp(struct c2d_der *d, const char *url)
+static void ext_crl_dp(struct c2d_derw *d, const char *url)
 {
 	size_t e[2], m[3];
 	ext_begin(d, "2.5.29.31", 0, e);
-	m[0] = c2d_der_begin(d);                        /* CRLDistributionPoints */
-	m[1] = c2d_der_begin(d);                        /* DistributionPoint */
-	m[2] = c2d_der_begin(d);                        /* [0] distributionPoint */
-	size_t full = c2d_der_begin(d);                 /* [0] fullName */
-	c2d_der_tlv(d, C2D_DER_CTX_PRIM(6), url, strlen(url));
-	c2d_der_end(d, C2D_DER_CTX(0), full);
-	c2d_der_end(d, C2D_DER_CTX(0), m[2]);
-	c2d_der_end(d, C2D_DER_SEQUENCE, m[1]);
-	c2d_der_end(d, C2D_DER_SEQUENCE, m[0]);
+	m[0] = c2d_derw_begin(d);                        /* CRLDistributionPoints */
+	m[1] = c2d_derw_begin(d);                        /* DistributionPoint */
+	m[2] = c2d_derw_begin(d);                        /* [0] distributionPoint */
+	size_t full = c2d_derw_begin(d);                 /* [0] fullName */
+	c2d_derw_tlv(d, C2D_DERW_CTX_PRIM(6), url, strlen(url));
+	c2d_derw_end(d, C2D_DERW_CTX(0), full);
+	c2d_derw_end(d, C2D_DERW_CTX(0), m[2]);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m[1]);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m[0]);
 	ext_end(d, e);
 }
 
-static void ext_ski(struct c2d_der *d, const uint8_t id[20])
+static void ext_ski(struct c2d_derw *d, const uint8_t id[20])
 {
 	size_t e[2];
 	ext_begin(d, "2.5.29.14", 0, e);
-	c2d_der_tlv(d, C2D_DER_OCTET_STRING, id, 20);
+	c2d_derw_tlv(d, C2D_DERW_OCTET_STRING, id, 20);
 	ext_end(d, e);
 }
 
 /* keyUsage (critical): CAs keyCertSign + cRLSign, leaves digitalSignature
  * + nonRepudiation, as Intel's. */
-static void ext_key_usage(struct c2d_der *d, int ca)
+static void ext_key_usage(struct c2d_derw *d, int ca)
 {
 	size_t e[2];
 	ext_begin(d, "2.5.29.15", 1, e);
-	c2d_der_raw(d, ca ? "\x03\x02\x01\x06" : "\x03\x02\x06\xc0", 4);
+	c2d_derw_raw(d, ca ? "\x03\x02\x01\x06" : "\x03\x02\x06\xc0", 4);
 	ext_end(d, e);
 }
 
 /* basicConstraints (critical); pathlen < 0: not a CA. */
-static void ext_basic(struct c2d_der *d, int pathlen)
+static void ext_basic(struct c2d_derw *d, int pathlen)
 {
 	size_t e[2], m;
 	ext_begin(d, "2.5.29.19", 1, e);
-	m = c2d_der_begin(d);
+	m = c2d_derw_begin(d);
 	if (pathlen >= 0) {
-		c2d_der_bool(d, 1);
-		c2d_der_small(d, C2D_DER_INTEGER, (uint64_t)pathlen);
+		c2d_derw_bool(d, 1);
+		c2d_derw_small(d, C2D_DERW_INTEGER, (uint64_t)pathlen);
 	}
-	c2d_der_end(d, C2D_DER_SEQUENCE, m);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 	ext_end(d, e);
 }
 
 /* SEQUENCE { OID OID_SGX.sub, value } where value is written by the caller
- * between sgx_item_begin and c2d_der_end. */
-static size_t sgx_item_begin(struct c2d_der *d, const char *sub)
+ * between sgx_item_begin and c2d_derw_end. */
+static size_t sgx_item_begin(struct c2d_derw *d, const char *sub)
 {
 	char oid[64];
-	size_t m = c2d_der_begin(d);
+	size_t m = c2d_derw_begin(d);
 	snprintf(oid, sizeof(oid), "%s.%s", OID_SGX, sub);
-	c2d_der_oid(d, oid);
+	c2d_derw_oid(d, oid);
 	return m;
 }
 
 /* Intel's SGX extension (PCK certificate profile): PPID, TCB (component
  * SVNs 1..16, PCESVN, CPUSVN), PCE-ID, FMSPC, SGX type (1: scalable, as on
  * TDX platforms), platform instance id and configuration. */
-static void ext_sgx(struct c2d_der *d)
+static void ext_sgx(struct c2d_derw *d)
 {
 	const struct c2d_simplatform *p = &c2d_sim_platform;
 	size_t e[2], m, tcb, comps;
 	char sub[16];
 	ext_begin(d, OID_SGX, 0, e);
-	size_t all = c2d_der_begin(d);
+	size_t all = c2d_derw_begin(d);
 	m = sgx_item_begin(d, "1");
-	c2d_der_tlv(d, C2D_DER_OCTET_STRING, p->ppid, 16);
-	c2d_der_end(d, C2D_DER_SEQUENCE, m);
+	c2d_derw_tlv(d, C2D_DERW_OCTET_STRING, p->ppid, 16);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 
 	tcb = sgx_item_begin(d, "2");
-	comps = c2d_der_begin(d);
+	comps = c2d_derw_begin(d);
 	for (int i = 0; i < 16; i++) {
 		snprintf(sub, sizeof(sub), "2.%d", i + 1);
 		m = sgx_item_begin(d, sub);
-		c2d_der_small(d, C2D_DER_INTEGER, p->sgx_svn[i]);
-		c2d_der_end(d, C2D_DER_SEQUENCE, m);
+		c2d_derw_small(d, C2D_DERW_INTEGER, p->sgx_svn[i]);
+		c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 	}
 	m = sgx_item_begin(d, "2.17");
-	c2d_der_small(d, C2D_DER_INTEGER, p->pcesvn);
-	c2d_der_end(d, C2D_DER_SEQUENCE, m);
+	c2d_derw_small(d, C2D_DERW_INTEGER, p->pcesvn);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 	m = sgx_item_begin(d, "2.18");
-	c2d_der_tlv(d, C2D_DER_OCTET_STRING, p->cpusvn, 16);
-	c2d_der_end(d, C2D_DER_SEQUENCE, m);
-	c2d_der_end(d, C2D_DER_SEQUENCE, comps);
-	c2d_der_end(d, C2D_DER_SEQUENCE, tcb);
+	c2d_derw_tlv(d, C2D_DERW_OCTET_STRING, p->cpusvn, 16);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, comps);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, tcb);
 
 	m = sgx_item_begin(d, "3");
-	c2d_der_tlv(d, C2D_DER_OCTET_STRING, p->pce_id, 2);
-	c2d_der_end(d, C2D_DER_SEQUENCE, m);
+	c2d_derw_tlv(d, C2D_DERW_OCTET_STRING, p->pce_id, 2);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 	m = sgx_item_begin(d, "4");
-	c2d_der_tlv(d, C2D_DER_OCTET_STRING, p->fmspc, 6);
-	c2d_der_end(d, C2D_DER_SEQUENCE, m);
+	c2d_derw_tlv(d, C2D_DERW_OCTET_STRING, p->fmspc, 6);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 	m = sgx_item_begin(d, "5");
-	c2d_der_small(d, C2D_DER_ENUMERATED, 1);
-	c2d_der_end(d, C2D_DER_SEQUENCE, m);
+	c2d_derw_small(d, C2D_DERW_ENUMERATED, 1);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 	m = sgx_item_begin(d, "6");
-	c2d_der_tlv(d, C2D_DER_OCTET_STRING, p->platform_instance_id, 16);
-	c2d_der_end(d, C2D_DER_SEQUENCE, m);
-	size_t conf = sgx_item_begin(d, "7"), flags = c2d_der_begin(d);
+	c2d_derw_tlv(d, C2D_DERW_OCTET_STRING, p->platform_instance_id, 16);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
+	size_t conf = sgx_item_begin(d, "7"), flags = c2d_derw_begin(d);
 	for (int i = 1; i <= 3; i++) {   /* dynamicPlatform, cachedKeys, SMTEnabled */
 		snprintf(sub, sizeof(sub), "7.%d", i);
 		m = sgx_item_begin(d, sub);
-		c2d_der_bool(d, 1);
-		c2d_der_end(d, C2D_DER_SEQUENCE, m);
+		c2d_derw_bool(d, 1);
+		c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 	}
-	c2d_der_end(d, C2D_DER_SEQUENCE, flags);
-	c2d_der_end(d, C2D_DER_SEQUENCE, conf);
-	c2d_der_end(d, C2D_DER_SEQUENCE, all);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, flags);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, conf);
+	c2d_derw_end(d, C2D_DERW_SEQUENCE, all);
 	ext_end(d, e);
 }
 
 /* Wraps the TBS written in d as SEQUENCE { tbs, algorithm, signature }
  * and hands the buffer to out; d is released either way. */
-static int sign_tbs(struct c2d_der *d, const struct c2d_simkey *issuer, const char *what,
+static int sign_tbs(struct c2d_derw *d, const struct c2d_simkey *issuer, const char *what,
 		    struct c2d_simcert *out, struct c2d_err *err)
 {
 	uint8_t sig[72];
 	size_t sig_len;
-	int r = c2d_der_finish(d, what, err);
+	int r = c2d_derw_finish(d, what, err);
 	if (r == C2D_OK && (r = sign_asn1(issuer, d->buf, d->len, sig, &sig_len, err)) == C2D_OK) {
 		alg_ecdsa_sha256(d);
-		c2d_der_bits(d, sig, sig_len);
-		c2d_der_end(d, C2D_DER_SEQUENCE, 0);
-		r = c2d_der_finish(d, what, err);
+		c2d_derw_bits(d, sig, sig_len);
+		c2d_derw_end(d, C2D_DERW_SEQUENCE, 0);
+		r = c2d_derw_finish(d, what, err);
 	}
 	if (r < 0) {
-		c2d_der_free(d);
+		c2d_derw_free(d);
 		return r;
 	}
 	out->der = d->buf;
@@ -378,29 +378,29 @@ static int make_cert(enum cert_kind kind, const struct c2d_simkey *subject,
 {
 	static const char *const cns[] = { CN_ROOT, CN_PCA, CN_PCK, CN_TCB };
 	uint8_t sid[20], iid[20];
-	struct c2d_der d;
+	struct c2d_derw d;
 	key_id(subject, sid);
 	key_id(issuer, iid);
-	c2d_der_init(&d);
-	size_t tbs = c2d_der_begin(&d), m = c2d_der_begin(&d);
-	c2d_der_small(&d, C2D_DER_INTEGER, 2);     /* v3 */
-	c2d_der_end(&d, C2D_DER_CTX(0), m);
-	c2d_der_uint(&d, C2D_DER_INTEGER, sid, 20);
+	c2d_derw_init(&d);
+	size_t tbs = c2d_derw_begin(&d), m = c2d_derw_begin(&d);
+	c2d_derw_small(&d, C2D_DERW_INTEGER, 2);     /* v3 */
+	c2d_derw_end(&d, C2D_DERW_CTX(0), m);
+	c2d_derw_uint(&d, C2D_DERW_INTEGER, sid, 20);
 	alg_ecdsa_sha256(&d);
 	name(&d, kind == PCK ? CN_PCA : CN_ROOT);
-	m = c2d_der_begin(&d);
-	c2d_der_time(&d, NOT_BEFORE);
-	c2d_der_time(&d, NOT_AFTER);
-	c2d_der_end(&d, C2D_DER_SEQUENCE, m);
+	m = c2d_derw_begin(&d);
+	c2d_derw_time(&d, NOT_BEFORE);
+	c2d_derw_time(&d, NOT_AFTER);
+	c2d_derw_end(&d, C2D_DERW_SEQUENCE, m);
 	name(&d, cns[kind]);
-	m = c2d_der_begin(&d);                      /* SubjectPublicKeyInfo */
-	size_t alg = c2d_der_begin(&d);
-	c2d_der_oid(&d, "1.2.840.10045.2.1");
-	c2d_der_oid(&d, "1.2.840.10045.3.1.7");
-	c2d_der_end(&d, C2D_DER_SEQUENCE, alg);
-	c2d_der_bits(&d, subject->pub, 65);
-	c2d_der_end(&d, C2D_DER_SEQUENCE, m);
-	size_t exts = c2d_der_begin(&d), seq = c2d_der_begin(&d);
+	m = c2d_derw_begin(&d);                      /* SubjectPublicKeyInfo */
+	size_t alg = c2d_derw_begin(&d);
+	c2d_derw_oid(&d, "1.2.840.10045.2.1");
+	c2d_derw_oid(&d, "1.2.840.10045.3.1.7");
+	c2d_derw_end(&d, C2D_DERW_SEQUENCE, alg);
+	c2d_derw_bits(&d, subject->pub, 65);
+	c2d_derw_end(&d, C2D_DERW_SEQUENCE, m);
+	size_t exts = c2d_derw_begin(&d), seq = c2d_derw_begin(&d);
 	ext_aki(&d, iid);
 	ext_crl_dp(&d, kind == PCK ? URL_PCK_CRL : URL_ROOT_CRL);
 	ext_ski(&d, sid);
@@ -408,9 +408,9 @@ static int make_cert(enum cert_kind kind, const struct c2d_simkey *subject,
 	ext_basic(&d, kind == ROOT ? 1 : kind == PLATFORM_CA ? 0 : -1);
 	if (kind == PCK)
 		ext_sgx(&d);
-	c2d_der_end(&d, C2D_DER_SEQUENCE, seq);
-	c2d_der_end(&d, C2D_DER_CTX(3), exts);
-	c2d_der_end(&d, C2D_DER_SEQUENCE, tbs);
+	c2d_derw_end(&d, C2D_DERW_SEQUENCE, seq);
+	c2d_derw_end(&d, C2D_DERW_CTX(3), exts);
+	c2d_derw_end(&d, C2D_DERW_SEQUENCE, tbs);
 	return sign_tbs(&d, issuer, cns[kind], out, err);
 }
 
@@ -419,35 +419,35 @@ static int make_crl(const char *issuer_cn, const struct c2d_simkey *issuer, time
 		    const uint8_t *revoked, struct c2d_simcert *out, struct c2d_err *err)
 {
 	uint8_t iid[20];
-	struct c2d_der d;
+	struct c2d_derw d;
 	key_id(issuer, iid);
-	c2d_der_init(&d);
-	size_t tbs = c2d_der_begin(&d);
-	c2d_der_small(&d, C2D_DER_INTEGER, 1);     /* v2 */
+	c2d_derw_init(&d);
+	size_t tbs = c2d_derw_begin(&d);
+	c2d_derw_small(&d, C2D_DERW_INTEGER, 1);     /* v2 */
 	alg_ecdsa_sha256(&d);
 	name(&d, issuer_cn);
-	c2d_der_time(&d, now);
-	c2d_der_time(&d, now + (time_t)CRL_DAYS * 86400);
+	c2d_derw_time(&d, now);
+	c2d_derw_time(&d, now + (time_t)CRL_DAYS * 86400);
 	if (revoked != NULL) {
-		size_t list = c2d_der_begin(&d), entry = c2d_der_begin(&d);
-		c2d_der_uint(&d, C2D_DER_INTEGER, revoked, 20);
-		c2d_der_time(&d, now);
-		size_t exts = c2d_der_begin(&d), ext = c2d_der_begin(&d);
-		c2d_der_oid(&d, "2.5.29.21");       /* reasonCode: keyCompromise */
-		c2d_der_raw(&d, "\x04\x03\x0a\x01\x01", 5);
-		c2d_der_end(&d, C2D_DER_SEQUENCE, ext);
-		c2d_der_end(&d, C2D_DER_SEQUENCE, exts);
-		c2d_der_end(&d, C2D_DER_SEQUENCE, entry);
-		c2d_der_end(&d, C2D_DER_SEQUENCE, list);
+		size_t list = c2d_derw_begin(&d), entry = c2d_derw_begin(&d);
+		c2d_derw_uint(&d, C2D_DERW_INTEGER, revoked, 20);
+		c2d_derw_time(&d, now);
+		size_t exts = c2d_derw_begin(&d), ext = c2d_derw_begin(&d);
+		c2d_derw_oid(&d, "2.5.29.21");       /* reasonCode: keyCompromise */
+		c2d_derw_raw(&d, "\x04\x03\x0a\x01\x01", 5);
+		c2d_derw_end(&d, C2D_DERW_SEQUENCE, ext);
+		c2d_derw_end(&d, C2D_DERW_SEQUENCE, exts);
+		c2d_derw_end(&d, C2D_DERW_SEQUENCE, entry);
+		c2d_derw_end(&d, C2D_DERW_SEQUENCE, list);
 	}
-	size_t exts = c2d_der_begin(&d), seq = c2d_der_begin(&d), ext = c2d_der_begin(&d);
-	c2d_der_oid(&d, "2.5.29.20");               /* cRLNumber 1 */
-	c2d_der_raw(&d, "\x04\x03\x02\x01\x01", 5);
-	c2d_der_end(&d, C2D_DER_SEQUENCE, ext);
+	size_t exts = c2d_derw_begin(&d), seq = c2d_derw_begin(&d), ext = c2d_derw_begin(&d);
+	c2d_derw_oid(&d, "2.5.29.20");               /* cRLNumber 1 */
+	c2d_derw_raw(&d, "\x04\x03\x02\x01\x01", 5);
+	c2d_derw_end(&d, C2D_DERW_SEQUENCE, ext);
 	ext_aki(&d, iid);
-	c2d_der_end(&d, C2D_DER_SEQUENCE, seq);
-	c2d_der_end(&d, C2D_DER_CTX(0), exts);
-	c2d_der_end(&d, C2D_DER_SEQUENCE, tbs);
+	c2d_derw_end(&d, C2D_DERW_SEQUENCE, seq);
+	c2d_derw_end(&d, C2D_DERW_CTX(0), exts);
+	c2d_derw_end(&d, C2D_DERW_SEQUENCE, tbs);
 	return sign_tbs(&d, issuer, "CRL", out, err);
 }
 

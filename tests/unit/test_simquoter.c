@@ -22,74 +22,74 @@
 #include "simca.h"
 #include "simquote.h"
 
-static void expect_der(struct c2d_der *d, const char *hex)
+static void expect_der(struct c2d_derw *d, const char *hex)
 {
 	size_t n = strlen(hex) / 2;
 	uint8_t want[64];
 	for (size_t i = 0; i < n; i++)
 		sscanf(hex + 2 * i, "%2hhx", &want[i]);
-	assert_int_equal(c2d_der_finish(d, "test", NULL), C2D_OK);
+	assert_int_equal(c2d_derw_finish(d, "test", NULL), C2D_OK);
 	assert_int_equal(d->len, n);
 	assert_memory_equal(d->buf, want, n);
-	c2d_der_free(d);
+	c2d_derw_free(d);
 }
 
 static void test_der(void **state)
 {
 	(void)state;
-	struct c2d_der d;
-	c2d_der_init(&d);
-	c2d_der_oid(&d, "1.2.840.10045.4.3.2");
+	struct c2d_derw d;
+	c2d_derw_init(&d);
+	c2d_derw_oid(&d, "1.2.840.10045.4.3.2");
 	expect_der(&d, "06082a8648ce3d040302");
-	c2d_der_oid(&d, "1.2.840.113741.1.13.1.2.17");
+	c2d_derw_oid(&d, "1.2.840.113741.1.13.1.2.17");
 	expect_der(&d, "060b2a864886f84d010d010211");
 	/* INTEGER: minimal, with a sign byte when the top bit is set. */
-	c2d_der_small(&d, C2D_DER_INTEGER, 0);
-	c2d_der_small(&d, C2D_DER_INTEGER, 127);
-	c2d_der_small(&d, C2D_DER_INTEGER, 128);
-	c2d_der_small(&d, C2D_DER_INTEGER, 256);
+	c2d_derw_small(&d, C2D_DERW_INTEGER, 0);
+	c2d_derw_small(&d, C2D_DERW_INTEGER, 127);
+	c2d_derw_small(&d, C2D_DERW_INTEGER, 128);
+	c2d_derw_small(&d, C2D_DERW_INTEGER, 256);
 	expect_der(&d, "020100" "02017f" "02020080" "02020100");
-	c2d_der_uint(&d, C2D_DER_INTEGER, (const uint8_t *)"\x00\x00\x95\x6f", 4);
+	c2d_derw_uint(&d, C2D_DERW_INTEGER, (const uint8_t *)"\x00\x00\x95\x6f", 4);
 	expect_der(&d, "020300956f");
 	/* Lengths: short form to 127, then 0x81 nn, 0x82 nn nn. */
 	static uint8_t zeros[300];
-	c2d_der_tlv(&d, C2D_DER_OCTET_STRING, zeros, 127);
+	c2d_derw_tlv(&d, C2D_DERW_OCTET_STRING, zeros, 127);
 	assert_int_equal(d.len, 129);
 	assert_int_equal(d.buf[1], 0x7f);
-	c2d_der_free(&d);
-	c2d_der_tlv(&d, C2D_DER_OCTET_STRING, zeros, 128);
+	c2d_derw_free(&d);
+	c2d_derw_tlv(&d, C2D_DERW_OCTET_STRING, zeros, 128);
 	assert_int_equal(d.buf[1], 0x81);
 	assert_int_equal(d.buf[2], 0x80);
-	c2d_der_free(&d);
-	size_t m = c2d_der_begin(&d);
-	c2d_der_raw(&d, zeros, 300);
-	c2d_der_end(&d, C2D_DER_SEQUENCE, m);
+	c2d_derw_free(&d);
+	size_t m = c2d_derw_begin(&d);
+	c2d_derw_raw(&d, zeros, 300);
+	c2d_derw_end(&d, C2D_DERW_SEQUENCE, m);
 	assert_int_equal(d.len, 304);
 	assert_memory_equal(d.buf, "\x30\x82\x01\x2c", 4);
-	c2d_der_free(&d);
+	c2d_derw_free(&d);
 	/* Nested wrappers, BOOLEAN, BIT STRING. */
-	m = c2d_der_begin(&d);
-	c2d_der_bool(&d, 1);
-	c2d_der_bits(&d, "\x06", 1);
-	c2d_der_end(&d, C2D_DER_CTX(3), m);
+	m = c2d_derw_begin(&d);
+	c2d_derw_bool(&d, 1);
+	c2d_derw_bits(&d, "\x06", 1);
+	c2d_derw_end(&d, C2D_DERW_CTX(3), m);
 	expect_der(&d, "a307" "0101ff" "03020006");
 }
 
 static void test_der_time(void **state)
 {
 	(void)state;
-	struct c2d_der d;
-	c2d_der_init(&d);
+	struct c2d_derw d;
+	c2d_derw_init(&d);
 	/* RFC 5280: UTCTime through 2049, GeneralizedTime from 2050. */
-	c2d_der_time(&d, 2524607999);   /* 2049-12-31T23:59:59Z */
+	c2d_derw_time(&d, 2524607999);   /* 2049-12-31T23:59:59Z */
 	expect_der(&d, "170d3439313233313233353935395a");
-	c2d_der_time(&d, 2524608000);   /* 2050-01-01T00:00:00Z */
+	c2d_derw_time(&d, 2524608000);   /* 2050-01-01T00:00:00Z */
 	expect_der(&d, "180f32303530303130313030303030305a");
-	c2d_der_time(&d, 0);
+	c2d_derw_time(&d, 0);
 	expect_der(&d, "170d3730303130313030303030305a");
-	c2d_der_oid(&d, "1.2.x");
-	assert_int_equal(c2d_der_finish(&d, "test", NULL), C2D_E_INTERNAL);
-	c2d_der_free(&d);
+	c2d_derw_oid(&d, "1.2.x");
+	assert_int_equal(c2d_derw_finish(&d, "test", NULL), C2D_E_INTERNAL);
+	c2d_derw_free(&d);
 }
 
 static char dir[64];
