@@ -62,11 +62,12 @@ RUNTIME_SRC += runtime/date.c runtime/collateral.c
 RUNTIME_SRC += runtime/pe.c runtime/tdxmeasure.c
 RUNTIME_SRC += runtime/simproto.c
 RUNTIME_SRC += runtime/der.c runtime/x509.c runtime/intel_root.c runtime/pckext.c runtime/crl.c
+RUNTIME_SRC += runtime/tdxverify.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
                host/keyfile.c host/progress.c host/gencohort.c host/cmd_quote.c
-C2D_SRC     += host/cmd_replay.c host/eventlog_json.c
+C2D_SRC     += host/cmd_replay.c host/eventlog_json.c host/cmd_verify.c host/collateral_json.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv test_quote
 UNIT_TESTS  += test_eventlog
@@ -75,7 +76,7 @@ UNIT_TESTS  += test_collateral
 UNIT_TESTS  += test_tdxmeasure
 C2D_SRC     += host/der_write.c host/simca.c host/simquote.c host/cmd_simquoter.c
 UNIT_TESTS  += test_simproto test_simquoter
-UNIT_TESTS  += test_x509
+UNIT_TESTS  += test_x509 test_tdxverify
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -184,6 +185,8 @@ $(OUT)/test/test_simquoter: $(call obj,test,tests/unit/test_simquoter.c host/der
                             host/simquote.c host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
 $(OUT)/test/test_simquoter: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_x509: $(call obj,test,tests/unit/test_x509.c $(RUNTIME_SRC))
+$(OUT)/test/test_tdxverify: $(call obj,test,tests/unit/test_tdxverify.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC))
+$(OUT)/test/test_tdxverify: UNIT_LIBS := $(JANSSON)
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka

@@ -24,6 +24,8 @@ int c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_quote(int argc, char **argv, struct c2d_err *err);
 /* c2d quote replay (host/cmd_replay.c), dispatched by c2d_cmd_quote. */
 int c2d_quote_replay(int argc, char **argv, struct c2d_err *err);
+/* c2d quote verify (host/cmd_verify.c), dispatched by c2d_cmd_quote. */
+int c2d_quote_verify_cmd(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_sim_quoter(int argc, char **argv, struct c2d_err *err);
 
 #endif

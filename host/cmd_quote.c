@@ -1,7 +1,7 @@
 /*
- * c2d quote: TDX quotes on the host. So far `show`, which parses a quote
- * (v4 or v5) and prints its fields; verification comes with the
- * attestation work.
+ * c2d quote: TDX quotes on the host. `show` parses a quote (v4 or v5) and
+ * prints its fields; `verify` (host/cmd_verify.c) and `replay`
+ * (host/cmd_replay.c) are dispatched from here.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -16,12 +16,15 @@
 
 static const char help[] =
 	"usage: c2d quote show [--json] FILE\n"
+	"       c2d quote verify --quote FILE [--collateral FILE | ...] [--now TIME] [--json]\n"
 	"       c2d quote replay [--json] FILE | --ccel LOG --quote QUOTE\n"
 	"\n"
 	"Parses a TDX quote (version 4 or 5, binary) and prints its header, the TD\n"
 	"report (registers and report_data as lowercase hex), the QE report and the\n"
 	"sizes of the certification data. Parsing verifies nothing.\n"
 	"\n"
+	"verify: verifies a quote with Intel's collateral and a policy\n"
+	"(see 'c2d quote verify --help').\n"
 	"replay: replays an event log into RTMR0-3 and compares them with the quote's\n"
 	"(see 'c2d quote replay --help').\n";
 
@@ -76,6 +79,8 @@ int c2d_cmd_quote(int argc, char **argv, struct c2d_err *err)
 	}
 	if (strcmp(argv[1], "replay") == 0)
 		return c2d_quote_replay(argc - 1, argv + 1, err);
+	if (strcmp(argv[1], "verify") == 0)
+		return c2d_quote_verify_cmd(argc - 1, argv + 1, err);
 	if (strcmp(argv[1], "show") != 0)
 		return c2d_fail(err, C2D_E_USAGE, "unknown subcommand '%s'; see 'c2d quote --help'", argv[1]);
 	for (int i = 2; i < argc; i++) {

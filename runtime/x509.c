@@ -197,6 +197,20 @@ void c2d_pem_chain_free(struct c2d_pem_chain *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static const char begin_line[] = "-----BEGIN CERTIFICATE-----";
+static const char end_line[] = "-----END CERTIFICATE-----";
+
+/* 1 when pem[at..] holds exactly line, then a line end or the text's end
+ * (or the NULs that quotes pad it with). */
+static int armour_line(const char *pem, size_t len, size_t at, const char *line)
+{
+	size_t n = strlen(line);
+	if (at > len || len - at < n || memcmp(pem + at, line, n) != 0)
+		return 0;
+	at += n;
+	return at == len || pem[at] == '\n' || pem[at] == '\r' || pem[at] == '\0';
+}
+
 int c2d_pem_chain_decode(const char *pem, size_t len, struct c2d_pem_chain *out,
 			 struct c2d_err *err)
 {
@@ -238,6 +252,13 @@ int c2d_pem_chain_decode(const char *pem, size_t len, struct c2d_pem_chain *out,
 						 q, br_pem_decoder_name(&pc));
 					goto out;
 				}
+				/* BearSSL reads the label up to the dashes and
+				 * forgives what follows; RFC 7468 does not. */
+				if (!armour_line(pem, len, q, begin_line)) {
+					r = c2d_fail(err, C2D_E_INPUT, "PEM chain offset %zu: BEGIN line is not \"%s\"",
+						 q, begin_line);
+					goto out;
+				}
 				if (out->n == C2D_X509_MAX_CHAIN) {
 					r = c2d_fail(err, C2D_E_INPUT, "PEM chain offset %zu: more than %d certificates",
 						 q, C2D_X509_MAX_CHAIN);
@@ -248,7 +269,18 @@ int c2d_pem_chain_decode(const char *pem, size_t len, struct c2d_pem_chain *out,
 				in_obj = 1;
 				break;
 			}
-			case BR_PEM_END_OBJ:
+			case BR_PEM_END_OBJ: {
+				/* BearSSL does not compare the END label with the
+				 * BEGIN one (RFC 7468, section 2: they must match). */
+				size_t e = pos;
+				while (e > 0 && (pem[e - 1] == '\n' || pem[e - 1] == '\r'))
+					e--;
+				if (e < sizeof(end_line) - 1 ||
+				    !armour_line(pem, len, e - (sizeof(end_line) - 1), end_line)) {
+					r = c2d_fail(err, C2D_E_INPUT, "PEM chain offset %zu: END line of certificate %zu is not \"%s\"",
+						 e, out->n + 1, end_line);
+					goto out;
+				}
 				out->len[out->n] = s.len - out->off[out->n];
 				if (out->len[out->n] == 0) {
 					r = c2d_fail(err, C2D_E_INPUT, "PEM chain: certificate %zu is empty", out->n + 1);
@@ -258,6 +290,7 @@ int c2d_pem_chain_decode(const char *pem, size_t len, struct c2d_pem_chain *out,
 				in_obj = 0;
 				last_end = pos;
 				break;
+			}
 			case BR_PEM_ERROR:
 				r = c2d_fail(err, C2D_E_INPUT, "PEM chain offset %zu: bad Base64 or banner in certificate %zu",
 					 pos, out->n + 1);

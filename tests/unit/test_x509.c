@@ -318,6 +318,17 @@ static void test_pem(void **state)
 	buf[100] = '*';
 	assert_int_equal(c2d_pem_chain_decode(buf, len, &c, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "bad Base64"));
+	/* The armour must be exact (RFC 7468): BearSSL alone would take a
+	 * damaged END label or trailing text on the BEGIN line. */
+	memcpy(buf, txt, len);
+	char *endl = strstr(buf, "-----END CERTIFICATE-----");
+	endl[12] = 'U';
+	assert_int_equal(c2d_pem_chain_decode(buf, len, &c, &err), C2D_E_INPUT);
+	assert_non_null(strstr(err.msg, "END line of certificate 1 is not"));
+	memcpy(buf, txt, len);
+	buf[26] = 'x';   /* the last dash of "-----BEGIN CERTIFICATE-----" */
+	assert_int_equal(c2d_pem_chain_decode(buf, len, &c, &err), C2D_E_INPUT);
+	memcpy(buf, txt, len);
 	/* Another kind of object. */
 	const char *key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
 	assert_int_equal(c2d_pem_chain_decode(key, strlen(key), &c, &err), C2D_E_INPUT);

@@ -1,0 +1,84 @@
+/*
+ * c2d/tdxverify.h: verification of a TDX quote against Intel's collateral,
+ * in the order a DCAP verifier (Intel's QVL) takes:
+ *
+ *    1. header: ECDSA P-256 attestation key, TDX, Intel's QE vendor id;
+ *    2. TD attributes: a debug TD is refused from the quote alone, before
+ *       anything else, so that it is refused by name with or without
+ *       collateral;
+ *    3. the root: the pinned Intel SGX Root CA, or another root only when
+ *       the policy allows simulation (the result then says simulated);
+ *    4. the PCK chain carried in the quote, up to the root, no CA in it
+ *       revoked by the root CA CRL;
+ *    5. the root CA CRL, signed by the root and current (checked after
+ *       the chain, so that a quote from another root is named as such);
+ *    6. the PCK CRL, signed by the PCK leaf's issuer and current, not
+ *       listing the PCK leaf;
+ *    7. the QE report, signed by the PCK key;
+ *    8. the QE report binds the attestation key:
+ *       report_data = SHA-256(attestation key ‖ QE auth data) ‖ 32 zeros;
+ *    9. the quote signature by the attestation key over header ‖ body;
+ *   10. the TCB info and the QE identity: their issuer chains up to the
+ *       root, not revoked, and their signatures over the exact bytes;
+ *   11. the QE identity against the QE report, the TCB info against the
+ *       PCK certificate's SGX extension and the TD report; statuses
+ *       converged (c2d/collateral.h);
+ *   12. the policy: which converged statuses are acceptable.
+ *
+ * Time is an input (now, unix seconds): every certificate, CRL and
+ * collateral window is checked at that instant, never at the clock's.
+ *
+ * The result is filled as far as verification got, so that a caller can
+ * show the TCB status of a quote that the policy refuses. Returns C2D_OK
+ * only when every step passed and the status is acceptable; otherwise
+ * C2D_E_REFUSED (or C2D_E_INPUT for malformed collateral) with one line
+ * that starts with the step that failed ("PCK CRL: ...").
+ *
+ * No allocation survives the call; nothing global. Not constant-time:
+ * quotes and collateral are public.
+ */
+#ifndef C2D_TDXVERIFY_H
+#define C2D_TDXVERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "c2d/collateral.h"
+#include "c2d/err.h"
+#include "c2d/pckext.h"
+#include "c2d/tdxquote.h"
+
+/* A set of acceptable statuses: a bit per enum c2d_tcb_status. */
+#define C2D_ACCEPT(status) (1u << (status))
+/* Default policy: a platform that is up to date, or up to date but for
+ * software mitigations that the advisories name (the TD's own software is
+ * what c2d measures). Everything else, configuration included, is refused
+ * unless the operator says otherwise. */
+#define C2D_ACCEPT_DEFAULT (C2D_ACCEPT(C2D_TCB_UP_TO_DATE) | C2D_ACCEPT(C2D_TCB_SW_HARDENING_NEEDED))
+
+struct c2d_verify_policy {
+	const uint8_t *root_der;   /* trust anchor, DER; NULL: the pinned Intel SGX Root CA */
+	size_t root_len;
+	int allow_simulated;       /* trust a root other than Intel's (c2d sim-quoter) */
+	unsigned accept;           /* C2D_ACCEPT() bits; 0 means C2D_ACCEPT_DEFAULT */
+};
+
+struct c2d_verify_result {
+	int simulated;             /* the chain ends at a root that is not Intel's */
+	int signatures_ok;         /* steps 1-10 passed: the quote is genuine */
+	int status;                /* converged status (0 until step 11 ran) */
+	int platform_status;       /* TCB info level, with the TDX module's */
+	int qe_status;             /* QE identity level */
+	int64_t tcb_date;          /* the platform TCB level's date */
+	struct c2d_advisories adv; /* advisory IDs of the matching levels */
+	struct c2d_pck_ext pck;    /* the PCK certificate's SGX extension */
+};
+
+/* Verifies q (parsed by c2d_tdx_quote_parse) with col at time now under
+ * pol. col may be NULL: the checks that need no collateral (1, 2) still
+ * run, and the result is C2D_E_REFUSED "no collateral". */
+int c2d_quote_verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *col,
+		     const struct c2d_verify_policy *pol, int64_t now,
+		     struct c2d_verify_result *res, struct c2d_err *err);
+
+#endif

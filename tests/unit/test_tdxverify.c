@@ -1,0 +1,164 @@
+/* Unit tests of quote verification (runtime/tdxverify.c) on the real
+ * dcap-qvl quote and collateral, under ASan and UBSan. The shell test
+ * tests/host/verify.sh covers the command line and the one-byte changes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "c2d/date.h"
+#include "c2d/tdxverify.h"
+#include "c2d/x509.h"
+#include "collateral_json.h"
+
+struct fixture {
+	uint8_t *quote;
+	size_t quote_len;
+	struct c2d_tdx_quote q;
+	struct c2d_collateral col;
+	int64_t now;
+};
+
+static uint8_t *load(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	uint8_t *buf = malloc(1 << 20);
+	*len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	return buf;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct c2d_err err = { 0 };
+	size_t len;
+	fx->quote = load("tests/vectors/tdx/dcapqvl_tdx_quote", &fx->quote_len);
+	assert_int_equal(c2d_tdx_quote_parse(fx->quote, fx->quote_len, &fx->q, &err), C2D_OK);
+	uint8_t *json = load("tests/vectors/tdx/dcapqvl_tdx_quote_collateral.json", &len);
+	assert_int_equal(c2d_collateral_parse_dcapqvl((const char *)json, len, "collateral", &fx->col, &err),
+			 C2D_OK);
+	free(json);
+	assert_int_equal(c2d_rfc3339_parse("2025-07-01T00:00:00Z", &fx->now), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	c2d_collateral_free(&fx->col);
+	free(fx->quote);
+	free(fx);
+	return 0;
+}
+
+static void test_real_quote(void **state)
+{
+	struct fixture *fx = *state;
+	struct c2d_verify_policy pol = { 0 };
+	struct c2d_verify_result res;
+	struct c2d_err err = { 0 };
+	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_OK);
+	assert_true(res.signatures_ok);
+	assert_false(res.simulated);
+	assert_int_equal(res.status, C2D_TCB_UP_TO_DATE);
+	assert_int_equal(res.qe_status, C2D_TCB_UP_TO_DATE);
+	assert_int_equal(res.platform_status, C2D_TCB_UP_TO_DATE);
+	char date[C2D_RFC3339_LEN];
+	c2d_rfc3339_format(res.tcb_date, date);
+	assert_string_equal(date, "2024-03-13T00:00:00Z");
+	static const uint8_t fmspc[6] = { 0xb0, 0xc0, 0x6f, 0, 0, 0 };
+	assert_memory_equal(res.pck.fmspc, fmspc, 6);
+	/* The pinned root passed explicitly is the same root. */
+	pol.root_der = c2d_intel_sgx_root_der;
+	pol.root_len = c2d_intel_sgx_root_der_len;
+	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_OK);
+	assert_false(res.simulated);
+}
+
+static void test_policy(void **state)
+{
+	struct fixture *fx = *state;
+	struct c2d_verify_policy pol = { .accept = C2D_ACCEPT(C2D_TCB_OUT_OF_DATE) };
+	struct c2d_verify_result res;
+	struct c2d_err err = { 0 };
+	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_string_equal(err.msg, "policy: TCB status UpToDate is not accepted");
+	/* The result still says what the TCB is. */
+	assert_true(res.signatures_ok);
+	assert_int_equal(res.status, C2D_TCB_UP_TO_DATE);
+}
+
+static void test_refusals(void **state)
+{
+	struct fixture *fx = *state;
+	struct c2d_verify_policy pol = { 0 };
+	struct c2d_verify_result res;
+	struct c2d_err err = { 0 };
+
+	assert_int_equal(c2d_quote_verify(&fx->q, NULL, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "no collateral"));
+	assert_false(res.signatures_ok);
+
+	/* A debug TD is refused before anything else, by name. */
+	uint8_t *copy = malloc(fx->quote_len);
+	memcpy(copy, fx->quote, fx->quote_len);
+	struct c2d_tdx_quote dq;
+	copy[48 + 120] |= 1;
+	assert_int_equal(c2d_tdx_quote_parse(copy, fx->quote_len, &dq, &err), C2D_OK);
+	assert_int_equal(c2d_quote_verify(&dq, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "TD attributes: debug TD"));
+
+	/* Another QE vendor. */
+	memcpy(copy, fx->quote, fx->quote_len);
+	copy[12] ^= 0x80;
+	assert_int_equal(c2d_tdx_quote_parse(copy, fx->quote_len, &dq, &err), C2D_OK);
+	assert_int_equal(c2d_quote_verify(&dq, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_string_equal(err.msg, "header: QE vendor id is not Intel's");
+
+	/* A changed register: the quote signature. */
+	memcpy(copy, fx->quote, fx->quote_len);
+	copy[48 + 328] ^= 1;   /* RTMR0 */
+	assert_int_equal(c2d_tdx_quote_parse(copy, fx->quote_len, &dq, &err), C2D_OK);
+	assert_int_equal(c2d_quote_verify(&dq, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "quote: signature by the attestation key"));
+	assert_false(res.signatures_ok);
+	free(copy);
+
+	/* Another root, even with simulation allowed: the chain says no. */
+	size_t n;
+	uint8_t *other = load("tests/vectors/x509/ca.der", &n);
+	pol.root_der = other;
+	pol.root_len = n;
+	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "simulation root needs --allow-simulated"));
+	pol.allow_simulated = 1;
+	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_true(res.simulated);
+	assert_non_null(strstr(err.msg, "PCK chain"));
+	free(other);
+
+	/* Time outside the collateral. */
+	pol = (struct c2d_verify_policy){ 0 };
+	int64_t late;
+	assert_int_equal(c2d_rfc3339_parse("2025-07-20T00:00:00Z", &late), 0);
+	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, late, &res, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "stale"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_real_quote),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_refusals),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
