@@ -118,10 +118,31 @@ def mktdvf(out):
     struct.pack_into('<H', fw, end - 36, 22)
     open(out, 'wb').write(fw)
 
+FOOTER = uuid.UUID('96b582de-1fb2-45f7-baea-a366c55a082d').bytes_le
+TDX_META = uuid.UUID('e47a6535-984a-4798-865e-4685a7bf8ec2').bytes_le
+
+def tdvf_metadata(fw):
+    # OVMF's GUIDed table ends 32 bytes before the image's end: a footer
+    # entry (u16 table length, GUID), preceded by entries that each end in
+    # (u16 entry length, GUID) with their data before. Walk back to the
+    # TDX metadata offset entry (u32: the metadata's distance from the end).
+    end = len(fw) - 32
+    if fw[end - 16:end] != FOOTER:
+        sys.exit('no OVMF GUIDed table footer')
+    start = end - struct.unpack_from('<H', fw, end - 18)[0]
+    p = end - 18
+    while p - 18 >= start:
+        guid, elen = fw[p - 16:p], struct.unpack_from('<H', fw, p - 18)[0]
+        if guid == TDX_META:
+            return len(fw) - struct.unpack_from('<I', fw, p - 22)[0]
+        if elen < 18:
+            sys.exit('bad GUIDed table entry')
+        p -= elen
+    sys.exit('no TDX metadata entry')
+
 def mrtd(path, order):
     fw = open(path, 'rb').read()
-    end = len(fw) - 32
-    meta = len(fw) - struct.unpack_from('<I', fw, end - 40)[0]
+    meta = tdvf_metadata(fw)
     n = struct.unpack_from('<I', fw, meta + 12)[0]
     h = hashlib.sha384()
     add = lambda gpa: h.update(b'MEM.PAGE.ADD'.ljust(16, b'\0') + struct.pack('<Q', gpa) + bytes(104))
