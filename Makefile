@@ -61,7 +61,9 @@ RUNTIME_SRC += runtime/tdxguest.c
 RUNTIME_SRC += runtime/date.c runtime/collateral.c
 RUNTIME_SRC += runtime/pe.c runtime/tdxmeasure.c
 RUNTIME_SRC += runtime/simproto.c
+RUNTIME_SRC += runtime/bootevents.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
+INIT_SRC    += init/attest.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
                host/keyfile.c host/progress.c host/gencohort.c host/cmd_quote.c
@@ -74,6 +76,7 @@ UNIT_TESTS  += test_collateral
 UNIT_TESTS  += test_tdxmeasure
 C2D_SRC     += host/der_write.c host/simca.c host/simquote.c host/cmd_simquoter.c
 UNIT_TESTS  += test_simproto test_simquoter
+UNIT_TESTS  += test_attest
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -181,6 +184,7 @@ $(OUT)/test/test_simproto: $(call obj,test,tests/unit/test_simproto.c $(RUNTIME_
 $(OUT)/test/test_simquoter: $(call obj,test,tests/unit/test_simquoter.c host/der_write.c host/simca.c \
                             host/simquote.c host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
 $(OUT)/test/test_simquoter: UNIT_LIBS := $(JANSSON)
+$(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c init/attest.c init/probe.c $(RUNTIME_SRC))
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
