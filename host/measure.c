@@ -7,7 +7,9 @@
  * registers a guest booted from these parts by QEMU and TDVF will show
  * (c2d/tdxmeasure.h): RTMR1 and RTMR2 always, MRTD and RTMR0 when the
  * firmware is named (RTMR0 only with the digests of QEMU's ACPI tables,
- * which depend on the whole VM and are not computed here).
+ * which depend on the whole VM and are not computed here), and RTMR3 as
+ * init leaves it after its boot events (c2d/bootevents.h), from the /init
+ * that the initrd carries.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -16,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "c2d/bootevents.h"
 #include "c2d/compose.h"
 #include "c2d/digest.h"
 #include "c2d/hex.h"
 #include "c2d/tdxmeasure.h"
 #include "cli.h"
+#include "cpio.h"
 #include "fsutil.h"
 #include "jsonout.h"
 
@@ -106,6 +110,55 @@ static int read_part(const char *dir, const char *name, uint8_t **data, size_t *
 	return c2d_read_file(path, MAX_PART, data, len, err);
 }
 
+/*
+ * The SHA-256 of /init as the kernel unpacks initrd: the last member named
+ * "init" (a later member replaces an earlier one), which must be a regular
+ * file. Only what the kernel could unpack identically is accepted: one
+ * uncompressed newc archive, nothing but zero padding after its trailer
+ * (a second archive there could replace /init).
+ */
+static int initrd_init_sha256(const uint8_t *initrd, size_t len, uint8_t out[32],
+			      struct c2d_err *err)
+{
+	struct cpio_entry e;
+	size_t off = 0;
+	int found = 0, r;
+	while ((r = cpio_read_entry(initrd, len, &off, &e, err)) == 1) {
+		if (strcmp(e.name, "init") != 0)
+			continue;
+		if ((e.mode & 0170000) != 0100000)
+			return c2d_fail(err, C2D_E_INPUT, "initrd.cpio: init is not a regular file (mode %o)",
+					(unsigned)e.mode);
+		c2d_sha256(e.data, e.size, out);
+		found = 1;
+	}
+	if (r < 0) {
+		c2d_err_prefix(err, "initrd.cpio");
+		return r;
+	}
+	for (size_t at = (size_t)(e.data - initrd) + e.size; at < len; at++)
+		if (initrd[at] != 0)
+			return c2d_fail(err, C2D_E_INPUT, "initrd.cpio: offset %zu: data after the trailer", at);
+	if (!found)
+		return c2d_fail(err, C2D_E_INPUT, "initrd.cpio: no /init");
+	return C2D_OK;
+}
+
+/* "rtmr3" after init's boot events, or null and why. */
+static void rtmr3_json(json_t *t, const uint8_t *initrd, size_t ilen)
+{
+	uint8_t sha[32], rtmr3[48];
+	struct c2d_err e = { 0 };
+	if (initrd_init_sha256(initrd, ilen, sha, &e) < 0) {
+		json_object_set_new(t, "rtmr3", json_null());
+		json_object_set_new(t, "rtmr3_missing", json_string(e.msg));
+		return;
+	}
+	c2d_boot_rtmr3(sha, rtmr3);
+	put_hex(t, "init_sha256", sha, 32);
+	put_hex(t, "rtmr3", rtmr3, 48);
+}
+
 /* The "tdx" object of measurements.json. */
 static int tdx_json(const char *dir, const struct tdx_opts *o, json_t **out,
 		    struct c2d_err *err)
@@ -143,6 +196,7 @@ static int tdx_json(const char *dir, const struct tdx_opts *o, json_t **out,
 	put_hex(t, "cmdline_event", cmdd, 48);
 	put_hex(t, "rtmr1", rtmr1, 48);
 	put_hex(t, "rtmr2", rtmr2, 48);
+	rtmr3_json(t, initrd, ilen);
 	if (o->firmware != NULL) {
 		struct c2d_tdvf tdvf;
 		struct c2d_rtmr0_parts parts = o->parts;
@@ -317,8 +371,8 @@ int c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
 				printf("%-13s sha256:%s  %llu bytes\n", names[i], h,
 				       (unsigned long long)d[i].size);
 			}
-			static const char *const regs[] = { "mrtd", "rtmr0", "rtmr1", "rtmr2" };
-			for (int i = 0; i < 4; i++) {
+			static const char *const regs[] = { "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
+			for (int i = 0; i < 5; i++) {
 				const char *v = json_string_value(json_object_get(tj, regs[i]));
 				if (v != NULL)
 					printf("%-13s %s\n", regs[i], v);
