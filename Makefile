@@ -68,7 +68,7 @@ C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_s
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
                host/keyfile.c host/progress.c host/gencohort.c host/cmd_quote.c
 C2D_SRC     += host/cmd_replay.c host/eventlog_json.c
-C2D_SRC     += image/cpio.c
+C2D_SRC     += host/bootpredict.c image/cpio.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv test_quote
 UNIT_TESTS  += test_eventlog
@@ -101,8 +101,8 @@ $(OUT)/obj/guest/%.o: %.c $(STAMP)
 $(OUT)/obj/host/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
-# c2d measure reads /init out of the initrd with the image's cpio reader.
-$(call obj,host,host/measure.c): HOST_CFLAGS += -Iimage
+# The prediction reads /init out of the initrd with the image's cpio reader.
+$(call obj,host,host/bootpredict.c): HOST_CFLAGS += -Iimage
 $(OUT)/obj/test/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
