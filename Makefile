@@ -251,6 +251,7 @@ fuzz: $(FUZZERS)
 
 boot-test: image
 	tests/boot/run
+	tests/boot/attest
 
 lint: $(STAMP)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
