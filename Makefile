@@ -63,11 +63,14 @@ RUNTIME_SRC += runtime/pe.c runtime/tdxmeasure.c
 RUNTIME_SRC += runtime/simproto.c
 RUNTIME_SRC += runtime/der.c runtime/x509.c runtime/intel_root.c runtime/pckext.c runtime/crl.c
 RUNTIME_SRC += runtime/tdxverify.c
+RUNTIME_SRC += runtime/bootevents.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c
+INIT_SRC    += init/attest.c
 C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
                host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
                host/keyfile.c host/progress.c host/gencohort.c host/cmd_quote.c
 C2D_SRC     += host/cmd_replay.c host/eventlog_json.c host/cmd_verify.c host/collateral_json.c
+C2D_SRC     += host/bootpredict.c image/cpio.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv test_quote
 UNIT_TESTS  += test_eventlog
@@ -77,6 +80,7 @@ UNIT_TESTS  += test_tdxmeasure
 C2D_SRC     += host/der_write.c host/simca.c host/simquote.c host/cmd_simquoter.c
 UNIT_TESTS  += test_simproto test_simquoter
 UNIT_TESTS  += test_x509 test_tdxverify
+UNIT_TESTS  += test_attest
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -100,6 +104,8 @@ $(OUT)/obj/guest/%.o: %.c $(STAMP)
 $(OUT)/obj/host/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+# The prediction reads /init out of the initrd with the image's cpio reader.
+$(call obj,host,host/bootpredict.c): HOST_CFLAGS += -Iimage
 $(OUT)/obj/test/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
@@ -187,6 +193,7 @@ $(OUT)/test/test_simquoter: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_x509: $(call obj,test,tests/unit/test_x509.c $(RUNTIME_SRC))
 $(OUT)/test/test_tdxverify: $(call obj,test,tests/unit/test_tdxverify.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC))
 $(OUT)/test/test_tdxverify: UNIT_LIBS := $(JANSSON)
+$(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c init/attest.c init/probe.c $(RUNTIME_SRC))
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
@@ -259,6 +266,7 @@ fuzz: $(FUZZERS)
 
 boot-test: image
 	tests/boot/run
+	tests/boot/attest
 
 lint: $(STAMP)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \

@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bearssl.h>
-
+#include "bootpredict.h"
+#include "c2d/eventlog.h"
 #include "c2d/hex.h"
 #include "c2d/simproto.h"
 #include "cli.h"
@@ -29,8 +29,10 @@
 #include "simquote.h"
 
 static const char help[] =
-	"usage: c2d sim-quoter serve --socket PATH --mrtd HEX --rtmr0 HEX --rtmr1 HEX --rtmr2 HEX\n"
-	"                            [--state DIR] [--log FILE]\n"
+	"usage: c2d sim-quoter serve --socket PATH --kernel FILE --initrd FILE --cmdline FILE\n"
+	"                            --memory SIZE [--qemu-header MODE] [--firmware TDVF.fd\n"
+	"                            [--mrtd-order ORDER] [--acpi L,R,T]] [--state DIR]\n"
+	"                            [--log FILE] [--quote-out FILE]\n"
 	"       c2d sim-quoter quote --report-data HEX [--mrtd HEX] [--rtmr0..3 HEX] --out FILE\n"
 	"                            [--state DIR]\n"
 	"       c2d sim-quoter collateral [--now RFC3339] [--revoke-pck] --out FILE [--state DIR]\n"
@@ -43,8 +45,13 @@ static const char help[] =
 	"\n"
 	"  serve       connect to QEMU's unix socket for the virtio-serial port\n"
 	"              c2d.quote and answer the guest: EXTEND (RTMR3, logged to\n"
-	"              --log as JSON lines) and QUOTE (over MRTD, RTMR0-2 as given\n"
-	"              and the current RTMR3). Exits 0 when the guest side closes.\n"
+	"              --log as JSON lines) and QUOTE (over the current RTMR3 and\n"
+	"              MRTD, RTMR0-2 predicted from the files QEMU boots, as\n"
+	"              'c2d measure' predicts them: pass the same -kernel, -initrd,\n"
+	"              -append file and -m; without --firmware, MRTD and RTMR0 are\n"
+	"              zero, as plain QEMU boots no TDVF; RTMR0 also needs --acpi).\n"
+	"              Each quote issued is also written to --quote-out (atomically;\n"
+	"              the last one wins). Exits 0 when the socket closes.\n"
 	"  quote       write one quote (registers default to zero)\n"
 	"  collateral  write TCB info, QE identity, CRLs and issuer chains (JSON);\n"
 	"              issue dates --now (default: now), next updates 30 days on;\n"
@@ -56,9 +63,10 @@ static const char help[] =
 	"Registers and report data are hex (96 and 128 digits).\n";
 
 struct opts {
-	const char *state, *out, *socket, *log, *now;
+	const char *state, *out, *socket, *log, *now, *quote_out;
 	const char *report_data;
 	const char *reg[5];   /* mrtd, rtmr0..3 */
+	const char *kernel, *initrd, *cmdline, *memory, *firmware, *header, *order, *acpi;
 	int revoke_pck;
 };
 
@@ -86,6 +94,24 @@ static int parse(int argc, char **argv, struct opts *o, struct c2d_err *err)
 			dst = &o->now;
 		else if (strcmp(a, "--report-data") == 0)
 			dst = &o->report_data;
+		else if (strcmp(a, "--quote-out") == 0)
+			dst = &o->quote_out;
+		else if (strcmp(a, "--kernel") == 0)
+			dst = &o->kernel;
+		else if (strcmp(a, "--initrd") == 0)
+			dst = &o->initrd;
+		else if (strcmp(a, "--cmdline") == 0)
+			dst = &o->cmdline;
+		else if (strcmp(a, "--memory") == 0)
+			dst = &o->memory;
+		else if (strcmp(a, "--firmware") == 0)
+			dst = &o->firmware;
+		else if (strcmp(a, "--qemu-header") == 0)
+			dst = &o->header;
+		else if (strcmp(a, "--mrtd-order") == 0)
+			dst = &o->order;
+		else if (strcmp(a, "--acpi") == 0)
+			dst = &o->acpi;
 		for (int k = 0; k < 5 && dst == NULL; k++)
 			if (strcmp(a, reg_flags[k]) == 0)
 				dst = &o->reg[k];
@@ -105,24 +131,79 @@ static int hex_arg(const char *flag, const char *text, uint8_t *out, size_t n, s
 	return C2D_OK;
 }
 
+static int need(const char *v, const char *flag, struct c2d_err *err)
+{
+	return v != NULL ? C2D_OK : c2d_fail(err, C2D_E_USAGE, "%s is required", flag);
+}
+
+/* MRTD and RTMR0-2 of a TD that QEMU boots from the given files: the
+ * prediction `c2d measure` publishes (host/bootpredict.h), with its
+ * defaults for what is not given. */
+static int predict_registers(const struct opts *o, struct c2d_simregs *regs, struct c2d_err *err)
+{
+	struct c2d_boot_files f = { .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->cmdline,
+				    .firmware = o->firmware, .header = C2D_QEMU_PATCHED,
+				    .order = C2D_MRTD_SINGLE_PASS };
+	struct c2d_boot_prediction p;
+	int r;
+	if ((r = need(o->kernel, "--kernel", err)) < 0 || (r = need(o->initrd, "--initrd", err)) < 0 ||
+	    (r = need(o->cmdline, "--cmdline", err)) < 0 || (r = need(o->memory, "--memory", err)) < 0 ||
+	    (r = c2d_parse_size("--memory", o->memory, &f.memory, err)) < 0)
+		return r;
+	if (o->firmware == NULL && (o->order != NULL || o->acpi != NULL))
+		return c2d_fail(err, C2D_E_USAGE, "--mrtd-order and --acpi need --firmware");
+	if (o->header != NULL && strcmp(o->header, "patched") != 0) {
+		if (strcmp(o->header, "as-is") != 0)
+			return c2d_fail(err, C2D_E_USAGE, "--qemu-header %s: patched or as-is", o->header);
+		f.header = C2D_QEMU_AS_IS;
+	}
+	if (o->order != NULL && strcmp(o->order, "single-pass") != 0) {
+		if (strcmp(o->order, "two-pass") != 0)
+			return c2d_fail(err, C2D_E_USAGE, "--mrtd-order %s: single-pass or two-pass", o->order);
+		f.order = C2D_MRTD_TWO_PASS;
+	}
+	if (o->acpi != NULL) {
+		if ((r = c2d_parse_acpi("--acpi", o->acpi, &f.acpi, err)) < 0)
+			return r;
+		f.have_acpi = 1;
+	}
+	if ((r = c2d_boot_predict(&f, &p, err)) < 0)
+		return r;
+	memcpy(regs->rtmr[1], p.rtmr1, 48);
+	memcpy(regs->rtmr[2], p.rtmr2, 48);
+	if (p.have_mrtd)
+		memcpy(regs->mrtd, p.mrtd, 48);
+	if (p.have_rtmr0)
+		memcpy(regs->rtmr[0], p.rtmr0, 48);
+	return C2D_OK;
+}
+
 /*
- * The one place the simulated TD's registers come from. Today: the command
- * line (--mrtd, --rtmr0..2; --rtmr3 for one-shot quotes), zero where not
- * given. The coordinator replaces this with the prediction computed from
- * the files the launcher boots (runtime/tdxmeasure.c), so that a simulated
- * quote measures exactly what ran, as the hardware would.
+ * The one place the simulated TD's registers come from, RTMR3 aside (serve
+ * starts it at zero and lets the guest extend it). With the boot files
+ * (--kernel ...): the prediction for them, as the TDX module would measure
+ * the same boot; serve always takes this path. Without them (one-shot
+ * quotes, tests): --mrtd, --rtmr0..3 as given, zero where not.
  */
-static int source_registers(const struct opts *o, int need_boot_regs, struct c2d_simregs *regs,
+static int source_registers(const struct opts *o, int need_boot_files, struct c2d_simregs *regs,
 			    struct c2d_err *err)
 {
 	uint8_t *dst[5] = { regs->mrtd, regs->rtmr[0], regs->rtmr[1], regs->rtmr[2], regs->rtmr[3] };
+	int boot = o->kernel != NULL || o->initrd != NULL || o->cmdline != NULL || o->memory != NULL ||
+		   o->firmware != NULL;
 	memset(regs, 0, sizeof(*regs));
-	for (int k = 0; k < 5; k++) {
-		if (o->reg[k] == NULL) {
-			if (need_boot_regs && k < 4)
-				return c2d_fail(err, C2D_E_USAGE, "%s is required", reg_flags[k]);
+	if (need_boot_files || boot) {
+		for (int k = 0; k < 4; k++)
+			if (o->reg[k] != NULL)
+				return c2d_fail(err, C2D_E_USAGE, "%s: registers are predicted from --kernel, --initrd, --cmdline, --memory%s",
+						reg_flags[k], need_boot_files ? "" : " when those are given");
+		int r = predict_registers(o, regs, err);
+		if (r < 0)
+			return r;
+	}
+	for (int k = boot || need_boot_files ? 4 : 0; k < 5; k++) {
+		if (o->reg[k] == NULL)
 			continue;
-		}
 		int r = hex_arg(reg_flags[k], o->reg[k], dst[k], 48, err);
 		if (r < 0)
 			return r;
@@ -206,11 +287,6 @@ static int parse_rfc3339(const char *s, time_t *t, struct c2d_err *err)
 	return C2D_OK;
 bad:
 	return c2d_fail(err, C2D_E_USAGE, "--now '%s': expected an RFC 3339 time such as 2025-06-19T10:00:00Z", s);
-}
-
-static int need(const char *v, const char *flag, struct c2d_err *err)
-{
-	return v != NULL ? C2D_OK : c2d_fail(err, C2D_E_USAGE, "%s is required", flag);
 }
 
 static int cmd_quote(const struct opts *o, struct c2d_err *err)
@@ -346,15 +422,6 @@ static int log_event(int fd, const char *path, const struct c2d_simproto_msg *m,
 	return bad ? c2d_fail_errno(err, C2D_E_IO, "%s: cannot append event", path) : C2D_OK;
 }
 
-static void extend(uint8_t rtmr[48], const uint8_t digest[48])
-{
-	br_sha384_context h;
-	br_sha384_init(&h);
-	br_sha384_update(&h, rtmr, 48);
-	br_sha384_update(&h, digest, 48);
-	br_sha384_out(&h, rtmr);
-}
-
 static int serve_loop(int fd, int logfd, const struct opts *o, const struct c2d_simca *ca,
 		      struct c2d_simregs *regs, uint8_t *in, uint8_t *out, struct c2d_err *err)
 {
@@ -380,7 +447,7 @@ static int serve_loop(int fd, int logfd, const struct opts *o, const struct c2d_
 				reply_error(fd, out, err->msg, &e2);
 				return r;
 			}
-			extend(regs->rtmr[3], m.digest);
+			c2d_rtmr_extend(regs->rtmr[3], m.digest);
 			struct c2d_simproto_msg ok = { .type = C2D_SIMPROTO_OK };
 			if ((r = reply(fd, out, &ok, err)) < 0)
 				return r;
@@ -390,6 +457,14 @@ static int serve_loop(int fd, int logfd, const struct opts *o, const struct c2d_
 			struct c2d_err qerr = { 0 };
 			if (c2d_simquote_build(ca, regs, m.report_data, &q, &qlen, &qerr) < 0) {
 				r = reply_error(fd, out, qerr.msg, err);
+			} else if (o->quote_out != NULL &&
+				   (r = c2d_write_atomic(o->quote_out, q, qlen, 0644, err)) < 0) {
+				/* The host could not keep what it hands out: the
+				 * guest hears why, and serving ends. */
+				free(q);
+				struct c2d_err e2 = { 0 };
+				reply_error(fd, out, err->msg, &e2);
+				return r;
 			} else {
 				struct c2d_simproto_msg resp = { .type = C2D_SIMPROTO_QUOTE_RESP, .data = q,
 								 .data_len = qlen };

@@ -7,7 +7,9 @@
  * registers a guest booted from these parts by QEMU and TDVF will show
  * (c2d/tdxmeasure.h): RTMR1 and RTMR2 always, MRTD and RTMR0 when the
  * firmware is named (RTMR0 only with the digests of QEMU's ACPI tables,
- * which depend on the whole VM and are not computed here).
+ * which depend on the whole VM and are not computed here), and RTMR3 as
+ * init leaves it after its boot events (c2d/bootevents.h), from the /init
+ * that the initrd carries.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -19,7 +21,7 @@
 #include "c2d/compose.h"
 #include "c2d/digest.h"
 #include "c2d/hex.h"
-#include "c2d/tdxmeasure.h"
+#include "bootpredict.h"
 #include "cli.h"
 #include "fsutil.h"
 #include "jsonout.h"
@@ -46,48 +48,10 @@ static const char help[] =
 	"                      etc/acpi/rsdp and etc/acpi/tables for this VM shape,\n"
 	"                      as a reference boot's RTMR0 event log records them\n";
 
-#define DEFAULT_MEMORY (UINT64_C(2) << 30)
-#define MAX_PART (UINT64_C(1) << 30)
-
 struct tdx_opts {
-	uint64_t memory;
-	enum c2d_qemu_kernel header;
-	const char *firmware;
+	struct c2d_boot_files f;
 	unsigned cpus;
-	enum c2d_mrtd_order order;
-	int have_acpi;
-	struct c2d_rtmr0_parts parts;
 };
-
-/* SIZE: decimal bytes, or K, M, G (binary multiples). */
-static int parse_size(const char *s, uint64_t *out, struct c2d_err *err)
-{
-	char *end;
-	if (*s < '0' || *s > '9')
-		return c2d_fail(err, C2D_E_USAGE, "--memory %s: not a size", s);
-	unsigned long long v = strtoull(s, &end, 10);
-	unsigned shift = 0;
-	if (*end == 'K' || *end == 'k') shift = 10, end++;
-	else if (*end == 'M' || *end == 'm') shift = 20, end++;
-	else if (*end == 'G' || *end == 'g') shift = 30, end++;
-	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> 30))
-		return c2d_fail(err, C2D_E_USAGE, "--memory %s: not a size", s);
-	*out = (uint64_t)v << shift;
-	return C2D_OK;
-}
-
-static int parse_acpi(const char *s, struct c2d_rtmr0_parts *p, struct c2d_err *err)
-{
-	uint8_t *dst[3] = { p->acpi_loader, p->acpi_rsdp, p->acpi_tables };
-	for (int i = 0; i < 3; i++) {
-		size_t n = strcspn(s, ",");
-		if (n != 2 * C2D_TDX_MR_LEN || c2d_unhex(s, n, dst[i], C2D_TDX_MR_LEN) != 0 ||
-		    (i < 2 && s[n] != ',') || (i == 2 && s[n] != '\0'))
-			return c2d_fail(err, C2D_E_USAGE, "--acpi: three comma-separated 96-digit hex digests expected");
-		s += n + 1;
-	}
-	return C2D_OK;
-}
 
 static void put_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
 {
@@ -96,74 +60,45 @@ static void put_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
 	json_object_set_new(o, key, json_string(h));
 }
 
-/* Reads IMAGE_DIR/name into a malloc'd buffer. */
-static int read_part(const char *dir, const char *name, uint8_t **data, size_t *len,
-		     struct c2d_err *err)
-{
-	char path[PATH_MAX];
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
-		return c2d_fail(err, C2D_E_USAGE, "%s: path too long", dir);
-	return c2d_read_file(path, MAX_PART, data, len, err);
-}
-
 /* The "tdx" object of measurements.json. */
-static int tdx_json(const char *dir, const struct tdx_opts *o, json_t **out,
-		    struct c2d_err *err)
+static int tdx_json(const char *dir, struct tdx_opts *o, json_t **out, struct c2d_err *err)
 {
-	uint8_t *kernel = NULL, *initrd = NULL, *cmd = NULL, *fw = NULL;
-	size_t klen, ilen, clen, flen;
-	char *cmdline = NULL;
-	json_t *t = NULL;
-	int r;
-	if ((r = read_part(dir, "bzImage", &kernel, &klen, err)) < 0 ||
-	    (r = read_part(dir, "initrd.cpio", &initrd, &ilen, err)) < 0 ||
-	    (r = read_part(dir, "cmdline", &cmd, &clen, err)) < 0)
-		goto out;
-	if (memchr(cmd, '\0', clen) != NULL) {
-		r = c2d_fail(err, C2D_E_INPUT, "%s/cmdline: contains a NUL byte", dir);
-		goto out;
+	static const char *const names[3] = { "bzImage", "initrd.cpio", "cmdline" };
+	char path[3][PATH_MAX];
+	for (int i = 0; i < 3; i++)
+		if ((size_t)snprintf(path[i], sizeof(path[i]), "%s/%s", dir, names[i]) >= sizeof(path[i]))
+			return c2d_fail(err, C2D_E_USAGE, "%s: path too long", dir);
+	o->f.kernel = path[0];
+	o->f.initrd = path[1];
+	o->f.cmdline = path[2];
+	struct c2d_boot_prediction p;
+	int r = c2d_boot_predict(&o->f, &p, err);
+	if (r < 0)
+		return r;
+	json_t *t = json_object();
+	if (t == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
+	json_object_set_new(t, "memory", json_integer((json_int_t)o->f.memory));
+	json_object_set_new(t, "qemu_header", json_string(o->f.header == C2D_QEMU_AS_IS ? "as-is" : "patched"));
+	put_hex(t, "kernel_authenticode", p.kernel_authenticode, 48);
+	put_hex(t, "cmdline_event", p.cmdline_event, 48);
+	put_hex(t, "rtmr1", p.rtmr1, 48);
+	put_hex(t, "rtmr2", p.rtmr2, 48);
+	if (p.have_rtmr3) {
+		put_hex(t, "init_sha256", p.init_sha256, 32);
+		put_hex(t, "rtmr3", p.rtmr3, 48);
+	} else {
+		json_object_set_new(t, "rtmr3", json_null());
+		json_object_set_new(t, "rtmr3_missing", json_string(p.rtmr3_missing));
 	}
-	if ((cmdline = malloc(clen + 1)) == NULL) {
-		r = c2d_fail(err, C2D_E_NOMEM, "out of memory");
-		goto out;
-	}
-	memcpy(cmdline, cmd, clen);
-	cmdline[clen] = '\0';
-	uint8_t rtmr1[48], rtmr2[48], auth[48], cmdd[48];
-	if ((r = c2d_predict_rtmr12(kernel, klen, initrd, ilen, cmdline, o->memory, o->header,
-				    rtmr1, rtmr2, auth, err)) < 0) {
-		c2d_err_prefix(err, "%s", dir);
-		goto out;
-	}
-	c2d_tdx_cmdline_digest(cmdline, 1, cmdd);
-	t = json_object();
-	json_object_set_new(t, "memory", json_integer((json_int_t)o->memory));
-	json_object_set_new(t, "qemu_header", json_string(o->header == C2D_QEMU_AS_IS ? "as-is" : "patched"));
-	put_hex(t, "kernel_authenticode", auth, 48);
-	put_hex(t, "cmdline_event", cmdd, 48);
-	put_hex(t, "rtmr1", rtmr1, 48);
-	put_hex(t, "rtmr2", rtmr2, 48);
-	if (o->firmware != NULL) {
-		struct c2d_tdvf tdvf;
-		struct c2d_rtmr0_parts parts = o->parts;
-		uint8_t mrtd[48], rtmr0[48];
-		if ((r = c2d_read_file(o->firmware, MAX_PART, &fw, &flen, err)) < 0)
-			goto out;
-		if ((r = c2d_tdvf_parse(fw, flen, &tdvf, err)) < 0 ||
-		    (r = c2d_tdx_td_hob_digest(&tdvf, o->memory, parts.td_hob, err)) < 0 ||
-		    (r = c2d_tdvf_cfv_digest(&tdvf, fw, parts.cfv, err)) < 0) {
-			c2d_err_prefix(err, "%s", o->firmware);
-			goto out;
-		}
-		c2d_tdvf_mrtd(&tdvf, fw, o->order, mrtd);
+	if (p.have_mrtd) {
 		json_object_set_new(t, "cpus", json_integer(o->cpus));
-		json_object_set_new(t, "mrtd_order", json_string(o->order == C2D_MRTD_TWO_PASS ? "two-pass" : "single-pass"));
-		put_hex(t, "mrtd", mrtd, 48);
-		put_hex(t, "td_hob_event", parts.td_hob, 48);
-		put_hex(t, "cfv_event", parts.cfv, 48);
-		if (o->have_acpi) {
-			c2d_rtmr0_from_parts(&parts, rtmr0);
-			put_hex(t, "rtmr0", rtmr0, 48);
+		json_object_set_new(t, "mrtd_order", json_string(o->f.order == C2D_MRTD_TWO_PASS ? "two-pass" : "single-pass"));
+		put_hex(t, "mrtd", p.mrtd, 48);
+		put_hex(t, "td_hob_event", p.td_hob_event, 48);
+		put_hex(t, "cfv_event", p.cfv_event, 48);
+		if (p.have_rtmr0) {
+			put_hex(t, "rtmr0", p.rtmr0, 48);
 		} else {
 			json_object_set_new(t, "rtmr0", json_null());
 			json_object_set_new(t, "rtmr0_missing", json_string(
@@ -171,16 +106,7 @@ static int tdx_json(const char *dir, const struct tdx_opts *o, json_t **out,
 		}
 	}
 	*out = t;
-	t = NULL;
-	r = C2D_OK;
-out:
-	json_decref(t);
-	free(kernel);
-	free(initrd);
-	free(cmd);
-	free(cmdline);
-	free(fw);
-	return r;
+	return C2D_OK;
 }
 
 static json_t *part_json(const struct c2d_digests *d)
@@ -208,7 +134,8 @@ int c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
 	};
 	int json_out = 0, c;
 	const char *out = NULL;
-	struct tdx_opts tdx = { .memory = DEFAULT_MEMORY, .header = C2D_QEMU_PATCHED, .cpus = 1 };
+	struct tdx_opts tdx = { .f = { .memory = C2D_PREDICT_DEFAULT_MEMORY, .header = C2D_QEMU_PATCHED },
+				.cpus = 1 };
 	char *end;
 	unsigned long n;
 
@@ -218,18 +145,18 @@ int c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
 		case 'j': json_out = 1; break;
 		case 'o': out = optarg; break;
 		case 'm':
-			if (parse_size(optarg, &tdx.memory, err) < 0)
+			if (c2d_parse_size("--memory", optarg, &tdx.f.memory, err) < 0)
 				return err->status;
 			break;
 		case 'q':
 			if (strcmp(optarg, "patched") == 0)
-				tdx.header = C2D_QEMU_PATCHED;
+				tdx.f.header = C2D_QEMU_PATCHED;
 			else if (strcmp(optarg, "as-is") == 0)
-				tdx.header = C2D_QEMU_AS_IS;
+				tdx.f.header = C2D_QEMU_AS_IS;
 			else
 				return c2d_fail(err, C2D_E_USAGE, "--qemu-header %s: patched or as-is", optarg);
 			break;
-		case 'f': tdx.firmware = optarg; break;
+		case 'f': tdx.f.firmware = optarg; break;
 		case 'c':
 			n = strtoul(optarg, &end, 10);
 			if (*optarg < '1' || *optarg > '9' || *end != '\0' || n > 4096)
@@ -238,16 +165,16 @@ int c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
 			break;
 		case 'r':
 			if (strcmp(optarg, "single-pass") == 0)
-				tdx.order = C2D_MRTD_SINGLE_PASS;
+				tdx.f.order = C2D_MRTD_SINGLE_PASS;
 			else if (strcmp(optarg, "two-pass") == 0)
-				tdx.order = C2D_MRTD_TWO_PASS;
+				tdx.f.order = C2D_MRTD_TWO_PASS;
 			else
 				return c2d_fail(err, C2D_E_USAGE, "--mrtd-order %s: single-pass or two-pass", optarg);
 			break;
 		case 'a':
-			if (parse_acpi(optarg, &tdx.parts, err) < 0)
+			if (c2d_parse_acpi("--acpi", optarg, &tdx.f.acpi, err) < 0)
 				return err->status;
-			tdx.have_acpi = 1;
+			tdx.f.have_acpi = 1;
 			break;
 		case 'h': fputs(help, stdout); return C2D_OK;
 		default: return c2d_fail(err, C2D_E_USAGE, "see 'c2d measure --help'");
@@ -273,8 +200,9 @@ int c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
 	c2d_compose_hash(&d[0], &d[1], &d[2], ch);
 	c2d_hex(ch, sizeof(ch), hash);
 
-	json_t *tj;
-	if (tdx.firmware == NULL && (tdx.cpus != 1 || tdx.order != C2D_MRTD_SINGLE_PASS || tdx.have_acpi))
+	json_t *tj = NULL;
+	if (tdx.f.firmware == NULL &&
+	    (tdx.cpus != 1 || tdx.f.order != C2D_MRTD_SINGLE_PASS || tdx.f.have_acpi))
 		return c2d_fail(err, C2D_E_USAGE, "--cpus, --mrtd-order and --acpi need --firmware");
 	if (tdx_json(dir, &tdx, &tj, err) < 0)
 		return err->status;
@@ -317,8 +245,8 @@ int c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
 				printf("%-13s sha256:%s  %llu bytes\n", names[i], h,
 				       (unsigned long long)d[i].size);
 			}
-			static const char *const regs[] = { "mrtd", "rtmr0", "rtmr1", "rtmr2" };
-			for (int i = 0; i < 4; i++) {
+			static const char *const regs[] = { "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
+			for (int i = 0; i < 5; i++) {
 				const char *v = json_string_value(json_object_get(tj, regs[i]));
 				if (v != NULL)
 					printf("%-13s %s\n", regs[i], v);

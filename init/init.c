@@ -5,7 +5,10 @@
  * Boot:     block signals, mount /dev /proc /sys (and configfs when the
  *           kernel has it), measure the payload, find the disks and ports
  *           the host attached.
- * Run:      (attestation, key release and the analysis plug in here.)
+ * Attest:   extend RTMR3 with the boot events and get a quote, through the
+ *           simulated quoter's port or the TDX guest device (attest.h);
+ *           neither: say so and run unattested.
+ * Run:      (key release and the analysis plug in here.)
  * Shutdown: report one status line on the console and on the c2d.status
  *           port, sync, power off. PID 1 never exits: the kernel would
  *           panic.
@@ -33,6 +36,8 @@
 
 #include "c2d/digest.h"
 #include "c2d/err.h"
+#include "c2d/hex.h"
+#include "attest.h"
 #include "probe.h"
 
 /* The launcher's status channel. Not QEMU's isa-debug-exit device: port
@@ -47,6 +52,7 @@ struct init_ctx {
 	const char *devroot;   /* "/dev" in the CVM */
 	const char *self;      /* the payload file to measure */
 	char status_dev[32];   /* the c2d.status port's node, "" if none */
+	uint8_t self_sha256[C2D_SHA256_LEN];  /* of the payload, as measured */
 	struct probe_result probe;
 };
 
@@ -125,6 +131,7 @@ static int measure_payload(struct init_ctx *c, struct c2d_err *err)
 	char hex[2 * C2D_SHA256_LEN + 1];
 	if (c2d_digest_file(c->self, &d, err) < 0)
 		return err->status;
+	memcpy(c->self_sha256, d.sha256, sizeof(c->self_sha256));
 	c2d_hex(d.sha256, sizeof(d.sha256), hex);
 	say("measured %s sha256=%s size=%llu", c->self, hex, (unsigned long long)d.size);
 	return C2D_OK;
@@ -142,6 +149,31 @@ static int probe(struct init_ctx *c, struct c2d_err *err)
 	for (size_t i = 0; i < p->nports; i++)
 		say("port %s name=%s", p->ports[i].dev,
 		    p->ports[i].name[0] ? p->ports[i].name : "-");
+	return C2D_OK;
+}
+
+static int attest(struct init_ctx *c, struct c2d_err *err)
+{
+	static const char *const via[] = { "none", "sim", "tdx" };
+	const struct attest_limits lim = { ATTEST_CONNECT_MS, ATTEST_REPLY_MS };
+	struct attest_result a;
+	char nonce[2 * C2D_BOOT_NONCE_LEN + 1], rd[2 * C2D_BOOT_REPORT_DATA_LEN + 1], rtmr3[97];
+	int r = attest_boot(&c->probe, c->devroot, c->sysroot[0] ? c->sysroot : "/", c->self_sha256,
+			    &lim, &a, err);
+	if (r < 0)
+		return r;
+	if (a.backend == ATTEST_NONE) {
+		say("attestation: none (no %s port, no TDX guest device)", ATTEST_PORT_NAME);
+		return C2D_OK;
+	}
+	c2d_hex(a.nonce, sizeof(a.nonce), nonce);
+	c2d_hex(a.report_data, sizeof(a.report_data), rd);
+	c2d_hex(a.rtmr3, sizeof(a.rtmr3), rtmr3);
+	say("attested via %s quote=%zu bytes nonce=%s report_data=%s", via[a.backend], a.quote_len,
+	    nonce, rd);
+	say("rtmr3 %s", rtmr3);
+	/* Nothing consumes the boot quote yet; the key release will. */
+	attest_result_free(&a);
 	return C2D_OK;
 }
 
@@ -187,7 +219,8 @@ static int run(struct init_ctx *c, struct c2d_err *err)
 	struct c2d_err ignored;
 	if (probe_port_dev(c->sysroot, STATUS_PORT_NAME, c->status_dev, &ignored) < 0)
 		c->status_dev[0] = '\0';
-	if ((r = measure_payload(c, err)) < 0 || (r = probe(c, err)) < 0)
+	if ((r = measure_payload(c, err)) < 0 || (r = probe(c, err)) < 0 ||
+	    (r = attest(c, err)) < 0)
 		return r;
 	say("no analysis in this image; nothing to run");
 	return C2D_OK;

@@ -25,10 +25,46 @@ expect_rc 0 "$init" --host --sysroot "$T/sysroot" --self "$init"
 expect_out "measured .* sha256=$want "
 ok "probes, reports and measures"
 
+expect_out '^c2d-init: attestation: none '
+ok "without a quote port or TDX device it says it runs unattested"
+
+# A TDX guest must attest; a kernel without the RTMR ABI fails the boot.
 mkdir -p "$T/sysroot/sys/devices/virtual/misc/tdx_guest"
-expect_rc 0 "$init" --host --sysroot "$T/sysroot"
+expect_rc 4 "$init" --host --sysroot "$T/sysroot"
 expect_out '^c2d-init: platform tdx$'
-ok "recognises a TDX guest"
+expect_out '^c2d-init: error: RTMR3 event c2d\.init: kernel has no RTMR extension ABI'
+expect_out '^c2d-init: exit 4$'
+grep -q 'attestation: none' "$T/out" && fail "a TDX guest ran unattested"
+# With the ABI (a plain file here, which keeps the last write) both
+# events are extended, then the quote fails closed without configfs-tsm.
+mr=$T/sysroot/sys/devices/virtual/misc/tdx_guest/measurements
+mkdir -p "$mr"
+: >"$mr/rtmr3:sha384"
+expect_rc 4 "$init" --host --sysroot "$T/sysroot" --self "$init"
+expect_out 'error: configfs-tsm not available'
+want=$(/usr/bin/python3 -c 'import hashlib,sys; print(hashlib.sha384(b"\x01\x00\x00\x08:c2d.boot-done:").hexdigest())')
+[ "$(od -An -v -tx1 "$mr/rtmr3:sha384" | tr -d ' \n')" = "$want" ] ||
+	fail "the last RTMR3 write is not the c2d.boot-done event"
+rm -r "$T/sysroot/sys/devices/virtual/misc/tdx_guest"
+ok "a TDX guest extends RTMR3 with the boot events and fails closed without a quote"
+
+# A c2d.quote port selects the simulated quoter, TDX or not. A plain file
+# as the port answers nothing: init writes its first request and fails
+# closed; the request is the EXTEND of c2d.init with /init's SHA-256.
+mkdir -p "$T/sysroot/sys/class/virtio-ports/vport0p2"
+echo c2d.quote >"$T/sysroot/sys/class/virtio-ports/vport0p2/name"
+: >"$T/sysroot/dev/vport0p2"
+expect_rc 4 "$init" --host --sysroot "$T/sysroot" --self "$init"
+expect_out '^c2d-init: error: c2d\.quote: EXTEND c2d\.init: the quoter closed the channel$'
+/usr/bin/python3 - "$T/sysroot/dev/vport0p2" "$init" <<'PY' || fail "the c2d.init EXTEND frame"
+import hashlib, struct, sys
+f = open(sys.argv[1], "rb").read()
+sha = hashlib.sha256(open(sys.argv[2], "rb").read()).digest()
+payload = b"\x03" + hashlib.sha384(b"\x01\x00\x00\x08:c2d.init:" + sha).digest() + b"\x08c2d.init" + sha
+assert f == b"c2dQ\x01\x01" + struct.pack("<I", len(payload)) + payload, f.hex()
+PY
+rm -r "$T/sysroot/sys/class/virtio-ports/vport0p2" "$T/sysroot/dev/vport0p2"
+ok "a c2d.quote port selects the simulated quoter; its first request is the c2d.init event"
 
 # A malformed attribute fails closed, naming the file, with a non-zero status.
 echo 'lots' >"$T/sysroot/sys/block/vda/size"

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 img=$T/img
 mkdir -p "$img"
-printf 'kernel' >"$img/bzImage"
+/usr/bin/python3 "$top/tests/tools/tdx_model.py" mkkernel "$img/bzImage" 65536
 printf 'initrd' >"$img/initrd.cpio"
 printf 'console=ttyS0 quiet' >"$img/cmdline"
 printf 'tdvf' >"$T/tdvf.fd"

@@ -80,6 +80,60 @@ r0=$(tdx "$T/m.json" rtmr0)
 [ "$(tdx "$T/m.json" rtmr0)" != "$r0" ] || fail "RTMR0 ignores the ACPI digests' order"
 ok "MRTD (both orders) agrees with the independent model; RTMR0 needs and uses the ACPI digests"
 
+# RTMR3 as init leaves it (docs/attestation.md, "Boot attestation"):
+# /init is read out of the initrd, here by an independent newc reader.
+head -c 3000 /dev/urandom >"$T/init.bin"
+printf 'dir /dev 0755\nfile /init 0500 init.bin\n' >"$T/spec"
+cp "$img/initrd.cpio" "$T/random.cpio"
+"$top/out/bin/c2d-mkimage" initramfs --spec "$T/spec" --root "$T" --epoch 0 --out "$img/initrd.cpio"
+"$c2d" measure --out "$T/m.json" "$img" >/dev/null
+set -- $(/usr/bin/python3 - "$img/initrd.cpio" <<'PY'
+import hashlib, sys
+b = open(sys.argv[1], "rb").read()
+off, init = 0, None
+while True:
+    assert b[off:off + 6] == b"070701"
+    f = [int(b[off + 6 + 8 * i:off + 14 + 8 * i], 16) for i in range(13)]
+    namesize, size, mode = f[11], f[6], f[1]
+    name = b[off + 110:off + 110 + namesize - 1].decode()
+    data = off + 110 + namesize
+    data += -data % 4
+    if name == "TRAILER!!!":
+        break
+    if name == "init" and mode & 0o170000 == 0o100000:
+        init = b[data:data + size]
+    off = data + size
+    off += -off % 4
+sha = hashlib.sha256(init).digest()
+def ev(name, payload):
+    return hashlib.sha384(b"\x01\x00\x00\x08:" + name + b":" + payload).digest()
+r = bytes(48)
+for d in (ev(b"c2d.init", sha), ev(b"c2d.boot-done", b"")):
+    r = hashlib.sha384(r + d).digest()
+print(sha.hex(), r.hex())
+PY
+)
+[ "$1" = "$(sha256sum "$T/init.bin" | cut -d' ' -f1)" ] || fail "the Python reader found another /init"
+[ "$(tdx "$T/m.json" init_sha256)" = "$1" ] || fail "init_sha256 differs from the initrd's /init"
+[ "$(tdx "$T/m.json" rtmr3)" = "$2" ] || fail "RTMR3 differs from the independent replay of the boot events"
+expect_rc 0 "$c2d" measure --out "$T/m.json" "$img"
+expect_out "^rtmr3         $2$"
+cp "$img/initrd.cpio" "$T/good.cpio"
+# Zero padding after the trailer is harmless; anything else could be a
+# second archive whose /init replaces the first.
+head -c 512 /dev/zero >>"$img/initrd.cpio"
+"$c2d" measure --out "$T/m.json" "$img" >/dev/null
+[ "$(tdx "$T/m.json" rtmr3)" = "$2" ] || fail "zero padding after the trailer changed RTMR3"
+cat "$T/good.cpio" >>"$img/initrd.cpio"
+"$c2d" measure --out "$T/m.json" "$img" >/dev/null
+[ "$(tdx "$T/m.json" rtmr3)" = None ] || fail "rtmr3 despite data after the cpio trailer"
+tdx "$T/m.json" rtmr3_missing | grep -q "data after the trailer" || fail "rtmr3_missing reason (trailer)"
+cp "$T/random.cpio" "$img/initrd.cpio"
+"$c2d" measure --out "$T/m.json" "$img" >/dev/null
+[ "$(tdx "$T/m.json" rtmr3)" = None ] || fail "rtmr3 for an initrd that is not a cpio archive"
+tdx "$T/m.json" rtmr3_missing | grep -q "bad magic" || fail "rtmr3_missing reason (not cpio)"
+ok "RTMR3 after init's boot events agrees with an independent reading of /init and replay; unreadable initrds give null"
+
 expect_rc 2 "$c2d" measure --cpus 2 "$img"
 expect_out "need --firmware"
 expect_rc 2 "$c2d" measure --memory 2X "$img"
