@@ -52,35 +52,27 @@ TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -Ii
 HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a $(DEPS)/host/lib/libsecp256k1.a -lm
 JANSSON       := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
-RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/compose.c runtime/schema.c runtime/sealfmt.c \
-               runtime/keywrap.c runtime/aead.c runtime/stream.c runtime/rowgroup.c \
-               runtime/unseal.c runtime/random.c runtime/hex.c runtime/aes_vaes.c runtime/sha_ni.c runtime/tdxquote.c \
-               runtime/p256.c
-RUNTIME_SRC += runtime/eventlog.c
-RUNTIME_SRC += runtime/tdxguest.c
-RUNTIME_SRC += runtime/date.c runtime/collateral.c
-RUNTIME_SRC += runtime/pe.c runtime/tdxmeasure.c
-RUNTIME_SRC += runtime/simproto.c
-RUNTIME_SRC += runtime/der.c runtime/x509.c runtime/intel_root.c runtime/pckext.c runtime/crl.c
-RUNTIME_SRC += runtime/tdxverify.c
-RUNTIME_SRC += runtime/bootevents.c
-INIT_SRC    := init/init.c init/probe.c init/supervise.c
-INIT_SRC    += init/attest.c
-C2D_SRC     := host/c2d.c host/measure.c host/fsutil.c host/jsonout.c host/cmd_seal.c \
-               host/sealer.c host/csv.c host/values.c host/schemafile.c host/recipefile.c \
-               host/keyfile.c host/progress.c host/gencohort.c host/cmd_quote.c
-C2D_SRC     += host/cmd_replay.c host/eventlog_json.c host/cmd_verify.c host/collateral_json.c
-C2D_SRC     += host/bootpredict.c image/cpio.c
+# runtime/: formats, crypto, attestation; compiled for the guest and the host.
+RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/hex.c runtime/random.c runtime/date.c \
+               runtime/compose.c runtime/schema.c runtime/sealfmt.c runtime/keywrap.c \
+               runtime/aead.c runtime/aes_vaes.c runtime/sha_ni.c runtime/stream.c \
+               runtime/rowgroup.c runtime/unseal.c \
+               runtime/p256.c runtime/der.c runtime/x509.c runtime/intel_root.c runtime/pckext.c \
+               runtime/crl.c runtime/collateral.c runtime/tdxquote.c runtime/tdxverify.c \
+               runtime/eventlog.c runtime/bootevents.c runtime/pe.c runtime/tdxmeasure.c \
+               runtime/tdxguest.c runtime/simproto.c
+INIT_SRC    := init/init.c init/probe.c init/supervise.c init/attest.c
+C2D_SRC     := host/c2d.c host/fsutil.c host/jsonout.c host/keyfile.c host/progress.c \
+               host/measure.c host/bootpredict.c image/cpio.c \
+               host/cmd_seal.c host/sealer.c host/csv.c host/values.c host/schemafile.c \
+               host/recipefile.c host/gencohort.c \
+               host/cmd_quote.c host/cmd_verify.c host/collateral_json.c host/cmd_replay.c \
+               host/eventlog_json.c \
+               host/cmd_simquoter.c host/simca.c host/simquote.c host/der_write.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
-UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_seal test_csv test_quote
-UNIT_TESTS  += test_eventlog
-UNIT_TESTS  += test_tdxguest
-UNIT_TESTS  += test_collateral
-UNIT_TESTS  += test_tdxmeasure
-C2D_SRC     += host/der_write.c host/simca.c host/simquote.c host/cmd_simquoter.c
-UNIT_TESTS  += test_simproto test_simquoter
-UNIT_TESTS  += test_x509 test_tdxverify
-UNIT_TESTS  += test_attest
+UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
+               test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
+               test_tdxguest test_simproto test_simquoter
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -228,25 +220,18 @@ $(OUT)/fuzz/fuzz_eventlog: tests/fuzz/fuzz_eventlog.c host/eventlog_json.c $(RUN
 $(OUT)/fuzz/fuzz_collateral: tests/fuzz/fuzz_collateral.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON)
-FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
-           $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv
-FUZZERS += $(OUT)/fuzz/fuzz_eventlog
 $(OUT)/fuzz/fuzz_tdreport: tests/fuzz/fuzz_tdreport.c $(RUNTIME_SRC) $(STAMP) $(KHDR)/source
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-FUZZERS += $(OUT)/fuzz/fuzz_tdreport
-FUZZERS += $(OUT)/fuzz/fuzz_collateral
 $(OUT)/fuzz/fuzz_pe: tests/fuzz/fuzz_pe.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
 $(OUT)/fuzz/fuzz_tdvf: tests/fuzz/fuzz_tdvf.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-FUZZERS += $(OUT)/fuzz/fuzz_pe $(OUT)/fuzz/fuzz_tdvf
 $(OUT)/fuzz/fuzz_simproto: tests/fuzz/fuzz_simproto.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-FUZZERS += $(OUT)/fuzz/fuzz_simproto
 $(OUT)/fuzz/fuzz_x509: tests/fuzz/fuzz_x509.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
@@ -254,8 +239,9 @@ $(OUT)/fuzz/fuzz_crl: tests/fuzz/fuzz_crl.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
 FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
-           $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv
-FUZZERS += $(OUT)/fuzz/fuzz_x509 $(OUT)/fuzz/fuzz_crl
+           $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv $(OUT)/fuzz/fuzz_eventlog $(OUT)/fuzz/fuzz_tdreport \
+           $(OUT)/fuzz/fuzz_collateral $(OUT)/fuzz/fuzz_pe $(OUT)/fuzz/fuzz_tdvf $(OUT)/fuzz/fuzz_simproto \
+           $(OUT)/fuzz/fuzz_x509 $(OUT)/fuzz/fuzz_crl
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
