@@ -28,12 +28,16 @@ static int64_t now_ms(void)
 
 enum attest_backend attest_choose(const struct probe_result *p, char dev[32])
 {
+	/* Real hardware first, whatever ports the host attached: the host
+	 * must not be able to steer a TD to the simulated quoter (whose
+	 * quotes a verifier refuses anyway, unless told to trust them). */
+	if (p->tdx_guest)
+		return ATTEST_TDX;
 	int i = probe_find_port(p, ATTEST_PORT_NAME);
-	if (i >= 0) {
-		memcpy(dev, p->ports[i].dev, 32);
-		return ATTEST_SIM;
-	}
-	return p->tdx_guest ? ATTEST_TDX : ATTEST_NONE;
+	if (i < 0)
+		return ATTEST_NONE;
+	memcpy(dev, p->ports[i].dev, 32);
+	return ATTEST_SIM;
 }
 
 static void start(struct attest_result *out, enum attest_backend b, const uint8_t init_sha256[32],

@@ -4,14 +4,16 @@
  * (c2d/bootevents.h) and gets a quote over
  * report_data = SHA-512("c2d-boot-quote-v1" ‖ nonce).
  *
- * Backends, chosen from what the host attached (attest_choose):
- *   SIM   a virtio-serial port named "c2d.quote": the simulated quoter on
- *         the host (`c2d sim-quoter serve`), spoken to with the framed
- *         protocol of c2d/simproto.h. Chosen first, so that a developer can
- *         run the whole path on any machine; on TDX hardware the launcher
- *         simply attaches no such port.
+ * Backends, chosen from what the machine is and the host attached
+ * (attest_choose):
  *   TDX   the TDX guest device: RTMR3 through sysfs, the quote through
- *         configfs-tsm (c2d/tdxguest.h).
+ *         configfs-tsm (c2d/tdxguest.h). Always chosen inside a TD, even
+ *         when a "c2d.quote" port is attached: the host cannot steer a
+ *         real TD to the simulator.
+ *   SIM   no TDX device, and a virtio-serial port named "c2d.quote": the
+ *         simulated quoter on the host (`c2d sim-quoter serve`), spoken to
+ *         with the framed protocol of c2d/simproto.h, so that a developer
+ *         can run the whole path on any machine.
  *   NONE  neither: the image runs unattested (plain QEMU for development).
  *         A verifier gets no quote, so nothing that needs one is released.
  *

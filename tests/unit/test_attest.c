@@ -287,11 +287,12 @@ static void test_choose(void **state)
 	strcpy(p.ports[0].name, "c2d.status");
 	strcpy(p.ports[1].dev, "vport0p2");
 	strcpy(p.ports[1].name, "c2d.quote");
-	/* The simulated quoter's port wins: the launcher attaches it only
-	 * where it means it. */
+	/* Inside a TD the hardware wins: a c2d.quote port attached by the
+	 * host cannot send the attestation to the simulator. */
+	assert_int_equal(attest_choose(&p, dev), ATTEST_TDX);
+	p.tdx_guest = 0;
 	assert_int_equal(attest_choose(&p, dev), ATTEST_SIM);
 	assert_string_equal(dev, "vport0p2");
-	p.tdx_guest = 0;
 	strcpy(p.ports[1].name, "c2d.quote2");
 	assert_int_equal(attest_choose(&p, dev), ATTEST_NONE);
 }
