@@ -32,6 +32,9 @@ ok "dcap-qvl's real quote verifies with its collateral at $inside: UpToDate, TCB
 # go-tdx-guest's quote with Intel PCS responses from 2023, as separate files.
 # Every signature holds, but its TEE TCB SVN (03 00 04 ...) is below the
 # lowest TDX level of that TCB info (03 00 05 ...): QVL's TCB_NOT_SUPPORTED.
+# Upstream's own test says the same (verify_test.go, TestVerifyUsingTcbInfoV4:
+# "Due to updated SVN values in the sample response, it will result in TCB
+# status failure"; it zeroes the level's SVNs to get past it).
 set -- --tcb-info "$v/gotdx_sample_tcbInfo_response" --qe-identity "$v/gotdx_sample_qeIdentity_response" \
 	--pck-crl "$v/gotdx_pckcrl" --root-crl "$v/gotdx_rootcrl.der" \
 	--tcb-chain "$v/gotdx_tcb_info_issuer_chain.pem" --qe-chain "$v/gotdx_qe_identity_issuer_chain.pem" \
