@@ -37,6 +37,7 @@ INC      := -Iruntime/include
 # kernel source by kernel-config/headers; -isystem so that they are searched
 # after our own headers and their style is not held to our warnings.
 KHDR     := $(DEPS)/kernel-headers
+NPM      := $(DEPS)/npm
 KHDR_INC := -isystem $(KHDR)/include
 
 GUEST_CFLAGS  := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/musl/include -Os -D_GNU_SOURCE \
@@ -81,9 +82,13 @@ obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
 all: $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage
 
 # --- dependencies -----------------------------------------------------------
-deps: $(STAMP)
+deps: $(STAMP) $(NPM)/.stamp
 $(STAMP): reproducible/inputs.lock reproducible/packages reproducible/deps
 	+reproducible/deps
+# The EVM toolchain (solc, anvil, cast, forge) from npm, pinned by
+# contracts/package-lock.json, into out/deps/npm.
+$(NPM)/.stamp: contracts/package.json contracts/package-lock.json reproducible/npm $(STAMP)
+	reproducible/npm $(NPM)
 
 # The kernel's uapi headers, once, from the pinned (and re-checked) source.
 $(KHDR)/source: kernel-config/headers reproducible/inputs.lock $(STAMP)
