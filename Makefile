@@ -4,7 +4,9 @@
 #   make image      the CVM image in out/image/ (bzImage initrd.cpio cmdline
 #                   image.json measurements.json)
 #   make demo       build the image, boot it under QEMU, show its measurements
-#   make test       unit tests, fuzzers (briefly), boot test, reproducibility
+#   make test       unit tests, fuzzers (briefly), contract tests on anvil, boot test,
+#                   reproducibility
+#   make contracts  the governance contract, out/contracts/C2DConsortium.json
 #   make bench      benchmarks (out/bench/results.json, docs/performance.md)
 #   make reproduce  build twice in different environments, compare bytes
 #   make deps       install packages, fetch and verify pinned inputs
@@ -255,6 +257,19 @@ fuzz: $(FUZZERS)
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(OUT)/fuzz/corpus-$$n tests/fuzz/seeds/$$n \
 			2>$(OUT)/fuzz/$$n.log || { tail -30 $(OUT)/fuzz/$$n.log; exit 1; }; done
 
+# --- the contract -------------------------------------------------------------
+# Compiled by the pinned solc (npm, JavaScript) with fixed settings; contracts/build
+# checks the creation bytecode against contracts/C2DConsortium.bytecode.sha256.
+CONTRACT := $(OUT)/contracts/C2DConsortium.json
+.PHONY: contracts chain-test
+contracts: $(CONTRACT)
+$(CONTRACT): contracts/C2DConsortium.sol contracts/C2DConsortium.bytecode.sha256 contracts/build $(NPM)/.stamp
+	contracts/build $(NPM) $@
+
+# The contract on a local anvil (tests/chain/), driven by cast.
+chain-test: $(CONTRACT)
+	tests/chain/run-all
+
 boot-test: image
 	tests/boot/run
 	tests/boot/attest
@@ -265,10 +280,10 @@ lint: $(STAMP)
 		-Iruntime/include -Iinit -Iimage -Ihost \
 		runtime init image host tests/unit tests/fuzz
 
-test: lint unit fuzz boot-test reproduce
+test: lint unit fuzz chain-test boot-test reproduce
 	@echo "make test: all passed"
 
-reproduce: $(STAMP)
+reproduce: $(STAMP) $(NPM)/.stamp
 	reproducible/reproduce
 
 check-lock:
