@@ -52,6 +52,7 @@ TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -Ii
                  -fno-omit-frame-pointer
 HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a $(DEPS)/host/lib/libsecp256k1.a -lm
 JANSSON       := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CURL          := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 # runtime/: formats, crypto, attestation; compiled for the guest and the host.
 RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/hex.c runtime/random.c runtime/date.c \
@@ -70,6 +71,9 @@ C2D_SRC     := host/c2d.c host/fsutil.c host/jsonout.c host/keyfile.c host/progr
                host/cmd_quote.c host/cmd_verify.c host/collateral_json.c host/cmd_replay.c \
                host/eventlog_json.c \
                host/cmd_simquoter.c host/simca.c host/simquote.c host/der_write.c
+# The chain client (issue 5): keccak, RLP, ABI, EIP-1559 transactions, JSON-RPC.
+ETH_SRC     := host/keccak.c host/rlp.c host/abi.c host/ethtx.c host/rpc.c host/consortium.c
+C2D_SRC     += $(ETH_SRC) host/cmd_chain.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
                test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
@@ -121,7 +125,7 @@ $(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
 
 $(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
+	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
 
 SEALTOOL_SRC := tests/tools/sealtool.c host/fsutil.c host/jsonout.c host/sealer.c host/csv.c host/values.c \
                 host/schemafile.c host/recipefile.c host/keyfile.c host/progress.c
