@@ -78,6 +78,7 @@ MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
                test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
                test_tdxguest test_simproto test_simquoter
+UNIT_TESTS  += test_eth
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -132,6 +133,12 @@ SEALTOOL_SRC := tests/tools/sealtool.c host/fsutil.c host/jsonout.c host/sealer.
 $(OUT)/test/c2d-sealtool: $(call obj,test,$(SEALTOOL_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON)
+
+# Test-only: the chain client's encoders on the command line, for the
+# cross-checks against foundry's cast (tests/host/eth_cast.sh).
+$(OUT)/test/c2d-ethtool: $(call obj,test,tests/tools/ethtool.c $(ETH_SRC) host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
 
 $(OUT)/bin/c2d-mkimage: $(call obj,host,$(MKIMAGE_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
@@ -195,11 +202,14 @@ $(OUT)/test/test_x509: $(call obj,test,tests/unit/test_x509.c $(RUNTIME_SRC))
 $(OUT)/test/test_tdxverify: $(call obj,test,tests/unit/test_tdxverify.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC))
 $(OUT)/test/test_tdxverify: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c init/attest.c init/probe.c $(RUNTIME_SRC))
+$(OUT)/test/test_eth: $(call obj,test,tests/unit/test_eth.c $(ETH_SRC) host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
+$(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
 
-unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool
+unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool \
+      $(OUT)/test/c2d-ethtool
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 	tests/host/run-all
 
