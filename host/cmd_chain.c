@@ -406,9 +406,10 @@ static int cmd_deploy(int argc, char **argv, struct c2d_err *err)
 	    (st = c2d_eth_address_parse(o.kms, "--kms", kms, err)) < 0 || (st = c2d_owners_read(o.owners, &ow, err)) < 0)
 		return st;
 	if (k < 1 || k > ow.n) {
+		st = c2d_fail(err, C2D_E_INPUT, "--threshold %llu: must be between 1 and the %zu owners of %s",
+			      (unsigned long long)k, ow.n, o.owners);
 		c2d_owners_free(&ow);
-		return c2d_fail(err, C2D_E_INPUT, "--threshold %llu: must be between 1 and the %zu owners of %s",
-				(unsigned long long)k, ow.n, o.owners);
+		return st;
 	}
 	if ((st = read_bytecode(o.artifact ? o.artifact : DEFAULT_ARTIFACT, &code, &code_len, err)) < 0) {
 		c2d_owners_free(&ow);
