@@ -257,10 +257,20 @@ $(OUT)/fuzz/fuzz_x509: tests/fuzz/fuzz_x509.c $(RUNTIME_SRC) $(STAMP)
 $(OUT)/fuzz/fuzz_crl: tests/fuzz/fuzz_crl.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_rlp: tests/fuzz/fuzz_rlp.c host/rlp.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_abi: tests/fuzz/fuzz_abi.c host/abi.c host/keccak.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_rpc: tests/fuzz/fuzz_rpc.c $(ETH_SRC) host/fsutil.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON) $(CURL)
 FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
            $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv $(OUT)/fuzz/fuzz_eventlog $(OUT)/fuzz/fuzz_tdreport \
            $(OUT)/fuzz/fuzz_collateral $(OUT)/fuzz/fuzz_pe $(OUT)/fuzz/fuzz_tdvf $(OUT)/fuzz/fuzz_simproto \
            $(OUT)/fuzz/fuzz_x509 $(OUT)/fuzz/fuzz_crl
+FUZZERS += $(OUT)/fuzz/fuzz_rlp $(OUT)/fuzz/fuzz_abi $(OUT)/fuzz/fuzz_rpc
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \

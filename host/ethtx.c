@@ -98,27 +98,22 @@ int c2d_eth_address(const secp256k1_context *ctx, const uint8_t sk[32], uint8_t 
 
 void c2d_eth_create_address(const uint8_t sender[20], uint64_t nonce, uint8_t addr[20])
 {
-	/* rlp([sender, nonce]) is at most 1 + 21 + 9 bytes: no allocation
-	 * needed, but the encoder allocates; encode by hand instead. */
-	uint8_t buf[32], h[32];
-	size_t n = 0, k = 0;
-	uint8_t be[8];
+	/* keccak256(rlp([sender, nonce])): at most 1 + 21 + 9 bytes, encoded
+	 * here by hand so that this cannot fail (the encoder allocates). */
+	uint8_t buf[32], h[32], be[8] = { 0 };
+	size_t n = 2, k = 0;
 	for (uint64_t v = nonce; v != 0; v >>= 8)
 		k++;
 	for (size_t i = 0; i < k; i++)
 		be[i] = (uint8_t)(nonce >> (8 * (k - 1 - i)));
-	size_t nlen = (k == 1 && be[0] < 0x80) ? 1 : 1 + k;
-	buf[n++] = (uint8_t)(0xc0 + 21 + nlen);
-	buf[n++] = 0x80 + 20;
+	buf[1] = 0x80 + 20;
 	memcpy(buf + n, sender, 20);
 	n += 20;
-	if (nlen == 1 && k == 1) {
-		buf[n++] = be[0];
-	} else {
+	if (k != 1 || be[0] >= 0x80)   /* a byte below 0x80 stands for itself */
 		buf[n++] = (uint8_t)(0x80 + k);
-		memcpy(buf + n, be, k);
-		n += k;
-	}
+	memcpy(buf + n, be, k);
+	n += k;
+	buf[0] = (uint8_t)(0xc0 + n - 1);
 	c2d_keccak256(buf, n, h);
 	memcpy(addr, h + 12, 20);
 }
