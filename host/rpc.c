@@ -498,24 +498,26 @@ int c2d_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], const uint8_t
 	return C2D_OK;
 }
 
-/* The reason a mined transaction reverted, by replaying it on the state
- * its block started from. */
+/* The reason a mined transaction reverted, by replaying it with eth_call:
+ * on the state after its block (which holds the effect of the transactions
+ * before it in the block, e.g. the same approval mined just before), then on
+ * the state before the block (for what a later transaction changed). */
 static int replay_failure(struct c2d_rpc *r, const uint8_t from[20], const uint8_t *to, const uint8_t *data,
 			  size_t len, const struct c2d_receipt *rc, struct c2d_err *err)
 {
-	char block[24], h[65];
-	uint8_t *ret = NULL;
-	size_t rl;
+	char h[65];
 	c2d_hex(rc->txhash, 32, h);
-	snprintf(block, sizeof(block), "0x%llx", (unsigned long long)(rc->block ? rc->block - 1 : 0));
-	if (to == NULL)
-		return c2d_fail(err, C2D_E_REFUSED, "transaction 0x%s reverted in block %llu", h,
-				(unsigned long long)rc->block);
-	int st = c2d_eth_call(r, from, to, data, len, block, &ret, &rl, err);
-	free(ret);
-	if (st == C2D_E_REFUSED) {
-		c2d_err_prefix(err, "transaction 0x%s in block %llu", h, (unsigned long long)rc->block);
-		return st;
+	for (int i = 0; to != NULL && i < 2 && (i == 0 || rc->block > 0); i++) {
+		char block[24];
+		uint8_t *ret = NULL;
+		size_t rl;
+		snprintf(block, sizeof(block), "0x%llx", (unsigned long long)(rc->block - (uint64_t)i));
+		int st = c2d_eth_call(r, from, to, data, len, block, &ret, &rl, err);
+		free(ret);
+		if (st == C2D_E_REFUSED) {
+			c2d_err_prefix(err, "transaction 0x%s in block %llu", h, (unsigned long long)rc->block);
+			return st;
+		}
 	}
 	return c2d_fail(err, C2D_E_REFUSED, "transaction 0x%s reverted in block %llu (replaying it did not "
 			"reproduce a reason)", h, (unsigned long long)rc->block);

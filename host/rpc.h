@@ -117,7 +117,7 @@ void c2d_logs_free(struct c2d_log *logs, size_t n);
  * (estimated, +25%: a revert here is C2D_E_REFUSED with its reason and
  * nothing is sent), signs, sends, waits for the receipt. A receipt with
  * status 0 is C2D_E_REFUSED, with the reason found by replaying the call
- * with eth_call on the state the block started from. to NULL: creation. */
+ * with eth_call on the state after its block, then before it. to NULL: creation. */
 int c2d_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx, const uint8_t sk[32],
 		     uint64_t chain_id, const uint8_t *to, const uint8_t *data, size_t len,
 		     struct c2d_receipt *rc, struct c2d_err *err);

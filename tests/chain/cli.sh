@@ -86,6 +86,28 @@ expect_rc 1 "$c2d" approve --key "$T/k4" --app "$app" --compose "$H"
 expect_out 'reverted: c2d: compose hash revoked$'
 ok "revoke: one owner's revoke disallows the hash for good; approving it again reverts"
 
+# A transaction that passes its estimate but reverts when mined: k1's approve
+# waits in the pool (automine off) while another owner's revoke with a higher
+# tip is mined before it in the same block. The receipt has status 0 and the
+# reason comes from replaying the call.
+H2=0x$(printf 'be%.0s' $(seq 32))
+"$cast" rpc evm_setAutomine false --rpc-url "$RPC" >/dev/null
+"$c2d" approve --key "$T/k1" --app "$app" --compose "$H2" >"$T/mined" 2>&1 &
+pid=$!
+i=0
+until [ "$("$cast" rpc txpool_status --rpc-url "$RPC" | jq -r .pending)" = 0x1 ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "the approve never reached the pool"; sleep 0.1
+done
+"$cast" send --async --private-key "$KEY2" --priority-gas-price 100gwei --gas-price 200gwei --rpc-url "$RPC" \
+	"$app" 'revoke(bytes32)' "$H2" >/dev/null
+"$cast" rpc evm_mine --rpc-url "$RPC" >/dev/null
+"$cast" rpc evm_setAutomine true --rpc-url "$RPC" >/dev/null
+rc=0; wait $pid || rc=$?
+[ $rc = 1 ] || { cat "$T/mined" >&2; fail "a reverted mined transaction exited $rc"; }
+grep -Eq '^c2d approve: transaction 0x[0-9a-f]{64} in block [0-9]+: .*reverted: c2d: compose hash revoked$' "$T/mined" ||
+	{ cat "$T/mined" >&2; fail "mined revert message"; }
+ok "a transaction reverted in its block (status 0) is refused with the reason found by replaying it"
+
 # n of n with every budget set: HIPAA/GDPR-grade
 grep -v -e "^#" -e research "$T/owners" >"$T/owners3"
 expect_rc 0 "$c2d" chain deploy --key "$T/deployer" --owners "$T/owners3" --threshold 3 --kms "$ADDR9" \
