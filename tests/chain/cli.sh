@@ -3,12 +3,12 @@
 # contract on anvil (tests/chain/lib.sh starts it on a free loopback port
 # and stops it on exit). Results are checked through c2d and, independently,
 # through cast call. Then the bad inputs: each is one line and its exit code.
-. "$(dirname "$0")/../lib.sh"
-. "$top/tests/chain/lib.sh"
+. "$(dirname "$0")/lib.sh"
 c2d=$top/out/bin/c2d
-cast=$top/out/deps/npm/node_modules/.bin/cast
-artifact=$top/out/contracts/C2DConsortium.json
-[ -f "$artifact" ] || fail "build $artifact first (make contracts)"
+cast=$CAST
+artifact=$ARTIFACT
+[ -f "$artifact" ] || fail "no $artifact (run make contracts)"
+[ -x "$c2d" ] || fail "no $c2d (run make)"
 anvil_start
 export C2D_RPC=$RPC
 
