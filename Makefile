@@ -54,6 +54,7 @@ TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -Ii
                  -fno-omit-frame-pointer
 HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a $(DEPS)/host/lib/libsecp256k1.a -lm
 JANSSON       := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CURL          := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 # runtime/: formats, crypto, attestation; compiled for the guest and the host.
 RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/hex.c runtime/random.c runtime/date.c \
@@ -72,10 +73,14 @@ C2D_SRC     := host/c2d.c host/fsutil.c host/jsonout.c host/keyfile.c host/progr
                host/cmd_quote.c host/cmd_verify.c host/collateral_json.c host/cmd_replay.c \
                host/eventlog_json.c \
                host/cmd_simquoter.c host/simca.c host/simquote.c host/der_write.c
+# The chain client (issue 5): keccak, RLP, ABI, EIP-1559 transactions, JSON-RPC.
+ETH_SRC     := host/keccak.c host/rlp.c host/abi.c host/ethtx.c host/rpc.c host/consortium.c
+C2D_SRC     += $(ETH_SRC) host/cmd_chain.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
                test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
                test_tdxguest test_simproto test_simquoter
+UNIT_TESTS  += test_eth
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -123,13 +128,19 @@ $(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
 
 $(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
+	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
 
 SEALTOOL_SRC := tests/tools/sealtool.c host/fsutil.c host/jsonout.c host/sealer.c host/csv.c host/values.c \
                 host/schemafile.c host/recipefile.c host/keyfile.c host/progress.c
 $(OUT)/test/c2d-sealtool: $(call obj,test,$(SEALTOOL_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON)
+
+# Test-only: the chain client's encoders on the command line, for the
+# cross-checks against foundry's cast (tests/host/eth_cast.sh).
+$(OUT)/test/c2d-ethtool: $(call obj,test,tests/tools/ethtool.c $(ETH_SRC) host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
 
 $(OUT)/bin/c2d-mkimage: $(call obj,host,$(MKIMAGE_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
@@ -193,11 +204,14 @@ $(OUT)/test/test_x509: $(call obj,test,tests/unit/test_x509.c $(RUNTIME_SRC))
 $(OUT)/test/test_tdxverify: $(call obj,test,tests/unit/test_tdxverify.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC))
 $(OUT)/test/test_tdxverify: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c init/attest.c init/probe.c $(RUNTIME_SRC))
+$(OUT)/test/test_eth: $(call obj,test,tests/unit/test_eth.c $(ETH_SRC) host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
+$(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
 
-unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool
+unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool \
+      $(OUT)/test/c2d-ethtool
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 	tests/host/run-all
 
@@ -245,10 +259,20 @@ $(OUT)/fuzz/fuzz_x509: tests/fuzz/fuzz_x509.c $(RUNTIME_SRC) $(STAMP)
 $(OUT)/fuzz/fuzz_crl: tests/fuzz/fuzz_crl.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_rlp: tests/fuzz/fuzz_rlp.c host/rlp.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_abi: tests/fuzz/fuzz_abi.c host/abi.c host/keccak.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_rpc: tests/fuzz/fuzz_rpc.c $(ETH_SRC) host/fsutil.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON) $(CURL)
 FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
            $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv $(OUT)/fuzz/fuzz_eventlog $(OUT)/fuzz/fuzz_tdreport \
            $(OUT)/fuzz/fuzz_collateral $(OUT)/fuzz/fuzz_pe $(OUT)/fuzz/fuzz_tdvf $(OUT)/fuzz/fuzz_simproto \
            $(OUT)/fuzz/fuzz_x509 $(OUT)/fuzz/fuzz_crl
+FUZZERS += $(OUT)/fuzz/fuzz_rlp $(OUT)/fuzz/fuzz_abi $(OUT)/fuzz/fuzz_rpc
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
@@ -266,8 +290,8 @@ contracts: $(CONTRACT)
 $(CONTRACT): contracts/C2DConsortium.sol contracts/C2DConsortium.bytecode.sha256 contracts/build $(NPM)/.stamp
 	contracts/build $(NPM) $@
 
-# The contract on a local anvil (tests/chain/), driven by cast.
-chain-test: $(CONTRACT)
+# The contract on a local anvil (tests/chain/), driven by cast and by c2d.
+chain-test: $(CONTRACT) $(OUT)/bin/c2d
 	tests/chain/run-all
 
 boot-test: image

@@ -16,6 +16,10 @@ static const struct c2d_command commands[] = {
 	{ "quote", "show a TDX quote (v4/v5); replay its event log to RTMR0-3", c2d_cmd_quote },
 	{ "sim-quoter", "simulated TDX quotes and collateral for machines without TDX", c2d_cmd_sim_quoter },
 	{ "measure", "compute the compose-hash and digests of a built image", c2d_cmd_measure },
+	{ "chain", "deploy the consortium contract; show its owners, criteria, approvals", c2d_cmd_chain },
+	{ "approve", "approve a compose-hash as a consortium owner (signed transaction)", c2d_cmd_approve },
+	{ "revoke", "revoke a compose-hash for good as a consortium owner", c2d_cmd_revoke },
+	{ "budget", "set a dataset's privacy budget (epsilon) on the consortium contract", c2d_cmd_budget },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -27,5 +27,10 @@ int c2d_quote_replay(int argc, char **argv, struct c2d_err *err);
 /* c2d quote verify (host/cmd_verify.c), dispatched by c2d_cmd_quote. */
 int c2d_quote_verify_cmd(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_sim_quoter(int argc, char **argv, struct c2d_err *err);
+/* host/cmd_chain.c: the consortium contract. */
+int c2d_cmd_chain(int argc, char **argv, struct c2d_err *err);
+int c2d_cmd_approve(int argc, char **argv, struct c2d_err *err);
+int c2d_cmd_revoke(int argc, char **argv, struct c2d_err *err);
+int c2d_cmd_budget(int argc, char **argv, struct c2d_err *err);
 
 #endif
