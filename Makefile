@@ -3,7 +3,8 @@
 #   make            host tools: out/bin/c2d, out/bin/c2d-mkimage
 #   make image      the CVM image in out/image/ (bzImage initrd.cpio cmdline
 #                   image.json measurements.json)
-#   make demo       build the image, boot it under QEMU, show its measurements
+#   make demo       build the image, boot it under QEMU, show its measurements,
+#                   seal the hospitals' cohorts, approve the image on a local chain
 #   make test       unit tests, fuzzers (briefly), contract tests on anvil, boot test,
 #                   reproducibility
 #   make contracts  the governance contract, out/contracts/C2DConsortium.json
@@ -172,13 +173,15 @@ image: $(IMG)/measurements.json
 	@sh image/check-size $(IMG)
 
 # --- running it ---------------------------------------------------------------
-demo: image
+demo: image $(CONTRACT)
 	@echo "== booting the c2d image under QEMU =="
 	qemu/run --image $(IMG)
 	@echo "== measurements (out/image/measurements.json) =="
 	@$(OUT)/bin/c2d measure $(IMG)
 	@echo "== four hospitals seal their cohorts to this image =="
 	@demo/seal-sites
+	@echo "== the consortium approves the image on a local chain =="
+	@demo/consortium
 
 # --- tests --------------------------------------------------------------------
 $(OUT)/test/test_runtime: $(call obj,test,tests/unit/test_runtime.c $(RUNTIME_SRC))
@@ -294,9 +297,10 @@ $(CONTRACT): contracts/C2DConsortium.sol contracts/C2DConsortium.bytecode.sha256
 chain-test: $(CONTRACT) $(OUT)/bin/c2d
 	tests/chain/run-all
 
-boot-test: image
+boot-test: image $(CONTRACT)
 	tests/boot/run
 	tests/boot/attest
+	tests/boot/demo
 
 lint: $(STAMP)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
