@@ -251,73 +251,68 @@ static long double w_gauss(long x, const void *p)
 
 #define DRAWS 1000000
 
-static void test_laplace_stats(void **state)
+/* One distribution of a family: its parameters and exact weight. */
+struct dist {
+	uint64_t num, den;
+	long double param;   /* t or σ² */
+	long r;              /* histogram half-width: tail beyond < 10^-40 */
+};
+
+typedef int (*sampler_fn)(const struct c2d_rng *rng, uint64_t num, uint64_t den, int64_t *out,
+			  struct c2d_err *err);
+
+/* DRAWS samples of each distribution, checked against its pmf; for the
+ * second, also against a slightly wrong pmf, which must fail (the test has
+ * power). */
+static void stats_family(const char *name, sampler_fn draw,
+			 long double (*w)(long x, const void *p), const struct dist *d, size_t nd,
+			 long double wrong)
 {
-	(void)state;
-	static const struct { uint64_t num, den; } scales[] = { { 1, 2 }, { 1, 1 }, { 3, 1 }, { 21, 2 } };
 	uint8_t key[32];
 	run_seed(key);
 	struct chacha_src src;
 	struct c2d_rng rng = chacha_rng(&src, key);
 	struct c2d_err err = { 0 };
-	for (size_t k = 0; k < sizeof(scales) / sizeof(scales[0]); k++) {
-		long double t = (long double)scales[k].num / scales[k].den;
+	for (size_t k = 0; k < nd; k++) {
 		struct hist h;
-		hist_init(&h, (long)(100 * t) + 20);
-		hist_pmf(&h, w_laplace, &t);
+		hist_init(&h, d[k].r);
+		hist_pmf(&h, w, &d[k].param);
 		for (int i = 0; i < DRAWS; i++) {
 			int64_t x;
-			assert_int_equal(c2d_dp_discrete_laplace(&rng, scales[k].num, scales[k].den, &x, &err),
-					 C2D_OK);
+			if (draw(&rng, d[k].num, d[k].den, &x, &err) != C2D_OK)
+				fail_msg("%s: %s", name, err.msg);
 			hist_add(&h, x);
 		}
 		char what[64];
-		snprintf(what, sizeof(what), "Laplace t=%llu/%llu", (unsigned long long)scales[k].num,
-			 (unsigned long long)scales[k].den);
+		snprintf(what, sizeof(what), "%s %llu/%llu", name, (unsigned long long)d[k].num,
+			 (unsigned long long)d[k].den);
 		hist_check(&h, what);
 		if (k == 1) {
-			/* The test has power: the same draws against t = 1.02. */
-			long double wrong = 1.02L;
 			unsigned df;
-			hist_pmf(&h, w_laplace, &wrong);
+			hist_pmf(&h, w, &wrong);
 			assert_true(hist_chi2(&h, &df) < P_MIN);
 		}
 		hist_free(&h);
 	}
-	print_message("Laplace: %.1f bytes per draw\n", (double)src.bytes / (4.0 * DRAWS));
+	print_message("%s: %.1f bytes per draw\n", name, (double)src.bytes / ((double)nd * DRAWS));
+}
+
+static void test_laplace_stats(void **state)
+{
+	(void)state;
+	static const struct dist d[] = {
+		{ 1, 2, 0.5L, 70 }, { 1, 1, 1, 120 }, { 3, 1, 3, 320 }, { 21, 2, 10.5L, 1070 },
+	};
+	/* t = 1 against t = 1.02. */
+	stats_family("Laplace t =", c2d_dp_discrete_laplace, w_laplace, d, 4, 1.02L);
 }
 
 static void test_gauss_stats(void **state)
 {
 	(void)state;
-	static const uint64_t vars[] = { 1, 4, 100 };
-	uint8_t key[32];
-	run_seed(key);
-	struct chacha_src src;
-	struct c2d_rng rng = chacha_rng(&src, key);
-	struct c2d_err err = { 0 };
-	for (size_t k = 0; k < sizeof(vars) / sizeof(vars[0]); k++) {
-		long double s2 = vars[k];
-		struct hist h;
-		hist_init(&h, (long)(14 * sqrtl(s2)) + 14);
-		hist_pmf(&h, w_gauss, &s2);
-		for (int i = 0; i < DRAWS; i++) {
-			int64_t x;
-			assert_int_equal(c2d_dp_discrete_gaussian(&rng, vars[k], 1, &x, &err), C2D_OK);
-			hist_add(&h, x);
-		}
-		char what[64];
-		snprintf(what, sizeof(what), "Gaussian sigma2=%llu", (unsigned long long)vars[k]);
-		hist_check(&h, what);
-		if (k == 1) {
-			long double wrong = 4.1L;
-			unsigned df;
-			hist_pmf(&h, w_gauss, &wrong);
-			assert_true(hist_chi2(&h, &df) < P_MIN);
-		}
-		hist_free(&h);
-	}
-	print_message("Gaussian: %.1f bytes per draw\n", (double)src.bytes / (3.0 * DRAWS));
+	static const struct dist d[] = { { 1, 1, 1, 28 }, { 4, 1, 4, 42 }, { 100, 1, 100, 154 } };
+	/* σ² = 4 against 4.1. */
+	stats_family("Gaussian sigma2 =", c2d_dp_discrete_gaussian, w_gauss, d, 3, 4.1L);
 }
 
 static void test_bernoulli_stats(void **state)
