@@ -387,9 +387,10 @@ static int noise_all(const struct c2d_rng *rng, enum mech m, uint64_t p, uint64_
 	return C2D_OK;
 }
 
-/* num·10^6 / den reduced, refused above limit. */
-static int ratio_micro(uint64_t num, uint64_t factor, uint64_t den, uint64_t limit, uint64_t *p,
-		       uint64_t *q, const char *what, struct c2d_err *err)
+/* num·factor / den reduced into p/q, refused when p is above limit;
+ * sens is the caller's sensitivity, for the message. */
+static int ratio_micro(uint64_t num, uint64_t factor, uint64_t den, uint64_t limit, uint64_t sens,
+		       uint64_t *p, uint64_t *q, const char *what, struct c2d_err *err)
 {
 	u128 n = (u128)num * factor;
 	uint64_t g = gcd64((uint64_t)(n % den), den);   /* gcd(n, den) */
@@ -398,7 +399,7 @@ static int ratio_micro(uint64_t num, uint64_t factor, uint64_t den, uint64_t lim
 	if (n > limit)
 		return c2d_fail(err, C2D_E_USAGE,
 				"dp: %s: sensitivity %llu too large for this privacy parameter (numerator above 2^%d); coarsen the lattice",
-				what, (unsigned long long)num, limit == C2D_DP_LAPLACE_MAX_NUM ? 56 : 58);
+				what, (unsigned long long)sens, limit == C2D_DP_LAPLACE_MAX_NUM ? 56 : 58);
 	*p = (uint64_t)n;
 	return C2D_OK;
 }
@@ -412,7 +413,8 @@ int c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a
 		return c2d_fail(err, C2D_E_USAGE, "dp: %s: sensitivity %llu and epsilon %llu must be positive",
 				what, (unsigned long long)l1_sensitivity, (unsigned long long)eps_ueps);
 	uint64_t t = 0, s = 1;
-	int rc = ratio_micro(l1_sensitivity, 1000000, eps_ueps, C2D_DP_LAPLACE_MAX_NUM, &t, &s, what, err);
+	int rc = ratio_micro(l1_sensitivity, 1000000, eps_ueps, C2D_DP_LAPLACE_MAX_NUM,
+				 l1_sensitivity, &t, &s, what, err);
 	if (rc < 0)
 		return rc;
 	/* |noise| <= (t - 1 + t·GEOM_CAP) / s. */
@@ -437,7 +439,7 @@ int c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *
 	/* σ² = Δ²·10^6 / (2ρ); Δ² < 2^64. */
 	uint64_t sa = 0, sb = 1;
 	int rc = ratio_micro(l2_sensitivity * l2_sensitivity, 1000000, 2 * rho_urho, C2D_DP_GAUSS_MAX,
-			     &sa, &sb, what, err);
+			     l2_sensitivity, &sa, &sb, what, err);
 	if (rc < 0)
 		return rc;
 	if (sb > C2D_DP_GAUSS_MAX)

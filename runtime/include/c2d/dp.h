@@ -63,7 +63,7 @@ int c2d_dp_uniform(const struct c2d_rng *rng, uint64_t m, uint64_t *out, struct 
  * limits hold for the reduced fraction.
  * - Bernoulli(exp(-n/d)): any n, d >= 1.
  * - Discrete Laplace of scale t = n/d: n <= C2D_DP_LAPLACE_MAX_NUM, d >= 1;
- *   |sample| <= C2D_DP_GEOM_CAP*n/d + n/d < 2^63.
+ *   |sample| <= ((C2D_DP_GEOM_CAP + 1)·n - 1)/d < 2^63.
  * - Discrete Gaussian of variance σ² = n/d: 1 <= n, d <= C2D_DP_GAUSS_MAX;
  *   then 2·n·d·(floor(σ)+1)² < 2^120 and the rejection step fits in
  *   unsigned __int128. */
