@@ -66,6 +66,8 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/hex.c runtime/random.c run
                runtime/crl.c runtime/collateral.c runtime/tdxquote.c runtime/tdxverify.c \
                runtime/eventlog.c runtime/bootevents.c runtime/pe.c runtime/tdxmeasure.c \
                runtime/tdxguest.c runtime/simproto.c
+# Exact DP noise (issue 6); no floating point may reach it (c2d/dp.h).
+RUNTIME_SRC += runtime/dp.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c init/attest.c
 C2D_SRC     := host/c2d.c host/fsutil.c host/jsonout.c host/keyfile.c host/progress.c \
                host/measure.c host/bootpredict.c image/cpio.c \
@@ -82,6 +84,7 @@ UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test
                test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
                test_tdxguest test_simproto test_simquoter
 UNIT_TESTS  += test_eth
+UNIT_TESTS  += test_dp
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -117,6 +120,11 @@ $(OUT)/obj/test/%.o: %.c $(STAMP)
 -include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
 $(call obj,guest,runtime/tdxguest.c) $(call obj,host,runtime/tdxguest.c) \
 $(call obj,test,runtime/tdxguest.c): $(KHDR)/source
+# The DP samplers must not touch a floating-point or vector register: the
+# compiler refuses any float in the source and emits none of its own.
+$(call obj,guest,runtime/dp.c): GUEST_CFLAGS += -mgeneral-regs-only
+$(call obj,host,runtime/dp.c): HOST_CFLAGS += -mgeneral-regs-only
+$(call obj,test,runtime/dp.c): TEST_CFLAGS += -mgeneral-regs-only
 
 $(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
@@ -209,6 +217,7 @@ $(OUT)/test/test_tdxverify: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c init/attest.c init/probe.c $(RUNTIME_SRC))
 $(OUT)/test/test_eth: $(call obj,test,tests/unit/test_eth.c $(ETH_SRC) host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
 $(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
+$(OUT)/test/test_dp: $(call obj,test,tests/unit/test_dp.c $(RUNTIME_SRC))
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
