@@ -306,6 +306,13 @@ FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $
            $(OUT)/fuzz/fuzz_collateral $(OUT)/fuzz/fuzz_pe $(OUT)/fuzz/fuzz_tdvf $(OUT)/fuzz/fuzz_simproto \
            $(OUT)/fuzz/fuzz_x509 $(OUT)/fuzz/fuzz_crl
 FUZZERS += $(OUT)/fuzz/fuzz_rlp $(OUT)/fuzz/fuzz_abi $(OUT)/fuzz/fuzz_rpc
+$(OUT)/fuzz/fuzz_agg: tests/fuzz/fuzz_agg.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_rowfile: tests/fuzz/fuzz_rowfile.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+FUZZERS += $(OUT)/fuzz/fuzz_agg $(OUT)/fuzz/fuzz_rowfile
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
