@@ -68,7 +68,13 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/hex.c runtime/random.c run
                runtime/tdxguest.c runtime/simproto.c
 # Exact DP noise (issue 6); no floating point may reach it (c2d/dp.h).
 RUNTIME_SRC += runtime/dp.c
+RUNTIME_SRC += runtime/aggfmt.c runtime/rowfile.c runtime/fdio.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c init/attest.c
+# The analysis runner (issue 6); init does not call it yet.
+INIT_SRC    += init/analysis.c
+# The fixed analyses (analysis/), each a static child of init in its image.
+COHORT_SRC  := analysis/cohort_stats_main.c analysis/cohort_stats.c analysis/cohort_stats_schema.c \
+               analysis/child.c
 C2D_SRC     := host/c2d.c host/fsutil.c host/jsonout.c host/keyfile.c host/progress.c \
                host/measure.c host/bootpredict.c image/cpio.c \
                host/cmd_seal.c host/sealer.c host/csv.c host/values.c host/schemafile.c \
@@ -85,6 +91,7 @@ UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test
                test_tdxguest test_simproto test_simquoter
 UNIT_TESTS  += test_eth
 UNIT_TESTS  += test_dp
+UNIT_TESTS  += test_analysis
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -131,6 +138,14 @@ $(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
 	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
 	@# I1: no dynamic loader in the image. A static binary has no
 	@# PT_INTERP and no PT_DYNAMIC; refuse anything else.
+	@if readelf -lW $@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
+		echo "$@: not a static executable" >&2; rm -f $@.tmp; exit 1; fi
+	mv $@.tmp $@
+
+# The cohort-stats analysis child, static like init (same I1 check).
+$(OUT)/guest/cohort-stats: $(call obj,guest,$(COHORT_SRC) $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
 	@if readelf -lW $@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
 		echo "$@: not a static executable" >&2; rm -f $@.tmp; exit 1; fi
 	mv $@.tmp $@
@@ -218,6 +233,21 @@ $(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c init/attest.c 
 $(OUT)/test/test_eth: $(call obj,test,tests/unit/test_eth.c $(ETH_SRC) host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
 $(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
 $(OUT)/test/test_dp: $(call obj,test,tests/unit/test_dp.c $(RUNTIME_SRC))
+# test_analysis runs the host build of cohort-stats (with the sanitizers)
+# and the misbehaving children of tests/tools/fakeanalysis.c (without: a
+# crash must reach init as the signal, not as ASan's report).
+$(OUT)/test/test_analysis: $(call obj,test,tests/unit/test_analysis.c init/analysis.c init/supervise.c \
+                           analysis/cohort_stats.c analysis/cohort_stats_schema.c tests/tools/fakeschema.c \
+                           $(RUNTIME_SRC)) | $(OUT)/test/cohort-stats $(OUT)/test/c2d-fakeanalysis
+$(call obj,test,tests/unit/test_analysis.c): TEST_CFLAGS += -Ianalysis -Itests/tools
+$(OUT)/test/cohort-stats: $(call obj,test,$(COHORT_SRC) $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS)
+FAKEANALYSIS_SRC := tests/tools/fakeanalysis.c tests/tools/fakeschema.c analysis/child.c
+$(call obj,host,tests/tools/fakeanalysis.c): HOST_CFLAGS += -Ianalysis
+$(OUT)/test/c2d-fakeanalysis: $(call obj,host,$(FAKEANALYSIS_SRC) $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LIBS)
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
@@ -285,6 +315,13 @@ FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $
            $(OUT)/fuzz/fuzz_collateral $(OUT)/fuzz/fuzz_pe $(OUT)/fuzz/fuzz_tdvf $(OUT)/fuzz/fuzz_simproto \
            $(OUT)/fuzz/fuzz_x509 $(OUT)/fuzz/fuzz_crl
 FUZZERS += $(OUT)/fuzz/fuzz_rlp $(OUT)/fuzz/fuzz_abi $(OUT)/fuzz/fuzz_rpc
+$(OUT)/fuzz/fuzz_agg: tests/fuzz/fuzz_agg.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_rowfile: tests/fuzz/fuzz_rowfile.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+FUZZERS += $(OUT)/fuzz/fuzz_agg $(OUT)/fuzz/fuzz_rowfile
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
@@ -314,8 +351,8 @@ boot-test: image $(CONTRACT)
 lint: $(STAMP)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__GNUC__ --suppress=missingIncludeSystem \
-		-Iruntime/include -Iinit -Iimage -Ihost \
-		runtime init image host tests/unit tests/fuzz
+		-Iruntime/include -Iinit -Iimage -Ihost -Ianalysis -Itests/tools \
+		runtime init image host analysis tests/unit tests/fuzz
 
 test: lint unit fuzz chain-test boot-test reproduce
 	@echo "make test: all passed"

@@ -417,9 +417,11 @@ static int log_event(int fd, const char *path, const struct c2d_simproto_msg *m,
 		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
 	size_t n = strlen(text);
 	text[n] = '\n';   /* replaces the NUL; written by length */
-	int bad = c2d_write_all(fd, text, n + 1) < 0 || fdatasync(fd) < 0;
+	int r = c2d_write_all(fd, text, n + 1, path, err);
 	free(text);
-	return bad ? c2d_fail_errno(err, C2D_E_IO, "%s: cannot append event", path) : C2D_OK;
+	if (r == C2D_OK && fdatasync(fd) < 0)
+		r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot append event", path);
+	return r;
 }
 
 static int serve_loop(int fd, int logfd, const struct opts *o, const struct c2d_simca *ca,

@@ -10,21 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int c2d_write_all(int fd, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Makes the rename durable; failure here is reported, not ignored, since a
  * caller that was told "written" may delete its only other copy. */
 static int sync_parent(const char *path)
@@ -103,8 +88,7 @@ int c2d_write_atomic(const char *path, const void *data, size_t len,
 	int r = c2d_tmp_open(&t, path, err);
 	if (r < 0)
 		return r;
-	if (c2d_write_all(t.fd, data, len) < 0) {
-		r = c2d_fail_errno(err, C2D_E_IO, "%s: write failed", t.tmp);
+	if ((r = c2d_write_all(t.fd, data, len, t.tmp, err)) < 0) {
 		c2d_tmp_abort(&t);
 		return r;
 	}

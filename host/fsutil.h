@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "c2d/err.h"
+#include "c2d/fdio.h"
 
 int c2d_write_atomic(const char *path, const void *data, size_t len,
 		     mode_t mode, struct c2d_err *err);
@@ -35,8 +36,7 @@ int c2d_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err);
 int c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err);
 void c2d_tmp_abort(struct c2d_tmp *t);
 
-/* write(2) until done, retrying on EINTR; -1 with errno on failure. */
-int c2d_write_all(int fd, const void *p, size_t len);
+/* Whole writes are c2d_write_all() of c2d/fdio.h. */
 
 int c2d_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
 		  struct c2d_err *err);

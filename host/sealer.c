@@ -178,8 +178,8 @@ static int emit_chunk(struct sealer *z, int last, struct c2d_err *err)
 	int r = c2d_stream_seal(&z->st, z->chunk, z->fill, last, z->chunk + z->fill, err);
 	if (r < 0)
 		return r;
-	if (c2d_write_all(z->out.fd, z->chunk, z->fill + C2D_SEAL_TAG_LEN) < 0)
-		return c2d_fail_errno(err, C2D_E_IO, "%s: write failed", z->out.tmp);
+	if ((r = c2d_write_all(z->out.fd, z->chunk, z->fill + C2D_SEAL_TAG_LEN, z->out.tmp, err)) < 0)
+		return r;
 	z->written += z->fill + C2D_SEAL_TAG_LEN;
 	z->chunks++;
 	z->fill = 0;
@@ -276,9 +276,9 @@ static int run(struct sealer *z, const secp256k1_context *ctx, struct c2d_seal_h
 		free(hdr);
 		return c2d_fail(err, C2D_E_USAGE, "this CPU lacks the requested AES-GCM implementation");
 	}
-	if (c2d_write_all(z->out.fd, hdr, hlen) < 0) {
+	if (c2d_write_all(z->out.fd, hdr, hlen, z->out.tmp, err) < 0) {
 		free(hdr);
-		return c2d_fail_errno(err, C2D_E_IO, "%s: write failed", z->out.tmp);
+		return C2D_E_IO;
 	}
 	z->written = hlen;
 

@@ -2,8 +2,13 @@
 #include "supervise.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,23 +53,107 @@ static int reap(pid_t child, struct supervise_result *res)
 	return done;
 }
 
+/* SIGKILL cannot be caught; the child is a zombie shortly after, and
+ * waitpid blocks only for that. */
+static void kill_and_reap(pid_t pid, struct supervise_result *res)
+{
+	int status;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	record(res, status);
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. The
+ * sources are first moved above the target range, so that placing one
+ * cannot overwrite another that happens to sit at 3 + j. */
+static void place_fds(const struct supervise_io *io, long open_max)
+{
+	int top = 3 + io->nfds, tmp[SUPERVISE_MAX_FDS];
+	for (int i = 0; i < io->nfds; i++)
+		if ((tmp[i] = fcntl(io->fds[i], F_DUPFD, top)) < 0)
+			_exit(126);
+	for (int i = 0; i < io->nfds; i++)
+		if (dup2(tmp[i], 3 + i) < 0)
+			_exit(126);
+	close(0);
+	close(1);
+	close(2);
+	if (syscall(SYS_close_range, (unsigned)top, ~0u, 0u) < 0)
+		for (long fd = top; fd < open_max; fd++)
+			close((int)fd);
+}
+
+/* Reads what the pipe has. Returns 1 at end of file, 0 when it would
+ * block, -1 when more than out_cap bytes came. */
+static int drain(struct supervise_io *io)
+{
+	for (;;) {
+		uint8_t extra = 0;
+		size_t room = io->out_cap - io->out_len;
+		uint8_t *dst = room ? io->out + io->out_len : &extra;
+		ssize_t n = read(io->out_fd, dst, room ? room : 1);
+		if (n == 0)
+			return 1;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* EAGAIN, or an error: nothing more to read now. */
+			return 0;
+		}
+		if (room == 0) {
+			io->overflow = 1;
+			return -1;
+		}
+		io->out_len += (size_t)n;
+	}
+}
+
 int supervise_run(const char *path, char *const argv[], long deadline_ms,
 		  struct supervise_result *res, struct c2d_err *err)
 {
+	return supervise_run_io(path, argv, deadline_ms, NULL, res, err);
+}
+
+int supervise_run_io(const char *path, char *const argv[], long deadline_ms,
+		     struct supervise_io *io, struct supervise_result *res,
+		     struct c2d_err *err)
+{
 	sigset_t chld, saved;
 	static char *const empty_env[] = { NULL };
+	long open_max = sysconf(_SC_OPEN_MAX);
+	if (open_max < 0 || open_max > 65536)
+		open_max = 65536;
 
 	memset(res, 0, sizeof(*res));
+	if (io != NULL) {
+		if (io->nfds < 0 || io->nfds > SUPERVISE_MAX_FDS)
+			return c2d_fail(err, C2D_E_INTERNAL, "%s: %d descriptors for the child", path,
+					io->nfds);
+		io->out_len = 0;
+		io->overflow = io->out_open = 0;
+		if (io->out_fd >= 0 &&
+		    fcntl(io->out_fd, F_SETFL, fcntl(io->out_fd, F_GETFL) | O_NONBLOCK) < 0)
+			return c2d_fail_errno(err, C2D_E_IO, "%s: output pipe", path);
+	}
 	/* SIGCHLD must be blocked before fork, or a child that exits at once
-	 * could signal us before sigtimedwait() is waiting for it. */
+	 * could signal us before we wait for it; the signalfd then reports it
+	 * alongside the output pipe. */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, &saved);
+	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		int r = c2d_fail_errno(err, C2D_E_IO, "%s: signalfd", path);
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+		return r;
+	}
 
 	long start = now_ms();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int r = c2d_fail_errno(err, C2D_E_IO, "%s: fork failed", path);
+		close(sfd);
 		sigprocmask(SIG_SETMASK, &saved, NULL);
 		return r;
 	}
@@ -75,32 +164,51 @@ int supervise_run(const char *path, char *const argv[], long deadline_ms,
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (io != NULL)
+			place_fds(io, open_max);
 		execve(path, argv, empty_env);
 		/* Only async-signal-safe calls between fork and exit. */
 		_exit(127);
 	}
+	if (io != NULL && io->close_after_fork >= 0)
+		close(io->close_after_fork);
 
+	int out_live = io != NULL && io->out_fd >= 0, killed = 0;
 	for (;;) {
 		if (reap(pid, res))
 			break;
 		long left = deadline_ms - (now_ms() - start);
 		if (left <= 0) {
-			/* SIGKILL cannot be caught; the child is a zombie
-			 * shortly after. waitpid blocks only for that. */
-			kill(pid, SIGKILL);
-			int status;
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
-			record(res, status);
+			kill_and_reap(pid, res);
 			res->timed_out = 1;
+			killed = 1;
 			break;
 		}
-		struct timespec ts = { left / 1000, (left % 1000) * 1000000 };
-		/* Returns on SIGCHLD or timeout; either way, loop and look. */
-		(void)sigtimedwait(&chld, NULL, &ts);
+		struct pollfd pf[2] = { { sfd, POLLIN, 0 }, { out_live ? io->out_fd : -1, POLLIN, 0 } };
+		/* Returns on SIGCHLD, output or timeout; either way, loop and look. */
+		(void)poll(pf, 2, left > INT_MAX ? INT_MAX : (int)left);
+		struct signalfd_siginfo si;
+		while (read(sfd, &si, sizeof(si)) > 0)
+			;
+		if (out_live && pf[1].revents != 0) {
+			int d = drain(io);
+			if (d < 0) {
+				kill_and_reap(pid, res);
+				killed = 1;
+				break;
+			}
+			out_live = d == 0;
+		}
+	}
+	/* The exited child's descriptors are closed before it becomes a
+	 * zombie, so a pipe only it held is at end of file now. */
+	if (out_live && !killed) {
+		int d = drain(io);
+		io->out_open = d == 0;
 	}
 	res->elapsed_ms = now_ms() - start;
 	supervise_reap_all();
+	close(sfd);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return C2D_OK;
 }

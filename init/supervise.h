@@ -17,6 +17,9 @@
 #ifndef C2D_INIT_SUPERVISE_H
 #define C2D_INIT_SUPERVISE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "c2d/err.h"
 
 struct supervise_result {
@@ -30,6 +33,40 @@ struct supervise_result {
 
 int supervise_run(const char *path, char *const argv[], long deadline_ms,
 		  struct supervise_result *res, struct c2d_err *err);
+
+/*
+ * supervise_run_io(): the same, for a child that must see only the
+ * descriptors it is given and whose output is collected under a bound
+ * (the analysis child, init/analysis.h).
+ *
+ * The child gets fds[i] as its descriptor 3 + i and nothing else: 0, 1 and
+ * 2 are closed too (the console reaches the host, and a child must not be
+ * able to write rows there). While it runs, out_fd (the read end of a pipe,
+ * made non-blocking here) is drained into out: at most out_cap bytes; one
+ * byte more and the child is killed with SIGKILL and overflow set. After
+ * the child exits, what is left in the pipe is read; if the pipe is still
+ * open then (a descendant holds the write end), out_open is set.
+ * close_after_fork (-1: none) is closed in the parent once the child has
+ * it: the parent's copy of the write end, or the pipe would never end. (If
+ * the child could not be started, it is left open for the caller.)
+ */
+#define SUPERVISE_MAX_FDS 8
+
+struct supervise_io {
+	const int *fds;
+	int nfds;                /* 0..SUPERVISE_MAX_FDS */
+	int close_after_fork;
+	int out_fd;
+	uint8_t *out;
+	size_t out_cap;
+	size_t out_len;          /* result: bytes collected */
+	int overflow;            /* result: more than out_cap bytes came */
+	int out_open;            /* result: the pipe was open after the exit */
+};
+
+int supervise_run_io(const char *path, char *const argv[], long deadline_ms,
+		     struct supervise_io *io, struct supervise_result *res,
+		     struct c2d_err *err);
 
 /* Reaps every zombie child without blocking; returns how many. */
 int supervise_reap_all(void);

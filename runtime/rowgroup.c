@@ -251,22 +251,44 @@ int c2d_rg_end_row(struct c2d_rg_builder *b)
 	return b->n == b->cap;
 }
 
+/* One column's parts (bitmap, values) of n rows; returns the bytes. */
+static size_t encode_col(const struct c2d_column *c, uint32_t n, const struct c2d_rg_col *col,
+			 uint8_t *out)
+{
+	size_t off = 0;
+	if (c->flags & C2D_COL_NULLABLE) {
+		off = bitmap_len(n);
+		memcpy(out, col->valid, off);
+	}
+	size_t l = values_len(c->type, n);
+	memcpy(out + off, col->data, l);
+	return off + l;
+}
+
+size_t c2d_rg_encode(const struct c2d_schema *s, uint32_t n, const struct c2d_rg_col *cols,
+		     uint8_t *out)
+{
+	size_t off = C2D_RG_HEADER_LEN;
+	for (uint32_t i = 0; i < s->ncols; i++)
+		off += encode_col(&s->cols[i], n, &cols[i], out + off);
+	c2d_put_le32(out, n);
+	c2d_put_le32(out + 4, (uint32_t)(off - C2D_RG_HEADER_LEN));
+	return off;
+}
+
 size_t c2d_rg_flush(struct c2d_rg_builder *b, uint8_t *out)
 {
 	const struct c2d_schema *s = b->s;
-	uint32_t n = b->n;
 	size_t off = C2D_RG_HEADER_LEN;
+	/* The builder's columns are laid out at full capacity; the leading
+	 * bytes of each are the compacted group's. */
 	for (uint32_t i = 0; i < s->ncols; i++) {
-		if (s->cols[i].flags & C2D_COL_NULLABLE) {
-			size_t l = bitmap_len(n);
-			memcpy(out + off, b->body + b->off_valid[i], l);
-			off += l;
-		}
-		size_t l = values_len(s->cols[i].type, n);
-		memcpy(out + off, b->body + b->off_data[i], l);
-		off += l;
+		struct c2d_rg_col c = { NULL, b->body + b->off_data[i] };
+		if (s->cols[i].flags & C2D_COL_NULLABLE)
+			c.valid = b->body + b->off_valid[i];
+		off += encode_col(&s->cols[i], b->n, &c, out + off);
 	}
-	c2d_put_le32(out, n);
+	c2d_put_le32(out, b->n);
 	c2d_put_le32(out + 4, (uint32_t)(off - C2D_RG_HEADER_LEN));
 	/* Zero what was used, so missing values and padding are zero next time. */
 	memset(b->body, 0, c2d_rg_body_len(s, b->cap));

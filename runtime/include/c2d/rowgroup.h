@@ -84,6 +84,12 @@ int c2d_rg_end_row(struct c2d_rg_builder *b);
  * header, and starts a new group. Returns the bytes written. */
 size_t c2d_rg_flush(struct c2d_rg_builder *b, uint8_t *out);
 
+/* The group header and body of n rows that c2d_rg_decode() checked (its
+ * inverse): out has C2D_RG_HEADER_LEN + c2d_rg_body_len(s, n) bytes.
+ * Returns the bytes written. Used to hand delivered groups on unchanged. */
+size_t c2d_rg_encode(const struct c2d_schema *s, uint32_t n, const struct c2d_rg_col *cols,
+		     uint8_t *out);
+
 /* The end record. */
 void c2d_rg_end_record(uint64_t row_count, uint8_t out[C2D_RG_END_LEN]);
 

@@ -1,0 +1,73 @@
+/*
+ * init/analysis.h: running the fixed analysis on the rows, failing closed.
+ *
+ * init collects every owner's authenticated rows into one memfd
+ * (c2d/rowfile.h layout), seals it (F_SEAL_SHRINK, F_SEAL_GROW,
+ * F_SEAL_WRITE, F_SEAL_SEAL: nobody, init included, can change it any
+ * more), and runs the analysis binary under the supervisor's deadline with
+ * that memfd as its fd 3, the write end of a pipe as its fd 4, nothing else
+ * open and an empty environment. The child writes one aggregate
+ * (c2d/aggfmt.h) and exits 0. init reads at most the output schema's byte
+ * size, then decodes and checks the aggregate against that schema and the
+ * number of input rows.
+ *
+ * Any other outcome is refused with one line saying why: C2D_E_REFUSED for
+ * a signal (named), the time limit, a non-zero exit status, more bytes than
+ * the schema allows, a pipe still open after the exit, or an aggregate that
+ * does not match its schema; C2D_E_INPUT for one that does not decode. On any refusal no aggregate is
+ * returned. Exact aggregates are not for release: the caller adds noise
+ * (c2d/dp.h) before anything leaves.
+ *
+ * Ownership: the input owns its memfd (analysis_input_close() releases it,
+ * whatever state it is in); a returned aggregate is the caller's
+ * (c2d_agg_free()). No global state; not thread-safe (the supervisor
+ * blocks SIGCHLD for the process).
+ */
+#ifndef C2D_INIT_ANALYSIS_H
+#define C2D_INIT_ANALYSIS_H
+
+#include <stdint.h>
+
+#include "c2d/aggfmt.h"
+#include "c2d/err.h"
+#include "c2d/rowgroup.h"
+#include "c2d/schema.h"
+
+#define ANALYSIS_SEALS 0x000f   /* F_SEAL_SEAL | SHRINK | GROW | WRITE */
+
+struct analysis_input {
+	int fd;                     /* the memfd; -1 once closed */
+	uint8_t *schema_bin;        /* the schema every group must have */
+	size_t schema_len;
+	uint64_t rows;
+	int sealed;
+};
+
+/* Creates the memfd and writes the header for schema s. */
+int analysis_input_open(struct analysis_input *in, const struct c2d_schema *s,
+			struct c2d_err *err);
+
+/* Appends one checked row group; a c2d_rows_fn (c2d/unseal.h), so that
+ * c2d_unseal_body() can deliver into the input directly (arg is the
+ * input). Refuses a group whose schema is not the input's. */
+int analysis_input_rows(void *arg, const struct c2d_schema *s, uint32_t nrows,
+			const struct c2d_rg_col *cols, struct c2d_err *err);
+
+/* Writes the end record and seals. No rows can be added after. */
+int analysis_input_seal(struct analysis_input *in, struct c2d_err *err);
+
+void analysis_input_close(struct analysis_input *in);
+
+struct analysis_spec {
+	const char *path;                   /* the analysis binary */
+	char *const *argv;                  /* NULL: { path, NULL } */
+	const struct c2d_outschema *schema; /* built into the image with it */
+	long deadline_ms;
+};
+
+/* Runs the analysis on a sealed input. On success *out holds the checked
+ * aggregate; on failure it is empty. */
+int analysis_run(const struct analysis_spec *spec, const struct analysis_input *in,
+		 struct c2d_agg *out, struct c2d_err *err);
+
+#endif

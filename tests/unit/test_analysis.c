@@ -1,0 +1,579 @@
+/* Unit tests of the analysis protocol: the aggregate format and its schema
+ * check (runtime/aggfmt.c), the rows file (runtime/rowfile.c), init's
+ * runner (init/analysis.c) with the real cohort-stats on a hand-made table
+ * and with fake children that misbehave (tests/tools/fakeanalysis.c). */
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "analysis.h"
+#include "c2d/bytes.h"
+#include "c2d/rowfile.h"
+#include "cohort_stats.h"
+#include "fakeschema.h"
+
+/* The analysis binaries are built next to this test (out/test/). */
+static char bindir[PATH_MAX];
+
+static void find_bindir(void)
+{
+	ssize_t n = readlink("/proc/self/exe", bindir, sizeof(bindir) - 1);
+	assert_true(n > 0);
+	bindir[n] = '\0';
+	*strrchr(bindir, '/') = '\0';
+}
+
+/* --- the demo's schema and a 12-row table ------------------------------- */
+
+static void set_cats(struct c2d_column *c, const char *const *labels, uint32_t n)
+{
+	c->type = C2D_T_CATEGORY;
+	c->ncats = n;
+	c->cats = calloc(n, sizeof(char *));
+	for (uint32_t i = 0; i < n; i++)
+		c->cats[i] = strdup(labels[i]);
+}
+
+/* As out/demo/cohort.json, but eGFR without bounds, so that the analysis's
+ * own clamping is what the test sees. */
+static struct c2d_schema demo_schema(void)
+{
+	static const char *const sex[] = { "F", "M" };
+	static const char *const stage[] = { "G1", "G2", "G3a", "G3b", "G4", "G5" };
+	static const char *const site[] = { "A", "B", "C", "D", "X" };
+	struct c2d_schema s = { 7, calloc(7, sizeof(struct c2d_column)) };
+	strcpy(s.cols[0].name, "age");
+	s.cols[0].type = C2D_T_INT64;
+	s.cols[0].flags = C2D_COL_HAS_MIN | C2D_COL_HAS_MAX;
+	s.cols[0].min.i = 18;
+	s.cols[0].max.i = 100;
+	strcpy(s.cols[1].name, "sex");
+	set_cats(&s.cols[1], sex, 2);
+	strcpy(s.cols[2].name, "egfr");
+	s.cols[2].type = C2D_T_FLOAT64;
+	s.cols[2].flags = C2D_COL_NULLABLE;
+	strcpy(s.cols[3].name, "diabetes");
+	s.cols[3].type = C2D_T_BOOL;
+	strcpy(s.cols[4].name, "ckd_stage");
+	set_cats(&s.cols[4], stage, 6);
+	strcpy(s.cols[5].name, "outcome");
+	s.cols[5].type = C2D_T_BOOL;
+	strcpy(s.cols[6].name, "site");
+	set_cats(&s.cols[6], site, 5);
+	return s;
+}
+
+enum { F, M };
+enum { G1, G2, G3a, G3b, G4, G5 };
+enum { A, B, C, D, X };
+#define NA -1.0   /* eGFR missing */
+
+static const struct row {
+	int64_t age;
+	int sex;
+	double egfr;
+	int stage, outcome, site;
+} table[12] = {
+	{ 25, F, 95.5, G1, 0, A },   /* band 18-39 */
+	{ 39, F, 100.0, G1, 1, A },  /* same cell */
+	{ 40, M, 70.25, G2, 0, A },  /* band 40-59 */
+	{ 59, M, NA, G2, 1, A },     /* same cell, eGFR missing */
+	{ 60, F, 50.0, G3a, 1, B },  /* band 60-74 */
+	{ 74, F, 45.1, G3a, 0, B },  /* 45.1 x 256 = 11545.6: 11545 */
+	{ 75, M, 20.0, G4, 1, B },   /* band 75+ */
+	{ 100, M, 250.0, G5, 1, C }, /* clamped to 200 */
+	{ 18, F, -5.0, G5, 0, C },   /* clamped to 0 */
+	{ 30, F, 10.5, G1, 0, X },   /* pools with the first two */
+	{ 80, M, NA, G3b, 0, D },
+	{ 65, M, 33.3, G3b, 1, D },  /* 8524.8: 8524 */
+};
+
+/* Builds the input: groups of at most cap rows, each decoded and handed to
+ * the runner's input as c2d_unseal_body() would. */
+static void make_input(const struct c2d_schema *s, const struct row *rows, size_t n,
+		       uint32_t cap, struct analysis_input *in)
+{
+	struct c2d_rg_builder b;
+	struct c2d_rg_col *cols = calloc(s->ncols, sizeof(*cols));
+	uint8_t *g = malloc(C2D_RG_HEADER_LEN + c2d_rg_body_len(s, cap));
+	assert_int_equal(analysis_input_open(in, s, NULL), C2D_OK);
+	assert_int_equal(c2d_rg_builder_init(&b, s, cap, NULL), C2D_OK);
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		c2d_rg_set_i64(&b, 0, r->age);
+		c2d_rg_set_cat(&b, 1, (uint16_t)r->sex);
+		if (r->egfr == NA)
+			c2d_rg_set_null(&b, 2);
+		else
+			c2d_rg_set_f64(&b, 2, r->egfr);
+		c2d_rg_set_bool(&b, 3, (int)(i & 1));
+		c2d_rg_set_cat(&b, 4, (uint16_t)r->stage);
+		c2d_rg_set_bool(&b, 5, r->outcome);
+		c2d_rg_set_cat(&b, 6, (uint16_t)r->site);
+		if (c2d_rg_end_row(&b) || i + 1 == n) {
+			uint32_t k = b.n;
+			size_t len = c2d_rg_flush(&b, g);
+			assert_int_equal(c2d_rg_decode(s, k, g + C2D_RG_HEADER_LEN,
+						       len - C2D_RG_HEADER_LEN, cols, NULL), C2D_OK);
+			assert_int_equal(analysis_input_rows(in, s, k, cols, NULL), C2D_OK);
+		}
+	}
+	assert_int_equal(analysis_input_seal(in, NULL), C2D_OK);
+	c2d_rg_builder_free(&b);
+	free(cols);
+	free(g);
+}
+
+static int run_bin(const char *bin, char *mode, const struct c2d_outschema *schema,
+		   const struct analysis_input *in, long deadline_ms, struct c2d_agg *out,
+		   struct c2d_err *err)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/%s", bindir, bin);
+	char *const argv[] = { path, mode, NULL };
+	const struct analysis_spec spec = { path, argv, schema, deadline_ms };
+	return analysis_run(&spec, in, out, err);
+}
+
+/* Expected non-zero cells, worked out by hand from the table above. */
+struct cell {
+	int site, stage, band, sex;
+	int64_t rows, outcome, null, sum;
+};
+
+static const struct cell site_cells[] = {
+	{ A, G1, 0, F, 2, 1, 0, 24448 + 25600 },
+	{ A, G2, 1, M, 2, 1, 1, 17984 },
+	{ B, G3a, 2, F, 2, 1, 0, 12800 + 11545 },
+	{ B, G4, 3, M, 1, 1, 0, 5120 },
+	{ C, G5, 3, M, 1, 1, 0, 51200 },
+	{ C, G5, 0, F, 1, 0, 0, 0 },
+	{ X, G1, 0, F, 1, 0, 0, 2688 },
+	{ D, G3b, 3, M, 1, 0, 1, 0 },
+	{ D, G3b, 2, M, 1, 1, 0, 8524 },
+};
+
+static const struct cell pooled_cells[] = {
+	{ 0, G1, 0, F, 3, 1, 0, 24448 + 25600 + 2688 },
+	{ 0, G2, 1, M, 2, 1, 1, 17984 },
+	{ 0, G3a, 2, F, 2, 1, 0, 12800 + 11545 },
+	{ 0, G4, 3, M, 1, 1, 0, 5120 },
+	{ 0, G5, 3, M, 1, 1, 0, 51200 },
+	{ 0, G5, 0, F, 1, 0, 0, 0 },
+	{ 0, G3b, 3, M, 1, 0, 1, 0 },
+	{ 0, G3b, 2, M, 1, 1, 0, 8524 },
+};
+
+static void expect_cells(const struct c2d_agg *a, size_t first, size_t ncells,
+			 const struct cell *cells, size_t n)
+{
+	int64_t want[4][CS_SITE_CELLS];
+	memset(want, 0, sizeof(want));
+	for (size_t i = 0; i < n; i++) {
+		size_t k = cohort_stats_cell((unsigned)cells[i].site, (unsigned)cells[i].stage,
+					     (unsigned)cells[i].band, (unsigned)cells[i].sex);
+		want[0][k] = cells[i].rows;
+		want[1][k] = cells[i].outcome;
+		want[2][k] = cells[i].null;
+		want[3][k] = cells[i].sum;
+	}
+	for (size_t o = 0; o < 4; o++) {
+		assert_int_equal(a->outputs[first + o].ncells, ncells);
+		for (size_t k = 0; k < ncells; k++)
+			if (a->outputs[first + o].values[k] != want[o][k])
+				fail_msg("%s[%zu] = %lld, expected %lld", a->outputs[first + o].name, k,
+					 (long long)a->outputs[first + o].values[k], (long long)want[o][k]);
+	}
+}
+
+static void test_cohort_stats_known_answers(void **state)
+{
+	(void)state;
+	struct c2d_schema s = demo_schema();
+	/* Any grouping of the rows gives the same aggregate. */
+	for (uint32_t cap = 1; cap <= 13; cap += 4) {
+		struct analysis_input in;
+		struct c2d_agg a;
+		struct c2d_err err = { 0 };
+		make_input(&s, table, 12, cap, &in);
+		assert_int_equal(in.rows, 12);
+		if (run_bin("cohort-stats", NULL, &cohort_stats_schema, &in, 10000, &a, &err) != C2D_OK)
+			fail_msg("%s", err.msg);
+		assert_int_equal(a.noutputs, CS_NOUTPUTS);
+		assert_string_equal(a.outputs[CS_SITE_ROWS].name, "site_rows");
+		expect_cells(&a, CS_SITE_ROWS, CS_SITE_CELLS, site_cells,
+			     sizeof(site_cells) / sizeof(site_cells[0]));
+		expect_cells(&a, CS_POOLED_ROWS, CS_POOLED_CELLS, pooled_cells,
+			     sizeof(pooled_cells) / sizeof(pooled_cells[0]));
+		c2d_agg_free(&a);
+		analysis_input_close(&in);
+	}
+	c2d_schema_free(&s);
+}
+
+/* The analysis refuses a schema it was not written for, and init refuses
+ * its exit status. */
+static void test_cohort_stats_refuses_other_schema(void **state)
+{
+	(void)state;
+	struct c2d_schema s = demo_schema();
+	strcpy(s.cols[4].cats[2], "G3");   /* "G3a" relabelled: indices mean something else */
+	struct analysis_input in;
+	struct c2d_agg a;
+	struct c2d_err err = { 0 };
+	make_input(&s, table, 12, 5, &in);
+	assert_int_equal(run_bin("cohort-stats", NULL, &cohort_stats_schema, &in, 10000, &a, &err),
+			 C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "exited with status 2"));
+	assert_null(a.outputs);
+	analysis_input_close(&in);
+	c2d_schema_free(&s);
+}
+
+/* The rows in, read back directly: clamping and rounding. */
+static void test_cohort_stats_compute_direct(void **state)
+{
+	(void)state;
+	struct c2d_schema s = demo_schema();
+	struct analysis_input in;
+	make_input(&s, table, 12, 5, &in);
+	off_t size = lseek(in.fd, 0, SEEK_END);
+	const uint8_t *p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, in.fd, 0);
+	assert_true(p != MAP_FAILED);
+	struct cohort_stats *cs = malloc(sizeof(*cs));
+	assert_int_equal(cohort_stats_compute(p, (size_t)size, cs, NULL), C2D_OK);
+	assert_int_equal(cs->rows, 12);
+	assert_int_equal(cs->site_egfr_sum[cohort_stats_cell(C, G5, 3, M)], 200 * 256);
+	assert_int_equal(cs->site_egfr_sum[cohort_stats_cell(C, G5, 0, F)], 0);
+	/* A truncated file is refused, not half-counted. */
+	struct c2d_err err = { 0 };
+	assert_int_equal(cohort_stats_compute(p, (size_t)size - 1, cs, &err), C2D_E_INPUT);
+	assert_int_equal(cs->rows, 0);
+	munmap((void *)p, (size_t)size);
+	free(cs);
+	analysis_input_close(&in);
+	c2d_schema_free(&s);
+}
+
+/* --- the runner against fake children ------------------------------------ */
+
+static struct analysis_input small_input(struct c2d_schema *s)
+{
+	struct analysis_input in;
+	*s = demo_schema();
+	make_input(s, table, 12, 7, &in);
+	return in;
+}
+
+static void expect_refusal(char *mode, long deadline_ms, int status, const char *msg)
+{
+	struct c2d_schema s;
+	struct analysis_input in = small_input(&s);
+	struct c2d_agg a;
+	struct c2d_err err = { 0 };
+	int r = run_bin("c2d-fakeanalysis", mode, &fake_schema, &in, deadline_ms, &a, &err);
+	if (r != status || strstr(err.msg, msg) == NULL)
+		fail_msg("mode %s: status %d, '%s'; expected %d and '%s'", mode, r, err.msg, status,
+			 msg);
+	assert_null(a.outputs);
+	assert_int_equal(a.noutputs, 0);
+	analysis_input_close(&in);
+	c2d_schema_free(&s);
+}
+
+static void test_honest_child_and_its_environment(void **state)
+{
+	(void)state;
+	struct c2d_schema s;
+	struct analysis_input in = small_input(&s);
+	struct c2d_agg a;
+	struct c2d_err err = { 0 };
+	/* probe: only fds 3 (sealed as required) and 4 (a write-only pipe),
+	 * empty environment; then the largest aggregate 12 rows allow. */
+	if (run_bin("c2d-fakeanalysis", "probe", &fake_schema, &in, 10000, &a, &err) != C2D_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(a.outputs[0].values[0], 12);
+	assert_int_equal(a.outputs[1].values[0], 12 * FAKE_SUM_BOUND);
+	c2d_agg_free(&a);
+	assert_int_equal(run_bin("c2d-fakeanalysis", "ok", &fake_schema, &in, 10000, &a, &err), C2D_OK);
+	c2d_agg_free(&a);
+	analysis_input_close(&in);
+	c2d_schema_free(&s);
+}
+
+static void test_crash_is_refused(void **state)
+{
+	(void)state;
+	expect_refusal("crash", 10000, C2D_E_REFUSED, "killed by SIGSEGV");
+	expect_refusal("abort", 10000, C2D_E_REFUSED, "killed by SIGABRT");
+}
+
+static void test_loop_is_refused_at_deadline(void **state)
+{
+	(void)state;
+	expect_refusal("loop", 300, C2D_E_REFUSED, "time limit of 300 ms reached");
+}
+
+static void test_oversized_output_is_refused(void **state)
+{
+	(void)state;
+	expect_refusal("flood", 10000, C2D_E_REFUSED, "writes more than its schema allows");
+	/* One byte past an otherwise perfect aggregate. */
+	expect_refusal("trailing", 10000, C2D_E_REFUSED, "writes more than its schema allows");
+}
+
+static void test_wrong_aggregates_are_refused(void **state)
+{
+	(void)state;
+	expect_refusal("short", 10000, C2D_E_INPUT, "2 outputs cannot fit in 13 bytes");
+	expect_refusal("wrong-name", 10000, C2D_E_REFUSED, "output 0: field name: 'rowz'");
+	expect_refusal("wrong-kind", 10000, C2D_E_REFUSED, "output 'rows': field kind: sum");
+	expect_refusal("wrong-scale", 10000, C2D_E_REFUSED, "output 'total': field scale: 3");
+	expect_refusal("wrong-shape", 10000, C2D_E_REFUSED, "output 'total': field dims[0]: 2");
+	expect_refusal("count-above-rows", 10000, C2D_E_REFUSED,
+		       "output 'rows': values[0]: count 13 above 12 rows");
+	expect_refusal("sum-above-bound", 10000, C2D_E_REFUSED,
+		       "output 'total': values[0]: sum 193 above 12 rows x bound 16");
+}
+
+static void test_exit_status_and_held_pipe_are_refused(void **state)
+{
+	(void)state;
+	expect_refusal("exit3", 10000, C2D_E_REFUSED, "exited with status 3");
+	expect_refusal("hold-output", 10000, C2D_E_REFUSED, "still open after it exited");
+	expect_refusal("no-such-mode", 10000, C2D_E_REFUSED, "exited with status 99");
+}
+
+/* The sealed input cannot be changed, by the child or by init. */
+static void test_input_is_sealed(void **state)
+{
+	(void)state;
+	struct c2d_schema s;
+	struct analysis_input in = small_input(&s);
+	off_t size = lseek(in.fd, 0, SEEK_END);
+	uint8_t *before = malloc((size_t)size), *after = malloc((size_t)size);
+	assert_int_equal(pread(in.fd, before, (size_t)size, 0), size);
+	/* attack-input exits 5 only when every write, truncation, writable
+	 * mapping and seal change failed. */
+	struct c2d_agg a;
+	struct c2d_err err = { 0 };
+	assert_int_equal(run_bin("c2d-fakeanalysis", "attack-input", &fake_schema, &in, 10000, &a, &err),
+			 C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "exited with status 5"));
+	assert_int_equal(fcntl(in.fd, F_GET_SEALS),
+			 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+	assert_true(pwrite(in.fd, "x", 1, 0) < 0);
+	assert_int_equal(pread(in.fd, after, (size_t)size, 0), size);
+	assert_memory_equal(before, after, (size_t)size);
+	/* Nothing more goes in once sealed. */
+	assert_int_equal(analysis_input_seal(&in, NULL), C2D_E_INTERNAL);
+	free(before);
+	free(after);
+	analysis_input_close(&in);
+	c2d_schema_free(&s);
+}
+
+static void test_unsealed_input_and_other_schema_are_refused(void **state)
+{
+	(void)state;
+	struct c2d_schema s = demo_schema(), t = demo_schema();
+	struct analysis_input in;
+	struct c2d_agg a;
+	struct c2d_err err = { 0 };
+	assert_int_equal(analysis_input_open(&in, &s, NULL), C2D_OK);
+	assert_int_equal(run_bin("c2d-fakeanalysis", "ok", &fake_schema, &in, 10000, &a, &err),
+			 C2D_E_INTERNAL);
+	/* A second owner's rows under another schema. */
+	strcpy(t.cols[0].name, "age_years");
+	struct c2d_rg_builder b;
+	struct c2d_rg_col cols[7];
+	uint8_t g[4096];
+	assert_int_equal(c2d_rg_builder_init(&b, &t, 1, NULL), C2D_OK);
+	c2d_rg_set_i64(&b, 0, 30);
+	c2d_rg_set_cat(&b, 1, 0);
+	c2d_rg_set_null(&b, 2);
+	c2d_rg_set_bool(&b, 3, 0);
+	c2d_rg_set_cat(&b, 4, 0);
+	c2d_rg_set_bool(&b, 5, 0);
+	c2d_rg_set_cat(&b, 6, 0);
+	c2d_rg_end_row(&b);
+	size_t len = c2d_rg_flush(&b, g);
+	assert_int_equal(c2d_rg_decode(&t, 1, g + 8, len - 8, cols, NULL), C2D_OK);
+	assert_int_equal(analysis_input_rows(&in, &t, 1, cols, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "schema differs"));
+	c2d_rg_builder_free(&b);
+	analysis_input_close(&in);
+	c2d_schema_free(&s);
+	c2d_schema_free(&t);
+}
+
+/* --- the format on its own ------------------------------------------------ */
+
+static void test_schemas_are_consistent(void **state)
+{
+	(void)state;
+	struct c2d_err err = { 0 };
+	if (c2d_outschema_check(&cohort_stats_schema, &err) != C2D_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(c2d_outschema_check(&fake_schema, &err), C2D_OK);
+	assert_int_equal(c2d_outschema_eps_ueps(&cohort_stats_schema), 1000000);
+	/* A wrong max_bytes is a bug the check finds. */
+	struct c2d_outschema bad = fake_schema;
+	bad.max_bytes++;
+	assert_int_equal(c2d_outschema_check(&bad, &err), C2D_E_INTERNAL);
+	assert_non_null(strstr(err.msg, "max_bytes"));
+}
+
+static size_t encode_fake(int64_t r0, int64_t t0, int64_t t1, uint8_t *buf)
+{
+	int64_t a[2] = { r0, 1 }, b[2] = { t0, t1 };
+	const int64_t *v[2] = { a, b };
+	return c2d_agg_encode(&fake_schema, v, buf);
+}
+
+static void test_agg_round_trip_and_bounds(void **state)
+{
+	(void)state;
+	uint8_t buf[256];
+	struct c2d_agg a;
+	struct c2d_err err = { 0 };
+	size_t n = encode_fake(2, -40, 24, buf);
+	assert_int_equal(n, fake_schema.max_bytes);
+	assert_memory_equal(buf, "C2DA\x01\x00\x02\x00\x04rows\x01\x00\x01\x02\x00\x00\x00", 20);
+	assert_int_equal(c2d_agg_decode(buf, n, &a, &err), C2D_OK);
+	assert_int_equal(a.outputs[1].values[0], -40);
+	assert_int_equal(a.outputs[1].dims[1], 2);
+	/* L1 of total is 64 = 4 rows x 16: four rows suffice, three do not. */
+	assert_int_equal(c2d_agg_check(&fake_schema, &a, 4, &err), C2D_OK);
+	assert_int_equal(c2d_agg_check(&fake_schema, &a, 3, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "output 'total': values[1]: L1 norm above 3 rows x bound 16"));
+	c2d_agg_free(&a);
+	/* Counts: the L1 norm bounds the total, not just each cell. */
+	n = encode_fake(4, 0, 0, buf);
+	assert_int_equal(c2d_agg_decode(buf, n, &a, &err), C2D_OK);
+	assert_int_equal(c2d_agg_check(&fake_schema, &a, 4, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "output 'rows': values[1]: L1 norm"));
+	c2d_agg_free(&a);
+	/* INT64_MIN's magnitude does not overflow the check. */
+	n = encode_fake(0, INT64_MIN, 0, buf);
+	assert_int_equal(c2d_agg_decode(buf, n, &a, &err), C2D_OK);
+	assert_int_equal(c2d_agg_check(&fake_schema, &a, UINT64_MAX, &err), C2D_OK);
+	assert_int_equal(c2d_agg_check(&fake_schema, &a, 1000, &err), C2D_E_REFUSED);
+	c2d_agg_free(&a);
+	/* Negative counts: 2^64 - 1 as a u64 is refused by the decoder. */
+	n = encode_fake(-1, 0, 0, buf);
+	assert_int_equal(c2d_agg_decode(buf, n, &a, &err), C2D_E_INPUT);
+	assert_non_null(strstr(err.msg, "count above 2^63-1"));
+	assert_null(a.outputs);
+}
+
+static void test_agg_decoder_is_strict(void **state)
+{
+	(void)state;
+	uint8_t buf[256], m[257];
+	struct c2d_agg a;
+	struct c2d_err err = { 0 };
+	size_t n = encode_fake(1, 2, 3, buf);
+	/* Every truncation and one trailing byte. */
+	for (size_t cut = 0; cut < n; cut++)
+		assert_int_equal(c2d_agg_decode(buf, cut, &a, NULL), C2D_E_INPUT);
+	memcpy(m, buf, n);
+	m[n] = 0;
+	assert_int_equal(c2d_agg_decode(m, n + 1, &a, &err), C2D_E_INPUT);
+	assert_non_null(strstr(err.msg, "1 trailing bytes"));
+#define BAD(off, val, what)                                                      \
+	do {                                                                     \
+		memcpy(m, buf, n);                                               \
+		m[off] = (val);                                                  \
+		assert_int_equal(c2d_agg_decode(m, n, &a, &err), C2D_E_INPUT);   \
+		if (strstr(err.msg, what) == NULL)                               \
+			fail_msg("offset %d: '%s' lacks '%s'", off, err.msg, what); \
+	} while (0)
+	BAD(0, 'X', "bad magic");
+	BAD(4, 2, "version 2");
+	BAD(6, 0, "no outputs");
+	BAD(9, 'R', "name is not");
+	BAD(13, 3, "field kind: unknown kind 3");
+	BAD(14, 1, "field scale: 1 for a count");
+	BAD(15, 5, "field ndims: 5");
+	BAD(15, 0, "field ndims: 0");
+	BAD(16, 0, "field dims");
+	BAD(16, 0xff, "field dims");
+#undef BAD
+	/* A shape the schema does not have decodes, and is refused by check. */
+	memcpy(m, buf, n);
+	assert_int_equal(c2d_agg_decode(m, n, &a, &err), C2D_OK);
+	struct c2d_outschema one = fake_schema;
+	one.noutputs = 1;
+	assert_int_equal(c2d_agg_check(&one, &a, 10, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "2 outputs, the schema 1"));
+	c2d_agg_free(&a);
+}
+
+static void test_rowfile_is_strict(void **state)
+{
+	(void)state;
+	struct c2d_schema s;
+	struct analysis_input in = small_input(&s);
+	off_t size = lseek(in.fd, 0, SEEK_END);
+	uint8_t *p = malloc((size_t)size + 1);
+	assert_int_equal(pread(in.fd, p, (size_t)size, 0), size);
+	struct c2d_rowfile f;
+	struct c2d_rg_col cols[7];
+	uint32_t n, total = 0;
+	int r;
+	assert_int_equal(c2d_rowfile_open(&f, p, (size_t)size, NULL), C2D_OK);
+	assert_int_equal(f.off % 8, 0);
+	while ((r = c2d_rowfile_next(&f, &n, cols, NULL)) == 1)
+		total += n;
+	assert_int_equal(r, 0);
+	assert_int_equal(total, 12);
+	c2d_rowfile_close(&f);
+	/* Every truncation fails somewhere; a trailing byte too. */
+	for (size_t cut = 0; cut <= (size_t)size; cut++) {
+		p[size] = 0;
+		size_t len = cut == (size_t)size ? (size_t)size + 1 : cut;
+		if (c2d_rowfile_open(&f, p, len, NULL) == C2D_OK) {
+			while ((r = c2d_rowfile_next(&f, &n, cols, NULL)) == 1)
+				;
+			c2d_rowfile_close(&f);
+			assert_true(r < 0);
+		}
+	}
+	free(p);
+	analysis_input_close(&in);
+	c2d_schema_free(&s);
+}
+
+int main(void)
+{
+	find_bindir();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_schemas_are_consistent),
+		cmocka_unit_test(test_agg_round_trip_and_bounds),
+		cmocka_unit_test(test_agg_decoder_is_strict),
+		cmocka_unit_test(test_rowfile_is_strict),
+		cmocka_unit_test(test_cohort_stats_known_answers),
+		cmocka_unit_test(test_cohort_stats_refuses_other_schema),
+		cmocka_unit_test(test_cohort_stats_compute_direct),
+		cmocka_unit_test(test_honest_child_and_its_environment),
+		cmocka_unit_test(test_crash_is_refused),
+		cmocka_unit_test(test_loop_is_refused_at_deadline),
+		cmocka_unit_test(test_oversized_output_is_refused),
+		cmocka_unit_test(test_wrong_aggregates_are_refused),
+		cmocka_unit_test(test_exit_status_and_held_pipe_are_refused),
+		cmocka_unit_test(test_input_is_sealed),
+		cmocka_unit_test(test_unsealed_input_and_other_schema_are_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
