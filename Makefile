@@ -373,9 +373,10 @@ $(OUT)/bench/bench-stream: bench/stream.c $(call obj,host,$(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
 
-bench: image $(OUT)/bench/bench-stream $(OUT)/bin/c2d
+bench: image $(OUT)/bench/bench-stream $(OUT)/bin/c2d $(OUT)/guest/cohort-stats
 	bench/boot
 	bench/seal
+	bench/analysis
 	bench/merge
 
 clean:
