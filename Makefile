@@ -85,6 +85,10 @@ C2D_SRC     := host/c2d.c host/fsutil.c host/jsonout.c host/keyfile.c host/progr
 # The chain client (issue 5): keccak, RLP, ABI, EIP-1559 transactions, JSON-RPC.
 ETH_SRC     := host/keccak.c host/rlp.c host/abi.c host/ethtx.c host/rpc.c host/consortium.c
 C2D_SRC     += $(ETH_SRC) host/cmd_chain.c
+# c2d run (issue 6): the analyses on the host, central or from sealed files
+# through init's input and runner.
+C2D_SRC     += host/cmd_run.c init/analysis.c init/supervise.c analysis/cohort_stats.c \
+               analysis/cohort_stats_schema.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
                test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
@@ -121,6 +125,7 @@ $(OUT)/obj/host/%.o: %.c $(STAMP)
 	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 # The prediction reads /init out of the initrd with the image's cpio reader.
 $(call obj,host,host/bootpredict.c): HOST_CFLAGS += -Iimage
+$(call obj,host,host/cmd_run.c): HOST_CFLAGS += -Iinit -Ianalysis
 $(OUT)/obj/test/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
@@ -368,9 +373,10 @@ $(OUT)/bench/bench-stream: bench/stream.c $(call obj,host,$(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
 
-bench: image $(OUT)/bench/bench-stream $(OUT)/bin/c2d
+bench: image $(OUT)/bench/bench-stream $(OUT)/bin/c2d $(OUT)/guest/cohort-stats
 	bench/boot
 	bench/seal
+	bench/analysis
 	bench/merge
 
 clean:

@@ -13,6 +13,7 @@ static const struct c2d_command commands[] = {
 	{ "seal", "seal a CSV/TSV table to a recipe", c2d_cmd_seal },
 	{ "inspect", "print a sealed file's public header as JSON", c2d_cmd_inspect },
 	{ "gen-cohort", "write a synthetic cardio-renal cohort (CSV) for demos and tests", c2d_cmd_gen_cohort },
+	{ "run", "run an analysis on the host: --central (plaintext) or --sealed (as the CVM)", c2d_cmd_run },
 	{ "quote", "show a TDX quote (v4/v5); replay its event log to RTMR0-3", c2d_cmd_quote },
 	{ "sim-quoter", "simulated TDX quotes and collateral for machines without TDX", c2d_cmd_sim_quoter },
 	{ "measure", "compute the compose-hash and digests of a built image", c2d_cmd_measure },

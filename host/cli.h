@@ -21,6 +21,7 @@ int c2d_cmd_recipe(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_seal(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err);
+int c2d_cmd_run(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_quote(int argc, char **argv, struct c2d_err *err);
 /* c2d quote replay (host/cmd_replay.c), dispatched by c2d_cmd_quote. */
 int c2d_quote_replay(int argc, char **argv, struct c2d_err *err);

@@ -33,6 +33,8 @@ struct sealer {
 	struct label **labels;        /* per column, sorted (category only) */
 	struct c2d_rg_builder rg;
 	uint8_t *group;               /* one flushed row group */
+	c2d_group_fn sink;            /* where flushed groups go */
+	void *sink_arg;
 	uint8_t *chunk;               /* chunk_size plaintext + tag */
 	size_t fill;
 	uint32_t chunk_size;
@@ -207,12 +209,17 @@ static int append(struct sealer *z, const uint8_t *p, size_t n, struct c2d_err *
 	return C2D_OK;
 }
 
+static int append_group(void *arg, const uint8_t *group, size_t len, struct c2d_err *err)
+{
+	return append(arg, group, len, err);
+}
+
 static int flush_group(struct sealer *z, struct c2d_err *err)
 {
 	if (z->rg.n == 0)
 		return C2D_OK;
 	size_t len = c2d_rg_flush(&z->rg, z->group);
-	return append(z, z->group, len, err);
+	return z->sink(z->sink_arg, z->group, len, err);
 }
 
 static int read_header_row(struct sealer *z, struct c2d_err *err)
@@ -257,6 +264,38 @@ static int read_header_row(struct sealer *z, struct c2d_err *err)
 	return r;
 }
 
+/* Every data row of the input into row groups handed to z->sink, the last
+ * (partial) one included; the end record is the caller's. */
+static int pack(struct sealer *z, uint64_t in_size, struct c2d_err *err)
+{
+	int r;
+	if ((r = read_header_row(z, err)) < 0)
+		return r;
+	struct c2d_progress prog;
+	c2d_progress_start(&prog, "sealing", in_size, z->p->progress ? 4u << 20 : UINT64_MAX);
+	while ((r = c2d_csv_next(&z->csv, err)) == 1) {
+		if (z->csv.nfields != z->s->ncols) {
+			r = c2d_fail(err, C2D_E_INPUT, "%s:%llu: expected %u fields, found %zu",
+				     z->csv.path, (unsigned long long)z->csv.fields[0].line,
+				     z->s->ncols, z->csv.nfields);
+			break;
+		}
+		for (size_t i = 0; i < z->csv.nfields && r >= 0; i++)
+			r = put_value(z, z->map[i], &z->csv.fields[i], err);
+		if (r < 0)
+			break;
+		z->rows++;
+		if (c2d_rg_end_row(&z->rg) && (r = flush_group(z, err)) < 0)
+			break;
+		if ((z->rows & 0xffff) == 0)
+			c2d_progress_update(&prog, z->csv.consumed, z->rows);
+	}
+	if (r == 0)
+		r = flush_group(z, err);
+	c2d_progress_end(&prog, z->csv.consumed, z->rows);
+	return r;
+}
+
 static int run(struct sealer *z, const secp256k1_context *ctx, struct c2d_seal_header *h,
 	       struct c2d_seal_secrets *sec, uint64_t in_size, struct c2d_seal_result *res,
 	       struct c2d_err *err)
@@ -282,30 +321,8 @@ static int run(struct sealer *z, const secp256k1_context *ctx, struct c2d_seal_h
 	}
 	z->written = hlen;
 
-	if ((r = read_header_row(z, err)) < 0) {
-		free(hdr);
-		return r;
-	}
-	struct c2d_progress prog;
-	c2d_progress_start(&prog, "sealing", in_size, z->p->progress ? 4u << 20 : UINT64_MAX);
-	while ((r = c2d_csv_next(&z->csv, err)) == 1) {
-		if (z->csv.nfields != z->s->ncols) {
-			r = c2d_fail(err, C2D_E_INPUT, "%s:%llu: expected %u fields, found %zu",
-				     z->csv.path, (unsigned long long)z->csv.fields[0].line,
-				     z->s->ncols, z->csv.nfields);
-			break;
-		}
-		for (size_t i = 0; i < z->csv.nfields && r >= 0; i++)
-			r = put_value(z, z->map[i], &z->csv.fields[i], err);
-		if (r < 0)
-			break;
-		z->rows++;
-		if (c2d_rg_end_row(&z->rg) && (r = flush_group(z, err)) < 0)
-			break;
-		if ((z->rows & 0xffff) == 0)
-			c2d_progress_update(&prog, z->csv.consumed, z->rows);
-	}
-	if (r == 0 && (r = flush_group(z, err)) == C2D_OK) {
+	r = pack(z, in_size, err);
+	if (r == C2D_OK) {
 		uint8_t end[C2D_RG_END_LEN];
 		c2d_rg_end_record(z->rows, end);
 		if ((r = append(z, end, sizeof(end), err)) == C2D_OK)
@@ -316,13 +333,72 @@ static int run(struct sealer *z, const secp256k1_context *ctx, struct c2d_seal_h
 		if (pwrite(z->out.fd, hdr + 16, 16, 16) != 16)
 			r = c2d_fail_errno(err, C2D_E_IO, "%s: write failed", z->out.tmp);
 	}
-	c2d_progress_end(&prog, z->csv.consumed, z->rows);
 	res->rows = z->rows;
 	res->input_bytes = z->csv.consumed;
 	res->total_len = z->written;
 	res->header_len = (uint32_t)hlen;
 	res->chunks = z->chunks;
 	free(hdr);
+	return r;
+}
+
+/* Opens p->in and everything the packer needs; close_input() undoes it,
+ * whatever was reached. */
+static int open_input(struct sealer *z, int *in_fd, uint64_t *in_size, struct c2d_err *err)
+{
+	const struct c2d_seal_params *p = z->p;
+	*in_size = 0;
+	if (strcmp(p->in, "-") == 0) {
+		*in_fd = STDIN_FILENO;
+	} else {
+		struct stat st;
+		*in_fd = open(p->in, O_RDONLY | O_CLOEXEC);
+		if (*in_fd < 0)
+			return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open", p->in);
+		if (fstat(*in_fd, &st) == 0 && S_ISREG(st.st_mode))
+			*in_size = (uint64_t)st.st_size;
+	}
+	int r;
+	if ((r = c2d_csv_open(&z->csv, *in_fd, strcmp(p->in, "-") ? p->in : "<stdin>", p->tsv, err)) < 0)
+		return r;
+	uint32_t cap = c2d_rg_rows_per_group(z->s);
+	if ((r = build_labels(z, err)) < 0 || (r = c2d_rg_builder_init(&z->rg, z->s, cap, err)) < 0)
+		return r;
+	z->group = malloc(C2D_RG_HEADER_LEN + c2d_rg_body_len(z->s, cap));
+	if (z->group == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
+	return C2D_OK;
+}
+
+static void close_input(struct sealer *z, int in_fd)
+{
+	if (in_fd > STDIN_FILENO)
+		close(in_fd);
+	if (z->labels != NULL)
+		for (uint32_t i = 0; i < z->s->ncols; i++)
+			free(z->labels[i]);
+	free(z->labels);
+	free(z->map);
+	if (z->group != NULL)
+		explicit_bzero(z->group, C2D_RG_HEADER_LEN + c2d_rg_body_len(z->s, z->rg.cap));
+	free(z->group);
+	if (z->rg.body != NULL)
+		c2d_rg_builder_free(&z->rg);
+	c2d_csv_close(&z->csv);
+}
+
+int c2d_table_pack(const char *in, int tsv, const struct c2d_schema *s, c2d_group_fn fn,
+		   void *arg, uint64_t *rows, struct c2d_err *err)
+{
+	struct c2d_seal_params p = { .in = in, .tsv = tsv, .schema = s };
+	struct sealer z = { .p = &p, .s = s, .sink = fn, .sink_arg = arg, .out = { .fd = -1 } };
+	uint64_t in_size;
+	int in_fd = -1;
+	int r = open_input(&z, &in_fd, &in_size, err);
+	if (r == C2D_OK)
+		r = pack(&z, in_size, err);
+	*rows = z.rows;
+	close_input(&z, in_fd);
 	return r;
 }
 
@@ -334,7 +410,6 @@ int c2d_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
 	struct c2d_seal_header h = { .chunk_size = p->chunk_size ? p->chunk_size : C2D_SEAL_CHUNK_DEFAULT };
 	struct c2d_seal_secrets *sec = NULL;
 	int in_fd = -1, r;
-	uint32_t cap = 0;
 	memset(res, 0, sizeof(*res));
 
 	if (h.chunk_size < C2D_SEAL_CHUNK_MIN || h.chunk_size > C2D_SEAL_CHUNK_MAX)
@@ -369,27 +444,13 @@ int c2d_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
 		goto out;
 	memcpy(h.nonce_prefix, sec->nonce_prefix, sizeof(h.nonce_prefix));
 
-	uint64_t in_size = 0;
-	if (strcmp(p->in, "-") == 0) {
-		in_fd = STDIN_FILENO;
-	} else {
-		struct stat st;
-		in_fd = open(p->in, O_RDONLY | O_CLOEXEC);
-		if (in_fd < 0) {
-			r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot open", p->in);
-			goto out;
-		}
-		if (fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode))
-			in_size = (uint64_t)st.st_size;
-	}
-	if ((r = c2d_csv_open(&z.csv, in_fd, strcmp(p->in, "-") ? p->in : "<stdin>", p->tsv, err)) < 0)
+	uint64_t in_size;
+	z.sink = append_group;
+	z.sink_arg = &z;
+	if ((r = open_input(&z, &in_fd, &in_size, err)) < 0)
 		goto out;
-	cap = c2d_rg_rows_per_group(z.s);
-	if ((r = build_labels(&z, err)) < 0 || (r = c2d_rg_builder_init(&z.rg, z.s, cap, err)) < 0)
-		goto out;
-	z.group = malloc(C2D_RG_HEADER_LEN + c2d_rg_body_len(z.s, cap));
 	z.chunk = malloc((size_t)z.chunk_size + C2D_SEAL_TAG_LEN);
-	if (z.group == NULL || z.chunk == NULL) {
+	if (z.chunk == NULL) {
 		r = c2d_fail(err, C2D_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -401,22 +462,10 @@ int c2d_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
 out:
 	if (z.out.fd >= 0 || z.out.tmp != NULL)
 		c2d_tmp_abort(&z.out);
-	if (in_fd > STDIN_FILENO)
-		close(in_fd);
-	if (z.labels != NULL)
-		for (uint32_t i = 0; i < z.s->ncols; i++)
-			free(z.labels[i]);
-	free(z.labels);
-	free(z.map);
-	if (z.group != NULL)
-		explicit_bzero(z.group, C2D_RG_HEADER_LEN + c2d_rg_body_len(z.s, z.rg.cap));
-	free(z.group);
+	close_input(&z, in_fd);
 	if (z.chunk != NULL)
 		explicit_bzero(z.chunk, (size_t)z.chunk_size + C2D_SEAL_TAG_LEN);
 	free(z.chunk);
-	if (z.rg.body != NULL)
-		c2d_rg_builder_free(&z.rg);
-	c2d_csv_close(&z.csv);
 	c2d_stream_wipe(&z.st);
 	explicit_bzero(sec, 4096);
 	munlock(sec, 4096);

@@ -19,6 +19,7 @@
 #ifndef C2D_HOST_SEALER_H
 #define C2D_HOST_SEALER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <secp256k1.h>
@@ -59,5 +60,17 @@ struct c2d_seal_result {
 int c2d_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
 	     const struct c2d_seal_secrets *fixed, struct c2d_seal_result *res,
 	     struct c2d_err *err);
+
+/* Receives each packed row group (c2d/rowgroup.h: header and body); a
+ * negative return aborts with that status (the callback fills err). */
+typedef int (*c2d_group_fn)(void *arg, const uint8_t *group, size_t len, struct c2d_err *err);
+
+/* The sealer's reading and validation alone, without encryption (c2d run
+ * --central): every row of the CSV/TSV at in ("-": standard input) checked
+ * against s and packed into row groups handed to fn, with the same errors
+ * as c2d_seal(). *rows receives the rows packed. The end record is the
+ * caller's. Group buffers are wiped before they are freed. */
+int c2d_table_pack(const char *in, int tsv, const struct c2d_schema *s, c2d_group_fn fn,
+		   void *arg, uint64_t *rows, struct c2d_err *err);
 
 #endif

@@ -1,0 +1,512 @@
+/*
+ * c2d run: a fixed analysis on the host, for comparison, benchmarks and
+ * tests; never the product's path to a release.
+ *
+ *   --central  plaintext CSVs, read with the sealer's own reader and
+ *              validation into the rows-file layout the analysis reads
+ *              (c2d/rowfile.h), then the analysis in-process: the product
+ *              with dstack "off", row-level access on this host.
+ *   --sealed   sealed files, opened as the CVM will: each dataset key
+ *              unwrapped with the KMS key (c2d/keywrap.h, the KMS's
+ *              derivation), every chunk authenticated and decrypted
+ *              (c2d/unseal.h) into init's sealed memfd (init/analysis.h),
+ *              then the analysis in-process on that memfd, or with --child
+ *              through init's runner and the static child (the process
+ *              boundary, the output-schema check).
+ * Both give the exact aggregate; --dp adds the release mechanism's noise
+ * (c2d/dp.h) to show what would be released, labelled as such. Nothing is
+ * printed on stdout unless the whole run succeeded.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "c2d/dp.h"
+#include "c2d/keywrap.h"
+#include "c2d/rowfile.h"
+#include "c2d/unseal.h"
+#include "cli.h"
+#include "cohort_stats.h"
+#include "jsonout.h"
+#include "keyfile.h"
+#include "recipefile.h"
+#include "schemafile.h"
+#include "sealer.h"
+
+static const char run_help[] =
+	"usage: c2d run --central --analysis cohort-stats --schema FILE --in CSV... [--tsv]\n"
+	"               [--json] [--timing]\n"
+	"       c2d run --sealed --analysis cohort-stats --kms-key FILE --recipe FILE\n"
+	"               --in SEALED... [--child PATH] [--dp EPSILON] [--json] [--timing]\n"
+	"\n"
+	"Runs a fixed analysis on the host, without a CVM, for comparison and\n"
+	"benchmarks. --central reads plaintext: row-level access on this host\n"
+	"(said on stderr every time). --sealed opens sealed files with the KMS\n"
+	"secret key as the CVM would (unwrap, authenticated decryption, the\n"
+	"analysis on init's sealed memfd); --child runs the analysis binary\n"
+	"through init's runner instead of in-process. The output is the exact\n"
+	"aggregate (no noise) unless --dp adds the release mechanism's noise\n"
+	"with EPSILON split over the outputs as the analysis's schema says.\n"
+	"--json prints every output; otherwise a table of the pooled cells\n"
+	"(outcome rate and mean eGFR per CKD stage x age band x sex). --timing\n"
+	"prints the load and analysis times on stderr.\n";
+
+static const char central_banner[] =
+	"CENTRAL MODE: row-level access on this host (no CVM, no attestation, no DP noise)\n";
+
+#define MAX_INPUTS 256
+
+struct run_opts {
+	int central, sealed, json, timing, tsv;
+	const char *analysis, *schema, *kms_key, *recipe, *child, *dp;
+	const char *in[MAX_INPUTS];
+	size_t nin;
+};
+
+/* The exact (or, with --dp, noised) outputs in schema order. */
+struct result {
+	int64_t *v[CS_NOUTPUTS];
+	uint64_t rows;
+	double load_s, compute_s;
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int result_alloc(struct result *res, struct c2d_err *err)
+{
+	for (size_t i = 0; i < CS_NOUTPUTS; i++) {
+		res->v[i] = calloc(c2d_outspec_cells(&cohort_stats_schema.outputs[i]), sizeof(int64_t));
+		if (res->v[i] == NULL)
+			return c2d_fail(err, C2D_E_NOMEM, "out of memory");
+	}
+	return C2D_OK;
+}
+
+static void result_free(struct result *res)
+{
+	for (size_t i = 0; i < CS_NOUTPUTS; i++)
+		free(res->v[i]);
+}
+
+/* The analysis in-process on a rows file. */
+static int compute(const uint8_t *p, size_t len, struct result *res, struct c2d_err *err)
+{
+	struct cohort_stats *cs = malloc(sizeof(*cs));
+	if (cs == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
+	double t0 = now_s();
+	int r = cohort_stats_compute(p, len, cs, err);
+	res->compute_s = now_s() - t0;
+	if (r == C2D_OK) {
+		const int64_t *v[CS_NOUTPUTS];
+		cohort_stats_values(cs, v);
+		for (size_t i = 0; i < CS_NOUTPUTS; i++)
+			memcpy(res->v[i], v[i],
+			       c2d_outspec_cells(&cohort_stats_schema.outputs[i]) * sizeof(int64_t));
+		res->rows = cs->rows;
+	}
+	free(cs);
+	return r;
+}
+
+/* ---- central: CSV to a rows file in memory ------------------------------ */
+
+struct rowbuf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static int rowbuf_add(void *arg, const uint8_t *data, size_t len, struct c2d_err *err)
+{
+	struct rowbuf *b = arg;
+	if (len > b->cap - b->len) {
+		size_t cap = b->cap ? b->cap : 1u << 20;
+		while (len > cap - b->len) {
+			if (cap > SIZE_MAX / 2)
+				return c2d_fail(err, C2D_E_NOMEM, "rows: out of memory");
+			cap *= 2;
+		}
+		uint8_t *p = realloc(b->p, cap);
+		if (p == NULL)
+			return c2d_fail(err, C2D_E_NOMEM, "rows: out of memory");
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	return C2D_OK;
+}
+
+static int run_central(const struct run_opts *o, struct result *res, struct c2d_err *err)
+{
+	struct c2d_schema s;
+	int r = c2d_schema_load(o->schema, &s, err);
+	if (r < 0)
+		return r;
+	struct rowbuf b = { 0 };
+	uint64_t total = 0;
+	double t0 = now_s();
+	size_t hl = c2d_rowfile_header_len(&s);
+	uint8_t *h = malloc(hl);
+	if (h == NULL) {
+		c2d_schema_free(&s);
+		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
+	}
+	c2d_rowfile_header(&s, h);
+	r = rowbuf_add(&b, h, hl, err);
+	free(h);
+	for (size_t i = 0; i < o->nin && r == C2D_OK; i++) {
+		uint64_t rows = 0;
+		r = c2d_table_pack(o->in[i], o->tsv, &s, rowbuf_add, &b, &rows, err);
+		total += rows;
+	}
+	if (r == C2D_OK) {
+		uint8_t end[C2D_RG_END_LEN];
+		c2d_rg_end_record(total, end);
+		r = rowbuf_add(&b, end, sizeof(end), err);
+	}
+	res->load_s = now_s() - t0;
+	if (r == C2D_OK)
+		r = compute(b.p, b.len, res, err);
+	if (b.p != NULL)
+		explicit_bzero(b.p, b.len);
+	free(b.p);
+	c2d_schema_free(&s);
+	return r;
+}
+
+/* ---- sealed: unwrap, authenticate, decrypt into init's memfd ------------- */
+
+static int open_sealed(const secp256k1_context *ctx, const char *path, const struct c2d_recipe *rc,
+		       const uint8_t kms_sk[32], struct analysis_input *in, struct c2d_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open", path);
+	struct c2d_seal_header h;
+	uint8_t *raw = NULL;
+	int r = c2d_unseal_header(fd, path, &h, &raw, err);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	uint8_t wrap[C2D_KEY_LEN], key[C2D_KEY_LEN];
+	struct c2d_wrap_binding bind = { &h.recipe, h.owner, h.dataset_id };
+	/* The KMS releases a key only to the recipe it was sealed to. */
+	if (memcmp(&h.recipe, rc, sizeof(*rc)) != 0)
+		r = c2d_fail(err, C2D_E_REFUSED, "%s: sealed to another recipe than --recipe", path);
+	else if (in->fd < 0 && (r = analysis_input_open(in, &h.schema, err)) < 0)
+		;
+	else if ((r = c2d_kw_derive_kms(ctx, &bind, kms_sk, h.ephemeral_pubkey, wrap, err)) < 0)
+		c2d_err_prefix(err, "%s", path);
+	else if (c2d_kw_unwrap(wrap, h.wrapped_key, key, NULL) < 0)
+		r = c2d_fail(err, C2D_E_REFUSED,
+			     "%s: the KMS key does not open its dataset key (another KMS key?)", path);
+	else
+		r = c2d_unseal_body(fd, path, &h, raw, key, C2D_GCM_AUTO, 1, analysis_input_rows, in, err);
+	explicit_bzero(wrap, sizeof(wrap));
+	explicit_bzero(key, sizeof(key));
+	free(raw);
+	c2d_sealhdr_free(&h);
+	close(fd);
+	return r;
+}
+
+/* The analysis through init's runner: the static child, its deadline, the
+ * output-schema check. */
+static int run_child(const char *path, const struct analysis_input *in, struct result *res,
+		     struct c2d_err *err)
+{
+	struct analysis_spec spec = { .path = path, .schema = &cohort_stats_schema,
+				      .deadline_ms = 600000 };
+	struct c2d_agg agg = { 0 };
+	double t0 = now_s();
+	int r = analysis_run(&spec, in, &agg, err);
+	res->compute_s = now_s() - t0;
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < CS_NOUTPUTS; i++)
+		memcpy(res->v[i], agg.outputs[i].values, agg.outputs[i].ncells * sizeof(int64_t));
+	res->rows = in->rows;
+	c2d_agg_free(&agg);
+	return C2D_OK;
+}
+
+static int run_sealed(const struct run_opts *o, struct result *res, struct c2d_err *err)
+{
+	struct c2d_recipe rc;
+	int r = c2d_recipe_load(o->recipe, &rc, err);
+	if (r < 0)
+		return r;
+	secp256k1_context *ctx = c2d_secp_context(err);
+	if (ctx == NULL)
+		return err->status;
+	uint8_t sk[32];
+	struct analysis_input in = { .fd = -1 };
+	double t0 = now_s();
+	r = c2d_key_read(ctx, o->kms_key, sk, err);
+	for (size_t i = 0; i < o->nin && r == C2D_OK; i++)
+		r = open_sealed(ctx, o->in[i], &rc, sk, &in, err);
+	explicit_bzero(sk, sizeof(sk));
+	secp256k1_context_destroy(ctx);
+	if (r == C2D_OK)
+		r = analysis_input_seal(&in, err);
+	res->load_s = now_s() - t0;
+	if (r == C2D_OK && o->child != NULL) {
+		r = run_child(o->child, &in, res, err);
+	} else if (r == C2D_OK) {
+		struct stat st;
+		void *p = MAP_FAILED;
+		if (fstat(in.fd, &st) < 0 ||
+		    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, in.fd, 0)) == MAP_FAILED)
+			r = c2d_fail_errno(err, C2D_E_IO, "analysis input: cannot map");
+		else
+			r = compute(p, (size_t)st.st_size, res, err);
+		if (p != MAP_FAILED)
+			munmap(p, (size_t)st.st_size);
+	}
+	analysis_input_close(&in);
+	return r;
+}
+
+/* ---- noise (--dp) -------------------------------------------------------- */
+
+/* "1", "0.5", "2.25": epsilon in millionths, without floating point. */
+static int parse_eps(const char *s, uint64_t *ueps)
+{
+	uint64_t v = 0;
+	int digits = 0, frac = -1;
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || frac == 6 || v > UINT64_MAX / 100)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		digits++;
+		if (frac >= 0)
+			frac++;
+	}
+	for (int f = frac < 0 ? 0 : frac; f < 6; f++)
+		v *= 10;
+	if (digits == 0 || v == 0 || v > UINT64_MAX / 1000000)
+		return -1;
+	*ueps = v;
+	return 0;
+}
+
+/* Each output gets its schema share of eps_ueps (the shares scaled to the
+ * requested total), through the accountant, as init will add it. */
+static int add_noise(uint64_t eps_ueps, struct result *res, struct c2d_err *err)
+{
+	const struct c2d_outschema *s = &cohort_stats_schema;
+	uint64_t total = c2d_outschema_eps_ueps(s);
+	struct c2d_rng rng;
+	struct c2d_dp_accountant acct;
+	int r;
+	if ((r = c2d_rng_system(&rng)) < 0 || (r = c2d_dp_accountant_init(&acct, eps_ueps)) < 0)
+		return c2d_fail(err, r, "--dp: cannot set up the noise source or the accountant");
+	for (size_t i = 0; i < s->noutputs && r == C2D_OK; i++) {
+		uint64_t share = (uint64_t)((unsigned __int128)eps_ueps * s->outputs[i].eps_ueps / total);
+		if (share == 0)
+			return c2d_fail(err, C2D_E_USAGE, "--dp: epsilon too small to split over %zu outputs",
+					s->noutputs);
+		r = c2d_dp_laplace_vector(&rng, &acct, s->outputs[i].l1_bound, share, res->v[i],
+					  c2d_outspec_cells(&s->outputs[i]), err);
+		if (r < 0)
+			c2d_err_prefix(err, "--dp: output '%s'", s->outputs[i].name);
+	}
+	return r;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static const char *const stage_names[CS_STAGES] = { "G1", "G2", "G3a", "G3b", "G4", "G5" };
+static const char *const band_names[CS_BANDS] = { "18-39", "40-59", "60-74", "75+" };
+static const char *const sex_names[CS_SEXES] = { "F", "M" };
+
+/* Post-processing of (possibly noised) values: rate and mean, NAN when
+ * the denominator is not positive (noised values may be anything). */
+static void cell_stats(const struct result *res, size_t k, double *rate, double *mean)
+{
+	int64_t rows = res->v[CS_POOLED_ROWS][k];
+	int64_t with = rows - res->v[CS_POOLED_EGFR_NULL][k];
+	*rate = rows > 0 ? (double)res->v[CS_POOLED_OUTCOME][k] / (double)rows : NAN;
+	*mean = with > 0 ? (double)res->v[CS_POOLED_EGFR_SUM][k] / (1 << CS_EGFR_SCALE) / (double)with
+			 : NAN;
+}
+
+static int print_json(const struct run_opts *o, const struct result *res, struct c2d_err *err)
+{
+	json_t *outs = json_object(), *pooled = json_array();
+	for (size_t i = 0; i < CS_NOUTPUTS; i++) {
+		const struct c2d_outspec *sp = &cohort_stats_schema.outputs[i];
+		json_t *a = json_array();
+		for (size_t k = 0; k < c2d_outspec_cells(sp); k++)
+			json_array_append_new(a, json_integer(res->v[i][k]));
+		json_object_set_new(outs, sp->name, a);
+	}
+	for (unsigned st = 0; st < CS_STAGES; st++)
+		for (unsigned b = 0; b < CS_BANDS; b++)
+			for (unsigned x = 0; x < CS_SEXES; x++) {
+				size_t k = cohort_stats_cell(0, st, b, x);
+				double rate, mean;
+				cell_stats(res, k, &rate, &mean);
+				json_array_append_new(pooled, json_pack(
+					"{s:s, s:s, s:s, s:I, s:o, s:o}", "ckd_stage", stage_names[st],
+					"age_band", band_names[b], "sex", sex_names[x],
+					"rows", (json_int_t)res->v[CS_POOLED_ROWS][k],
+					"outcome_rate", isnan(rate) ? json_null() : json_real(rate),
+					"mean_egfr", isnan(mean) ? json_null() : json_real(mean)));
+			}
+	json_t *noise = o->dp == NULL ? json_string("none (exact aggregate, not for release)")
+		: json_pack("{s:s, s:s, s:s}", "mechanism", "discrete Laplace, epsilon split by the schema",
+			    "epsilon", o->dp, "note", "demonstration of released values; not a release");
+	json_t *root = json_pack("{s:s, s:s, s:I, s:o, s:o, s:o}", "analysis", "cohort-stats",
+				 "mode", o->central ? "central" : "sealed", "rows", (json_int_t)res->rows,
+				 "noise", noise, "outputs", outs, "pooled", pooled);
+	char *text = root != NULL ? c2d_json_text(root) : NULL;
+	json_decref(root);
+	if (text == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
+	fputs(text, stdout);
+	free(text);
+	return C2D_OK;
+}
+
+static void print_table(const struct run_opts *o, const struct result *res)
+{
+	printf("cohort-stats, %s mode, %llu rows, pooled over sites: %s\n",
+	       o->central ? "central" : "sealed", (unsigned long long)res->rows,
+	       o->dp == NULL ? "exact aggregate (no noise; not for release)"
+			     : "DP DEMONSTRATION (discrete Laplace noise added; rates and means after noise)");
+	if (o->dp != NULL)
+		printf("epsilon %s in all, split over the outputs as the schema says\n", o->dp);
+	printf("%-5s %-6s %-3s %10s %13s %10s\n", "stage", "age", "sex", "rows", "outcome_rate",
+	       "mean_egfr");
+	for (unsigned st = 0; st < CS_STAGES; st++)
+		for (unsigned b = 0; b < CS_BANDS; b++)
+			for (unsigned x = 0; x < CS_SEXES; x++) {
+				size_t k = cohort_stats_cell(0, st, b, x);
+				double rate, mean;
+				char rs[32] = "-", ms[32] = "-";
+				cell_stats(res, k, &rate, &mean);
+				if (!isnan(rate))
+					snprintf(rs, sizeof(rs), "%.4f", rate);
+				if (!isnan(mean))
+					snprintf(ms, sizeof(ms), "%.2f", mean);
+				printf("%-5s %-6s %-3s %10lld %13s %10s\n", stage_names[st], band_names[b],
+				       sex_names[x], (long long)res->v[CS_POOLED_ROWS][k], rs, ms);
+			}
+}
+
+/* ---- the command --------------------------------------------------------- */
+
+static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
+{
+	static const struct option opts[] = {
+		{ "central", no_argument, 0, 'C' }, { "sealed", no_argument, 0, 'S' },
+		{ "analysis", required_argument, 0, 'a' }, { "schema", required_argument, 0, 's' },
+		{ "in", required_argument, 0, 'i' }, { "kms-key", required_argument, 0, 'k' },
+		{ "recipe", required_argument, 0, 'r' }, { "child", required_argument, 0, 'c' },
+		{ "dp", required_argument, 0, 'd' }, { "json", no_argument, 0, 'j' },
+		{ "timing", no_argument, 0, 't' }, { "tsv", no_argument, 0, 'T' }, { 0, 0, 0, 0 },
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C': o->central = 1; break;
+		case 'S': o->sealed = 1; break;
+		case 'a': o->analysis = optarg; break;
+		case 's': o->schema = optarg; break;
+		case 'k': o->kms_key = optarg; break;
+		case 'r': o->recipe = optarg; break;
+		case 'c': o->child = optarg; break;
+		case 'd': o->dp = optarg; break;
+		case 'j': o->json = 1; break;
+		case 't': o->timing = 1; break;
+		case 'T': o->tsv = 1; break;
+		case 'i':
+			if (o->nin == MAX_INPUTS)
+				return c2d_fail(err, C2D_E_USAGE, "at most %d inputs", MAX_INPUTS);
+			o->in[o->nin++] = optarg;
+			break;
+		default: return c2d_fail(err, C2D_E_USAGE, "see 'c2d run --help'");
+		}
+	}
+	/* --in A B C: the files after the first are operands. */
+	for (; optind < argc; optind++) {
+		if (o->nin == 0 || o->nin == MAX_INPUTS)
+			return c2d_fail(err, C2D_E_USAGE, "unexpected '%s'; see 'c2d run --help'", argv[optind]);
+		o->in[o->nin++] = argv[optind];
+	}
+	if (o->central + o->sealed != 1)
+		return c2d_fail(err, C2D_E_USAGE, "one of --central or --sealed is required");
+	if (o->analysis == NULL)
+		return c2d_fail(err, C2D_E_USAGE, "--analysis NAME is required (cohort-stats)");
+	if (strcmp(o->analysis, "cohort-stats") != 0)
+		return c2d_fail(err, C2D_E_USAGE, "--analysis: unknown analysis '%s' (known: cohort-stats)",
+				o->analysis);
+	if (o->nin == 0)
+		return c2d_fail(err, C2D_E_USAGE, "--in FILE... is required");
+	if (o->central && (o->schema == NULL || o->kms_key || o->recipe || o->child || o->dp))
+		return c2d_fail(err, C2D_E_USAGE,
+				"--central takes --schema, and no --kms-key, --recipe, --child or --dp");
+	if (o->sealed && (o->kms_key == NULL || o->recipe == NULL || o->schema || o->tsv))
+		return c2d_fail(err, C2D_E_USAGE,
+				"--sealed takes --kms-key and --recipe (the schema is the files')");
+	return C2D_OK;
+}
+
+int c2d_cmd_run(int argc, char **argv, struct c2d_err *err)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(run_help, stdout);
+			return C2D_OK;
+		}
+		/* Said before anything else, whatever happens next. */
+		if (strcmp(argv[i], "--central") == 0)
+			fputs(central_banner, stderr);
+	}
+	struct run_opts o = { 0 };
+	uint64_t eps_ueps = 0;
+	int r = parse(argc, argv, &o, err);
+	if (r < 0)
+		return r;
+	if (o.dp != NULL && parse_eps(o.dp, &eps_ueps) < 0)
+		return c2d_fail(err, C2D_E_USAGE, "--dp: expected a positive epsilon such as 1 or 0.5 "
+				"(at most 6 decimals)");
+	struct result res = { 0 };
+	if ((r = result_alloc(&res, err)) == C2D_OK)
+		r = o.central ? run_central(&o, &res, err) : run_sealed(&o, &res, err);
+	if (r == C2D_OK && o.dp != NULL)
+		r = add_noise(eps_ueps, &res, err);
+	if (r == C2D_OK) {
+		if (o.timing)
+			fprintf(stderr, "timing: rows %llu load_s %.6f analysis_s %.6f\n",
+				(unsigned long long)res.rows, res.load_s, res.compute_s);
+		if (o.json)
+			r = print_json(&o, &res, err);
+		else
+			print_table(&o, &res);
+	}
+	result_free(&res);
+	return r;
+}
