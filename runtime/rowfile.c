@@ -69,8 +69,7 @@ int c2d_rowfile_open(struct c2d_rowfile *f, const uint8_t *p, size_t len, struct
 	return C2D_OK;
 }
 
-int c2d_rowfile_next(struct c2d_rowfile *f, uint32_t *nrows, struct c2d_rg_col *cols,
-		     struct c2d_err *err)
+int c2d_rowfile_raw(struct c2d_rowfile *f, struct c2d_rowfile_group *g, struct c2d_err *err)
 {
 	if (f->ended)
 		return 0;
@@ -96,14 +95,36 @@ int c2d_rowfile_next(struct c2d_rowfile *f, uint32_t *nrows, struct c2d_rg_col *
 	if (bl > f->len - at)
 		return c2d_fail(err, C2D_E_INPUT, "rows: offset %zu: group of %u bytes past the end",
 				f->off, bl);
-	int r = c2d_rg_decode(&f->schema, n, f->p + at, bl, cols, err);
-	if (r < 0) {
-		c2d_err_prefix(err, "rows: group at offset %zu", f->off);
-		return r;
-	}
+	if (n > C2D_RG_MAX_ROWS)
+		return c2d_fail(err, C2D_E_INPUT, "rows: offset %zu: group of %u rows", f->off, n);
+	g->offset = f->off;
+	g->nrows = n;
+	g->body = f->p + at;
+	g->len = bl;
 	f->off = at + bl;
 	f->rows += n;
-	*nrows = n;
+	return 1;
+}
+
+int c2d_rowfile_decode(const struct c2d_rowfile *f, const struct c2d_rowfile_group *g,
+		       struct c2d_rg_col *cols, struct c2d_err *err)
+{
+	int r = c2d_rg_decode_some(&f->schema, g->nrows, g->body, g->len, f->check, cols, err);
+	if (r < 0)
+		c2d_err_prefix(err, "rows: group at offset %zu", g->offset);
+	return r;
+}
+
+int c2d_rowfile_next(struct c2d_rowfile *f, uint32_t *nrows, struct c2d_rg_col *cols,
+		     struct c2d_err *err)
+{
+	struct c2d_rowfile_group g;
+	int r = c2d_rowfile_raw(f, &g, err);
+	if (r != 1)
+		return r;
+	if ((r = c2d_rowfile_decode(f, &g, cols, err)) < 0)
+		return r;
+	*nrows = g.nrows;
 	return 1;
 }
 

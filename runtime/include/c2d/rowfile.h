@@ -49,6 +49,9 @@ struct c2d_rowfile {
 	size_t len, off;            /* the next group's offset */
 	uint64_t rows;              /* rows handed out so far */
 	int ended;
+	const uint8_t *check;       /* NULL, or which columns' values to check
+	                             * (c2d_rg_decode_some): set by a reader that
+	                             * reads only those columns */
 };
 
 /* Parses the header and schema of the len bytes at p. */
@@ -59,6 +62,21 @@ int c2d_rowfile_open(struct c2d_rowfile *f, const uint8_t *p, size_t len, struct
  * nothing followed), or a negative status. */
 int c2d_rowfile_next(struct c2d_rowfile *f, uint32_t *nrows, struct c2d_rg_col *cols,
 		     struct c2d_err *err);
+
+/* The same walk in two steps, for readers that decode groups in parallel:
+ * c2d_rowfile_raw() frames the next group (1, 0 after a valid end record,
+ * or a negative status) without looking inside it, and
+ * c2d_rowfile_decode() checks and maps one framed group (reading only f's
+ * schema and check: safe to call from several threads at once). */
+struct c2d_rowfile_group {
+	size_t offset;          /* of the group header in the file */
+	uint32_t nrows;
+	const uint8_t *body;
+	size_t len;
+};
+int c2d_rowfile_raw(struct c2d_rowfile *f, struct c2d_rowfile_group *g, struct c2d_err *err);
+int c2d_rowfile_decode(const struct c2d_rowfile *f, const struct c2d_rowfile_group *g,
+		       struct c2d_rg_col *cols, struct c2d_err *err);
 
 void c2d_rowfile_close(struct c2d_rowfile *f);
 

@@ -53,6 +53,15 @@ uint32_t c2d_rg_rows_per_group(const struct c2d_schema *s);
 int c2d_rg_decode(const struct c2d_schema *s, uint32_t nrows, const uint8_t *body,
 		  size_t len, struct c2d_rg_col *cols, struct c2d_err *err);
 
+/* Like c2d_rg_decode, but checks the values of column i only where
+ * check[i] is non-zero (the layout of every column is still checked): for
+ * a reader that uses some columns of rows whose every column another
+ * decoder has already checked. The unchecked columns' pointers are set but
+ * must not be read. check == NULL checks every column. */
+int c2d_rg_decode_some(const struct c2d_schema *s, uint32_t nrows, const uint8_t *body,
+		       size_t len, const uint8_t *check, struct c2d_rg_col *cols,
+		       struct c2d_err *err);
+
 /* Building row groups (the sealer). Values are set per row and column; a
  * row is complete when every column got a value or a null. */
 struct c2d_rg_builder {
