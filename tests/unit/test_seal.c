@@ -456,6 +456,39 @@ static void test_rowgroup_round_trip_and_checks(void **state)
 	h[8] = 121;
 	assert_int_equal(c2d_rg_decode(&s, 13, h + 8, len - 8, cols, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "outside the schema's bounds"));
+	/* Every kind of bad value, in every row of every column: refused,
+	 * and named (the whole-column fast check must never accept what the
+	 * row-by-row check refuses). Column offsets from the good decode. */
+	struct c2d_rg_col good[6];
+	assert_int_equal(c2d_rg_decode(&s, 13, g + 8, len - 8, good, NULL), C2D_OK);
+	static const double bad_f[] = { 1.0 / 0.0, -1.0 / 0.0, 0.0 / 0.0, 1e300, 300.0 };
+	size_t checked = 0;
+	for (uint32_t row = 0; row < 13; row++) {
+		struct { int col; size_t w; uint64_t v; } cases[] = {
+			{ 0, 8, 121 }, { 0, 8, (uint64_t)-1 },           /* int64 above max, below min */
+			{ 2, 2, 3 }, { 2, 2, 0xffff },                    /* category out of range */
+			{ 4, 4, (uint32_t)-2000 },                        /* date below min */
+		};
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			memcpy(h, g, len);
+			uint8_t *at = h + (good[cases[c].col].data - g) + cases[c].w * row;
+			for (size_t k = 0; k < cases[c].w; k++)
+				at[k] = (uint8_t)(cases[c].v >> (8 * k));
+			assert_int_equal(c2d_rg_decode(&s, 13, h + 8, len - 8, cols, &err), C2D_E_INPUT);
+			checked++;
+		}
+		for (size_t f = 0; f < sizeof(bad_f) / sizeof(bad_f[0]); f++) {
+			memcpy(h, g, len);
+			uint8_t *at = h + (good[1].data - g) + 8 * (size_t)row;
+			memcpy(at, &bad_f[f], 8);
+			/* A missing value must be zero, a present one finite and
+			 * in range: each of these breaks one or the other. */
+			assert_int_equal(c2d_rg_decode(&s, 13, h + 8, len - 8, cols, &err), C2D_E_INPUT);
+			assert_true(strstr(err.msg, "row ") != NULL);
+			checked++;
+		}
+	}
+	assert_int_equal(checked, 13 * 10);
 	/* Wrong length. */
 	assert_int_equal(c2d_rg_decode(&s, 13, g + 8, len - 16, cols, &err), C2D_E_INPUT);
 	assert_int_equal(c2d_rg_decode(&s, 12, g + 8, len - 8, cols, &err), C2D_E_INPUT);
