@@ -74,12 +74,12 @@ INIT_SRC    := init/init.c init/probe.c init/supervise.c init/attest.c
 INIT_SRC    += init/analysis.c
 # The fixed analyses (analysis/), each a static child of init in its image.
 COHORT_SRC  := analysis/cohort_stats_main.c analysis/cohort_stats.c analysis/cohort_stats_schema.c \
-               analysis/child.c
+               analysis/child.c analysis/columns.c
 # risk-model: the child (a gradient oracle) and init's DP driver, which
 # shares only the schemas with it; the central fit (analysis/riskmodel.c)
 # is never linked into init.
 RISK_SRC    := analysis/riskmodel_main.c analysis/riskmodel.c analysis/riskmodel_schema.c \
-               analysis/child.c
+               analysis/child.c analysis/columns.c
 INIT_SRC    += init/riskmodel.c analysis/riskmodel_schema.c
 C2D_SRC     := host/c2d.c host/fsutil.c host/jsonout.c host/keyfile.c host/progress.c \
                host/measure.c host/bootpredict.c image/cpio.c \
@@ -262,7 +262,8 @@ $(OUT)/test/test_dp: $(call obj,test,tests/unit/test_dp.c $(RUNTIME_SRC))
 # and the misbehaving children of tests/tools/fakeanalysis.c (without: a
 # crash must reach init as the signal, not as ASan's report).
 $(OUT)/test/test_analysis: $(call obj,test,tests/unit/test_analysis.c init/analysis.c init/supervise.c \
-                           analysis/cohort_stats.c analysis/cohort_stats_schema.c tests/tools/fakeschema.c \
+                           analysis/cohort_stats.c analysis/cohort_stats_schema.c analysis/columns.c \
+                           tests/tools/fakeschema.c \
                            $(RUNTIME_SRC)) | $(OUT)/test/cohort-stats $(OUT)/test/c2d-fakeanalysis
 $(call obj,test,tests/unit/test_analysis.c): TEST_CFLAGS += -Ianalysis -Itests/tools
 $(OUT)/test/cohort-stats: $(call obj,test,$(COHORT_SRC) $(RUNTIME_SRC))
@@ -272,12 +273,13 @@ $(OUT)/test/cohort-stats: $(call obj,test,$(COHORT_SRC) $(RUNTIME_SRC))
 # driver, and the central fit against scikit-learn's (tests/unit/riskmodel_ref.h).
 $(OUT)/test/test_riskmodel: $(call obj,test,tests/unit/test_riskmodel.c init/riskmodel.c init/analysis.c \
                            init/supervise.c analysis/riskmodel.c analysis/riskmodel_schema.c \
-                           $(RUNTIME_SRC)) | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel
+                           analysis/columns.c $(RUNTIME_SRC)) | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel
 $(call obj,test,tests/unit/test_riskmodel.c): TEST_CFLAGS += -Ianalysis -Itests/tools -Itests/unit
 $(OUT)/test/risk-model: $(call obj,test,$(RISK_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS)
-FAKERISK_SRC := tests/tools/fakeriskmodel.c analysis/riskmodel.c analysis/riskmodel_schema.c analysis/child.c
+FAKERISK_SRC := tests/tools/fakeriskmodel.c analysis/riskmodel.c analysis/riskmodel_schema.c analysis/child.c \
+                analysis/columns.c
 $(call obj,host,tests/tools/fakeriskmodel.c): HOST_CFLAGS += -Ianalysis
 $(OUT)/test/c2d-fakeriskmodel: $(call obj,host,$(FAKERISK_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)

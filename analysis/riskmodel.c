@@ -7,6 +7,7 @@
 
 #include "c2d/bytes.h"
 #include "c2d/rowfile.h"
+#include "columns.h"
 
 struct cols {
 	uint32_t age, sex, egfr, creat, sbp, diabetes, stage, outcome;
@@ -16,36 +17,6 @@ struct cols {
 static const char *const sex_labels[] = { "F", "M" };
 static const char *const stage_labels[] = { "G1", "G2", "G3a", "G3b", "G4", "G5" };
 
-static int find(const struct c2d_schema *s, const char *name, uint8_t type, int nullable_ok,
-		const char *const *labels, uint32_t n, uint32_t *at, struct c2d_err *err)
-{
-	for (uint32_t i = 0; i < s->ncols; i++) {
-		const struct c2d_column *c = &s->cols[i];
-		if (strcmp(c->name, name) != 0)
-			continue;
-		if (c->type != type)
-			return c2d_fail(err, C2D_E_INPUT, "risk-model: column '%s' is %s, expected %s",
-					name, c2d_type_name(c->type), c2d_type_name(type));
-		if ((c->flags & C2D_COL_NULLABLE) && !nullable_ok)
-			return c2d_fail(err, C2D_E_INPUT, "risk-model: column '%s' must not be nullable",
-					name);
-		if (labels != NULL) {
-			if (c->ncats != n)
-				return c2d_fail(err, C2D_E_INPUT, "risk-model: column '%s' has %u labels, expected %u",
-						name, c->ncats, n);
-			for (uint32_t k = 0; k < n; k++)
-				if (strcmp(c->cats[k], labels[k]) != 0)
-					return c2d_fail(err, C2D_E_INPUT,
-							"risk-model: column '%s' label %u is '%s', expected '%s'",
-							name, k, c->cats[k], labels[k]);
-		}
-		*at = i;
-		return C2D_OK;
-	}
-	return c2d_fail(err, C2D_E_INPUT, "risk-model: no column '%s'", name);
-}
-
-/* The declared bounds of a numeric column, as doubles. */
 static int bounds(const struct c2d_schema *s, uint32_t i, double *lo, double *hi,
 		  struct c2d_err *err)
 {
@@ -64,14 +35,14 @@ static int bounds(const struct c2d_schema *s, uint32_t i, double *lo, double *hi
 static int bind(const struct c2d_schema *s, struct cols *c, struct c2d_err *err)
 {
 	int r;
-	if ((r = find(s, "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
-	    (r = find(s, "sex", C2D_T_CATEGORY, 0, sex_labels, 2, &c->sex, err)) < 0 ||
-	    (r = find(s, "egfr", C2D_T_FLOAT64, 1, NULL, 0, &c->egfr, err)) < 0 ||
-	    (r = find(s, "creatinine", C2D_T_FLOAT64, 0, NULL, 0, &c->creat, err)) < 0 ||
-	    (r = find(s, "systolic_bp", C2D_T_INT64, 0, NULL, 0, &c->sbp, err)) < 0 ||
-	    (r = find(s, "diabetes", C2D_T_BOOL, 0, NULL, 0, &c->diabetes, err)) < 0 ||
-	    (r = find(s, "ckd_stage", C2D_T_CATEGORY, 0, stage_labels, 6, &c->stage, err)) < 0 ||
-	    (r = find(s, "outcome", C2D_T_BOOL, 0, NULL, 0, &c->outcome, err)) < 0)
+	if ((r = analysis_find_column(s, "risk-model", "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
+	    (r = analysis_find_column(s, "risk-model", "sex", C2D_T_CATEGORY, 0, sex_labels, 2, &c->sex, err)) < 0 ||
+	    (r = analysis_find_column(s, "risk-model", "egfr", C2D_T_FLOAT64, 1, NULL, 0, &c->egfr, err)) < 0 ||
+	    (r = analysis_find_column(s, "risk-model", "creatinine", C2D_T_FLOAT64, 0, NULL, 0, &c->creat, err)) < 0 ||
+	    (r = analysis_find_column(s, "risk-model", "systolic_bp", C2D_T_INT64, 0, NULL, 0, &c->sbp, err)) < 0 ||
+	    (r = analysis_find_column(s, "risk-model", "diabetes", C2D_T_BOOL, 0, NULL, 0, &c->diabetes, err)) < 0 ||
+	    (r = analysis_find_column(s, "risk-model", "ckd_stage", C2D_T_CATEGORY, 0, stage_labels, 6, &c->stage, err)) < 0 ||
+	    (r = analysis_find_column(s, "risk-model", "outcome", C2D_T_BOOL, 0, NULL, 0, &c->outcome, err)) < 0)
 		return r;
 	const uint32_t num[4] = { c->age, c->egfr, c->creat, c->sbp };
 	for (int k = 0; k < 4; k++)
