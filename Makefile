@@ -263,7 +263,7 @@ $(OUT)/test/test_dp: $(call obj,test,tests/unit/test_dp.c $(RUNTIME_SRC))
 # crash must reach init as the signal, not as ASan's report).
 $(OUT)/test/test_analysis: $(call obj,test,tests/unit/test_analysis.c init/analysis.c init/supervise.c \
                            analysis/cohort_stats.c analysis/cohort_stats_schema.c analysis/columns.c \
-                           tests/tools/fakeschema.c \
+                           tests/tools/fakeschema.c tests/tools/analysistest.c \
                            $(RUNTIME_SRC)) | $(OUT)/test/cohort-stats $(OUT)/test/c2d-fakeanalysis
 $(call obj,test,tests/unit/test_analysis.c): TEST_CFLAGS += -Ianalysis -Itests/tools
 $(OUT)/test/cohort-stats: $(call obj,test,$(COHORT_SRC) $(RUNTIME_SRC))
@@ -273,7 +273,8 @@ $(OUT)/test/cohort-stats: $(call obj,test,$(COHORT_SRC) $(RUNTIME_SRC))
 # driver, and the central fit against scikit-learn's (tests/unit/riskmodel_ref.h).
 $(OUT)/test/test_riskmodel: $(call obj,test,tests/unit/test_riskmodel.c init/riskmodel.c init/analysis.c \
                            init/supervise.c analysis/riskmodel.c analysis/riskmodel_schema.c \
-                           analysis/columns.c $(RUNTIME_SRC)) | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel
+                           analysis/columns.c tests/tools/analysistest.c \
+                           $(RUNTIME_SRC)) | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel
 $(call obj,test,tests/unit/test_riskmodel.c): TEST_CFLAGS += -Ianalysis -Itests/tools -Itests/unit
 $(OUT)/test/risk-model: $(call obj,test,$(RISK_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
