@@ -74,7 +74,13 @@ INIT_SRC    := init/init.c init/probe.c init/supervise.c init/attest.c
 INIT_SRC    += init/analysis.c
 # The fixed analyses (analysis/), each a static child of init in its image.
 COHORT_SRC  := analysis/cohort_stats_main.c analysis/cohort_stats.c analysis/cohort_stats_schema.c \
-               analysis/child.c
+               analysis/child.c analysis/columns.c
+# risk-model: the child (a gradient oracle) and init's DP driver, which
+# shares only the schemas with it; the central fit (analysis/riskmodel.c)
+# is never linked into init.
+RISK_SRC    := analysis/riskmodel_main.c analysis/riskmodel.c analysis/riskmodel_schema.c \
+               analysis/child.c analysis/columns.c
+INIT_SRC    += init/riskmodel.c analysis/riskmodel_schema.c
 C2D_SRC     := host/c2d.c host/fsutil.c host/jsonout.c host/keyfile.c host/progress.c \
                host/measure.c host/bootpredict.c image/cpio.c \
                host/cmd_seal.c host/sealer.c host/csv.c host/values.c host/schemafile.c \
@@ -88,7 +94,7 @@ C2D_SRC     += $(ETH_SRC) host/cmd_chain.c
 # c2d run (issue 6): the analyses on the host, central or from sealed files
 # through init's input and runner.
 C2D_SRC     += host/cmd_run.c init/analysis.c init/supervise.c analysis/cohort_stats.c \
-               analysis/cohort_stats_schema.c
+               analysis/cohort_stats_schema.c analysis/columns.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
                test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
@@ -96,11 +102,13 @@ UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test
 UNIT_TESTS  += test_eth
 UNIT_TESTS  += test_dp
 UNIT_TESTS  += test_analysis
+UNIT_TESTS  += test_riskmodel
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
 
 .PHONY: all deps image demo test unit fuzz boot-test reproduce bench clean lint check-lock
+.PHONY: print-init-objs print-risk-objs
 all: $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage
 
 # --- dependencies -----------------------------------------------------------
@@ -149,6 +157,23 @@ $(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
 
 # The cohort-stats analysis child, static like init (same I1 check).
 $(OUT)/guest/cohort-stats: $(call obj,guest,$(COHORT_SRC) $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
+	@if readelf -lW $@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
+		echo "$@: not a static executable" >&2; rm -f $@.tmp; exit 1; fi
+	mv $@.tmp $@
+
+# The objects init links, for tests/host/riskmodel_ref.sh (the non-private
+# fit must not be among them).
+print-init-objs:
+	@echo $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
+print-risk-objs:
+	@echo $(call obj,guest,$(RISK_SRC) $(RUNTIME_SRC))
+
+# The risk-model analysis child, static like init (same I1 check).
+$(call obj,guest,init/riskmodel.c): GUEST_CFLAGS += -Ianalysis
+$(call obj,test,init/riskmodel.c): TEST_CFLAGS += -Ianalysis
+$(OUT)/guest/risk-model: $(call obj,guest,$(RISK_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
 	@if readelf -lW $@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
@@ -242,12 +267,29 @@ $(OUT)/test/test_dp: $(call obj,test,tests/unit/test_dp.c $(RUNTIME_SRC))
 # and the misbehaving children of tests/tools/fakeanalysis.c (without: a
 # crash must reach init as the signal, not as ASan's report).
 $(OUT)/test/test_analysis: $(call obj,test,tests/unit/test_analysis.c init/analysis.c init/supervise.c \
-                           analysis/cohort_stats.c analysis/cohort_stats_schema.c tests/tools/fakeschema.c \
+                           analysis/cohort_stats.c analysis/cohort_stats_schema.c analysis/columns.c \
+                           tests/tools/fakeschema.c tests/tools/analysistest.c \
                            $(RUNTIME_SRC)) | $(OUT)/test/cohort-stats $(OUT)/test/c2d-fakeanalysis
 $(call obj,test,tests/unit/test_analysis.c): TEST_CFLAGS += -Ianalysis -Itests/tools
 $(OUT)/test/cohort-stats: $(call obj,test,$(COHORT_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS)
+# test_riskmodel: the host build of risk-model (sanitizers on), init's
+# driver, and the central fit against scikit-learn's (tests/unit/riskmodel_ref.h).
+$(OUT)/test/test_riskmodel: $(call obj,test,tests/unit/test_riskmodel.c init/riskmodel.c init/analysis.c \
+                           init/supervise.c analysis/riskmodel.c analysis/riskmodel_schema.c \
+                           analysis/columns.c tests/tools/analysistest.c \
+                           $(RUNTIME_SRC)) | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel
+$(call obj,test,tests/unit/test_riskmodel.c): TEST_CFLAGS += -Ianalysis -Itests/tools -Itests/unit
+$(OUT)/test/risk-model: $(call obj,test,$(RISK_SRC) $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS)
+FAKERISK_SRC := tests/tools/fakeriskmodel.c analysis/riskmodel.c analysis/riskmodel_schema.c analysis/child.c \
+                analysis/columns.c
+$(call obj,host,tests/tools/fakeriskmodel.c): HOST_CFLAGS += -Ianalysis
+$(OUT)/test/c2d-fakeriskmodel: $(call obj,host,$(FAKERISK_SRC) $(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LIBS)
 FAKEANALYSIS_SRC := tests/tools/fakeanalysis.c tests/tools/fakeschema.c analysis/child.c
 $(call obj,host,tests/tools/fakeanalysis.c): HOST_CFLAGS += -Ianalysis
 $(OUT)/test/c2d-fakeanalysis: $(call obj,host,$(FAKEANALYSIS_SRC) $(RUNTIME_SRC))
@@ -257,7 +299,7 @@ $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
 
-unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool \
+unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/guest/risk-model $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool \
       $(OUT)/test/c2d-ethtool
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 	tests/host/run-all

@@ -8,6 +8,7 @@
 
 #include "c2d/bytes.h"
 #include "c2d/rowfile.h"
+#include "columns.h"
 
 /* The columns the analysis reads, by index in the input schema. */
 struct cols {
@@ -18,46 +19,15 @@ static const char *const sex_labels[CS_SEXES] = { "F", "M" };
 static const char *const stage_labels[CS_STAGES] = { "G1", "G2", "G3a", "G3b", "G4", "G5" };
 static const char *const site_labels[CS_SITES] = { "A", "B", "C", "D", "X" };
 
-/* Finds column name of the given type; labels (n of them) must be the
- * category's, in order, since they give the cell index. */
-static int find(const struct c2d_schema *s, const char *name, uint8_t type, int nullable_ok,
-		const char *const *labels, uint32_t n, uint32_t *at, struct c2d_err *err)
-{
-	for (uint32_t i = 0; i < s->ncols; i++) {
-		const struct c2d_column *c = &s->cols[i];
-		if (strcmp(c->name, name) != 0)
-			continue;
-		if (c->type != type)
-			return c2d_fail(err, C2D_E_INPUT, "cohort-stats: column '%s' is %s, expected %s",
-					name, c2d_type_name(c->type), c2d_type_name(type));
-		if ((c->flags & C2D_COL_NULLABLE) && !nullable_ok)
-			return c2d_fail(err, C2D_E_INPUT, "cohort-stats: column '%s' must not be nullable",
-					name);
-		if (labels != NULL) {
-			if (c->ncats != n)
-				return c2d_fail(err, C2D_E_INPUT, "cohort-stats: column '%s' has %u labels, expected %u",
-						name, c->ncats, n);
-			for (uint32_t k = 0; k < n; k++)
-				if (strcmp(c->cats[k], labels[k]) != 0)
-					return c2d_fail(err, C2D_E_INPUT,
-							"cohort-stats: column '%s' label %u is '%s', expected '%s'",
-							name, k, c->cats[k], labels[k]);
-		}
-		*at = i;
-		return C2D_OK;
-	}
-	return c2d_fail(err, C2D_E_INPUT, "cohort-stats: no column '%s'", name);
-}
-
 static int bind(const struct c2d_schema *s, struct cols *c, struct c2d_err *err)
 {
 	int r;
-	if ((r = find(s, "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
-	    (r = find(s, "sex", C2D_T_CATEGORY, 0, sex_labels, CS_SEXES, &c->sex, err)) < 0 ||
-	    (r = find(s, "egfr", C2D_T_FLOAT64, 1, NULL, 0, &c->egfr, err)) < 0 ||
-	    (r = find(s, "ckd_stage", C2D_T_CATEGORY, 0, stage_labels, CS_STAGES, &c->stage, err)) < 0 ||
-	    (r = find(s, "outcome", C2D_T_BOOL, 0, NULL, 0, &c->outcome, err)) < 0 ||
-	    (r = find(s, "site", C2D_T_CATEGORY, 0, site_labels, CS_SITES, &c->site, err)) < 0)
+	if ((r = analysis_find_column(s, "cohort-stats", "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
+	    (r = analysis_find_column(s, "cohort-stats", "sex", C2D_T_CATEGORY, 0, sex_labels, CS_SEXES, &c->sex, err)) < 0 ||
+	    (r = analysis_find_column(s, "cohort-stats", "egfr", C2D_T_FLOAT64, 1, NULL, 0, &c->egfr, err)) < 0 ||
+	    (r = analysis_find_column(s, "cohort-stats", "ckd_stage", C2D_T_CATEGORY, 0, stage_labels, CS_STAGES, &c->stage, err)) < 0 ||
+	    (r = analysis_find_column(s, "cohort-stats", "outcome", C2D_T_BOOL, 0, NULL, 0, &c->outcome, err)) < 0 ||
+	    (r = analysis_find_column(s, "cohort-stats", "site", C2D_T_CATEGORY, 0, site_labels, CS_SITES, &c->site, err)) < 0)
 		return r;
 	return C2D_OK;
 }

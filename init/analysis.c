@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "c2d/fdio.h"
@@ -173,5 +175,157 @@ int analysis_run(const struct analysis_spec *spec, const struct analysis_input *
 	}
 	explicit_bzero(buf, spec->schema->max_bytes);
 	free(buf);
+	return r;
+}
+
+/* --- rounds --------------------------------------------------------------- */
+
+struct conv {
+	const struct analysis_spec *spec;
+	const struct analysis_input *in;
+	const struct analysis_rounds *ops;
+	int req_fd;
+	unsigned round;       /* answers accepted */
+	int done;             /* the driver ended the conversation */
+	uint8_t *req;
+	int status;           /* why the hook refused */
+	struct c2d_err err;
+};
+
+/* Sends the driver's next request; sets out_cap for the answer. */
+static int conv_next(struct conv *c, unsigned round, const struct c2d_agg *agg,
+		     struct supervise_io *io)
+{
+	size_t rl = 0;
+	int r = c->ops->step(c->ops->ctx, round, agg, c->req, &rl, &c->err);
+	if (r < 0)
+		return r;
+	io->out_len = 0;
+	if (rl == 0) {
+		c->done = 1;
+		io->out_cap = 0;   /* one byte more is an overflow */
+		return C2D_OK;
+	}
+	if (rl > c->ops->max_request)
+		return c2d_fail(&c->err, C2D_E_INTERNAL, "request of %zu bytes", rl);
+	if (c->round >= c->ops->max_rounds)
+		return c2d_fail(&c->err, C2D_E_REFUSED, "round limit of %u reached", c->ops->max_rounds);
+	const struct c2d_outschema *s = c->ops->schema(c->ops->ctx, c->round);
+	if ((r = c2d_outschema_check(s, &c->err)) < 0)
+		return r;
+	io->out_cap = s->max_bytes;
+	/* Requests are small and the channel holds at most one unread one
+	 * per answer: a full buffer means a child that does not read. */
+	ssize_t n = send(c->req_fd, c->req, rl, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n != (ssize_t)rl)
+		return c2d_fail_errno(&c->err, C2D_E_REFUSED, "request not accepted");
+	return C2D_OK;
+}
+
+static int conv_output(void *ctx, struct supervise_io *io)
+{
+	struct conv *c = ctx;
+	if (c->done || io->out_len < io->out_cap)
+		return C2D_OK;   /* nothing complete yet (or an overflow to come) */
+	const struct c2d_outschema *s = c->ops->schema(c->ops->ctx, c->round);
+	struct c2d_agg a;
+	int r;
+	if ((r = c2d_agg_decode(io->out, io->out_len, &a, &c->err)) == C2D_OK &&
+	    (r = c2d_agg_check(s, &a, c->in->rows, &c->err)) == C2D_OK) {
+		unsigned round = c->round++;
+		r = conv_next(c, round, &a, io);
+	}
+	c2d_agg_free(&a);
+	if (r < 0) {
+		c->status = r;
+		c2d_err_prefix(&c->err, "round %u", c->round);
+	}
+	return r;
+}
+
+int analysis_run_rounds(const struct analysis_spec *spec, const struct analysis_input *in,
+			const struct analysis_rounds *ops, unsigned *rounds_done,
+			struct c2d_err *err)
+{
+	int r, pfd[2], sv[2];
+	*rounds_done = 0;
+	if (in->fd < 0 || !in->sealed)
+		return c2d_fail(err, C2D_E_INTERNAL, "analysis %s: input not sealed", spec->path);
+	size_t cap = 0;
+	for (unsigned k = 0; k < ops->max_rounds; k++) {
+		const struct c2d_outschema *s = ops->schema(ops->ctx, k);
+		if ((r = c2d_outschema_check(s, err)) < 0)
+			return r;
+		if (s->max_bytes > cap)
+			cap = s->max_bytes;
+	}
+	struct conv c = { .spec = spec, .in = in, .ops = ops };
+	uint8_t *buf = malloc(cap ? cap : 1);
+	c.req = malloc(ops->max_request ? ops->max_request : 1);
+	if (buf == NULL || c.req == NULL) {
+		free(buf);
+		free(c.req);
+		return c2d_fail(err, C2D_E_NOMEM, "analysis %s: out of memory", spec->path);
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		r = c2d_fail_errno(err, C2D_E_IO, "analysis %s: pipe", spec->path);
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = c2d_fail_errno(err, C2D_E_IO, "analysis %s: socketpair", spec->path);
+		close(pfd[0]);
+		close(pfd[1]);
+		goto out;
+	}
+	/* sv[0] init's, write only; sv[1] the child's, read only. */
+	shutdown(sv[0], SHUT_RD);
+	shutdown(sv[1], SHUT_WR);
+	c.req_fd = sv[0];
+	const int fds[3] = { in->fd, pfd[1], sv[1] };
+	struct supervise_io io = { .fds = fds, .nfds = 3, .close_after_fork = pfd[1],
+				   .close_also = &sv[1], .nclose_also = 1, .out_fd = pfd[0],
+				   .out = buf, .out_cap = 0, .on_output = conv_output, .ctx = &c };
+	/* The first request goes out before the child starts: it sits in the
+	 * channel until the child reads it. */
+	if ((r = conv_next(&c, UINT_MAX, NULL, &io)) < 0) {
+		if (err != NULL)
+			*err = c.err;
+		close(pfd[0]);
+		close(pfd[1]);
+		close(sv[0]);
+		close(sv[1]);
+		goto out;
+	}
+	char *const dflt[] = { (char *)spec->path, NULL };
+	struct supervise_result res;
+	/* judge() names the schema's size in an overflow message. */
+	struct analysis_spec sp = *spec;
+	const struct c2d_outschema *cur = ops->schema(ops->ctx, c.round < ops->max_rounds ? c.round : 0);
+	sp.schema = cur;
+	r = supervise_run_io(spec->path, spec->argv ? spec->argv : dflt, spec->deadline_ms, &io,
+			     &res, err);
+	if (r < 0) {
+		close(pfd[1]);
+		close(sv[1]);
+	}
+	close(pfd[0]);
+	close(sv[0]);
+	if (r == C2D_OK && io.hook_failed) {
+		r = c.status;
+		if (err != NULL) {
+			*err = c.err;
+			c2d_err_prefix(err, "analysis %s", spec->path);
+		}
+	} else if (r == C2D_OK && (r = judge(&sp, &res, &io, err)) == C2D_OK &&
+		   (!c.done || io.out_len != 0)) {
+		r = c2d_fail(err, C2D_E_REFUSED,
+			     "analysis %s: exited after %u rounds, in the middle of a round",
+			     spec->path, c.round);
+	}
+	*rounds_done = c.round;
+out:
+	explicit_bzero(buf, cap ? cap : 1);
+	free(buf);
+	free(c.req);
 	return r;
 }

@@ -70,4 +70,37 @@ struct analysis_spec {
 int analysis_run(const struct analysis_spec *spec, const struct analysis_input *in,
 		 struct c2d_agg *out, struct c2d_err *err);
 
+/*
+ * A conversation in rounds (risk-model): the child also gets, as its fd 5,
+ * the read end of a request channel from init (a socketpair shut down to
+ * one direction, so that a child that has gone away makes init's write
+ * fail with EPIPE instead of raising SIGPIPE in PID 1). init writes a
+ * request, the child answers one aggregate on fd 4, init checks it against
+ * that round's schema (exact byte size, c2d_agg_check against the number
+ * of input rows) and hands it to the driver, which returns the next
+ * request or ends the conversation. Bytes beyond the expected round are
+ * an overflow; more than max_rounds answers, a round left incomplete at
+ * the exit, and everything analysis_run() refuses are refused. The
+ * deadline covers the whole conversation.
+ */
+struct analysis_rounds {
+	unsigned max_rounds;
+	size_t max_request;
+	/* The schema of round r's answer. */
+	const struct c2d_outschema *(*schema)(void *ctx, unsigned round);
+	/* Takes round r's checked aggregate (r = UINT_MAX before the first:
+	 * agg is NULL) and writes the next request into req (max_request
+	 * bytes), setting *req_len; *req_len = 0 ends the conversation (no
+	 * further answer is accepted). A negative return refuses the run. */
+	int (*step)(void *ctx, unsigned round, const struct c2d_agg *agg, uint8_t *req,
+		    size_t *req_len, struct c2d_err *err);
+	void *ctx;
+};
+
+/* Runs it; returns 0 only when the conversation ended as the driver said
+ * and the child exited 0. *rounds_done: the answers accepted. */
+int analysis_run_rounds(const struct analysis_spec *spec, const struct analysis_input *in,
+			const struct analysis_rounds *ops, unsigned *rounds_done,
+			struct c2d_err *err);
+
 #endif

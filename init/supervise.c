@@ -131,7 +131,7 @@ int supervise_run_io(const char *path, char *const argv[], long deadline_ms,
 			return c2d_fail(err, C2D_E_INTERNAL, "%s: %d descriptors for the child", path,
 					io->nfds);
 		io->out_len = 0;
-		io->overflow = io->out_open = 0;
+		io->overflow = io->out_open = io->hook_failed = 0;
 		if (io->out_fd >= 0 &&
 		    fcntl(io->out_fd, F_SETFL, fcntl(io->out_fd, F_GETFL) | O_NONBLOCK) < 0)
 			return c2d_fail_errno(err, C2D_E_IO, "%s: output pipe", path);
@@ -172,6 +172,8 @@ int supervise_run_io(const char *path, char *const argv[], long deadline_ms,
 	}
 	if (io != NULL && io->close_after_fork >= 0)
 		close(io->close_after_fork);
+	for (int i = 0; io != NULL && i < io->nclose_also; i++)
+		close(io->close_also[i]);
 
 	int out_live = io != NULL && io->out_fd >= 0, killed = 0;
 	for (;;) {
@@ -192,6 +194,10 @@ int supervise_run_io(const char *path, char *const argv[], long deadline_ms,
 			;
 		if (out_live && pf[1].revents != 0) {
 			int d = drain(io);
+			if (d >= 0 && io->on_output != NULL && io->on_output(io->ctx, io) < 0) {
+				io->hook_failed = 1;
+				d = -1;
+			}
 			if (d < 0) {
 				kill_and_reap(pid, res);
 				killed = 1;
@@ -204,6 +210,8 @@ int supervise_run_io(const char *path, char *const argv[], long deadline_ms,
 	 * zombie, so a pipe only it held is at end of file now. */
 	if (out_live && !killed) {
 		int d = drain(io);
+		if (d >= 0 && io->on_output != NULL && io->on_output(io->ctx, io) < 0)
+			io->hook_failed = 1;
 		io->out_open = d == 0;
 	}
 	res->elapsed_ms = now_ms() - start;

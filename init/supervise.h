@@ -62,6 +62,17 @@ struct supervise_io {
 	size_t out_len;          /* result: bytes collected */
 	int overflow;            /* result: more than out_cap bytes came */
 	int out_open;            /* result: the pipe was open after the exit */
+	/* A conversation (init/analysis.h, analysis_run_rounds): more of the
+	 * parent's copies of the child's descriptors to close once it has
+	 * them; and, if on_output is set, a call after every read from
+	 * out_fd (also the last one, after the exit) that may consume
+	 * out[0..out_len), reset out_len, change out_cap and write to the
+	 * child. A negative return kills the child and sets hook_failed. */
+	const int *close_also;
+	int nclose_also;
+	int (*on_output)(void *ctx, struct supervise_io *io);
+	void *ctx;
+	int hook_failed;         /* result */
 };
 
 int supervise_run_io(const char *path, char *const argv[], long deadline_ms,

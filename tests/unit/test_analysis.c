@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "analysis.h"
+#include "analysistest.h"
 #include "c2d/bytes.h"
 #include "c2d/rowfile.h"
 #include "cohort_stats.h"
@@ -25,24 +26,9 @@
 /* The analysis binaries are built next to this test (out/test/). */
 static char bindir[PATH_MAX];
 
-static void find_bindir(void)
-{
-	ssize_t n = readlink("/proc/self/exe", bindir, sizeof(bindir) - 1);
-	assert_true(n > 0);
-	bindir[n] = '\0';
-	*strrchr(bindir, '/') = '\0';
-}
 
 /* --- the demo's schema and a 12-row table ------------------------------- */
 
-static void set_cats(struct c2d_column *c, const char *const *labels, uint32_t n)
-{
-	c->type = C2D_T_CATEGORY;
-	c->ncats = n;
-	c->cats = calloc(n, sizeof(char *));
-	for (uint32_t i = 0; i < n; i++)
-		c->cats[i] = strdup(labels[i]);
-}
 
 /* As out/demo/cohort.json, but eGFR without bounds, so that the analysis's
  * own clamping is what the test sees. */
@@ -58,18 +44,18 @@ static struct c2d_schema demo_schema(void)
 	s.cols[0].min.i = 18;
 	s.cols[0].max.i = 100;
 	strcpy(s.cols[1].name, "sex");
-	set_cats(&s.cols[1], sex, 2);
+	analysistest_set_cats(&s.cols[1], sex, 2);
 	strcpy(s.cols[2].name, "egfr");
 	s.cols[2].type = C2D_T_FLOAT64;
 	s.cols[2].flags = C2D_COL_NULLABLE;
 	strcpy(s.cols[3].name, "diabetes");
 	s.cols[3].type = C2D_T_BOOL;
 	strcpy(s.cols[4].name, "ckd_stage");
-	set_cats(&s.cols[4], stage, 6);
+	analysistest_set_cats(&s.cols[4], stage, 6);
 	strcpy(s.cols[5].name, "outcome");
 	s.cols[5].type = C2D_T_BOOL;
 	strcpy(s.cols[6].name, "site");
-	set_cats(&s.cols[6], site, 5);
+	analysistest_set_cats(&s.cols[6], site, 5);
 	return s;
 }
 
@@ -557,7 +543,7 @@ static void test_rowfile_is_strict(void **state)
 
 int main(void)
 {
-	find_bindir();
+	analysistest_bindir(bindir);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schemas_are_consistent),
 		cmocka_unit_test(test_agg_round_trip_and_bounds),

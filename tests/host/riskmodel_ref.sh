@@ -1,0 +1,19 @@
+#!/bin/sh
+# The reference coefficients in tests/unit/riskmodel_ref.h are what
+# scikit-learn gives (tests/tools/riskmodel_ref.py), and the central,
+# non-private fit is not in the guest's init (it is in the analysis child,
+# which the driver in init only talks to).
+. "$(dirname "$0")/../lib.sh"
+/usr/bin/python3 "$top/tests/tools/riskmodel_ref.py" >"$T/ref"
+diff -u "$T/ref" "$top/tests/unit/riskmodel_ref.h" >&2 || fail "riskmodel_ref.h differs from riskmodel_ref.py's output"
+ok "riskmodel_ref.h = scikit-learn's fit (riskmodel_ref.py)"
+# init links no object that defines the central fit (the guest binaries
+# are stripped, so the objects are what can be checked); the child does.
+make -s -C "$top" --no-print-directory out/guest/init out/guest/risk-model >/dev/null
+defines() { (cd "$top" && nm --defined-only $(make -s --no-print-directory "$1")) | grep -Eq " T ($2)\$"; }
+defines print-risk-objs 'riskmodel_fit_central' || fail "the child's objects lack riskmodel_fit_central (control)"
+defines print-init-objs 'riskmodel_run' || fail "init's objects lack riskmodel_run (control)"
+if defines print-init-objs 'riskmodel_fit_central|riskmodel_fit_central_lambda|riskmodel_pass'; then
+	fail "the central (non-private) fit is linked into init"
+fi
+ok "the non-private fit is not among init's objects"

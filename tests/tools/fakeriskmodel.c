@@ -1,0 +1,55 @@
+/*
+ * A risk-model child that misbehaves on purpose, for test_riskmodel: it
+ * computes the honest answer (analysis/riskmodel.c) and then, by argv[1]:
+ *   big-grad    grad[0] = rows x C + 1 (inside the L1 bound, above L2)
+ *   rows-short  one row fewer than the input has
+ *   stall       reads the first request and never answers
+ *   twice       answers the first request twice
+ *   quit        answers one round, then exits 0
+ *   mute        reads the first request and exits 0 without an answer
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "c2d/fdio.h"
+#include "child.h"
+#include "riskmodel.h"
+
+int main(int argc, char **argv)
+{
+	struct c2d_err err = { 0 };
+	const uint8_t *p;
+	size_t len;
+	const char *mode = argc > 1 ? argv[1] : "";
+	if (child_map_input(CHILD_IN_FD, &p, &len, &err) < 0)
+		return 3;
+	uint8_t req[256], out[512];
+	size_t rl = riskmodel_weights_schema.max_bytes;
+	if (read(5, req, rl) != (ssize_t)rl)
+		return 3;
+	if (strcmp(mode, "mute") == 0)
+		return 0;
+	if (strcmp(mode, "stall") == 0)
+		for (;;)
+			pause();
+	struct riskmodel_round rd;
+	int64_t w[RM_DIM] = { 0 };
+	if (riskmodel_pass(p, len, w, &rd, &err) < 0)
+		return 3;
+	if (strcmp(mode, "big-grad") == 0) {
+		memset(rd.grad, 0, sizeof(rd.grad));
+		rd.grad[0] = rd.rows * RM_CLIP_LAT + 1;
+	} else if (strcmp(mode, "rows-short") == 0) {
+		rd.rows--;
+	}
+	const int64_t *v[RM_GRAD_NOUTPUTS] = { rd.grad, &rd.loss, &rd.rows };
+	size_t n = c2d_agg_encode(&riskmodel_grad_schema, v, out);
+	if (c2d_write_all(CHILD_OUT_FD, out, n, "output", &err) < 0)
+		return 3;
+	if (strcmp(mode, "twice") == 0 && c2d_write_all(CHILD_OUT_FD, out, n, "output", &err) < 0)
+		return 3;
+	if (strcmp(mode, "quit") == 0 || strcmp(mode, "twice") == 0)
+		return 0;
+	for (;;)
+		pause();
+}

@@ -1,0 +1,320 @@
+/* Unit tests of risk-model: the central fit against scikit-learn's
+ * (tests/unit/riskmodel_ref.h, from tests/tools/riskmodel_ref.py), and the
+ * private run (init/riskmodel.c with the real child and misbehaving ones,
+ * tests/tools/fakeriskmodel.c): the privacy charged, the released shapes,
+ * the randomness, and the refusals. */
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+#include <cmocka.h>
+
+#include "analysis.h"
+#include "analysistest.h"
+#include "riskmodel.h"
+#include "riskmodel_dp.h"
+#include "riskmodel_ref.h"
+
+static char bindir[PATH_MAX];
+
+
+
+static void set_num(struct c2d_column *c, const char *name, uint8_t type, double lo, double hi)
+{
+	strcpy(c->name, name);
+	c->type = type;
+	c->flags = C2D_COL_HAS_MIN | C2D_COL_HAS_MAX;
+	if (type == C2D_T_FLOAT64) {
+		c->min.f = lo;
+		c->max.f = hi;
+	} else {
+		c->min.i = (int64_t)lo;
+		c->max.i = (int64_t)hi;
+	}
+}
+
+/* The columns of the demo cohort that risk-model reads, with its bounds. */
+static struct c2d_schema risk_schema(void)
+{
+	static const char *const sex[] = { "F", "M" };
+	static const char *const stage[] = { "G1", "G2", "G3a", "G3b", "G4", "G5" };
+	struct c2d_schema s = { 8, calloc(8, sizeof(struct c2d_column)) };
+	set_num(&s.cols[0], "age", C2D_T_INT64, 18, 100);
+	strcpy(s.cols[1].name, "sex");
+	analysistest_set_cats(&s.cols[1], sex, 2);
+	set_num(&s.cols[2], "egfr", C2D_T_FLOAT64, 0, 200);
+	s.cols[2].flags |= C2D_COL_NULLABLE;
+	set_num(&s.cols[3], "creatinine", C2D_T_FLOAT64, 0.1, 20);
+	set_num(&s.cols[4], "systolic_bp", C2D_T_INT64, 60, 260);
+	strcpy(s.cols[5].name, "diabetes");
+	s.cols[5].type = C2D_T_BOOL;
+	strcpy(s.cols[6].name, "ckd_stage");
+	analysistest_set_cats(&s.cols[6], stage, 6);
+	strcpy(s.cols[7].name, "outcome");
+	s.cols[7].type = C2D_T_BOOL;
+	return s;
+}
+
+/* The reference rows, in groups of at most cap. */
+static void make_input(const struct c2d_schema *s, uint32_t cap, struct analysis_input *in)
+{
+	struct c2d_rg_builder b;
+	struct c2d_rg_col *cols = calloc(s->ncols, sizeof(*cols));
+	uint8_t *g = malloc(C2D_RG_HEADER_LEN + c2d_rg_body_len(s, cap));
+	assert_int_equal(analysis_input_open(in, s, NULL), C2D_OK);
+	assert_int_equal(c2d_rg_builder_init(&b, s, cap, NULL), C2D_OK);
+	for (size_t i = 0; i < RM_REF_ROWS; i++) {
+		const struct ref_row *r = &rm_ref_rows[i];
+		c2d_rg_set_i64(&b, 0, r->age);
+		c2d_rg_set_cat(&b, 1, (uint16_t)r->sex);
+		if (r->egfr < 0)
+			c2d_rg_set_null(&b, 2);
+		else
+			c2d_rg_set_f64(&b, 2, r->egfr);
+		c2d_rg_set_f64(&b, 3, r->creat);
+		c2d_rg_set_i64(&b, 4, r->sbp);
+		c2d_rg_set_bool(&b, 5, r->diabetes);
+		c2d_rg_set_cat(&b, 6, (uint16_t)r->stage);
+		c2d_rg_set_bool(&b, 7, r->outcome);
+		if (c2d_rg_end_row(&b) || i + 1 == RM_REF_ROWS) {
+			uint32_t k = b.n;
+			size_t len = c2d_rg_flush(&b, g);
+			assert_int_equal(c2d_rg_decode(s, k, g + C2D_RG_HEADER_LEN,
+						       len - C2D_RG_HEADER_LEN, cols, NULL), C2D_OK);
+			assert_int_equal(analysis_input_rows(in, s, k, cols, NULL), C2D_OK);
+		}
+	}
+	assert_int_equal(analysis_input_seal(in, NULL), C2D_OK);
+	c2d_rg_builder_free(&b);
+	free(cols);
+	free(g);
+}
+
+struct fixture {
+	struct c2d_schema s;
+	struct analysis_input in;
+	const uint8_t *p;
+	size_t len;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	f->s = risk_schema();
+	make_input(&f->s, 7, &f->in);
+	f->len = (size_t)lseek(f->in.fd, 0, SEEK_END);
+	f->p = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, f->in.fd, 0);
+	assert_true(f->p != MAP_FAILED);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	munmap((void *)f->p, f->len);
+	analysis_input_close(&f->in);
+	c2d_schema_free(&f->s);
+	free(f);
+	return 0;
+}
+
+/* --- the central fit ------------------------------------------------------ */
+
+static void test_central_matches_sklearn(void **state)
+{
+	struct fixture *f = *state;
+	struct riskmodel_result res;
+	struct c2d_err err = { 0 };
+	if (riskmodel_fit_central(f->p, f->len, &res, &err) != C2D_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(res.rows, RM_REF_ROWS);
+	assert_true(res.grad_norm < RM_CENTRAL_TOL);
+	for (int j = 0; j < RM_DIM; j++)
+		if (fabs(res.coef[j] - rm_ref_coef[j]) > 1e-6)
+			fail_msg("coef[%d] = %.12g, scikit-learn %.12g", j, res.coef[j], rm_ref_coef[j]);
+	/* The objective depends on lambda: another one moves the fit. */
+	struct riskmodel_result other;
+	assert_int_equal(riskmodel_fit_central_lambda(f->p, f->len, 0.1, &other, NULL), C2D_OK);
+	assert_true(fabs(other.coef[1] - res.coef[1]) > 1e-3);
+	/* Truncated rows are refused. */
+	assert_int_equal(riskmodel_fit_central(f->p, f->len - 1, &res, &err), C2D_E_INPUT);
+}
+
+/* The oracle's exact sums at w = 0: p = 1/2 for every row, the loss log 2,
+ * and each clipped gradient recomputed here from the features. */
+static void test_pass_at_zero(void **state)
+{
+	struct fixture *f = *state;
+	struct riskmodel_round rd;
+	int64_t w[RM_DIM] = { 0 };
+	assert_int_equal(riskmodel_pass(f->p, f->len, w, &rd, NULL), C2D_OK);
+	assert_int_equal(rd.rows, RM_REF_ROWS);
+	assert_int_equal(rd.loss, RM_REF_ROWS * (int64_t)(log(2.0) * 65536));
+	/* z = 0 >= 0: everything predicted positive. */
+	int pos = 0;
+	for (int i = 0; i < RM_REF_ROWS; i++)
+		pos += rm_ref_rows[i].outcome;
+	assert_int_equal(rd.confusion[0], 0);
+	assert_int_equal(rd.confusion[1], RM_REF_ROWS - pos);
+	assert_int_equal(rd.confusion[3], pos);
+	/* Intercept entry: (1/2 - y)·1 scaled by min(1, 1/(|1/2|·||x||));
+	 * ||x|| >= 1 with x_0 = 1 and at least one one-hot entry, > 2 here. */
+	int64_t g0 = 0;
+	for (int i = 0; i < RM_REF_ROWS; i++) {
+		const struct ref_row *r = &rm_ref_rows[i];
+		double x[7] = { (double)(r->age - 18) / 82 * 2 - 1,
+				r->egfr < 0 ? -1 : r->egfr / 200 * 2 - 1,
+				(r->creat - 0.1) / 19.9 * 2 - 1, (double)(r->sbp - 60) / 200 * 2 - 1,
+				r->egfr < 0, r->sex, r->diabetes };
+		double nx = 2;   /* intercept and the stage */
+		for (int j = 0; j < 7; j++)
+			nx += x[j] * x[j];
+		double e = 0.5 - r->outcome, norm = fabs(e) * sqrt(nx);
+		g0 += (int64_t)((norm > 1 ? e / norm : e) * (double)RM_CLIP_LAT);
+	}
+	assert_true(llabs(rd.grad[0] - g0) <= RM_REF_ROWS);
+	/* Weights beyond 2^8 are refused. */
+	w[3] = RM_W_MAX + 1;
+	assert_int_equal(riskmodel_pass(f->p, f->len, w, &rd, NULL), C2D_E_INPUT);
+}
+
+/* --- the private run ------------------------------------------------------ */
+
+/* ChaCha20 keystream of a one-byte key: the deterministic source. */
+struct chacha {
+	uint8_t key[32];
+	uint32_t counter;
+};
+
+static int chacha_fill(void *ctx, uint8_t *out, size_t len, struct c2d_err *err)
+{
+	(void)err;
+	static const uint8_t iv[12];
+	struct chacha *c = ctx;
+	memset(out, 0, len);
+	/* Whole blocks per call: the stream never repeats a block. */
+	c->counter = br_chacha20_ct_run(c->key, iv, c->counter, out, len);
+	if (len % 64)
+		c->counter++;
+	return C2D_OK;
+}
+
+static int run(struct fixture *f, const char *bin, char *mode, const struct riskmodel_params *p,
+	       uint8_t seed, long deadline_ms, struct c2d_dp_accountant *acct,
+	       struct riskmodel_release *out, struct c2d_err *err)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/%s", bindir, bin);
+	char *const argv[] = { path, mode, NULL };
+	const struct analysis_spec spec = { path, argv, NULL, deadline_ms };
+	struct chacha c = { { seed }, 0 };
+	const struct c2d_rng rng = { chacha_fill, &c };
+	assert_int_equal(c2d_dp_accountant_init_zcdp(acct, 1000000, 500000), C2D_OK);
+	return riskmodel_run(&spec, &f->in, p, &rng, acct, out, err);
+}
+
+static void test_private_run(void **state)
+{
+	struct fixture *f = *state;
+	const struct riskmodel_params *p = &riskmodel_params_default;
+	struct riskmodel_release a, b, c;
+	struct c2d_dp_accountant acct;
+	struct c2d_err err = { 0 };
+	if (run(f, "risk-model", NULL, p, 1, 20000, &acct, &a, &err) != C2D_OK)
+		fail_msg("%s", err.msg);
+	/* Charged as documented: ρ = T·ρ_epoch, ε = ε_rows + T·ε_loss + ε_conf. */
+	assert_int_equal(a.epochs, 20);
+	assert_int_equal(a.spent_urho, 20 * 25000);
+	assert_int_equal(a.spent_ueps, 100000 + 20 * 20000 + 500000);
+	assert_int_equal(acct.spent_urho, 500000);
+	assert_int_equal(acct.spent_ueps, 1000000);
+	assert_true(a.rows >= 1);
+	for (int j = 0; j < RM_DIM; j++)
+		assert_true(a.coef[j] <= RM_W_MAX && a.coef[j] >= -RM_W_MAX);
+	/* The same source gives the same release, another one another. */
+	assert_int_equal(run(f, "risk-model", NULL, p, 1, 20000, &acct, &b, NULL), C2D_OK);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_int_equal(run(f, "risk-model", NULL, p, 2, 20000, &acct, &c, NULL), C2D_OK);
+	assert_memory_not_equal(a.coef, c.coef, sizeof(a.coef));
+	/* The whole budget was spent: a second run on the same accountant is
+	 * refused before the child starts. */
+	struct chacha ch = { { 3 }, 0 };
+	const struct c2d_rng rng = { chacha_fill, &ch };
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/risk-model", bindir);
+	const struct analysis_spec spec = { path, NULL, NULL, 20000 };
+	assert_int_equal(riskmodel_run(&spec, &f->in, p, &rng, &acct, &c, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "needs rho 500000"));
+}
+
+static void test_round_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct riskmodel_params p = riskmodel_params_default;
+	struct riskmodel_release a;
+	struct c2d_dp_accountant acct;
+	struct c2d_err err = { 0 };
+	p.epochs = RM_MAX_EPOCHS + 1;
+	assert_int_equal(run(f, "risk-model", NULL, &p, 1, 20000, &acct, &a, &err), C2D_E_USAGE);
+	assert_non_null(strstr(err.msg, "round limit"));
+	assert_int_equal(acct.spent_ueps, 0);
+	/* A child answering once more than asked is refused. */
+	p.epochs = 1;
+	assert_int_equal(run(f, "c2d-fakeriskmodel", "twice", &p, 1, 20000, &acct, &a, &err),
+			 C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "writes more than its schema allows"));
+}
+
+/* Refused with msg, or with alt where the timing decides which check
+ * sees the fault first (NULL: none). */
+static void expect_refusal(void **state, char *mode, long deadline_ms, const char *msg,
+			   const char *alt)
+{
+	struct fixture *f = *state;
+	struct riskmodel_release a;
+	struct c2d_dp_accountant acct;
+	struct c2d_err err = { 0 };
+	int r = run(f, "c2d-fakeriskmodel", mode, &riskmodel_params_default, 1, deadline_ms, &acct,
+		    &a, &err);
+	if (r != C2D_E_REFUSED ||
+	    (strstr(err.msg, msg) == NULL && (alt == NULL || strstr(err.msg, alt) == NULL)))
+		fail_msg("mode %s: status %d, '%s'; expected '%s'", mode, r, err.msg, msg);
+	/* Nothing is released. */
+	static const struct riskmodel_release zero;
+	assert_memory_equal(&a, &zero, sizeof(a));
+}
+
+static void test_misbehaving_children_are_refused(void **state)
+{
+	expect_refusal(state, "big-grad", 20000, "output 'grad': values[0]: above 40 rows x C", NULL);
+	expect_refusal(state, "rows-short", 20000, "output 'rows': 39, the input has 40", NULL);
+	expect_refusal(state, "stall", 300, "time limit of 300 ms reached", NULL);
+	/* The next request meets either a closed channel or, sent before the
+	 * child closed it, a child that then exits without answering. */
+	expect_refusal(state, "quit", 20000, "round 1: request not accepted: Broken pipe",
+		       "exited after 1 rounds, in the middle of a round");
+	expect_refusal(state, "mute", 20000, "exited after 0 rounds, in the middle of a round", NULL);
+}
+
+int main(void)
+{
+	analysistest_bindir(bindir);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_central_matches_sklearn),
+		cmocka_unit_test(test_pass_at_zero),
+		cmocka_unit_test(test_private_run),
+		cmocka_unit_test(test_round_limit),
+		cmocka_unit_test(test_misbehaving_children_are_refused),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
