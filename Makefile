@@ -95,6 +95,8 @@ C2D_SRC     += $(ETH_SRC) host/cmd_chain.c
 # through init's input and runner.
 C2D_SRC     += host/cmd_run.c init/analysis.c init/supervise.c analysis/cohort_stats.c \
                analysis/cohort_stats_schema.c analysis/columns.c
+# c2d run --analysis risk-model: the central (non-private) fit only.
+C2D_SRC     += analysis/riskmodel.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
                test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \

@@ -39,14 +39,16 @@
 #include "jsonout.h"
 #include "keyfile.h"
 #include "recipefile.h"
+#include "riskmodel.h"
 #include "schemafile.h"
 #include "sealer.h"
 
 static const char run_help[] =
-	"usage: c2d run --central --analysis cohort-stats --schema FILE --in CSV... [--tsv]\n"
+	"usage: c2d run --central --analysis NAME --schema FILE --in CSV... [--tsv]\n"
 	"               [--json] [--timing]\n"
-	"       c2d run --sealed --analysis cohort-stats --kms-key FILE --recipe FILE\n"
+	"       c2d run --sealed --analysis NAME --kms-key FILE --recipe FILE\n"
 	"               --in SEALED... [--child PATH] [--dp EPSILON] [--json] [--timing]\n"
+	"NAME: cohort-stats or risk-model (risk-model: no --child, no --dp)\n"
 	"\n"
 	"Runs a fixed analysis on the host, without a CVM, for comparison and\n"
 	"benchmarks. --central reads plaintext: row-level access on this host\n"
@@ -57,7 +59,8 @@ static const char run_help[] =
 	"aggregate (no noise) unless --dp adds the release mechanism's noise\n"
 	"with EPSILON split over the outputs as the analysis's schema says.\n"
 	"--json prints every output; otherwise a table of the pooled cells\n"
-	"(outcome rate and mean eGFR per CKD stage x age band x sex). --timing\n"
+	"(outcome rate and mean eGFR per CKD stage x age band x sex), or for\n"
+	"risk-model the coefficients of the non-private central fit. --timing\n"
 	"prints the load and analysis times on stderr.\n";
 
 static const char central_banner[] =
@@ -67,6 +70,7 @@ static const char central_banner[] =
 
 struct run_opts {
 	int central, sealed, json, timing, tsv;
+	int risk;   /* --analysis risk-model rather than cohort-stats */
 	const char *analysis, *schema, *kms_key, *recipe, *child, *dp;
 	const char *in[MAX_INPUTS];
 	size_t nin;
@@ -75,6 +79,7 @@ struct run_opts {
 /* The exact (or, with --dp, noised) outputs in schema order. */
 struct result {
 	int64_t *v[CS_NOUTPUTS];
+	struct riskmodel_result rm;   /* risk-model: the central fit */
 	uint64_t rows;
 	double load_s, compute_s;
 };
@@ -102,9 +107,23 @@ static void result_free(struct result *res)
 		free(res->v[i]);
 }
 
-/* The analysis in-process on a rows file. */
-static int compute(const uint8_t *p, size_t len, struct result *res, struct c2d_err *err)
+/* risk-model in-process: the non-private fit (no clipping, no noise),
+ * the baseline the private run inside the CVM is compared with. */
+static int compute_risk(const uint8_t *p, size_t len, struct result *res, struct c2d_err *err)
 {
+	double t0 = now_s();
+	int r = riskmodel_fit_central(p, len, &res->rm, err);
+	res->compute_s = now_s() - t0;
+	res->rows = res->rm.rows;
+	return r;
+}
+
+/* The analysis in-process on a rows file. */
+static int compute(const struct run_opts *o, const uint8_t *p, size_t len, struct result *res,
+		   struct c2d_err *err)
+{
+	if (o->risk)
+		return compute_risk(p, len, res, err);
 	struct cohort_stats *cs = malloc(sizeof(*cs));
 	if (cs == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
@@ -181,7 +200,7 @@ static int run_central(const struct run_opts *o, struct result *res, struct c2d_
 	}
 	res->load_s = now_s() - t0;
 	if (r == C2D_OK)
-		r = compute(b.p, b.len, res, err);
+		r = compute(o, b.p, b.len, res, err);
 	if (b.p != NULL)
 		explicit_bzero(b.p, b.len);
 	free(b.p);
@@ -275,7 +294,7 @@ static int run_sealed(const struct run_opts *o, struct result *res, struct c2d_e
 		    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, in.fd, 0)) == MAP_FAILED)
 			r = c2d_fail_errno(err, C2D_E_IO, "analysis input: cannot map");
 		else
-			r = compute(p, (size_t)st.st_size, res, err);
+			r = compute(o, p, (size_t)st.st_size, res, err);
 		if (p != MAP_FAILED)
 			munmap(p, (size_t)st.st_size);
 	}
@@ -380,13 +399,7 @@ static int print_json(const struct run_opts *o, const struct result *res, struct
 	json_t *root = json_pack("{s:s, s:s, s:I, s:o, s:o, s:o}", "analysis", "cohort-stats",
 				 "mode", o->central ? "central" : "sealed", "rows", (json_int_t)res->rows,
 				 "noise", noise, "outputs", outs, "pooled", pooled);
-	char *text = root != NULL ? c2d_json_text(root) : NULL;
-	json_decref(root);
-	if (text == NULL)
-		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
-	fputs(text, stdout);
-	free(text);
-	return C2D_OK;
+	return c2d_json_print(root, err);
 }
 
 static void print_table(const struct run_opts *o, const struct result *res)
@@ -413,6 +426,37 @@ static void print_table(const struct run_opts *o, const struct result *res)
 				printf("%-5s %-6s %-3s %10lld %13s %10s\n", stage_names[st], band_names[b],
 				       sex_names[x], (long long)res->v[CS_POOLED_ROWS][k], rs, ms);
 			}
+}
+
+/* risk-model's coefficients, in the order of analysis/riskmodel.h. */
+static const char *const rm_names[RM_DIM] = {
+	"intercept", "age", "egfr", "creatinine", "systolic_bp", "egfr_missing", "sex_M",
+	"diabetes", "ckd_G1", "ckd_G2", "ckd_G3a", "ckd_G3b", "ckd_G4", "ckd_G5",
+};
+
+static int print_risk_json(const struct run_opts *o, const struct result *res, struct c2d_err *err)
+{
+	json_t *coef = json_object();
+	for (size_t j = 0; j < RM_DIM; j++)
+		json_object_set_new(coef, rm_names[j], json_real(res->rm.coef[j]));
+	json_t *root = json_pack("{s:s, s:s, s:I, s:s, s:f, s:o, s:I, s:f}", "analysis", "risk-model",
+				 "mode", o->central ? "central" : "sealed", "rows", (json_int_t)res->rows,
+				 "noise", "none (non-private central fit, not for release)",
+				 "lambda", (double)RM_LAMBDA_NUM / RM_LAMBDA_DEN, "coefficients", coef,
+				 "iterations", (json_int_t)res->rm.iterations,
+				 "gradient_norm", res->rm.grad_norm);
+	return c2d_json_print(root, err);
+}
+
+static void print_risk_table(const struct run_opts *o, const struct result *res)
+{
+	printf("risk-model, %s mode, %llu rows: non-private fit (no clipping, no noise; not for "
+	       "release)\n", o->central ? "central" : "sealed", (unsigned long long)res->rows);
+	printf("lambda %g, %u Newton iterations, gradient norm %.3g\n",
+	       (double)RM_LAMBDA_NUM / RM_LAMBDA_DEN, res->rm.iterations, res->rm.grad_norm);
+	printf("%-13s %14s\n", "feature", "coefficient");
+	for (size_t j = 0; j < RM_DIM; j++)
+		printf("%-13s %14.8f\n", rm_names[j], res->rm.coef[j]);
 }
 
 /* ---- the command --------------------------------------------------------- */
@@ -459,10 +503,21 @@ static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
 	if (o->central + o->sealed != 1)
 		return c2d_fail(err, C2D_E_USAGE, "one of --central or --sealed is required");
 	if (o->analysis == NULL)
-		return c2d_fail(err, C2D_E_USAGE, "--analysis NAME is required (cohort-stats)");
-	if (strcmp(o->analysis, "cohort-stats") != 0)
-		return c2d_fail(err, C2D_E_USAGE, "--analysis: unknown analysis '%s' (known: cohort-stats)",
+		return c2d_fail(err, C2D_E_USAGE,
+				"--analysis NAME is required (cohort-stats or risk-model)");
+	o->risk = strcmp(o->analysis, "risk-model") == 0;
+	if (!o->risk && strcmp(o->analysis, "cohort-stats") != 0)
+		return c2d_fail(err, C2D_E_USAGE,
+				"--analysis: unknown analysis '%s' (known: cohort-stats, risk-model)",
 				o->analysis);
+	/* The private fit is driven by init round by round (init/riskmodel.h),
+	 * with the KMS's key and the image's recipe: nothing a host run has. */
+	if (o->risk && o->dp != NULL)
+		return c2d_fail(err, C2D_E_USAGE, "--dp: the private risk model runs only inside the "
+				"CVM, through init; c2d run gives its non-private central fit");
+	if (o->risk && o->child != NULL)
+		return c2d_fail(err, C2D_E_USAGE, "--child: the risk-model child is a gradient oracle "
+				"driven by init, inside the CVM; c2d run fits in-process");
 	if (o->nin == 0)
 		return c2d_fail(err, C2D_E_USAGE, "--in FILE... is required");
 	if (o->central && (o->schema == NULL || o->kms_key || o->recipe || o->child || o->dp))
@@ -503,7 +558,9 @@ int c2d_cmd_run(int argc, char **argv, struct c2d_err *err)
 			fprintf(stderr, "timing: rows %llu load_s %.6f analysis_s %.6f\n",
 				(unsigned long long)res.rows, res.load_s, res.compute_s);
 		if (o.json)
-			r = print_json(&o, &res, err);
+			r = o.risk ? print_risk_json(&o, &res, err) : print_json(&o, &res, err);
+		else if (o.risk)
+			print_risk_table(&o, &res);
 		else
 			print_table(&o, &res);
 	}

@@ -331,13 +331,5 @@ int c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err)
 		"schema", "columns", cols);
 	free(raw);
 	c2d_sealhdr_free(&h);
-	if (root == NULL)
-		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
-	char *text = c2d_json_text(root);
-	json_decref(root);
-	if (text == NULL)
-		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
-	fputs(text, stdout);
-	free(text);
-	return C2D_OK;
+	return c2d_json_print(root, err);
 }

@@ -1,6 +1,7 @@
 /* Canonical-layout JSON output: see jsonout.h. */
 #include "jsonout.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,4 +35,15 @@ int c2d_json_write(const char *path, const json_t *root, char **text,
 	else
 		free(t);
 	return r;
+}
+
+int c2d_json_print(json_t *root, struct c2d_err *err)
+{
+	char *text = root != NULL ? c2d_json_text(root) : NULL;
+	json_decref(root);
+	if (text == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
+	fputs(text, stdout);
+	free(text);
+	return C2D_OK;
 }

@@ -19,4 +19,9 @@ char *c2d_json_text(const json_t *root);
 int c2d_json_write(const char *path, const json_t *root, char **text,
 		   struct c2d_err *err);
 
+/* Prints c2d_json_text(root) on stdout and drops the caller's reference to
+ * root, which may be NULL (a json_pack that ran out of memory): then
+ * C2D_E_NOMEM. */
+int c2d_json_print(json_t *root, struct c2d_err *err);
+
 #endif

@@ -24,6 +24,18 @@ for f in a b; do
 		--out $f.sealed >/dev/null
 done
 
+# Bad input: one line, non-zero, nothing on stdout.
+one_line() {
+	[ "$(wc -l <"$T/out")" = "$1" ] || { cat "$T/out" >&2; fail "expected $1 line(s) of output"; }
+}
+run_quiet() {   # WANT CMD...: the status, stdout empty, stderr into $T/out
+	_want=$1; shift
+	_rc=0
+	"$@" >stdout 2>"$T/out" || _rc=$?
+	[ "$_rc" = "$_want" ] || { cat "$T/out" >&2; fail "'$*' exited $_rc, expected $_want"; }
+	[ ! -s stdout ] || fail "'$*' printed on stdout after failing"
+}
+
 # --- agreement ---------------------------------------------------------------
 "$c2d" run --central --analysis cohort-stats --schema cohort.json --in a.csv b.csv --json \
 	>central.json 2>central.err
@@ -47,6 +59,43 @@ if [ -x "$child" ]; then
 else
 	echo "skip $name: $child not built (make out/guest/cohort-stats)"
 fi
+
+# risk-model: the same non-private fit from the CSVs and from the sealed
+# files, and scikit-learn's on the same rows (features built from the CSVs
+# by numpy, tests/tools/riskmodel_csv.py) to 1e-6.
+"$c2d" run --central --analysis risk-model --schema cohort.json --in a.csv b.csv --json \
+	>rm-central.json 2>rm-central.err
+grep -Eq "$banner" rm-central.err || fail "central risk-model without its banner"
+"$c2d" run --sealed --analysis risk-model --kms-key kms.key --recipe recipe.json \
+	--in a.sealed b.sealed --json >rm-sealed.json
+[ "$(jq .rows rm-central.json)" = 39012 ] || fail "risk-model fitted $(jq .rows rm-central.json) rows"
+[ "$(jq '.coefficients | length' rm-central.json)" = 14 ] || fail "risk-model: not 14 coefficients"
+jq -S '{rows, coefficients, iterations}' rm-central.json >rc.out
+jq -S '{rows, coefficients, iterations}' rm-sealed.json >rs.out
+cmp -s rc.out rs.out || fail "risk-model: --central and --sealed give different coefficients"
+/usr/bin/python3 "$top/tests/tools/riskmodel_csv.py" 1 cohort.json a.csv b.csv >rm-sk.json
+diff=$(jq -n --slurpfile s rm-sk.json --slurpfile c rm-central.json \
+	'if ($s[0].coefficients | keys) != ($c[0].coefficients | keys) then "names differ"
+	 else [$s[0].coefficients | to_entries[] | (.value - $c[0].coefficients[.key]) | fabs] | max end')
+[ "$(jq -n "$diff < 1e-6")" = true ] || fail "risk-model: scikit-learn differs by $diff"
+# Control: the comparison sees a coefficient that is off by 1e-5.
+jq '.coefficients.age += 1e-5' rm-central.json >rm-off.json
+off=$(jq -n --slurpfile s rm-sk.json --slurpfile c rm-off.json \
+	'[$s[0].coefficients | to_entries[] | (.value - $c[0].coefficients[.key]) | fabs] | max')
+[ "$(jq -n "$off < 1e-6")" = false ] || fail "the 1e-6 comparison cannot fail"
+ok "risk-model: --central = --sealed, and scikit-learn's coefficients to 1e-6 (max diff $diff)"
+expect_rc 0 "$c2d" run --central --analysis risk-model --schema cohort.json --in a.csv
+expect_out "$banner"
+expect_out "^risk-model, central mode, 30011 rows: non-private fit"
+expect_out "^diabetes +-?[0-9]+\.[0-9]{8}$"
+run_quiet 2 "$c2d" run --sealed --analysis risk-model --kms-key kms.key --recipe recipe.json \
+	--in a.sealed --dp 1
+expect_out "--dp: the private risk model runs only inside the CVM, through init"
+one_line 1
+run_quiet 2 "$c2d" run --sealed --analysis risk-model --kms-key kms.key --recipe recipe.json \
+	--in a.sealed --child "$child"
+expect_out "--child: the risk-model child is a gradient oracle"
+ok "risk-model: the table; --dp and --child are usage errors"
 
 # The aggregate is the rows', not the files': the same rows split the other
 # way round give the same answer.
@@ -76,16 +125,6 @@ jq -S .outputs a.json >e.out
 ok "table of pooled cells; --dp is labelled and differs from the exact values"
 
 # --- bad input: one line, non-zero, nothing on stdout -----------------------
-one_line() {
-	[ "$(wc -l <"$T/out")" = "$1" ] || { cat "$T/out" >&2; fail "expected $1 line(s) of output"; }
-}
-run_quiet() {   # WANT CMD...: the status, stdout empty, stderr into $T/out
-	_want=$1; shift
-	_rc=0
-	"$@" >stdout 2>"$T/out" || _rc=$?
-	[ "$_rc" = "$_want" ] || { cat "$T/out" >&2; fail "'$*' exited $_rc, expected $_want"; }
-	[ ! -s stdout ] || fail "'$*' printed on stdout after failing"
-}
 run_quiet 1 "$c2d" run --sealed --analysis cohort-stats --kms-key other.key --recipe recipe.json \
 	--in a.sealed b.sealed --json
 expect_out "a.sealed: the KMS key does not open its dataset key"
