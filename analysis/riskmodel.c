@@ -209,15 +209,16 @@ int riskmodel_pass(const uint8_t *rowfile, size_t len, const int64_t w[RM_DIM],
 #define RM_NCELL 48
 #define RM_NPAIR (RM_NCONT * (RM_NCONT + 1) / 2)
 
-/* The rows of each cell, in file order. */
+/* The fit's table: each row's continuous features and cell, in file
+ * order, split by the file's row groups. A group is the unit of work of
+ * the decoding and of a pass: fixed by the file, not by the number of
+ * threads. */
 struct ftab {
-	struct {
-		double (*u)[RM_NCONT];   /* continuous features, x[1..4] */
-		uint8_t *y;
-		size_t n, cap;
-	} cell[RM_NCELL];
-	size_t n;
-	int nomem;
+	double (*u)[RM_NCONT];            /* x[1..4] */
+	uint8_t *code;                    /* cell·2 + y */
+	struct c2d_rowfile_group *groups;
+	size_t *first;                    /* first row of each group, then n */
+	size_t ngroups, n;
 };
 
 static unsigned cell_of(const double x[RM_DIM])
@@ -240,123 +241,198 @@ static void cell_bits(unsigned cell, double b[RM_DIM])
 	b[8 + cell / 8] = 1;
 }
 
-static void ftab_row(void *ctx, const double x[RM_DIM], int y)
+/* Runs fn(arg) on every CPU (at most RM_MAX_THREADS), this thread
+ * included; fn takes its work from a shared counter, so a thread that does
+ * not start leaves its share to the others. */
+#define RM_MAX_THREADS 16
+
+static void run_parallel(void *(*fn)(void *), void *arg)
 {
-	struct ftab *t = ctx;
-	if (t->nomem)
-		return;
-	unsigned c = cell_of(x);
-	if (t->cell[c].n == t->cell[c].cap) {
-		size_t cap = t->cell[c].cap ? 2 * t->cell[c].cap : 1u << 12;
-		double(*u)[RM_NCONT] = realloc(t->cell[c].u, cap * sizeof(*u));
-		if (u != NULL)
-			t->cell[c].u = u;
-		uint8_t *yy = u != NULL ? realloc(t->cell[c].y, cap) : NULL;
-		if (yy == NULL) {
-			t->nomem = 1;
-			return;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = cpus < 1 ? 1 : cpus > RM_MAX_THREADS ? RM_MAX_THREADS : (size_t)cpus, started = 1;
+	pthread_t tid[RM_MAX_THREADS];
+	while (started < nt && pthread_create(&tid[started], NULL, fn, arg) == 0)
+		started++;
+	fn(arg);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(tid[i], NULL);
+}
+
+struct decode_job {
+	const struct c2d_rowfile *f;
+	const struct cols *k;
+	struct ftab *t;
+	int *status;              /* per group */
+	struct c2d_err *gerr;     /* per group */
+	atomic_size_t next;
+};
+
+static void *decode_work(void *arg)
+{
+	struct decode_job *j = arg;
+	struct ftab *t = j->t;
+	struct c2d_rg_col *col = calloc(j->f->schema.ncols, sizeof(*col));
+	size_t g;
+	while ((g = atomic_fetch_add(&j->next, 1)) < t->ngroups) {
+		if (col == NULL)
+			j->status[g] = c2d_fail(&j->gerr[g], C2D_E_NOMEM, "risk-model: out of memory");
+		else
+			j->status[g] = c2d_rowfile_decode(j->f, &t->groups[g], col, &j->gerr[g]);
+		if (j->status[g] < 0)
+			continue;
+		for (uint32_t i = 0; i < t->groups[g].nrows; i++) {
+			double x[RM_DIM];
+			int y = row(j->k, col, i, x);
+			size_t at = t->first[g] + i;
+			memcpy(t->u[at], x + 1, sizeof(t->u[0]));
+			t->code[at] = (uint8_t)(cell_of(x) * 2 + (y != 0));
 		}
-		t->cell[c].y = yy;
-		t->cell[c].cap = cap;
 	}
-	memcpy(t->cell[c].u[t->cell[c].n], x + 1, sizeof(t->cell[c].u[0]));
-	t->cell[c].y[t->cell[c].n++] = (uint8_t)(y != 0);
-	t->n++;
+	free(col);
+	return NULL;
+}
+
+/* Frames the groups (a sequential walk that checks the end record), then
+ * decodes them on every CPU; the first bad group in file order names the
+ * error, whichever thread met it. */
+static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_err *err)
+{
+	struct c2d_rowfile f;
+	struct cols k;
+	struct c2d_rowfile_group g;
+	size_t cap = 0;
+	int r = c2d_rowfile_open(&f, p, len, err);
+	if (r < 0)
+		return r;
+	if ((r = bind(&f.schema, &k, err)) < 0) {
+		c2d_rowfile_close(&f);
+		return r;
+	}
+	while ((r = c2d_rowfile_raw(&f, &g, err)) == 1) {
+		if (t->ngroups + 1 >= cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct c2d_rowfile_group *ng = realloc(t->groups, ncap * sizeof(*ng));
+			if (ng != NULL)
+				t->groups = ng;
+			size_t *nf = ng != NULL ? realloc(t->first, ncap * sizeof(*nf)) : NULL;
+			if (nf == NULL) {
+				r = c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory");
+				break;
+			}
+			t->first = nf;
+			cap = ncap;
+		}
+		t->groups[t->ngroups] = g;
+		t->first[t->ngroups++] = t->n;
+		t->n += g.nrows;
+	}
+	if (r == C2D_OK && t->n == 0)
+		r = c2d_fail(err, C2D_E_INPUT, "risk-model: no rows");
+	struct decode_job j = { .f = &f, .k = &k, .t = t };
+	if (r == C2D_OK) {
+		t->first[t->ngroups] = t->n;
+		t->u = malloc(t->n * sizeof(*t->u));
+		t->code = malloc(t->n);
+		j.status = calloc(t->ngroups, sizeof(*j.status));
+		j.gerr = calloc(t->ngroups, sizeof(*j.gerr));
+		if (t->u == NULL || t->code == NULL || j.status == NULL || j.gerr == NULL)
+			r = c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory for %zu rows", t->n);
+	}
+	if (r == C2D_OK) {
+		atomic_init(&j.next, 0);
+		run_parallel(decode_work, &j);
+		for (size_t i = 0; i < t->ngroups && r == C2D_OK; i++)
+			if (j.status[i] < 0) {
+				r = j.status[i];
+				if (err != NULL)
+					*err = j.gerr[i];
+			}
+	}
+	free(j.status);
+	free(j.gerr);
+	c2d_rowfile_close(&f);
+	return r;
 }
 
 static void ftab_free(struct ftab *t)
 {
-	for (unsigned c = 0; c < RM_NCELL; c++) {
-		free(t->cell[c].u);
-		free(t->cell[c].y);
-	}
+	free(t->u);
+	free(t->code);
+	free(t->groups);
+	free(t->first);
 }
 
 /* Per-cell sums at w: e = p - y and v = p(1 - p), p = sigmoid(w·x). */
 struct moments {
 	double e[RM_NCELL][1 + RM_NCONT];
 	double v[RM_NCELL][1 + RM_NCONT + RM_NPAIR];
+	size_t rows;
 };
 
-/* Cell c's sums over its rows k·stride; returns the number of rows summed. */
-static size_t cell_moments(const struct ftab *t, unsigned c, size_t stride,
-			   const double w[RM_DIM], struct moments *m)
-{
-	double b[RM_DIM], wc = 0;
-	cell_bits(c, b);
-	for (int j = 0; j < RM_DIM; j++)
-		wc += w[j] * b[j];
-	double se[1 + RM_NCONT] = { 0 }, sv[1 + RM_NCONT + RM_NPAIR] = { 0 };
-	size_t used = 0;
-	for (size_t i = 0; i < t->cell[c].n; i += stride) {
-		const double *u = t->cell[c].u[i];
-		double z = wc + w[1] * u[0] + w[2] * u[1] + w[3] * u[2] + w[4] * u[3];
-		double p = sigmoid(z), e = p - t->cell[c].y[i], v = p * (1 - p);
-		se[0] += e;
-		sv[0] += v;
-		for (int a = 0, k = 1 + RM_NCONT; a < RM_NCONT; a++) {
-			double vu = v * u[a];
-			se[1 + a] += e * u[a];
-			sv[1 + a] += vu;
-			for (int bb = a; bb < RM_NCONT; bb++)
-				sv[k++] += vu * u[bb];
-		}
-		used++;
-	}
-	memcpy(m->e[c], se, sizeof(se));
-	memcpy(m->v[c], sv, sizeof(sv));
-	return used;
-}
-
-/* A pass on several CPUs: each cell is summed whole, in row order, by
- * whichever thread takes it (largest cells first), so the sums are the
+/* A pass: each group's sums into its own moments (rows first + k·stride
+ * of the group), added in group order afterwards, so the result is the
  * same bits for any number of threads. */
-#define RM_MAX_THREADS 16
-
 struct pass_job {
 	const struct ftab *t;
 	size_t stride;
 	const double *w;
-	struct moments *m;
-	unsigned order[RM_NCELL];
-	size_t used[RM_NCELL];
-	atomic_uint next;
+	double wc[RM_NCELL];    /* w·x over the indicator part, per cell */
+	struct moments *part;   /* per group */
+	atomic_size_t next;
 };
 
 static void *pass_work(void *arg)
 {
 	struct pass_job *j = arg;
-	unsigned i;
-	while ((i = atomic_fetch_add(&j->next, 1)) < RM_NCELL)
-		j->used[j->order[i]] = cell_moments(j->t, j->order[i], j->stride, j->w, j->m);
+	const struct ftab *t = j->t;
+	const double *w = j->w;
+	size_t g;
+	while ((g = atomic_fetch_add(&j->next, 1)) < t->ngroups) {
+		struct moments *m = &j->part[g];
+		memset(m, 0, sizeof(*m));
+		for (size_t i = t->first[g]; i < t->first[g + 1]; i += j->stride) {
+			const double *u = t->u[i];
+			unsigned c = t->code[i] >> 1;
+			double z = j->wc[c] + w[1] * u[0] + w[2] * u[1] + w[3] * u[2] + w[4] * u[3];
+			double p = sigmoid(z), e = p - (t->code[i] & 1), v = p * (1 - p);
+			double *me = m->e[c], *mv = m->v[c];
+			me[0] += e;
+			mv[0] += v;
+			for (int a = 0, k = 1 + RM_NCONT; a < RM_NCONT; a++) {
+				double vu = v * u[a];
+				me[1 + a] += e * u[a];
+				mv[1 + a] += vu;
+				for (int bb = a; bb < RM_NCONT; bb++)
+					mv[k++] += vu * u[bb];
+			}
+			m->rows++;
+		}
+	}
 	return NULL;
 }
 
-/* The sums of every cell; returns the number of rows summed. */
-static size_t pass_moments(const struct ftab *t, size_t stride, const double w[RM_DIM],
-			   struct moments *m)
+static void pass_moments(const struct ftab *t, struct moments *part, size_t stride,
+			 const double w[RM_DIM], struct moments *m)
 {
-	struct pass_job j = { .t = t, .stride = stride, .w = w, .m = m };
-	atomic_init(&j.next, 0);
+	struct pass_job j = { .t = t, .stride = stride, .w = w, .part = part };
 	for (unsigned c = 0; c < RM_NCELL; c++) {
-		unsigned k = c;
-		for (; k > 0 && t->cell[j.order[k - 1]].n < t->cell[c].n; k--)
-			j.order[k] = j.order[k - 1];
-		j.order[k] = c;
+		double b[RM_DIM];
+		cell_bits(c, b);
+		for (int k = 0; k < RM_DIM; k++)
+			j.wc[c] += w[k] * b[k];
 	}
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = cpus < 1 ? 1 : cpus > RM_MAX_THREADS ? RM_MAX_THREADS : (size_t)cpus, started = 1;
-	pthread_t tid[RM_MAX_THREADS];
-	/* A thread that does not start leaves its cells to the others. */
-	while (started < nt && pthread_create(&tid[started], NULL, pass_work, &j) == 0)
-		started++;
-	pass_work(&j);
-	for (size_t i = 1; i < started; i++)
-		pthread_join(tid[i], NULL);
-	size_t used = 0;
-	for (unsigned c = 0; c < RM_NCELL; c++)
-		used += j.used[c];
-	return used;
+	atomic_init(&j.next, 0);
+	run_parallel(pass_work, &j);
+	memset(m, 0, sizeof(*m));
+	for (size_t g = 0; g < t->ngroups; g++) {
+		for (unsigned c = 0; c < RM_NCELL; c++) {
+			for (int a = 0; a < 1 + RM_NCONT; a++)
+				m->e[c][a] += part[g].e[c][a];
+			for (int a = 0; a < 1 + RM_NCONT + RM_NPAIR; a++)
+				m->v[c][a] += part[g].v[c][a];
+		}
+		m->rows += part[g].rows;
+	}
 }
 
 /* Σ e·x and the lower triangle of Σ v·x·xᵀ from the per-cell sums. */
@@ -422,12 +498,13 @@ static int solve_spd(double a[RM_DIM][RM_DIM], const double b[RM_DIM], double x[
  * gradient norm of J on those rows is below tol: 1 when converged, 0 when
  * not in RM_CENTRAL_MAX_ITER iterations, -1 on a singular Hessian.
  */
-static int newton(const struct ftab *t, size_t stride, double lambda, double tol,
-		  struct moments *m, double w[RM_DIM], struct riskmodel_result *out)
+static int newton(const struct ftab *t, struct moments *part, size_t stride, double lambda,
+		  double tol, struct moments *m, double w[RM_DIM], struct riskmodel_result *out)
 {
 	for (unsigned it = 0; it < RM_CENTRAL_MAX_ITER; it++) {
 		double g[RM_DIM], h[RM_DIM][RM_DIM], step[RM_DIM], norm = 0;
-		double n = (double)pass_moments(t, stride, w, m);
+		pass_moments(t, part, stride, w, m);
+		double n = (double)m->rows;
 		assemble(m, g, h);
 		/* ∇J and the Hessian of J: the mean, plus λ off the intercept. */
 		for (int j = 0; j < RM_DIM; j++) {
@@ -460,32 +537,29 @@ int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lamb
 	memset(out, 0, sizeof(*out));
 	if (!(lambda > 0))
 		return c2d_fail(err, C2D_E_USAGE, "risk-model: lambda must be positive");
-	struct ftab *t = calloc(1, sizeof(*t));
-	struct moments *m = malloc(sizeof(*m));
-	uint64_t rows;
-	int r = m == NULL || t == NULL ? c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory")
-				       : each_row(rowfile, len, ftab_row, t, &rows, err);
-	if (r == C2D_OK && t->nomem)
-		r = c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory after %zu rows", t->n);
-	if (r == C2D_OK && rows == 0)
-		r = c2d_fail(err, C2D_E_INPUT, "risk-model: no rows");
+	struct ftab t = { 0 };
+	struct moments *m = malloc(sizeof(*m)), *part = NULL;
+	int r = m == NULL ? c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory")
+			  : ftab_build(rowfile, len, &t, err);
+	if (r == C2D_OK && (part = calloc(t.ngroups, sizeof(*part))) == NULL)
+		r = c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory");
 	double w[RM_DIM] = { 0 };
-	if (r == C2D_OK && t->n >= RM_WARM_MIN_ROWS) {
+	if (r == C2D_OK && t.n >= RM_WARM_MIN_ROWS) {
 		/* A warm start: the fit on a 1/32 sample is within about
 		 * 1/sqrt(n/32) of the full one, where Newton converges
 		 * quadratically, so the full-data passes drop from about 7 to
 		 * 3. Only the starting point comes from the sample; the
 		 * criterion below is on all rows. When the sample's fit fails,
 		 * the full fit starts from 0 as without it. */
-		if (newton(t, RM_WARM_STRIDE, lambda, 1e-8, m, w, out) != 1)
+		if (newton(&t, part, RM_WARM_STRIDE, lambda, 1e-8, m, w, out) != 1)
 			memset(w, 0, sizeof(w));
 		out->iterations = 0;
 	}
 	if (r == C2D_OK) {
-		int k = newton(t, 1, lambda, RM_CENTRAL_TOL, m, w, out);
+		int k = newton(&t, part, 1, lambda, RM_CENTRAL_TOL, m, w, out);
 		/* iterations counts the Newton steps on all rows. */
 		out->iterations -= 1;
-		out->rows = rows;
+		out->rows = t.n;
 		if (k < 0)
 			r = c2d_fail(err, C2D_E_INPUT, "risk-model: singular Hessian at iteration %u",
 				     out->iterations);
@@ -495,9 +569,8 @@ int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lamb
 		else
 			memcpy(out->coef, w, sizeof(out->coef));
 	}
-	if (t != NULL)
-		ftab_free(t);
-	free(t);
+	ftab_free(&t);
+	free(part);
 	free(m);
 	return r;
 }

@@ -31,12 +31,14 @@
  *   Exact integer sums: the result does not depend on row order.
  * - The central baseline, riskmodel_fit_central(): no clipping, no noise,
  *   Newton's method in double until the gradient norm of J over all rows
- *   is below RM_CENTRAL_TOL. It decodes the rows once into a table held
- *   for the fit (about 34 bytes a row), grouped by the 48 cells of the 0/1
- *   features; from 2^15 rows it starts from the fit on a 1/32 sample (only
- *   the starting point; the criterion is on all rows). A pass runs on every
- *   CPU, each cell summed whole by one thread, so the result does not
- *   depend on the thread count. It gives row-level access by construction and is never
+ *   is below RM_CENTRAL_TOL. The rows are decoded once into a table held
+ *   for the fit (about 33 bytes a row); a pass sums, per cell of the 0/1
+ *   features, 20 products a row instead of the 119 of x·xᵀ and x. From
+ *   2^15 rows the fit starts from the fit on a 1/32 sample (only the
+ *   starting point; the criterion is on all rows). Decoding and passes run
+ *   on every CPU by row group, the groups' partial sums added in file
+ *   order: the result does not depend on the thread count. It gives
+ *   row-level access by construction and is never
  *   linked into init (tests/host/riskmodel_ref.sh checks the symbol is
  *   absent from the guest's init).
  *
