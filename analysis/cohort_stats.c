@@ -169,7 +169,7 @@ static void merge(struct cohort_stats *to, const struct cohort_stats *from)
 /* Frames every group (a cheap sequential walk that also checks the end
  * record), then decodes and counts them on up to MAX_THREADS threads. */
 static int run_groups(const struct c2d_rowfile *f, struct c2d_rowfile *walk, const struct cols *k,
-		      struct cohort_stats *out, struct c2d_err *err)
+		      size_t max_threads, struct cohort_stats *out, struct c2d_err *err)
 {
 	struct c2d_rowfile_group *groups = NULL, g;
 	size_t n = 0, cap = 0;
@@ -191,8 +191,7 @@ static int run_groups(const struct c2d_rowfile *f, struct c2d_rowfile *walk, con
 		free(groups);
 		return r;
 	}
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t t = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (size_t)cpus;
+	size_t t = max_threads < 1 ? 1 : max_threads > MAX_THREADS ? MAX_THREADS : max_threads;
 	if (t > n)
 		t = n ? n : 1;
 	struct job *jobs = calloc(t, sizeof(*jobs));
@@ -240,6 +239,13 @@ static int run_groups(const struct c2d_rowfile *f, struct c2d_rowfile *walk, con
 int cohort_stats_compute(const uint8_t *p, size_t len, struct cohort_stats *out,
 			 struct c2d_err *err)
 {
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cohort_stats_compute_threads(p, len, cpus < 1 ? 1 : (unsigned)cpus, out, err);
+}
+
+int cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,
+				 struct cohort_stats *out, struct c2d_err *err)
+{
 	struct c2d_rowfile f;
 	struct cols k;
 	memset(out, 0, sizeof(*out));
@@ -260,7 +266,7 @@ int cohort_stats_compute(const uint8_t *p, size_t len, struct cohort_stats *out,
 		/* At most 2^63 rows fit in a u64 count, and each adds at most
 		 * 51200 to a sum: a file of less than 2^40 rows cannot wrap. */
 		struct c2d_rowfile walk = f;
-		r = run_groups(&f, &walk, &k, out, err);
+		r = run_groups(&f, &walk, &k, threads, out, err);
 	}
 	free(check);
 	c2d_rowfile_close(&f);

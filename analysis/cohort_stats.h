@@ -77,6 +77,12 @@ static inline size_t cohort_stats_cell(unsigned site, unsigned stage, unsigned b
 int cohort_stats_compute(const uint8_t *p, size_t len, struct cohort_stats *out,
 			 struct c2d_err *err);
 
+/* The same on at most `threads` threads (cohort_stats_compute uses one per
+ * online CPU). The result is identical for every thread count: the cells
+ * are exact integers, and partials are merged in a fixed order. */
+int cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,
+				 struct cohort_stats *out, struct c2d_err *err);
+
 /* The output arrays in schema order, for c2d_agg_encode(). */
 void cohort_stats_values(const struct cohort_stats *cs, const int64_t *values[CS_NOUTPUTS]);
 

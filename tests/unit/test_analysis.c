@@ -241,6 +241,26 @@ static void test_cohort_stats_compute_direct(void **state)
 	assert_int_equal(cs->rows, 12);
 	assert_int_equal(cs->site_egfr_sum[cohort_stats_cell(C, G5, 3, M)], 200 * 256);
 	assert_int_equal(cs->site_egfr_sum[cohort_stats_cell(C, G5, 0, F)], 0);
+	/* The same cells on any number of threads, with one row per group
+	 * (12 groups shared out in every pattern from 1 to 13 threads). */
+	struct analysis_input in1;
+	make_input(&s, table, 12, 1, &in1);
+	off_t size1 = lseek(in1.fd, 0, SEEK_END);
+	const uint8_t *p1 = mmap(NULL, (size_t)size1, PROT_READ, MAP_PRIVATE, in1.fd, 0);
+	assert_true(p1 != MAP_FAILED);
+	struct cohort_stats *ct = malloc(sizeof(*ct));
+	for (unsigned t = 1; t <= 13; t++) {
+		assert_int_equal(cohort_stats_compute_threads(p1, (size_t)size1, t, ct, NULL), C2D_OK);
+		assert_memory_equal(ct, cs, sizeof(*cs));
+	}
+	/* An error in a late group is the one reported, whatever the threads. */
+	struct c2d_err e1 = { 0 }, e4 = { 0 };
+	assert_int_equal(cohort_stats_compute_threads(p1, (size_t)size1 - 1, 1, ct, &e1), C2D_E_INPUT);
+	assert_int_equal(cohort_stats_compute_threads(p1, (size_t)size1 - 1, 4, ct, &e4), C2D_E_INPUT);
+	assert_string_equal(e1.msg, e4.msg);
+	munmap((void *)p1, (size_t)size1);
+	free(ct);
+	analysis_input_close(&in1);
 	/* A truncated file is refused, not half-counted. */
 	struct c2d_err err = { 0 };
 	assert_int_equal(cohort_stats_compute(p, (size_t)size - 1, cs, &err), C2D_E_INPUT);
