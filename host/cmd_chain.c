@@ -33,7 +33,7 @@ static const char common_help[] =
 	"  --json           print JSON\n";
 
 static const char chain_help[] =
-	"usage: c2d chain deploy --key FILE --owners FILE --threshold K --kms ADDRESS --name NAME\n"
+	"usage: c2d chain deploy --key FILE --owners FILE --threshold K --kms ADDRESS [--name NAME]\n"
 	"                        [--artifact FILE] [--rpc URL] [--chain-id N] [--json]\n"
 	"       c2d chain status --app ADDRESS [--compose HASH] [--rpc URL] [--chain-id N] [--json]\n"
 	"\n"
@@ -400,9 +400,11 @@ static int cmd_deploy(int argc, char **argv, struct c2d_err *err)
 			    err);
 	if (st != 0)
 		return st < 0 ? st : C2D_OK;
+	if (o.name == NULL)
+		o.name = "c2d consortium";   /* the name is a label; the address identifies it */
 	if ((st = need(o.key, "--key FILE", err)) < 0 || (st = need(o.owners, "--owners FILE", err)) < 0 ||
 	    (st = need(o.threshold, "--threshold K", err)) < 0 || (st = need(o.kms, "--kms ADDRESS", err)) < 0 ||
-	    (st = need(o.name, "--name NAME", err)) < 0 || (st = parse_u64(o.threshold, "--threshold", &k, err)) < 0 ||
+	    (st = parse_u64(o.threshold, "--threshold", &k, err)) < 0 ||
 	    (st = c2d_eth_address_parse(o.kms, "--kms", kms, err)) < 0 || (st = c2d_owners_read(o.owners, &ow, err)) < 0)
 		return st;
 	if (k < 1 || k > ow.n) {

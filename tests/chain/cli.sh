@@ -122,6 +122,13 @@ expect_rc 0 "$c2d" chain status --app "$app3" --json
 [ "$(jq -r '[.criteria[].grade] | join(" ")' "$T/out")" = "match match match" ] || fail "JSON criteria"
 ok "status: threshold n of n and every budget set is HIPAA/GDPR-grade; text and JSON agree"
 
+# --name is optional: the address identifies a consortium, the name labels it.
+expect_rc 0 "$c2d" chain deploy --key "$T/deployer" --owners "$T/owners3" --threshold 2 --kms "$ADDR9" \
+	--artifact "$artifact"
+expect_rc 0 "$c2d" chain status --app "$(tail -1 "$T/out")"
+expect_out '^consortium +c2d consortium$'
+ok "deploy without --name labels the consortium 'c2d consortium'"
+
 # --- bad input: one line each, and its exit code ---------------------------------------
 printf 'not a key\n' >"$T/badkey"; chmod 600 "$T/badkey"
 expect_rc 3 "$c2d" approve --key "$T/badkey" --app "$app" --compose "$H"
