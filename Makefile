@@ -65,7 +65,7 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/hex.c runtime/random.c run
                runtime/p256.c runtime/der.c runtime/x509.c runtime/intel_root.c runtime/pckext.c \
                runtime/crl.c runtime/collateral.c runtime/tdxquote.c runtime/tdxverify.c \
                runtime/eventlog.c runtime/bootevents.c runtime/pe.c runtime/tdxmeasure.c \
-               runtime/tdxguest.c runtime/simproto.c
+               runtime/tdxguest.c runtime/simproto.c runtime/path.c
 # Exact DP noise (issue 6); no floating point may reach it (c2d/dp.h).
 RUNTIME_SRC += runtime/dp.c
 RUNTIME_SRC += runtime/aggfmt.c runtime/rowfile.c runtime/fdio.c

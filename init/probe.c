@@ -4,11 +4,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "c2d/path.h"
 
 int probe_parse_u64(const char *text, size_t len, uint64_t *out)
 {
@@ -60,19 +61,6 @@ static int read_u64(const char *path, uint64_t *v, struct c2d_err *err)
 	return C2D_OK;
 }
 
-/* snprintf that fails instead of truncating: a cut path names another file. */
-static int mkpath(char *buf, size_t cap, struct c2d_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int mkpath(char *buf, size_t cap, struct c2d_err *err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, cap, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= cap)
-		return c2d_fail(err, C2D_E_INPUT, "path too long under sysroot");
-	return C2D_OK;
-}
 
 static int by_name(const void *a, const void *b)
 {
@@ -118,18 +106,18 @@ static int probe_disks(const char *sysroot, struct probe_result *out,
 	size_t n;
 	int r;
 
-	if ((r = mkpath(dir, sizeof(dir), err, "%s/sys/block", sysroot)) < 0 ||
+	if ((r = c2d_path_fmt(dir, sizeof(dir), err, "%s/sys/block", sysroot)) < 0 ||
 	    (r = list_dir(dir, "vd", names, PROBE_MAX_DISKS, &n, err)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct probe_disk *d = &out->disks[i];
 		uint64_t sectors, ro;
-		if ((r = mkpath(path, sizeof(path), err, "%s/%s/size", dir, names[i])) < 0 ||
+		if ((r = c2d_path_fmt(path, sizeof(path), err, "%s/%s/size", dir, names[i])) < 0 ||
 		    (r = read_u64(path, &sectors, err)) < 0)
 			return r;
 		if (sectors > UINT64_MAX / 512)
 			return c2d_fail(err, C2D_E_INPUT, "%s: size overflows", path);
-		if ((r = mkpath(path, sizeof(path), err, "%s/%s/ro", dir, names[i])) < 0 ||
+		if ((r = c2d_path_fmt(path, sizeof(path), err, "%s/%s/ro", dir, names[i])) < 0 ||
 		    (r = read_u64(path, &ro, err)) < 0)
 			return r;
 		strcpy(d->name, names[i]);
@@ -147,7 +135,7 @@ static int probe_ports(const char *sysroot, struct probe_result *out,
 	size_t n;
 	int r;
 
-	if ((r = mkpath(dir, sizeof(dir), err, "%s/sys/class/virtio-ports", sysroot)) < 0 ||
+	if ((r = c2d_path_fmt(dir, sizeof(dir), err, "%s/sys/class/virtio-ports", sysroot)) < 0 ||
 	    (r = list_dir(dir, "vport", names, PROBE_MAX_PORTS, &n, err)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
@@ -156,7 +144,7 @@ static int probe_ports(const char *sysroot, struct probe_result *out,
 		size_t len;
 		strcpy(p->dev, names[i]);
 		/* A port without a name has an empty attribute. */
-		if ((r = mkpath(path, sizeof(path), err, "%s/%s/name", dir, names[i])) < 0 ||
+		if ((r = c2d_path_fmt(path, sizeof(path), err, "%s/%s/name", dir, names[i])) < 0 ||
 		    (r = read_attr(path, buf, sizeof(buf), &len, err)) < 0)
 			return r;
 		if (len > 0 && buf[len - 1] == '\n')
@@ -178,7 +166,7 @@ int probe_devices(const char *sysroot, struct probe_result *out,
 	memset(out, 0, sizeof(*out));
 	if ((r = probe_disks(sysroot, out, err)) < 0 ||
 	    (r = probe_ports(sysroot, out, err)) < 0 ||
-	    (r = mkpath(path, sizeof(path), err, "%s/sys/devices/virtual/misc/tdx_guest", sysroot)) < 0)
+	    (r = c2d_path_fmt(path, sizeof(path), err, "%s/sys/devices/virtual/misc/tdx_guest", sysroot)) < 0)
 		return r;
 	out->tdx_guest = access(path, F_OK) == 0;
 	return C2D_OK;

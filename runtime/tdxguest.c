@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,8 @@
 
 /* From the pinned kernel's uapi (kernel-config/headers), not copied. */
 #include <linux/tdx-guest.h>
+
+#include "c2d/path.h"
 
 _Static_assert(TDX_REPORTDATA_LEN == C2D_TDX_REPORTDATA_LEN, "uapi REPORTDATA length");
 _Static_assert(TDX_REPORT_LEN == C2D_TDREPORT_LEN, "uapi TDREPORT length");
@@ -75,26 +76,13 @@ int c2d_tdreport_parse(const uint8_t *buf, size_t len, struct c2d_tdreport *r,
 	return C2D_OK;
 }
 
-/* Joins root and a fixed suffix; root "/" gives "//dev/...", which the
- * kernel reads as "/dev/...". */
-static int mkpath(char *buf, size_t cap, struct c2d_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int mkpath(char *buf, size_t cap, struct c2d_err *err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, cap, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= cap)
-		return c2d_fail(err, C2D_E_USAGE, "path under root '%.64s' too long", buf);
-	return C2D_OK;
-}
+/* Root "/" gives "//dev/...", which the kernel reads as "/dev/...". */
 
 int c2d_tdx_get_report(const char *root, const uint8_t reportdata[64],
 		       uint8_t tdreport[1024], struct c2d_err *err)
 {
 	char path[512];
-	int r = mkpath(path, sizeof(path), err, "%s/dev/tdx_guest", root);
+	int r = c2d_path_fmt(path, sizeof(path), err, "%s/dev/tdx_guest", root);
 	if (r < 0)
 		return r;
 	int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -182,7 +170,7 @@ static int read_generation(const char *entry, unsigned long long *gen, struct c2
 	uint8_t buf[32];
 	size_t len;
 	int r;
-	if ((r = mkpath(path, sizeof(path), err, "%s/generation", entry)) < 0 ||
+	if ((r = c2d_path_fmt(path, sizeof(path), err, "%s/generation", entry)) < 0 ||
 	    (r = read_file(path, buf, sizeof(buf), &len, err)) < 0)
 		return r;
 	if (len > 0 && buf[len - 1] == '\n')
@@ -209,7 +197,7 @@ static int check_provider(const char *entry, struct c2d_err *err)
 	uint8_t buf[64];
 	size_t len;
 	int r;
-	if ((r = mkpath(path, sizeof(path), err, "%s/provider", entry)) < 0 ||
+	if ((r = c2d_path_fmt(path, sizeof(path), err, "%s/provider", entry)) < 0 ||
 	    (r = read_file(path, buf, sizeof(buf), &len, err)) < 0)
 		return r;
 	if (len != sizeof(want) - 1 || memcmp(buf, want, len) != 0) {
@@ -230,9 +218,9 @@ static int quote_in(const char *entry, const uint8_t reportdata[64], uint8_t **q
 	int r;
 	if ((r = check_provider(entry, err)) < 0 ||
 	    (r = read_generation(entry, &before, err)) < 0 ||
-	    (r = mkpath(path, sizeof(path), err, "%s/inblob", entry)) < 0 ||
+	    (r = c2d_path_fmt(path, sizeof(path), err, "%s/inblob", entry)) < 0 ||
 	    (r = write_once(path, reportdata, C2D_TDX_REPORTDATA_LEN, err)) < 0 ||
-	    (r = mkpath(path, sizeof(path), err, "%s/outblob", entry)) < 0)
+	    (r = c2d_path_fmt(path, sizeof(path), err, "%s/outblob", entry)) < 0)
 		return r;
 
 	uint8_t *buf = malloc(C2D_TSM_QUOTE_MAX + 1);
@@ -276,7 +264,7 @@ int c2d_tsm_get_quote(const char *root, const uint8_t reportdata[64],
 	int r;
 	*quote = NULL;
 	*len = 0;
-	if ((r = mkpath(dir, sizeof(dir), err, "%s" TSM_REPORT_DIR, root)) < 0)
+	if ((r = c2d_path_fmt(dir, sizeof(dir), err, "%s" TSM_REPORT_DIR, root)) < 0)
 		return r;
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return c2d_fail(err, C2D_E_IO, "configfs-tsm not available: %s", dir);
@@ -287,7 +275,7 @@ int c2d_tsm_get_quote(const char *root, const uint8_t reportdata[64],
 	long pid = (long)getpid();
 	int made = 0;
 	for (int i = 0; i < 16 && !made; i++) {
-		if ((r = mkpath(entry, sizeof(entry), err, "%s/c2d-%ld-%d", dir, pid, i)) < 0)
+		if ((r = c2d_path_fmt(entry, sizeof(entry), err, "%s/c2d-%ld-%d", dir, pid, i)) < 0)
 			return r;
 		if (mkdir(entry, 0700) == 0)
 			made = 1;
@@ -314,8 +302,8 @@ static int rtmr_path(const char *root, int index, char *path, size_t cap, struct
 	int r;
 	if (index < 0 || index > 3)
 		return c2d_fail(err, C2D_E_USAGE, "RTMR index %d (0 to 3)", index);
-	if ((r = mkpath(dir, sizeof(dir), err, "%s" TDX_MR_DIR, root)) < 0 ||
-	    (r = mkpath(path, cap, err, "%s/measurements/rtmr%d:sha384", dir, index)) < 0)
+	if ((r = c2d_path_fmt(dir, sizeof(dir), err, "%s" TDX_MR_DIR, root)) < 0 ||
+	    (r = c2d_path_fmt(path, cap, err, "%s/measurements/rtmr%d:sha384", dir, index)) < 0)
 		return r;
 	if (access(path, F_OK) == 0)
 		return C2D_OK;
