@@ -97,6 +97,17 @@ C2D_SRC     += host/cmd_run.c init/analysis.c init/supervise.c analysis/cohort_s
                analysis/cohort_stats_schema.c analysis/columns.c
 # c2d run --analysis risk-model: the central (non-private) fit only.
 C2D_SRC     += analysis/riskmodel.c
+# The CUDA driver-API path (analysis/gpu.c, cudadrv.c; kernels.cu built by
+# nvcc into a fatbin that the binary embeds): c2d run --backend cuda.
+GPU_SRC     := analysis/gpu.c analysis/cudadrv.c
+C2D_SRC     += $(GPU_SRC)
+ifeq ($(origin NVCC),undefined)
+NVCC        := $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
+endif
+NVCC_FLAGS  := --fatbin --fmad=false -std=c++17 -Ianalysis \
+               -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+KERNELS_FATBIN := $(OUT)/cuda/kernels.fatbin
+KERNELS_OBJ    := $(OUT)/obj/host/analysis/kernels_blob.o
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
                test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
@@ -105,12 +116,13 @@ UNIT_TESTS  += test_eth
 UNIT_TESTS  += test_dp
 UNIT_TESTS  += test_analysis
 UNIT_TESTS  += test_riskmodel
+UNIT_TESTS  += test_gpu
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
 
 .PHONY: all deps image demo test unit fuzz boot-test reproduce bench clean lint check-lock
-.PHONY: print-init-objs print-risk-objs
+.PHONY: print-init-objs print-risk-objs cuda
 all: $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage
 
 # --- dependencies -----------------------------------------------------------
@@ -182,9 +194,30 @@ $(OUT)/guest/risk-model: $(call obj,guest,$(RISK_SRC) $(RUNTIME_SRC))
 		echo "$@: not a static executable" >&2; rm -f $@.tmp; exit 1; fi
 	mv $@.tmp $@
 
-$(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC))
+$(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC)) $(KERNELS_OBJ)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
+
+# --- the CUDA kernels -----------------------------------------------------------
+# nvcc from the CUDA toolkit where the machine has one (PATH, then the
+# toolkit's usual place); without it the kernels are an empty file, the
+# build says so once, and `c2d run --backend cuda` exits 6 naming why.
+# sm_90 (H100, H200) as SASS, compute_90 as PTX for later parts. nvcc's
+# output does not depend on the source's path or the time (checked by
+# tests/host/gpu.sh).
+$(KERNELS_FATBIN): analysis/kernels.cu analysis/gpu_abi.h analysis/rowmath.h
+	@mkdir -p $(@D)
+	@if [ -n "$(NVCC)" ]; then \
+		echo "$(NVCC) $(NVCC_FLAGS) -o $@ $<"; \
+		$(NVCC) $(NVCC_FLAGS) -o $@.tmp $< && mv $@.tmp $@; \
+	else \
+		echo "nvcc not found: the CUDA path is skipped (c2d run --backend cuda will say so)"; \
+		: >$@; \
+	fi
+$(KERNELS_OBJ): analysis/kernels_blob.S $(KERNELS_FATBIN)
+	@mkdir -p $(@D)
+	$(CC) -c -DC2D_KERNELS_FATBIN='"$(KERNELS_FATBIN)"' -o $@ $<
+cuda: $(KERNELS_FATBIN)
 
 SEALTOOL_SRC := tests/tools/sealtool.c host/fsutil.c host/jsonout.c host/sealer.c host/csv.c host/values.c \
                 host/schemafile.c host/recipefile.c host/keyfile.c host/progress.c
@@ -261,6 +294,20 @@ $(OUT)/test/test_simquoter: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_x509: $(call obj,test,tests/unit/test_x509.c $(RUNTIME_SRC))
 $(OUT)/test/test_tdxverify: $(call obj,test,tests/unit/test_tdxverify.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC))
 $(OUT)/test/test_tdxverify: UNIT_LIBS := $(JANSSON)
+# The CUDA path on the SIMT emulator: analysis/gpu.c and the kernels'
+# source, which g++ compiles with tests/tools/simtdrv.cc in place of the
+# driver (C++ only because the kernels are CUDA C++).
+SIMT_OBJ := $(OUT)/obj/test/tests/tools/simtdrv.o
+$(SIMT_OBJ): tests/tools/simtdrv.cc analysis/kernels.cu analysis/gpu_abi.h analysis/rowmath.h \
+             analysis/cudadrv.h $(STAMP)
+	@mkdir -p $(@D)
+	g++ -std=c++17 -Wall -Wextra -Werror $(NOPATH) $(INC) -Ianalysis -O1 -g -pthread \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -c $< -o $@
+$(OUT)/test/test_gpu: $(call obj,test,tests/unit/test_gpu.c analysis/gpu.c analysis/cohort_stats.c \
+                      analysis/cohort_stats_schema.c analysis/riskmodel.c analysis/columns.c \
+                      tests/tools/analysistest.c $(RUNTIME_SRC)) $(SIMT_OBJ)
+$(call obj,test,tests/unit/test_gpu.c analysis/gpu.c): TEST_CFLAGS += -Ianalysis -Itests/tools
+$(OUT)/test/test_gpu: UNIT_LIBS := -lstdc++ -lpthread
 $(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c init/attest.c init/probe.c $(RUNTIME_SRC))
 $(OUT)/test/test_eth: $(call obj,test,tests/unit/test_eth.c $(ETH_SRC) host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
 $(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
@@ -417,10 +464,15 @@ $(OUT)/bench/bench-stream: bench/stream.c $(call obj,host,$(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
 
-bench: image $(OUT)/bench/bench-stream $(OUT)/bin/c2d $(OUT)/guest/cohort-stats
+$(OUT)/bench/gpu-dense: bench/gpu_dense.c $(call obj,host,analysis/cudadrv.c runtime/err.c) $(KERNELS_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Ianalysis -o $@ $^ -lm -lpthread
+
+bench: image $(OUT)/bench/bench-stream $(OUT)/bin/c2d $(OUT)/guest/cohort-stats $(OUT)/bench/gpu-dense
 	bench/boot
 	bench/seal
 	bench/analysis
+	bench/gpu
 	bench/merge
 
 clean:

@@ -9,17 +9,20 @@
 #include "c2d/bytes.h"
 #include "c2d/rowfile.h"
 #include "columns.h"
+#include "rowmath.h"
 
-/* The columns the analysis reads, by index in the input schema. */
-struct cols {
-	uint32_t age, sex, egfr, stage, outcome, site;
-};
+/* The per-row arithmetic lives in rowmath.h, shared with the CUDA kernels. */
+_Static_assert(RW_CS_STAGES == CS_STAGES && RW_CS_BANDS == CS_BANDS && RW_CS_SEXES == CS_SEXES,
+	       "rowmath.h and cohort_stats.h disagree on the cells");
+_Static_assert(RW_CS_EGFR_SCALE == CS_EGFR_SCALE && RW_CS_EGFR_MAX == CS_EGFR_MAX && CS_EGFR_MIN == 0,
+	       "rowmath.h and cohort_stats.h disagree on the eGFR lattice");
 
 static const char *const sex_labels[CS_SEXES] = { "F", "M" };
 static const char *const stage_labels[CS_STAGES] = { "G1", "G2", "G3a", "G3b", "G4", "G5" };
 static const char *const site_labels[CS_SITES] = { "A", "B", "C", "D", "X" };
 
-static int bind(const struct c2d_schema *s, struct cols *c, struct c2d_err *err)
+int cohort_stats_bind(const struct c2d_schema *s, struct cohort_stats_cols *c, uint8_t *check,
+		      struct c2d_err *err)
 {
 	int r;
 	if ((r = analysis_find_column(s, "cohort-stats", "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
@@ -29,6 +32,10 @@ static int bind(const struct c2d_schema *s, struct cols *c, struct c2d_err *err)
 	    (r = analysis_find_column(s, "cohort-stats", "outcome", C2D_T_BOOL, 0, NULL, 0, &c->outcome, err)) < 0 ||
 	    (r = analysis_find_column(s, "cohort-stats", "site", C2D_T_CATEGORY, 0, site_labels, CS_SITES, &c->site, err)) < 0)
 		return r;
+	if (check != NULL) {
+		check[c->age] = check[c->sex] = check[c->egfr] = 1;
+		check[c->stage] = check[c->outcome] = check[c->site] = 1;
+	}
 	return C2D_OK;
 }
 
@@ -39,31 +46,12 @@ static int bind(const struct c2d_schema *s, struct cols *c, struct c2d_err *err)
  * depend on the block size or the order of rows. */
 #define BLOCK 1024
 
-/* The age band: how many band boundaries the age has reached. */
-static inline unsigned band_of(int64_t age)
-{
-	unsigned b = 0;
-	for (unsigned k = 1; k < CS_BANDS; k++)
-		b += age >= cohort_stats_band_from[k];
-	return b;
-}
-
-/* The clamped value on the lattice: min(max(x, 0), 200) x 2^8, rounded
- * toward zero. The product is exact (a power of two) and below 2^16, so
- * the conversion is exact too; x is finite (c2d_rg_decode checked). */
-static inline int64_t egfr_lattice(double x)
-{
-	x = x > CS_EGFR_MIN ? x : CS_EGFR_MIN;
-	x = x < CS_EGFR_MAX ? x : CS_EGFR_MAX;
-	return (int64_t)(x * (double)(1 << CS_EGFR_SCALE));
-}
-
 static inline unsigned bit(const uint8_t *bits, uint32_t i)
 {
 	return (bits[i >> 3] >> (i & 7)) & 1;
 }
 
-static void add_group(struct cohort_stats *cs, const struct cols *k, uint32_t n,
+static void add_group(struct cohort_stats *cs, const struct cohort_stats_cols *k, uint32_t n,
 		      const struct c2d_rg_col *col)
 {
 	const struct c2d_rg_col *egfr = &col[k->egfr];
@@ -78,13 +66,14 @@ static void add_group(struct cohort_stats *cs, const struct cols *k, uint32_t n,
 		uint32_t m = n - base < BLOCK ? n - base : BLOCK;
 		for (uint32_t j = 0; j < m; j++) {
 			uint32_t i = base + j;
-			cell[j] = (uint16_t)cohort_stats_cell(c2d_get_le16(site + 2 * (size_t)i),
-							      c2d_get_le16(stage + 2 * (size_t)i),
-							      band_of((int64_t)c2d_get_le64(age + 8 * (size_t)i)),
-							      c2d_get_le16(sex + 2 * (size_t)i));
+			cell[j] = (uint16_t)rw_cs_cell(c2d_get_le16(site + 2 * (size_t)i),
+						       c2d_get_le16(stage + 2 * (size_t)i),
+						       rw_band((int64_t)c2d_get_le64(age + 8 * (size_t)i),
+							       cohort_stats_band_from),
+						       c2d_get_le16(sex + 2 * (size_t)i));
 			double x;
 			memcpy(&x, egfr->data + 8 * (size_t)i, sizeof(x));
-			value[j] = egfr_lattice(x);
+			value[j] = rw_egfr_lattice(x);
 		}
 		for (uint32_t j = 0; j < m; j++) {
 			uint32_t i = base + j;
@@ -105,7 +94,7 @@ static void add_group(struct cohort_stats *cs, const struct cols *k, uint32_t n,
 
 /* Pooled cells are sums of the site cells in site order: integers, so the
  * result is exact whatever the order. */
-static void pool(struct cohort_stats *cs)
+void cohort_stats_pool(struct cohort_stats *cs)
 {
 	for (unsigned s = 0; s < CS_SITES; s++) {
 		for (size_t c = 0; c < CS_POOLED_CELLS; c++) {
@@ -126,7 +115,7 @@ static void pool(struct cohort_stats *cs)
 
 struct job {
 	const struct c2d_rowfile *f;
-	const struct cols *k;
+	const struct cohort_stats_cols *k;
 	const struct c2d_rowfile_group *groups;
 	size_t ngroups, first, step;
 	struct cohort_stats part;
@@ -168,7 +157,7 @@ static void merge(struct cohort_stats *to, const struct cohort_stats *from)
 
 /* Frames every group (a cheap sequential walk that also checks the end
  * record), then decodes and counts them on up to MAX_THREADS threads. */
-static int run_groups(const struct c2d_rowfile *f, struct c2d_rowfile *walk, const struct cols *k,
+static int run_groups(const struct c2d_rowfile *f, struct c2d_rowfile *walk, const struct cohort_stats_cols *k,
 		      size_t max_threads, struct cohort_stats *out, struct c2d_err *err)
 {
 	struct c2d_rowfile_group *groups = NULL, g;
@@ -247,7 +236,7 @@ int cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,
 				 struct cohort_stats *out, struct c2d_err *err)
 {
 	struct c2d_rowfile f;
-	struct cols k;
+	struct cohort_stats_cols k;
 	memset(out, 0, sizeof(*out));
 	int r = c2d_rowfile_open(&f, p, len, err);
 	if (r < 0)
@@ -257,11 +246,7 @@ int cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,
 		c2d_rowfile_close(&f);
 		return c2d_fail(err, C2D_E_NOMEM, "cohort-stats: out of memory");
 	}
-	if ((r = bind(&f.schema, &k, err)) == C2D_OK) {
-		/* Check the values of the six columns read, and only those:
-		 * the others cannot reach the output. */
-		check[k.age] = check[k.sex] = check[k.egfr] = 1;
-		check[k.stage] = check[k.outcome] = check[k.site] = 1;
+	if ((r = cohort_stats_bind(&f.schema, &k, check, err)) == C2D_OK) {
 		f.check = check;
 		/* At most 2^63 rows fit in a u64 count, and each adds at most
 		 * 51200 to a sum: a file of less than 2^40 rows cannot wrap. */
@@ -274,7 +259,7 @@ int cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,
 		memset(out, 0, sizeof(*out));
 		return r;
 	}
-	pool(out);
+	cohort_stats_pool(out);
 	return C2D_OK;
 }
 

@@ -31,6 +31,7 @@
 
 #include "c2d/aggfmt.h"
 #include "c2d/err.h"
+#include "c2d/schema.h"
 
 #define CS_SITES 5
 #define CS_STAGES 6
@@ -72,6 +73,18 @@ static inline size_t cohort_stats_cell(unsigned site, unsigned stage, unsigned b
 	return (((size_t)site * CS_STAGES + stage) * CS_BANDS + band) * CS_SEXES + sex;
 }
 
+/* The input columns cohort-stats reads, by index in the schema. */
+struct cohort_stats_cols {
+	uint32_t age, sex, egfr, stage, outcome, site;
+};
+
+/* Finds them in s (C2D_E_INPUT naming what differs) and, when check is not
+ * NULL (s->ncols bytes), sets check[i] for each column read: a reader
+ * checks the values of those columns and only those (c2d/rowfile.h), since
+ * the others cannot reach the output. */
+int cohort_stats_bind(const struct c2d_schema *s, struct cohort_stats_cols *c, uint8_t *check,
+		      struct c2d_err *err);
+
 /* Computes every output over the rows of a c2d/rowfile.h input (len bytes
  * at p). out is zeroed first. */
 int cohort_stats_compute(const uint8_t *p, size_t len, struct cohort_stats *out,
@@ -82,6 +95,10 @@ int cohort_stats_compute(const uint8_t *p, size_t len, struct cohort_stats *out,
  * are exact integers, and partials are merged in a fixed order. */
 int cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,
 				 struct cohort_stats *out, struct c2d_err *err);
+
+/* Adds the site cells into the pooled cells (zero before), for a backend
+ * that computes only the site cells (analysis/gpu.h). */
+void cohort_stats_pool(struct cohort_stats *cs);
 
 /* The output arrays in schema order, for c2d_agg_encode(). */
 void cohort_stats_values(const struct cohort_stats *cs, const int64_t *values[CS_NOUTPUTS]);

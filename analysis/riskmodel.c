@@ -11,11 +11,12 @@
 #include "c2d/bytes.h"
 #include "c2d/rowfile.h"
 #include "columns.h"
+#include "rowmath.h"
 
-struct cols {
-	uint32_t age, sex, egfr, creat, sbp, diabetes, stage, outcome;
-	double lo[4], hi[4];   /* age, egfr, creatinine, systolic_bp */
-};
+_Static_assert(RW_RM_DIM == RM_DIM, "rowmath.h and riskmodel.h disagree");
+_Static_assert(RW_RM_CLIP_LAT == (double)RM_CLIP_LAT, "the gradient lattice");
+_Static_assert(RW_RM_LOSS_LAT == (double)(1 << RM_LOSS_SCALE), "the loss lattice");
+_Static_assert(RW_RM_LOSS_MAX == RM_LOSS_MAX, "the loss clamp");
 
 static const char *const sex_labels[] = { "F", "M" };
 static const char *const stage_labels[] = { "G1", "G2", "G3a", "G3b", "G4", "G5" };
@@ -35,7 +36,7 @@ static int bounds(const struct c2d_schema *s, uint32_t i, double *lo, double *hi
 	return C2D_OK;
 }
 
-static int bind(const struct c2d_schema *s, struct cols *c, struct c2d_err *err)
+int riskmodel_bind(const struct c2d_schema *s, struct riskmodel_cols *c, struct c2d_err *err)
 {
 	int r;
 	if ((r = analysis_find_column(s, "risk-model", "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
@@ -49,20 +50,9 @@ static int bind(const struct c2d_schema *s, struct cols *c, struct c2d_err *err)
 		return r;
 	const uint32_t num[4] = { c->age, c->egfr, c->creat, c->sbp };
 	for (int k = 0; k < 4; k++)
-		if ((r = bounds(s, num[k], &c->lo[k], &c->hi[k], err)) < 0)
+		if ((r = bounds(s, num[k], &c->b.lo[k], &c->b.hi[k], err)) < 0)
 			return r;
 	return C2D_OK;
-}
-
-/* Declared-bounds standardisation: clamp, then map [lo, hi] to [-1, 1].
- * tests/tools/riskmodel_ref.py computes the same expression. */
-static double scaled(double x, double lo, double hi)
-{
-	if (!(x > lo))
-		x = lo;
-	if (x > hi)
-		x = hi;
-	return (x - lo) / (hi - lo) * 2.0 - 1.0;
 }
 
 static double f64_at(const struct c2d_rg_col *c, uint32_t i)
@@ -78,35 +68,22 @@ static int bit_at(const struct c2d_rg_col *c, uint32_t i)
 	return (c->data[i >> 3] >> (i & 7)) & 1;
 }
 
-/* Row i's features and label. */
-static int row(const struct cols *k, const struct c2d_rg_col *col, uint32_t i, double x[RM_DIM])
+/* Row i's features (rowmath.h, shared with the CUDA kernels) and label. */
+static int row(const struct riskmodel_cols *k, const struct c2d_rg_col *col, uint32_t i, double x[RM_DIM])
 {
-	memset(x, 0, RM_DIM * sizeof(double));
-	x[0] = 1.0;
-	x[1] = scaled((double)(int64_t)c2d_get_le64(col[k->age].data + 8 * (size_t)i), k->lo[0],
-		      k->hi[0]);
-	int present = c2d_rg_present(&col[k->egfr], i);
-	x[2] = present ? scaled(f64_at(&col[k->egfr], i), k->lo[1], k->hi[1]) : -1.0;
-	x[3] = scaled(f64_at(&col[k->creat], i), k->lo[2], k->hi[2]);
-	x[4] = scaled((double)(int64_t)c2d_get_le64(col[k->sbp].data + 8 * (size_t)i), k->lo[3],
-		      k->hi[3]);
-	x[5] = present ? 0.0 : 1.0;
-	x[6] = c2d_get_le16(col[k->sex].data + 2 * (size_t)i) == 1 ? 1.0 : 0.0;
-	x[7] = bit_at(&col[k->diabetes], i);
-	unsigned st = c2d_get_le16(col[k->stage].data + 2 * (size_t)i);
-	x[8 + (st < 6 ? st : 5)] = 1.0;   /* c2d_rg_decode checked st < 6 */
-	return bit_at(&col[k->outcome], i);
-}
-
-/* log(1 + exp(-m)) for the margin m = ±z, without overflow. */
-static double softplus_neg(double m)
-{
-	return m > 0 ? log1p(exp(-m)) : -m + log1p(exp(m));
-}
-
-static double sigmoid(double z)
-{
-	return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
+	const struct rw_rm_row r = {
+		.age = (int64_t)c2d_get_le64(col[k->age].data + 8 * (size_t)i),
+		.sbp = (int64_t)c2d_get_le64(col[k->sbp].data + 8 * (size_t)i),
+		.egfr = f64_at(&col[k->egfr], i),
+		.creat = f64_at(&col[k->creat], i),
+		.egfr_present = c2d_rg_present(&col[k->egfr], i),
+		.male = c2d_get_le16(col[k->sex].data + 2 * (size_t)i) == 1,
+		.diabetes = bit_at(&col[k->diabetes], i),
+		.outcome = bit_at(&col[k->outcome], i),
+		/* c2d_rg_decode checked the label is below 6 */
+		.stage = c2d_get_le16(col[k->stage].data + 2 * (size_t)i),
+	};
+	return rw_rm_features(&r, &k->b, x);
 }
 
 /* Calls fn on every row of the file. */
@@ -116,7 +93,7 @@ static int each_row(const uint8_t *p, size_t len, row_fn fn, void *ctx, uint64_t
 		    struct c2d_err *err)
 {
 	struct c2d_rowfile f;
-	struct cols k;
+	struct riskmodel_cols k;
 	int r = c2d_rowfile_open(&f, p, len, err);
 	if (r < 0)
 		return r;
@@ -127,7 +104,7 @@ static int each_row(const uint8_t *p, size_t len, row_fn fn, void *ctx, uint64_t
 	}
 	uint32_t n;
 	*rows = 0;
-	if ((r = bind(&f.schema, &k, err)) == C2D_OK) {
+	if ((r = riskmodel_bind(&f.schema, &k, err)) == C2D_OK) {
 		while ((r = c2d_rowfile_next(&f, &n, col, err)) == 1) {
 			for (uint32_t i = 0; i < n; i++) {
 				double x[RM_DIM];
@@ -149,31 +126,17 @@ struct pass {
 	struct riskmodel_round *out;
 };
 
-/* One row's contribution. The gradient g = (p - y)·x is scaled to L2 norm
- * at most 1 and then truncated toward zero to the lattice, so that its
- * lattice L2 norm is at most 2^24 whatever the rounding; the loss is
- * clamped to [0, 8] and truncated likewise. */
+/* One row's contribution (rowmath.h: the same code runs in the kernel). */
 static void pass_row(void *ctx, const double x[RM_DIM], int y)
 {
 	struct pass *ps = ctx;
-	double z = 0, nx = 0;
-	for (int j = 0; j < RM_DIM; j++) {
-		z += ps->w[j] * x[j];
-		nx += x[j] * x[j];
-	}
-	double e = sigmoid(z) - y, norm = fabs(e) * sqrt(nx), s = e;
-	if (norm > 1.0)
-		s = e / norm;
+	struct rw_rm_contrib c;
+	rw_rm_contrib(ps->w, x, y, &c);
 	for (int j = 0; j < RM_DIM; j++)
-		ps->out->grad[j] += (int64_t)(s * x[j] * (double)RM_CLIP_LAT);
-	double l = softplus_neg(y ? z : -z);
-	if (!(l > 0))
-		l = 0;
-	if (l > RM_LOSS_MAX)
-		l = RM_LOSS_MAX;
-	ps->out->loss += (int64_t)(l * (double)(1 << RM_LOSS_SCALE));
+		ps->out->grad[j] += c.grad[j];
+	ps->out->loss += c.loss;
 	ps->out->rows++;
-	ps->out->confusion[y * 2 + (z >= 0)]++;
+	ps->out->confusion[c.cell]++;
 }
 
 int riskmodel_pass(const uint8_t *rowfile, size_t len, const int64_t w[RM_DIM],
@@ -260,7 +223,7 @@ static void run_parallel(void *(*fn)(void *), void *arg)
 
 struct decode_job {
 	const struct c2d_rowfile *f;
-	const struct cols *k;
+	const struct riskmodel_cols *k;
 	struct ftab *t;
 	int *status;              /* per group */
 	struct c2d_err *gerr;     /* per group */
@@ -298,13 +261,13 @@ static void *decode_work(void *arg)
 static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_err *err)
 {
 	struct c2d_rowfile f;
-	struct cols k;
+	struct riskmodel_cols k;
 	struct c2d_rowfile_group g;
 	size_t cap = 0;
 	int r = c2d_rowfile_open(&f, p, len, err);
 	if (r < 0)
 		return r;
-	if ((r = bind(&f.schema, &k, err)) < 0) {
+	if ((r = riskmodel_bind(&f.schema, &k, err)) < 0) {
 		c2d_rowfile_close(&f);
 		return r;
 	}
@@ -394,7 +357,7 @@ static void *pass_work(void *arg)
 			const double *u = t->u[i];
 			unsigned c = t->code[i] >> 1;
 			double z = j->wc[c] + w[1] * u[0] + w[2] * u[1] + w[3] * u[2] + w[4] * u[3];
-			double p = sigmoid(z), e = p - (t->code[i] & 1), v = p * (1 - p);
+			double p = rw_sigmoid(z), e = p - (t->code[i] & 1), v = p * (1 - p);
 			double *me = m->e[c], *mv = m->v[c];
 			me[0] += e;
 			mv[0] += v;

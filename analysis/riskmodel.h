@@ -55,6 +55,8 @@
 
 #include "c2d/aggfmt.h"
 #include "c2d/err.h"
+#include "c2d/schema.h"
+#include "rowmath.h"
 
 #define RM_DIM 14
 #define RM_W_SCALE 24            /* weights, init -> child */
@@ -93,6 +95,17 @@ struct riskmodel_round {
 	int64_t rows;
 	int64_t confusion[4];   /* [actual·2 + predicted] */
 };
+
+/* The input columns risk-model reads, by index in the schema, and the
+ * declared bounds of its four numeric features. riskmodel_bind() finds
+ * them in s and refuses (C2D_E_INPUT) what the analysis was not written
+ * for, as the header comment above says. */
+struct riskmodel_cols {
+	uint32_t age, sex, egfr, creat, sbp, diabetes, stage, outcome;
+	struct rw_rm_bounds b;   /* age, egfr, creatinine, systolic_bp */
+};
+
+int riskmodel_bind(const struct c2d_schema *s, struct riskmodel_cols *c, struct c2d_err *err);
 
 /* One pass over the rows file (c2d/rowfile.h) at weights w (lattice,
  * |w_j| <= RM_W_MAX): the gradient round's sums and, in the same pass, the

@@ -36,6 +36,7 @@
 #include "c2d/unseal.h"
 #include "cli.h"
 #include "cohort_stats.h"
+#include "gpu.h"
 #include "jsonout.h"
 #include "keyfile.h"
 #include "recipefile.h"
@@ -48,6 +49,7 @@ static const char run_help[] =
 	"               [--json] [--timing]\n"
 	"       c2d run --sealed --analysis NAME --kms-key FILE --recipe FILE\n"
 	"               --in SEALED... [--child PATH] [--dp EPSILON] [--json] [--timing]\n"
+	"   either with [--backend cpu|cuda [--compare]]\n"
 	"NAME: cohort-stats or risk-model (risk-model: no --child, no --dp)\n"
 	"\n"
 	"Runs a fixed analysis on the host, without a CVM, for comparison and\n"
@@ -61,7 +63,13 @@ static const char run_help[] =
 	"--json prints every output; otherwise a table of the pooled cells\n"
 	"(outcome rate and mean eGFR per CKD stage x age band x sex), or for\n"
 	"risk-model the coefficients of the non-private central fit. --timing\n"
-	"prints the load and analysis times on stderr.\n";
+	"prints the load and analysis times on stderr.\n"
+	"--backend cuda runs cohort-stats on the GPU (the CUDA driver API; exit\n"
+	"6 when this machine has no GPU or driver, or the build had no nvcc);\n"
+	"--compare also runs the CPU path and fails unless the two agree:\n"
+	"cohort-stats exactly; risk-model (cuda needs --compare) compares the\n"
+	"private gradient round at three weight vectors, row counts and\n"
+	"confusion exactly, gradient and loss sums within one lattice unit a row.\n";
 
 static const char central_banner[] =
 	"CENTRAL MODE: row-level access on this host (no CVM, no attestation, no DP noise)\n";
@@ -71,6 +79,7 @@ static const char central_banner[] =
 struct run_opts {
 	int central, sealed, json, timing, tsv;
 	int risk;   /* --analysis risk-model rather than cohort-stats */
+	int cuda, compare;
 	const char *analysis, *schema, *kms_key, *recipe, *child, *dp;
 	const char *in[MAX_INPUTS];
 	size_t nin;
@@ -81,7 +90,7 @@ struct result {
 	int64_t *v[CS_NOUTPUTS];
 	struct riskmodel_result rm;   /* risk-model: the central fit */
 	uint64_t rows;
-	double load_s, compute_s;
+	double load_s, compute_s, upload_s;
 };
 
 static double now_s(void)
@@ -119,9 +128,23 @@ static int compute_risk(const uint8_t *p, size_t len, struct result *res, struct
 }
 
 /* The analysis in-process on a rows file. */
+static int compute_cuda(const struct run_opts *o, const uint8_t *p, size_t len,
+			struct result *res, struct c2d_err *err);
+
+static void result_set_cohort(struct result *res, const struct cohort_stats *cs)
+{
+	const int64_t *v[CS_NOUTPUTS];
+	cohort_stats_values(cs, v);
+	for (size_t i = 0; i < CS_NOUTPUTS; i++)
+		memcpy(res->v[i], v[i], c2d_outspec_cells(&cohort_stats_schema.outputs[i]) * sizeof(int64_t));
+	res->rows = cs->rows;
+}
+
 static int compute(const struct run_opts *o, const uint8_t *p, size_t len, struct result *res,
 		   struct c2d_err *err)
 {
+	if (o->cuda)
+		return compute_cuda(o, p, len, res, err);
 	if (o->risk)
 		return compute_risk(p, len, res, err);
 	struct cohort_stats *cs = malloc(sizeof(*cs));
@@ -130,15 +153,132 @@ static int compute(const struct run_opts *o, const uint8_t *p, size_t len, struc
 	double t0 = now_s();
 	int r = cohort_stats_compute(p, len, cs, err);
 	res->compute_s = now_s() - t0;
-	if (r == C2D_OK) {
-		const int64_t *v[CS_NOUTPUTS];
-		cohort_stats_values(cs, v);
-		for (size_t i = 0; i < CS_NOUTPUTS; i++)
-			memcpy(res->v[i], v[i],
-			       c2d_outspec_cells(&cohort_stats_schema.outputs[i]) * sizeof(int64_t));
-		res->rows = cs->rows;
+	if (r == C2D_OK)
+		result_set_cohort(res, cs);
+	free(cs);
+	return r;
+}
+
+/* ---- the CUDA backend ----------------------------------------------------- */
+
+/* cohort-stats: the CPU's cells, compared one by one. */
+static int compare_cohort(const uint8_t *p, size_t len, const struct cohort_stats *gpu,
+			  struct c2d_err *err)
+{
+	struct cohort_stats *cpu = malloc(sizeof(*cpu));
+	if (cpu == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
+	double t0 = now_s();
+	int r = cohort_stats_compute(p, len, cpu, err);
+	double t = now_s() - t0;
+	const int64_t *a[CS_NOUTPUTS], *b[CS_NOUTPUTS];
+	cohort_stats_values(gpu, a);
+	cohort_stats_values(cpu, b);
+	for (size_t i = 0; i < CS_NOUTPUTS && r == C2D_OK; i++) {
+		const struct c2d_outspec *os = &cohort_stats_schema.outputs[i];
+		for (size_t c = 0; c < c2d_outspec_cells(os) && r == C2D_OK; c++)
+			if (a[i][c] != b[i][c])
+				r = c2d_fail(err, C2D_E_INTERNAL, "gpu check: %s[%zu]: GPU %lld, CPU %lld",
+					     os->name, c, (long long)a[i][c], (long long)b[i][c]);
+	}
+	if (r == C2D_OK && gpu->rows != cpu->rows)
+		r = c2d_fail(err, C2D_E_INTERNAL, "gpu check: rows: GPU %llu, CPU %llu",
+			     (unsigned long long)gpu->rows, (unsigned long long)cpu->rows);
+	if (r == C2D_OK)
+		fprintf(stderr, "gpu check: cohort-stats: every cell equal on GPU and CPU "
+			"(%llu rows; CPU %.6f s)\n", (unsigned long long)cpu->rows, t);
+	free(cpu);
+	return r;
+}
+
+/* risk-model: the gradient round on both at weights w. */
+static int compare_round(struct gpu_rows *g, const uint8_t *p, size_t len, const int64_t w[RM_DIM],
+			 const char *at, struct c2d_err *err)
+{
+	struct riskmodel_round a, b;
+	int r = gpu_riskmodel_pass(g, w, &a, err);
+	if (r == C2D_OK)
+		r = riskmodel_pass(p, len, w, &b, err);
+	if (r < 0)
+		return r;
+	if (a.rows != b.rows || memcmp(a.confusion, b.confusion, sizeof(a.confusion)) != 0)
+		return c2d_fail(err, C2D_E_INTERNAL, "gpu check: risk-model at %s: rows or confusion "
+				"differ (GPU %lld rows, CPU %lld)", at, (long long)a.rows, (long long)b.rows);
+	/* rowmath.h: at most one lattice unit a row, from exp() and log1p(). */
+	int64_t worst = 0, bound = b.rows;
+	for (int j = 0; j <= RM_DIM; j++) {
+		int64_t d = j < RM_DIM ? a.grad[j] - b.grad[j] : a.loss - b.loss;
+		d = d < 0 ? -d : d;
+		worst = d > worst ? d : worst;
+	}
+	if (worst > bound)
+		return c2d_fail(err, C2D_E_INTERNAL, "gpu check: risk-model at %s: a sum differs by %lld "
+				"lattice units, more than the %lld rows allow", at, (long long)worst,
+				(long long)bound);
+	fprintf(stderr, "gpu check: risk-model at %s: rows and confusion equal; gradient and loss "
+		"sums within %lld lattice units (bound %lld)\n", at, (long long)worst, (long long)bound);
+	return C2D_OK;
+}
+
+/* The three weight vectors: zero, the central fit, and its opposite (a
+ * poor model: large margins of both signs). */
+static int compare_risk(struct gpu_rows *g, const uint8_t *p, size_t len, const double coef[RM_DIM],
+			struct c2d_err *err)
+{
+	int64_t w[RM_DIM] = { 0 }, fit[RM_DIM], neg[RM_DIM];
+	for (int j = 0; j < RM_DIM; j++) {
+		double v = coef[j] * (double)(INT64_C(1) << RM_W_SCALE);
+		v = v > (double)RM_W_MAX ? (double)RM_W_MAX : v < -(double)RM_W_MAX ? -(double)RM_W_MAX : v;
+		fit[j] = (int64_t)v;
+		neg[j] = -fit[j];
+	}
+	int r = compare_round(g, p, len, w, "w = 0", err);
+	if (r == C2D_OK)
+		r = compare_round(g, p, len, fit, "the central fit", err);
+	if (r == C2D_OK)
+		r = compare_round(g, p, len, neg, "minus the central fit", err);
+	return r;
+}
+
+static int compute_cuda(const struct run_opts *o, const uint8_t *p, size_t len,
+			struct result *res, struct c2d_err *err)
+{
+	struct cudadrv *d = NULL;
+	struct gpu_rows *g = NULL;
+	struct cohort_stats *cs = NULL;
+	int r = o->risk ? compute_risk(p, len, res, err) : C2D_OK;
+	if (r == C2D_OK)
+		r = cudadrv_open(&d, err);
+	if (r == C2D_OK && o->timing) {
+		struct cudadrv_info info;
+		cudadrv_info(d, &info);
+		fprintf(stderr, "gpu: %s, compute %d.%d, %d SMs, %.1f GiB, %.0f GB/s peak, driver %d\n",
+			info.name, info.cc_major, info.cc_minor, info.sms,
+			(double)info.mem_bytes / (double)(1ull << 30), info.peak_bytes_per_s / 1e9,
+			info.driver_version);
+	}
+	double t0 = now_s();
+	if (r == C2D_OK)
+		r = gpu_rows_open(d, o->risk ? GPU_RISK_MODEL : GPU_COHORT_STATS, p, len, &g, err);
+	double t1 = now_s();
+	if (r == C2D_OK && o->risk) {
+		r = compare_risk(g, p, len, res->rm.coef, err);
+	} else if (r == C2D_OK) {
+		if ((cs = malloc(sizeof(*cs))) == NULL)
+			r = c2d_fail(err, C2D_E_NOMEM, "out of memory");
+		if (r == C2D_OK)
+			r = gpu_cohort_stats(g, cs, err);
+		/* The check and the copy to the device count as the upload. */
+		res->upload_s = t1 - t0;
+		res->compute_s = now_s() - t1;
+		if (r == C2D_OK)
+			result_set_cohort(res, cs);
+		if (r == C2D_OK && o->compare)
+			r = compare_cohort(p, len, cs, err);
 	}
 	free(cs);
+	gpu_rows_close(g);
+	cudadrv_close(d);
 	return r;
 }
 
@@ -469,7 +609,9 @@ static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
 		{ "in", required_argument, 0, 'i' }, { "kms-key", required_argument, 0, 'k' },
 		{ "recipe", required_argument, 0, 'r' }, { "child", required_argument, 0, 'c' },
 		{ "dp", required_argument, 0, 'd' }, { "json", no_argument, 0, 'j' },
-		{ "timing", no_argument, 0, 't' }, { "tsv", no_argument, 0, 'T' }, { 0, 0, 0, 0 },
+		{ "timing", no_argument, 0, 't' }, { "tsv", no_argument, 0, 'T' },
+		{ "backend", required_argument, 0, 'b' }, { "compare", no_argument, 0, 'm' },
+		{ 0, 0, 0, 0 },
 	};
 	int c;
 	optind = 1;
@@ -486,6 +628,13 @@ static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
 		case 'j': o->json = 1; break;
 		case 't': o->timing = 1; break;
 		case 'T': o->tsv = 1; break;
+		case 'm': o->compare = 1; break;
+		case 'b':
+			if (strcmp(optarg, "cuda") == 0)
+				o->cuda = 1;
+			else if (strcmp(optarg, "cpu") != 0)
+				return c2d_fail(err, C2D_E_USAGE, "--backend: '%s' is not cpu or cuda", optarg);
+			break;
 		case 'i':
 			if (o->nin == MAX_INPUTS)
 				return c2d_fail(err, C2D_E_USAGE, "at most %d inputs", MAX_INPUTS);
@@ -518,6 +667,14 @@ static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
 	if (o->risk && o->child != NULL)
 		return c2d_fail(err, C2D_E_USAGE, "--child: the risk-model child is a gradient oracle "
 				"driven by init, inside the CVM; c2d run fits in-process");
+	if (o->compare && !o->cuda)
+		return c2d_fail(err, C2D_E_USAGE, "--compare compares the cuda backend with the CPU: "
+				"give --backend cuda");
+	if (o->cuda && o->risk && !o->compare)
+		return c2d_fail(err, C2D_E_USAGE, "--backend cuda: risk-model's GPU path is the private "
+				"gradient round; c2d run checks it with --compare (the fit runs on the CPU)");
+	if (o->cuda && o->child != NULL)
+		return c2d_fail(err, C2D_E_USAGE, "--backend cuda runs in-process: no --child");
 	if (o->nin == 0)
 		return c2d_fail(err, C2D_E_USAGE, "--in FILE... is required");
 	if (o->central && (o->schema == NULL || o->kms_key || o->recipe || o->child || o->dp))
@@ -554,7 +711,10 @@ int c2d_cmd_run(int argc, char **argv, struct c2d_err *err)
 	if (r == C2D_OK && o.dp != NULL)
 		r = add_noise(eps_ueps, &res, err);
 	if (r == C2D_OK) {
-		if (o.timing)
+		if (o.timing && o.cuda)
+			fprintf(stderr, "timing: rows %llu load_s %.6f gpu_upload_s %.6f analysis_s %.6f\n",
+				(unsigned long long)res.rows, res.load_s, res.upload_s, res.compute_s);
+		else if (o.timing)
 			fprintf(stderr, "timing: rows %llu load_s %.6f analysis_s %.6f\n",
 				(unsigned long long)res.rows, res.load_s, res.compute_s);
 		if (o.json)

@@ -81,6 +81,7 @@ int c2d_exit_code(int status)
 	case C2D_E_INPUT: return 3;
 	case C2D_E_IO: return 4;
 	case C2D_E_NOMEM: return 5;
+	case C2D_E_UNAVAILABLE: return 6;
 	default: return 70; /* EX_SOFTWARE */
 	}
 }

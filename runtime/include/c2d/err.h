@@ -26,6 +26,7 @@ enum c2d_status {
 	C2D_E_IO = -4,       /* a system call failed */
 	C2D_E_NOMEM = -5,    /* allocation failed */
 	C2D_E_INTERNAL = -6, /* a bug: an invariant of our own code broke */
+	C2D_E_UNAVAILABLE = -7, /* this machine or build lacks a facility (a GPU) */
 };
 
 #define C2D_ERR_MSG_MAX 256
