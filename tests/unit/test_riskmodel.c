@@ -64,39 +64,21 @@ static struct c2d_schema risk_schema(void)
 	return s;
 }
 
-/* The reference rows, in groups of at most cap. */
-static void make_input(const struct c2d_schema *s, uint32_t cap, struct analysis_input *in)
+/* Row i of the reference rows. */
+static void ref_row(struct c2d_rg_builder *b, size_t i, const void *rows)
 {
-	struct c2d_rg_builder b;
-	struct c2d_rg_col *cols = calloc(s->ncols, sizeof(*cols));
-	uint8_t *g = malloc(C2D_RG_HEADER_LEN + c2d_rg_body_len(s, cap));
-	assert_int_equal(analysis_input_open(in, s, NULL), C2D_OK);
-	assert_int_equal(c2d_rg_builder_init(&b, s, cap, NULL), C2D_OK);
-	for (size_t i = 0; i < RM_REF_ROWS; i++) {
-		const struct ref_row *r = &rm_ref_rows[i];
-		c2d_rg_set_i64(&b, 0, r->age);
-		c2d_rg_set_cat(&b, 1, (uint16_t)r->sex);
-		if (r->egfr < 0)
-			c2d_rg_set_null(&b, 2);
-		else
-			c2d_rg_set_f64(&b, 2, r->egfr);
-		c2d_rg_set_f64(&b, 3, r->creat);
-		c2d_rg_set_i64(&b, 4, r->sbp);
-		c2d_rg_set_bool(&b, 5, r->diabetes);
-		c2d_rg_set_cat(&b, 6, (uint16_t)r->stage);
-		c2d_rg_set_bool(&b, 7, r->outcome);
-		if (c2d_rg_end_row(&b) || i + 1 == RM_REF_ROWS) {
-			uint32_t k = b.n;
-			size_t len = c2d_rg_flush(&b, g);
-			assert_int_equal(c2d_rg_decode(s, k, g + C2D_RG_HEADER_LEN,
-						       len - C2D_RG_HEADER_LEN, cols, NULL), C2D_OK);
-			assert_int_equal(analysis_input_rows(in, s, k, cols, NULL), C2D_OK);
-		}
-	}
-	assert_int_equal(analysis_input_seal(in, NULL), C2D_OK);
-	c2d_rg_builder_free(&b);
-	free(cols);
-	free(g);
+	const struct ref_row *r = (const struct ref_row *)rows + i;
+	c2d_rg_set_i64(b, 0, r->age);
+	c2d_rg_set_cat(b, 1, (uint16_t)r->sex);
+	if (r->egfr < 0)
+		c2d_rg_set_null(b, 2);
+	else
+		c2d_rg_set_f64(b, 2, r->egfr);
+	c2d_rg_set_f64(b, 3, r->creat);
+	c2d_rg_set_i64(b, 4, r->sbp);
+	c2d_rg_set_bool(b, 5, r->diabetes);
+	c2d_rg_set_cat(b, 6, (uint16_t)r->stage);
+	c2d_rg_set_bool(b, 7, r->outcome);
 }
 
 struct fixture {
@@ -110,7 +92,7 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	f->s = risk_schema();
-	make_input(&f->s, 7, &f->in);
+	analysistest_make_input(&f->s, RM_REF_ROWS, 7, ref_row, rm_ref_rows, &f->in);
 	f->len = (size_t)lseek(f->in.fd, 0, SEEK_END);
 	f->p = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, f->in.fd, 0);
 	assert_true(f->p != MAP_FAILED);
