@@ -53,6 +53,7 @@ HOST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -O2
 TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -Iinit -Iimage -Ihost \
                  -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
                  -fno-omit-frame-pointer
+TEST_CFLAGS   += -Itests/tools
 HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a $(DEPS)/host/lib/libsecp256k1.a -lm
 JANSSON       := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CURL          := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
@@ -297,6 +298,8 @@ $(call obj,host,tests/tools/fakeanalysis.c): HOST_CFLAGS += -Ianalysis
 $(OUT)/test/c2d-fakeanalysis: $(call obj,host,$(FAKEANALYSIS_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS)
+# Every unit test reads its files with testfile_load() (tests/tools/testfile.h).
+$(UNIT_BINS): $(call obj,test,tests/tools/testfile.c host/fsutil.c)
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
