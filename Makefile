@@ -70,6 +70,7 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/hex.c runtime/random.c run
 # Exact DP noise (issue 6); no floating point may reach it (c2d/dp.h).
 RUNTIME_SRC += runtime/dp.c
 RUNTIME_SRC += runtime/aggfmt.c runtime/rowfile.c runtime/fdio.c
+RUNTIME_SRC += runtime/grow.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c init/attest.c
 # The analysis runner (issue 6); init does not call it yet.
 INIT_SRC    += init/analysis.c

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "c2d/bytes.h"
+#include "c2d/grow.h"
 #include "c2d/rowfile.h"
 #include "columns.h"
 
@@ -300,7 +301,7 @@ static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_e
 	struct c2d_rowfile f;
 	struct cols k;
 	struct c2d_rowfile_group g;
-	size_t cap = 0;
+	size_t gcap = 0, fcap = 0;
 	int r = c2d_rowfile_open(&f, p, len, err);
 	if (r < 0)
 		return r;
@@ -309,19 +310,16 @@ static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_e
 		return r;
 	}
 	while ((r = c2d_rowfile_raw(&f, &g, err)) == 1) {
-		if (t->ngroups + 1 >= cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			struct c2d_rowfile_group *ng = realloc(t->groups, ncap * sizeof(*ng));
-			if (ng != NULL)
-				t->groups = ng;
-			size_t *nf = ng != NULL ? realloc(t->first, ncap * sizeof(*nf)) : NULL;
-			if (nf == NULL) {
-				r = c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory");
-				break;
-			}
-			t->first = nf;
-			cap = ncap;
+		/* first: this group's entry, and room for the end's after it. */
+		struct c2d_rowfile_group *ng = c2d_grow(t->groups, &gcap, t->ngroups, 1, sizeof(*ng), 64);
+		if (ng != NULL)
+			t->groups = ng;
+		size_t *nf = ng != NULL ? c2d_grow(t->first, &fcap, t->ngroups, 2, sizeof(*nf), 64) : NULL;
+		if (nf == NULL) {
+			r = c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory");
+			break;
 		}
+		t->first = nf;
 		t->groups[t->ngroups] = g;
 		t->first[t->ngroups++] = t->n;
 		t->n += g.nrows;
