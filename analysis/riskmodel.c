@@ -220,6 +220,7 @@ struct ftab {
 	struct c2d_rowfile_group *groups;
 	size_t *first;                    /* first row of each group, then n */
 	size_t ngroups, n;
+	size_t threads;                   /* that decode it and run the passes */
 };
 
 static unsigned cell_of(const double x[RM_DIM])
@@ -242,15 +243,14 @@ static void cell_bits(unsigned cell, double b[RM_DIM])
 	b[8 + cell / 8] = 1;
 }
 
-/* Runs fn(arg) on every CPU (at most RM_MAX_THREADS), this thread
- * included; fn takes its work from a shared counter, so a thread that does
- * not start leaves its share to the others. */
+/* Runs fn(arg) on nt threads (1 to RM_MAX_THREADS), this one included;
+ * fn takes its work from a shared counter, so a thread that does not start
+ * leaves its share to the others. */
 #define RM_MAX_THREADS 16
 
-static void run_parallel(void *(*fn)(void *), void *arg)
+static void run_parallel(void *(*fn)(void *), void *arg, size_t nt)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = cpus < 1 ? 1 : cpus > RM_MAX_THREADS ? RM_MAX_THREADS : (size_t)cpus, started = 1;
+	size_t started = 1;
 	pthread_t tid[RM_MAX_THREADS];
 	while (started < nt && pthread_create(&tid[started], NULL, fn, arg) == 0)
 		started++;
@@ -294,8 +294,8 @@ static void *decode_work(void *arg)
 }
 
 /* Frames the groups (a sequential walk that checks the end record), then
- * decodes them on every CPU; the first bad group in file order names the
- * error, whichever thread met it. */
+ * decodes them on t->threads threads; the first bad group in file order
+ * names the error, whichever thread met it. */
 static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_err *err)
 {
 	struct c2d_rowfile f;
@@ -338,7 +338,7 @@ static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_e
 	}
 	if (r == C2D_OK) {
 		atomic_init(&j.next, 0);
-		run_parallel(decode_work, &j);
+		run_parallel(decode_work, &j, t->threads);
 		for (size_t i = 0; i < t->ngroups && r == C2D_OK; i++)
 			if (j.status[i] < 0) {
 				r = j.status[i];
@@ -420,7 +420,7 @@ static void pass_moments(const struct ftab *t, struct moments *part, size_t stri
 			j.wc[c] += w[k] * b[k];
 	}
 	atomic_init(&j.next, 0);
-	run_parallel(pass_work, &j);
+	run_parallel(pass_work, &j, t->threads);
 	memset(m, 0, sizeof(*m));
 	for (size_t g = 0; g < t->ngroups; g++) {
 		for (unsigned c = 0; c < RM_NCELL; c++) {
@@ -529,13 +529,14 @@ static int newton(const struct ftab *t, struct moments *part, size_t stride, dou
 #define RM_WARM_STRIDE 32
 #define RM_WARM_MIN_ROWS (1u << 15)
 
-int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
-				 struct riskmodel_result *out, struct c2d_err *err)
+int riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lambda, unsigned threads,
+				  struct riskmodel_result *out, struct c2d_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!(lambda > 0))
 		return c2d_fail(err, C2D_E_USAGE, "risk-model: lambda must be positive");
 	struct ftab t = { 0 };
+	t.threads = threads < 1 ? 1 : threads > RM_MAX_THREADS ? RM_MAX_THREADS : threads;
 	struct moments *m = malloc(sizeof(*m)), *part = NULL;
 	int r = m == NULL ? c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory")
 			  : ftab_build(rowfile, len, &t, err);
@@ -571,6 +572,13 @@ int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lamb
 	free(part);
 	free(m);
 	return r;
+}
+
+int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
+				 struct riskmodel_result *out, struct c2d_err *err)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return riskmodel_fit_central_threads(rowfile, len, lambda, cpus < 1 ? 1 : (unsigned)cpus, out, err);
 }
 
 int riskmodel_fit_central(const uint8_t *rowfile, size_t len, struct riskmodel_result *out,

@@ -123,4 +123,10 @@ int riskmodel_fit_central(const uint8_t *rowfile, size_t len, struct riskmodel_r
 int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
 				 struct riskmodel_result *out, struct c2d_err *err);
 
+/* The same on `threads` threads (1 to 16; 0 counts as 1, more as 16);
+ * the two above use one per online CPU. The result, coefficients to the
+ * last bit, is the same for every thread count (see above). */
+int riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lambda, unsigned threads,
+				  struct riskmodel_result *out, struct c2d_err *err);
+
 #endif

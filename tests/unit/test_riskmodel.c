@@ -288,6 +288,60 @@ static void test_misbehaving_children_are_refused(void **state)
 	expect_refusal(state, "mute", 20000, "exited after 0 rounds, in the middle of a round", NULL);
 }
 
+/* --- the central fit on any number of threads ------------------------------ */
+
+#define BIG_ROWS 40000   /* above the warm start's 2^15 rows */
+
+/* Row i of a larger table: the reference rows over and over, each copy
+ * moved a little (creatinine, blood pressure, within their bounds) so
+ * that the groups' partial sums are not all alike. Each copy starts one
+ * row further on, so that every 32nd row (the warm start's sample) is not
+ * only the reference rows 0, 8, 16, 24 and 32. */
+static void big_row(struct c2d_rg_builder *b, size_t i, const void *ctx)
+{
+	(void)ctx;
+	struct ref_row r = rm_ref_rows[(i + i / RM_REF_ROWS) % RM_REF_ROWS];
+	r.creat += (double)(i % 97) / 1000;
+	r.sbp += (int64_t)(i % 11);
+	ref_row(b, 0, &r);
+}
+
+/* The partial sums of each row group are added in file order, whatever
+ * thread made them: 1, 2, 3 and 7 threads (and one per CPU) give the same
+ * coefficients to the last bit, on a file of 40 groups (of 1000 rows, not
+ * a multiple of the thread counts) that takes the warm start's sampled
+ * path too. */
+static void test_central_threads_bit_identical(void **state)
+{
+	(void)state;
+	struct c2d_schema s = risk_schema();
+	struct analysis_input in;
+	analysistest_make_input(&s, BIG_ROWS, 1000, big_row, NULL, &in);
+	size_t len = (size_t)lseek(in.fd, 0, SEEK_END);
+	const uint8_t *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, in.fd, 0);
+	assert_true(p != MAP_FAILED);
+	const double lambda = (double)RM_LAMBDA_NUM / RM_LAMBDA_DEN;
+	struct riskmodel_result one, res;
+	struct c2d_err err = { 0 };
+	if (riskmodel_fit_central_threads(p, len, lambda, 1, &one, &err) != C2D_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(one.rows, BIG_ROWS);
+	assert_true(one.grad_norm < RM_CENTRAL_TOL);
+	static const unsigned threads[] = { 2, 3, 7 };
+	for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		assert_int_equal(riskmodel_fit_central_threads(p, len, lambda, threads[i], &res, NULL), C2D_OK);
+		if (memcmp(res.coef, one.coef, sizeof(one.coef)) != 0)
+			fail_msg("%u threads: coefficients differ from 1 thread's", threads[i]);
+		assert_int_equal(res.iterations, one.iterations);
+		assert_memory_equal(&res.grad_norm, &one.grad_norm, sizeof(one.grad_norm));
+	}
+	assert_int_equal(riskmodel_fit_central(p, len, &res, NULL), C2D_OK);
+	assert_memory_equal(res.coef, one.coef, sizeof(one.coef));
+	munmap((void *)p, len);
+	analysis_input_close(&in);
+	c2d_schema_free(&s);
+}
+
 int main(void)
 {
 	analysistest_bindir(bindir);
@@ -297,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_private_run),
 		cmocka_unit_test(test_round_limit),
 		cmocka_unit_test(test_misbehaving_children_are_refused),
+		cmocka_unit_test(test_central_threads_bit_identical),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
