@@ -543,6 +543,7 @@ int riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lam
 	if (r == C2D_OK && (part = calloc(t.ngroups, sizeof(*part))) == NULL)
 		r = c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory");
 	double w[RM_DIM] = { 0 };
+	int warm = 0;
 	if (r == C2D_OK && t.n >= RM_WARM_MIN_ROWS) {
 		/* A warm start: the fit on a 1/32 sample is within about
 		 * 1/sqrt(n/32) of the full one, where Newton converges
@@ -550,12 +551,22 @@ int riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lam
 		 * 3. Only the starting point comes from the sample; the
 		 * criterion below is on all rows. When the sample's fit fails,
 		 * the full fit starts from 0 as without it. */
-		if (newton(&t, part, RM_WARM_STRIDE, lambda, 1e-8, m, w, out) != 1)
+		warm = newton(&t, part, RM_WARM_STRIDE, lambda, 1e-8, m, w, out) == 1;
+		if (!warm)
 			memset(w, 0, sizeof(w));
 		out->iterations = 0;
 	}
 	if (r == C2D_OK) {
 		int k = newton(&t, part, 1, lambda, RM_CENTRAL_TOL, m, w, out);
+		if (k != 1 && warm) {
+			/* A sample unlike the whole (rows that repeat with a
+			 * period sharing factors with the stride) can start
+			 * Newton where the Hessian is singular or the steps do
+			 * not settle; from 0, as without the warm start. */
+			memset(w, 0, sizeof(w));
+			out->iterations = 0;
+			k = newton(&t, part, 1, lambda, RM_CENTRAL_TOL, m, w, out);
+		}
 		/* iterations counts the Newton steps on all rows. */
 		out->iterations -= 1;
 		out->rows = t.n;

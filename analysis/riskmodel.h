@@ -35,7 +35,8 @@
  *   for the fit (about 33 bytes a row); a pass sums, per cell of the 0/1
  *   features, 20 products a row instead of the 119 of x·xᵀ and x. From
  *   2^15 rows the fit starts from the fit on a 1/32 sample (only the
- *   starting point; the criterion is on all rows). Decoding and passes run
+ *   starting point; the criterion is on all rows; from 0 again when
+ *   Newton fails from there). Decoding and passes run
  *   on every CPU by row group, the groups' partial sums added in file
  *   order: the result does not depend on the thread count. It gives
  *   row-level access by construction and is never
