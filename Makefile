@@ -53,6 +53,7 @@ HOST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -O2
 TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -Iinit -Iimage -Ihost \
                  -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
                  -fno-omit-frame-pointer
+TEST_CFLAGS   += -Itests/tools
 HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a $(DEPS)/host/lib/libsecp256k1.a -lm
 JANSSON       := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CURL          := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
@@ -69,6 +70,7 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/hex.c runtime/random.c run
 # Exact DP noise (issue 6); no floating point may reach it (c2d/dp.h).
 RUNTIME_SRC += runtime/dp.c
 RUNTIME_SRC += runtime/aggfmt.c runtime/rowfile.c runtime/fdio.c
+RUNTIME_SRC += runtime/grow.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c init/attest.c
 # The analysis runner (issue 6); init does not call it yet.
 INIT_SRC    += init/analysis.c
@@ -305,7 +307,7 @@ $(SIMT_OBJ): tests/tools/simtdrv.cc analysis/kernels.cu analysis/gpu_abi.h analy
 		-fsanitize=address,undefined -fno-sanitize-recover=all -c $< -o $@
 $(OUT)/test/test_gpu: $(call obj,test,tests/unit/test_gpu.c analysis/gpu.c analysis/cohort_stats.c \
                       analysis/cohort_stats_schema.c analysis/riskmodel.c analysis/columns.c \
-                      tests/tools/analysistest.c $(RUNTIME_SRC)) $(SIMT_OBJ)
+                      tests/tools/analysistest.c init/analysis.c init/supervise.c $(RUNTIME_SRC)) $(SIMT_OBJ)
 $(call obj,test,tests/unit/test_gpu.c analysis/gpu.c): TEST_CFLAGS += -Ianalysis -Itests/tools
 $(OUT)/test/test_gpu: UNIT_LIBS := -lstdc++ -lpthread
 $(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c init/attest.c init/probe.c $(RUNTIME_SRC))
@@ -344,6 +346,8 @@ $(call obj,host,tests/tools/fakeanalysis.c): HOST_CFLAGS += -Ianalysis
 $(OUT)/test/c2d-fakeanalysis: $(call obj,host,$(FAKEANALYSIS_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS)
+# Every unit test reads its files with testfile_load() (tests/tools/testfile.h).
+$(UNIT_BINS): $(call obj,test,tests/tools/testfile.c host/fsutil.c)
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka

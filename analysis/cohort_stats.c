@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "c2d/bytes.h"
+#include "c2d/grow.h"
 #include "c2d/rowfile.h"
 #include "columns.h"
 #include "rowmath.h"
@@ -164,16 +165,12 @@ static int run_groups(const struct c2d_rowfile *f, struct c2d_rowfile *walk, con
 	size_t n = 0, cap = 0;
 	int r;
 	while ((r = c2d_rowfile_raw(walk, &g, err)) == 1) {
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			struct c2d_rowfile_group *ng = realloc(groups, ncap * sizeof(*groups));
-			if (ng == NULL) {
-				free(groups);
-				return c2d_fail(err, C2D_E_NOMEM, "cohort-stats: out of memory");
-			}
-			groups = ng;
-			cap = ncap;
+		struct c2d_rowfile_group *ng = c2d_grow(groups, &cap, n, 1, sizeof(*groups), 64);
+		if (ng == NULL) {
+			free(groups);
+			return c2d_fail(err, C2D_E_NOMEM, "cohort-stats: out of memory");
 		}
+		groups = ng;
 		groups[n++] = g;
 	}
 	if (r < 0) {

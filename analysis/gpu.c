@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "c2d/grow.h"
 #include "c2d/rowfile.h"
 #include "gpu_abi.h"
 
@@ -29,14 +30,10 @@ struct vec {
 
 static int push(struct vec *v, const void *t, struct c2d_err *err)
 {
-	if (v->n == v->cap) {
-		size_t ncap = v->cap ? 2 * v->cap : 256;
-		uint8_t *np = realloc(v->p, ncap * v->size);
-		if (np == NULL)
-			return c2d_fail(err, C2D_E_NOMEM, "gpu: out of memory");
-		v->p = np;
-		v->cap = ncap;
-	}
+	uint8_t *np = c2d_grow(v->p, &v->cap, v->n, 1, v->size, 256);
+	if (np == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "gpu: out of memory");
+	v->p = np;
 	memcpy(v->p + v->n * v->size, t, v->size);
 	v->n++;
 	return C2D_OK;

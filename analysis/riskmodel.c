@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "c2d/bytes.h"
+#include "c2d/grow.h"
 #include "c2d/rowfile.h"
 #include "columns.h"
 #include "rowmath.h"
@@ -182,6 +183,7 @@ struct ftab {
 	struct c2d_rowfile_group *groups;
 	size_t *first;                    /* first row of each group, then n */
 	size_t ngroups, n;
+	size_t threads;                   /* that decode it and run the passes */
 };
 
 static unsigned cell_of(const double x[RM_DIM])
@@ -204,15 +206,14 @@ static void cell_bits(unsigned cell, double b[RM_DIM])
 	b[8 + cell / 8] = 1;
 }
 
-/* Runs fn(arg) on every CPU (at most RM_MAX_THREADS), this thread
- * included; fn takes its work from a shared counter, so a thread that does
- * not start leaves its share to the others. */
+/* Runs fn(arg) on nt threads (1 to RM_MAX_THREADS), this one included;
+ * fn takes its work from a shared counter, so a thread that does not start
+ * leaves its share to the others. */
 #define RM_MAX_THREADS 16
 
-static void run_parallel(void *(*fn)(void *), void *arg)
+static void run_parallel(void *(*fn)(void *), void *arg, size_t nt)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = cpus < 1 ? 1 : cpus > RM_MAX_THREADS ? RM_MAX_THREADS : (size_t)cpus, started = 1;
+	size_t started = 1;
 	pthread_t tid[RM_MAX_THREADS];
 	while (started < nt && pthread_create(&tid[started], NULL, fn, arg) == 0)
 		started++;
@@ -256,14 +257,14 @@ static void *decode_work(void *arg)
 }
 
 /* Frames the groups (a sequential walk that checks the end record), then
- * decodes them on every CPU; the first bad group in file order names the
- * error, whichever thread met it. */
+ * decodes them on t->threads threads; the first bad group in file order
+ * names the error, whichever thread met it. */
 static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_err *err)
 {
 	struct c2d_rowfile f;
 	struct riskmodel_cols k;
 	struct c2d_rowfile_group g;
-	size_t cap = 0;
+	size_t gcap = 0, fcap = 0;
 	int r = c2d_rowfile_open(&f, p, len, err);
 	if (r < 0)
 		return r;
@@ -272,19 +273,16 @@ static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_e
 		return r;
 	}
 	while ((r = c2d_rowfile_raw(&f, &g, err)) == 1) {
-		if (t->ngroups + 1 >= cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			struct c2d_rowfile_group *ng = realloc(t->groups, ncap * sizeof(*ng));
-			if (ng != NULL)
-				t->groups = ng;
-			size_t *nf = ng != NULL ? realloc(t->first, ncap * sizeof(*nf)) : NULL;
-			if (nf == NULL) {
-				r = c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory");
-				break;
-			}
-			t->first = nf;
-			cap = ncap;
+		/* first: this group's entry, and room for the end's after it. */
+		struct c2d_rowfile_group *ng = c2d_grow(t->groups, &gcap, t->ngroups, 1, sizeof(*ng), 64);
+		if (ng != NULL)
+			t->groups = ng;
+		size_t *nf = ng != NULL ? c2d_grow(t->first, &fcap, t->ngroups, 2, sizeof(*nf), 64) : NULL;
+		if (nf == NULL) {
+			r = c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory");
+			break;
 		}
+		t->first = nf;
 		t->groups[t->ngroups] = g;
 		t->first[t->ngroups++] = t->n;
 		t->n += g.nrows;
@@ -303,7 +301,7 @@ static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_e
 	}
 	if (r == C2D_OK) {
 		atomic_init(&j.next, 0);
-		run_parallel(decode_work, &j);
+		run_parallel(decode_work, &j, t->threads);
 		for (size_t i = 0; i < t->ngroups && r == C2D_OK; i++)
 			if (j.status[i] < 0) {
 				r = j.status[i];
@@ -385,7 +383,7 @@ static void pass_moments(const struct ftab *t, struct moments *part, size_t stri
 			j.wc[c] += w[k] * b[k];
 	}
 	atomic_init(&j.next, 0);
-	run_parallel(pass_work, &j);
+	run_parallel(pass_work, &j, t->threads);
 	memset(m, 0, sizeof(*m));
 	for (size_t g = 0; g < t->ngroups; g++) {
 		for (unsigned c = 0; c < RM_NCELL; c++) {
@@ -494,19 +492,21 @@ static int newton(const struct ftab *t, struct moments *part, size_t stride, dou
 #define RM_WARM_STRIDE 32
 #define RM_WARM_MIN_ROWS (1u << 15)
 
-int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
-				 struct riskmodel_result *out, struct c2d_err *err)
+int riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lambda, unsigned threads,
+				  struct riskmodel_result *out, struct c2d_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!(lambda > 0))
 		return c2d_fail(err, C2D_E_USAGE, "risk-model: lambda must be positive");
 	struct ftab t = { 0 };
+	t.threads = threads < 1 ? 1 : threads > RM_MAX_THREADS ? RM_MAX_THREADS : threads;
 	struct moments *m = malloc(sizeof(*m)), *part = NULL;
 	int r = m == NULL ? c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory")
 			  : ftab_build(rowfile, len, &t, err);
 	if (r == C2D_OK && (part = calloc(t.ngroups, sizeof(*part))) == NULL)
 		r = c2d_fail(err, C2D_E_NOMEM, "risk-model: out of memory");
 	double w[RM_DIM] = { 0 };
+	int warm = 0;
 	if (r == C2D_OK && t.n >= RM_WARM_MIN_ROWS) {
 		/* A warm start: the fit on a 1/32 sample is within about
 		 * 1/sqrt(n/32) of the full one, where Newton converges
@@ -514,12 +514,22 @@ int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lamb
 		 * 3. Only the starting point comes from the sample; the
 		 * criterion below is on all rows. When the sample's fit fails,
 		 * the full fit starts from 0 as without it. */
-		if (newton(&t, part, RM_WARM_STRIDE, lambda, 1e-8, m, w, out) != 1)
+		warm = newton(&t, part, RM_WARM_STRIDE, lambda, 1e-8, m, w, out) == 1;
+		if (!warm)
 			memset(w, 0, sizeof(w));
 		out->iterations = 0;
 	}
 	if (r == C2D_OK) {
 		int k = newton(&t, part, 1, lambda, RM_CENTRAL_TOL, m, w, out);
+		if (k != 1 && warm) {
+			/* A sample unlike the whole (rows that repeat with a
+			 * period sharing factors with the stride) can start
+			 * Newton where the Hessian is singular or the steps do
+			 * not settle; from 0, as without the warm start. */
+			memset(w, 0, sizeof(w));
+			out->iterations = 0;
+			k = newton(&t, part, 1, lambda, RM_CENTRAL_TOL, m, w, out);
+		}
 		/* iterations counts the Newton steps on all rows. */
 		out->iterations -= 1;
 		out->rows = t.n;
@@ -536,6 +546,13 @@ int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lamb
 	free(part);
 	free(m);
 	return r;
+}
+
+int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
+				 struct riskmodel_result *out, struct c2d_err *err)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return riskmodel_fit_central_threads(rowfile, len, lambda, cpus < 1 ? 1 : (unsigned)cpus, out, err);
 }
 
 int riskmodel_fit_central(const uint8_t *rowfile, size_t len, struct riskmodel_result *out,

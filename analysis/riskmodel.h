@@ -35,7 +35,8 @@
  *   for the fit (about 33 bytes a row); a pass sums, per cell of the 0/1
  *   features, 20 products a row instead of the 119 of x·xᵀ and x. From
  *   2^15 rows the fit starts from the fit on a 1/32 sample (only the
- *   starting point; the criterion is on all rows). Decoding and passes run
+ *   starting point; the criterion is on all rows; from 0 again when
+ *   Newton fails from there). Decoding and passes run
  *   on every CPU by row group, the groups' partial sums added in file
  *   order: the result does not depend on the thread count. It gives
  *   row-level access by construction and is never
@@ -135,5 +136,11 @@ int riskmodel_fit_central(const uint8_t *rowfile, size_t len, struct riskmodel_r
 /* The same with another λ (> 0). */
 int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
 				 struct riskmodel_result *out, struct c2d_err *err);
+
+/* The same on `threads` threads (1 to 16; 0 counts as 1, more as 16);
+ * the two above use one per online CPU. The result, coefficients to the
+ * last bit, is the same for every thread count (see above). */
+int riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lambda, unsigned threads,
+				  struct riskmodel_result *out, struct c2d_err *err);
 
 #endif

@@ -484,16 +484,10 @@ struct owner_state {
 static json_t *labels_json(const char *labels)
 {
 	json_t *a = json_array();
-	const char *p = labels;
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		const char *w = p;
-		while (*p != '\0' && *p != ' ')
-			p++;
-		if (p > w)
-			json_array_append_new(a, json_stringn(w, (size_t)(p - w)));
-	}
+	const char *p = labels, *w;
+	size_t n;
+	while ((w = c2d_labels_next(&p, &n)) != NULL)
+		json_array_append_new(a, json_stringn(w, n));
 	return a;
 }
 

@@ -31,6 +31,7 @@
 
 #include "analysis.h"
 #include "c2d/dp.h"
+#include "c2d/grow.h"
 #include "c2d/keywrap.h"
 #include "c2d/rowfile.h"
 #include "c2d/unseal.h"
@@ -292,19 +293,10 @@ struct rowbuf {
 static int rowbuf_add(void *arg, const uint8_t *data, size_t len, struct c2d_err *err)
 {
 	struct rowbuf *b = arg;
-	if (len > b->cap - b->len) {
-		size_t cap = b->cap ? b->cap : 1u << 20;
-		while (len > cap - b->len) {
-			if (cap > SIZE_MAX / 2)
-				return c2d_fail(err, C2D_E_NOMEM, "rows: out of memory");
-			cap *= 2;
-		}
-		uint8_t *p = realloc(b->p, cap);
-		if (p == NULL)
-			return c2d_fail(err, C2D_E_NOMEM, "rows: out of memory");
-		b->p = p;
-		b->cap = cap;
-	}
+	uint8_t *p = c2d_grow(b->p, &b->cap, b->len, len, 1, 1u << 20);
+	if (p == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "rows: out of memory");
+	b->p = p;
 	memcpy(b->p + b->len, data, len);
 	b->len += len;
 	return C2D_OK;

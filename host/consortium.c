@@ -209,21 +209,30 @@ int c2d_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err)
 	return C2D_OK;
 }
 
+const char *c2d_labels_next(const char **pos, size_t *len)
+{
+	const char *p = *pos;
+	while (*p == ' ')
+		p++;
+	const char *w = p;
+	while (*p != '\0' && *p != ' ')
+		p++;
+	*pos = p;
+	*len = (size_t)(p - w);
+	return p > w ? w : NULL;
+}
+
 int c2d_labels_records(const char *labels, uint64_t *records)
 {
-	const char *p = labels;
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		const char *w = p;
-		while (*p != '\0' && *p != ' ')
-			p++;
-		if ((size_t)(p - w) > 8 && strncmp(w, "records=", 8) == 0) {
+	const char *p = labels, *w;
+	size_t n;
+	while ((w = c2d_labels_next(&p, &n)) != NULL) {
+		if (n > 8 && strncmp(w, "records=", 8) == 0) {
 			uint64_t v = 0;
 			const char *d = w + 8;
-			for (; d < p && *d >= '0' && *d <= '9' && v <= (UINT64_MAX - 9) / 10; d++)
+			for (; d < w + n && *d >= '0' && *d <= '9' && v <= (UINT64_MAX - 9) / 10; d++)
 				v = v * 10 + (uint64_t)(*d - '0');
-			if (d == p) {
+			if (d == w + n) {
 				*records = v;
 				return 1;
 			}

@@ -55,6 +55,14 @@ void c2d_epsilon_text(uint64_t micro, char *out, size_t cap);
 
 int c2d_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err);
 
+/* The words of a labels string (c2d_owner_line.labels, or the same text read
+ * back from the chain), split at spaces; runs of spaces and spaces at either
+ * end make no empty words. Call with *pos at the string's start: returns the
+ * next word, not terminated, its length in *len, and moves *pos past it;
+ * NULL at the end. The word points into the string; nothing is allocated.
+ *   for (const char *p = labels, *w; (w = c2d_labels_next(&p, &n)) != NULL;) */
+const char *c2d_labels_next(const char **pos, size_t *len);
+
 /* The value of the word "records=N" in labels; 0 if none, 1 if found. */
 int c2d_labels_records(const char *labels, uint64_t *records);
 

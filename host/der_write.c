@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "c2d/grow.h"
+
 void c2d_derw_init(struct c2d_derw *d)
 {
 	d->buf = NULL;
@@ -22,23 +24,12 @@ static int grow(struct c2d_derw *d, size_t n)
 {
 	if (d->bad != NULL)
 		return -1;
-	if (n <= d->cap - d->len)
-		return 0;
-	size_t cap = d->cap ? d->cap : 256;
-	while (cap - d->len < n) {
-		if (cap > SIZE_MAX / 2) {
-			d->bad = "size overflow";
-			return -1;
-		}
-		cap *= 2;
-	}
-	uint8_t *p = realloc(d->buf, cap);
+	uint8_t *p = c2d_grow(d->buf, &d->cap, d->len, n, 1, 256);
 	if (p == NULL) {
 		d->bad = "out of memory";
 		return -1;
 	}
 	d->buf = p;
-	d->cap = cap;
 	return 0;
 }
 

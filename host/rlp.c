@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "c2d/grow.h"
+
 void c2d_rlp_init(struct c2d_rlp *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -20,23 +22,12 @@ static int reserve(struct c2d_rlp *e, size_t n)
 {
 	if (e->oom)
 		return -1;
-	if (n <= e->cap - e->len)
-		return 0;
-	size_t cap = e->cap ? e->cap : 64;
-	while (cap - e->len < n) {
-		if (cap > SIZE_MAX / 2) {
-			e->oom = 1;
-			return -1;
-		}
-		cap *= 2;
-	}
-	uint8_t *p = realloc(e->buf, cap);
+	uint8_t *p = c2d_grow(e->buf, &e->cap, e->len, n, 1, 64);
 	if (p == NULL) {
 		e->oom = 1;
 		return -1;
 	}
 	e->buf = p;
-	e->cap = cap;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "abi.h"
+#include "c2d/grow.h"
 #include "c2d/hex.h"
 #include "ethtx.h"
 
@@ -142,16 +143,10 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 		b->too_big = 1;
 		return 0;   /* curl aborts the transfer */
 	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *q = realloc(b->p, cap);
-		if (q == NULL)
-			return 0;
-		b->p = q;
-		b->cap = cap;
-	}
+	char *q = c2d_grow(b->p, &b->cap, b->len, n + 1, 1, 4096);   /* and a NUL */
+	if (q == NULL)
+		return 0;
+	b->p = q;
 	memcpy(b->p + b->len, ptr, n);
 	b->len += n;
 	b->p[b->len] = '\0';

@@ -56,23 +56,11 @@ int c2d_tdreport_parse(const uint8_t *buf, size_t len, struct c2d_tdreport *r,
 	r->tee_tcb_info = buf + TEE_TCB_INFO;
 	r->tdinfo = buf + TDINFO;
 
-	struct c2d_td_report *td = &r->td;
+	/* TEE_TCB_INFO's SVN..attributes and TDINFO's attributes..RTMR3 are
+	 * the two runs a quote body carries; SVN2 and SERVTD_HASH stand
+	 * after them. */
 	const uint8_t *tcb = buf + TEE_TCB_INFO, *ti = buf + TDINFO;
-	td->tee_tcb_svn = tcb + 8;
-	td->mrseam = tcb + 24;
-	td->mrsignerseam = tcb + 72;
-	td->seam_attributes = tcb + 120;
-	td->tee_tcb_svn2 = tcb + 128;
-	td->td_attributes = ti;
-	td->xfam = ti + 8;
-	td->mrtd = ti + 16;
-	td->mrconfigid = ti + 64;
-	td->mrowner = ti + 112;
-	td->mrownerconfig = ti + 160;
-	for (int i = 0; i < 4; i++)
-		td->rtmr[i] = ti + 208 + 48 * i;
-	td->mrservicetd = ti + 400;
-	td->report_data = buf + REPORTMAC + 128;
+	c2d_td_report_at(&r->td, tcb + 8, ti, buf + REPORTMAC + 128, tcb + 128, ti + 400);
 	return C2D_OK;
 }
 

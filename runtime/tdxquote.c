@@ -37,23 +37,24 @@ static int cert_header(struct c2d_reader *s, uint16_t want, const char *what,
 	return C2D_OK;
 }
 
-static void td_report(const uint8_t *p, int td15, struct c2d_td_report *td)
+void c2d_td_report_at(struct c2d_td_report *td, const uint8_t *seam, const uint8_t *ti,
+		      const uint8_t *report_data, const uint8_t *tee_tcb_svn2, const uint8_t *mrservicetd)
 {
-	td->tee_tcb_svn = p;
-	td->mrseam = p + 16;
-	td->mrsignerseam = p + 64;
-	td->seam_attributes = p + 112;
-	td->td_attributes = p + 120;
-	td->xfam = p + 128;
-	td->mrtd = p + 136;
-	td->mrconfigid = p + 184;
-	td->mrowner = p + 232;
-	td->mrownerconfig = p + 280;
+	td->tee_tcb_svn = seam;
+	td->mrseam = seam + 16;
+	td->mrsignerseam = seam + 64;
+	td->seam_attributes = seam + 112;
+	td->td_attributes = ti;
+	td->xfam = ti + 8;
+	td->mrtd = ti + 16;
+	td->mrconfigid = ti + 64;
+	td->mrowner = ti + 112;
+	td->mrownerconfig = ti + 160;
 	for (int i = 0; i < 4; i++)
-		td->rtmr[i] = p + 328 + 48 * i;
-	td->report_data = p + 520;
-	td->tee_tcb_svn2 = td15 ? p + 584 : NULL;
-	td->mrservicetd = td15 ? p + 600 : NULL;
+		td->rtmr[i] = ti + 208 + 48 * i;
+	td->report_data = report_data;
+	td->tee_tcb_svn2 = tee_tcb_svn2;
+	td->mrservicetd = mrservicetd;
 }
 
 static void sgx_report(const uint8_t *p, struct c2d_sgx_report *s)
@@ -113,7 +114,9 @@ int c2d_tdx_quote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_quote *q,
 	}
 	if ((p = take(&r, body_len, "TD report body", err)) == NULL)
 		return C2D_E_INPUT;
-	td_report(p, q->body_type == 3, &q->td);
+	/* The body: the two runs, REPORTDATA, then TD 1.5's two fields. */
+	int td15 = q->body_type == 3;
+	c2d_td_report_at(&q->td, p, p + 120, p + 520, td15 ? p + 584 : NULL, td15 ? p + 600 : NULL);
 	q->signed_data = buf;
 	q->signed_len = r.off;
 

@@ -73,6 +73,9 @@ expect_rc 0 "$c2d" chain status --app "$app" --json
 [ "$(jq -r '.criteria[2].grade' "$T/out")" = partial ] || fail "budgets without n of n: partial"
 [ "$(jq -r '[.owners[].budget_set] | all' "$T/out")" = true ] || fail "every owner has a budget"
 [ "$(jq -r '.owners[0].records' "$T/out")" = 412000 ] || fail "records in JSON"
+[ "$(jq -c '[.owners[].labels]' "$T/out")" = \
+	'[["hospital","records=412000","HIPAA"],["university-hospital","records=98000","GDPR"],["hospital","records=250000"],["research-institute"]]' ] ||
+	fail "labels in JSON: $(jq -c '[.owners[].labels]' "$T/out")"
 [ "$(jq -r '.owners[3].jurisdiction' "$T/out")" = "" ] || fail "no jurisdiction in JSON"
 ok "budget set: epsilon to micro-epsilon on chain, a dataset keeps its owner, BudgetSet logs feed the criterion"
 

@@ -13,7 +13,7 @@ make -s -C "$top" --no-print-directory out/guest/init out/guest/risk-model >/dev
 defines() { (cd "$top" && nm --defined-only $(make -s --no-print-directory "$1")) | grep -Eq " T ($2)\$"; }
 defines print-risk-objs 'riskmodel_fit_central' || fail "the child's objects lack riskmodel_fit_central (control)"
 defines print-init-objs 'riskmodel_run' || fail "init's objects lack riskmodel_run (control)"
-if defines print-init-objs 'riskmodel_fit_central|riskmodel_fit_central_lambda|riskmodel_pass'; then
+if defines print-init-objs 'riskmodel_fit_central|riskmodel_fit_central_lambda|riskmodel_fit_central_threads|riskmodel_pass'; then
 	fail "the central (non-private) fit is linked into init"
 fi
 ok "the non-private fit is not among init's objects"

@@ -84,40 +84,26 @@ static const struct row {
 	{ 65, M, 33.3, G3b, 1, D },  /* 8524.8: 8524 */
 };
 
-/* Builds the input: groups of at most cap rows, each decoded and handed to
- * the runner's input as c2d_unseal_body() would. */
+/* Row i of rows (diabetes alternates). */
+static void demo_row(struct c2d_rg_builder *b, size_t i, const void *rows)
+{
+	const struct row *r = (const struct row *)rows + i;
+	c2d_rg_set_i64(b, 0, r->age);
+	c2d_rg_set_cat(b, 1, (uint16_t)r->sex);
+	if (r->egfr == NA)
+		c2d_rg_set_null(b, 2);
+	else
+		c2d_rg_set_f64(b, 2, r->egfr);
+	c2d_rg_set_bool(b, 3, (int)(i & 1));
+	c2d_rg_set_cat(b, 4, (uint16_t)r->stage);
+	c2d_rg_set_bool(b, 5, r->outcome);
+	c2d_rg_set_cat(b, 6, (uint16_t)r->site);
+}
+
 static void make_input(const struct c2d_schema *s, const struct row *rows, size_t n,
 		       uint32_t cap, struct analysis_input *in)
 {
-	struct c2d_rg_builder b;
-	struct c2d_rg_col *cols = calloc(s->ncols, sizeof(*cols));
-	uint8_t *g = malloc(C2D_RG_HEADER_LEN + c2d_rg_body_len(s, cap));
-	assert_int_equal(analysis_input_open(in, s, NULL), C2D_OK);
-	assert_int_equal(c2d_rg_builder_init(&b, s, cap, NULL), C2D_OK);
-	for (size_t i = 0; i < n; i++) {
-		const struct row *r = &rows[i];
-		c2d_rg_set_i64(&b, 0, r->age);
-		c2d_rg_set_cat(&b, 1, (uint16_t)r->sex);
-		if (r->egfr == NA)
-			c2d_rg_set_null(&b, 2);
-		else
-			c2d_rg_set_f64(&b, 2, r->egfr);
-		c2d_rg_set_bool(&b, 3, (int)(i & 1));
-		c2d_rg_set_cat(&b, 4, (uint16_t)r->stage);
-		c2d_rg_set_bool(&b, 5, r->outcome);
-		c2d_rg_set_cat(&b, 6, (uint16_t)r->site);
-		if (c2d_rg_end_row(&b) || i + 1 == n) {
-			uint32_t k = b.n;
-			size_t len = c2d_rg_flush(&b, g);
-			assert_int_equal(c2d_rg_decode(s, k, g + C2D_RG_HEADER_LEN,
-						       len - C2D_RG_HEADER_LEN, cols, NULL), C2D_OK);
-			assert_int_equal(analysis_input_rows(in, s, k, cols, NULL), C2D_OK);
-		}
-	}
-	assert_int_equal(analysis_input_seal(in, NULL), C2D_OK);
-	c2d_rg_builder_free(&b);
-	free(cols);
-	free(g);
+	analysistest_make_input(s, n, cap, demo_row, rows, in);
 }
 
 static int run_bin(const char *bin, char *mode, const struct c2d_outschema *schema,

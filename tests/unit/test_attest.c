@@ -28,20 +28,9 @@
 #include "attest.h"
 #include "c2d/simproto.h"
 #include "c2d/tdxquote.h"
+#include "testfile.h"
 
 static const struct attest_limits fast = { 2000, 2000 };
-
-static uint8_t *load(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	uint8_t *buf = malloc(1 << 16);
-	assert_non_null(buf);
-	*len = fread(buf, 1, 1 << 16, f);
-	fclose(f);
-	assert_true(*len > 0 && *len < (1 << 16));
-	return buf;
-}
 
 static void fill(uint8_t *p, size_t n, uint8_t seed)
 {
@@ -159,7 +148,7 @@ static void __attribute__((noreturn)) peer(int fd, enum peer mode, const uint8_t
 	want_report_data(nonce, rd);
 	if (memcmp(m.report_data, rd, 64) != 0)
 		_exit(BAD_RD);
-	uint8_t *q = load("tests/vectors/tdx/dcapqvl_tdx_quote", &qlen);
+	uint8_t *q = testfile_load("tests/vectors/tdx/dcapqvl_tdx_quote", &qlen);
 	struct c2d_tdx_quote pq;
 	if (c2d_tdx_quote_parse(q, qlen, &pq, NULL) < 0)
 		_exit(BAD_FRAME);

@@ -19,19 +19,9 @@
 #include "c2d/hex.h"
 #include "c2d/tdxquote.h"
 #include "collateral_json.h"
+#include "testfile.h"
 
 #define V "tests/vectors/tdx/"
-
-static char *load(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	char *buf = malloc(1 << 17);
-	*len = fread(buf, 1, (1 << 17) - 1, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
-}
 
 /* The public key of the first certificate of a PEM chain. Test-only: the
  * chain itself is verified by the X.509 module, not here. */
@@ -77,7 +67,7 @@ static void leaf_key(const char *pem, uint8_t pub[65])
 static void parse_dcapqvl(struct c2d_collateral *c)
 {
 	size_t len;
-	char *buf = load(V "dcapqvl_tdx_quote_collateral.json", &len);
+	char *buf = testfile_load(V "dcapqvl_tdx_quote_collateral.json", &len);
 	struct c2d_err err = { 0 };
 	int r = c2d_collateral_parse_dcapqvl(buf, len, "collateral.json", c, &err);
 	if (r != 0)
@@ -181,10 +171,10 @@ static void test_pcs_sigs(void **state)
 {
 	(void)state;
 	size_t tl, ql, n;
-	char *tbuf = load(V "gotdx_sample_tcbInfo_response", &tl);
-	char *qbuf = load(V "gotdx_sample_qeIdentity_response", &ql);
-	char *tchain = load(V "gotdx_tcb_info_issuer_chain.pem", &n);
-	char *qchain = load(V "gotdx_qe_identity_issuer_chain.pem", &n);
+	char *tbuf = testfile_load(V "gotdx_sample_tcbInfo_response", &tl);
+	char *qbuf = testfile_load(V "gotdx_sample_qeIdentity_response", &ql);
+	char *tchain = testfile_load(V "gotdx_tcb_info_issuer_chain.pem", &n);
+	char *qchain = testfile_load(V "gotdx_qe_identity_issuer_chain.pem", &n);
 	struct c2d_tcb_info ti;
 	struct c2d_qe_identity qi;
 	struct c2d_err err = { 0 };
@@ -245,7 +235,7 @@ static int setup(void **state)
 	size_t len;
 	struct c2d_err err = { 0 };
 	parse_dcapqvl(&f->c);
-	f->quote = (uint8_t *)load(V "dcapqvl_tdx_quote", &len);
+	f->quote = (uint8_t *)testfile_load(V "dcapqvl_tdx_quote", &len);
 	assert_int_equal(c2d_tdx_quote_parse(f->quote, len, &f->q, &err), 0);
 	f->now = t("2025-07-01T00:00:00Z");
 	*state = f;
@@ -520,7 +510,7 @@ static void test_rfc3339(void **state)
 static void tcb_edit(const char *from, const char *to, const char *want)
 {
 	size_t len;
-	char *buf = load(V "gotdx_sample_tcbInfo_response", &len);
+	char *buf = testfile_load(V "gotdx_sample_tcbInfo_response", &len);
 	char *at = strstr(buf, from);
 	assert_non_null(at);
 	size_t fl = strlen(from), tl = strlen(to);

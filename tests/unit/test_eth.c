@@ -573,7 +573,28 @@ static void test_owners(void **state)
 	assert_int_equal(rec, 412000);
 	assert_int_equal(c2d_labels_records(o.v[2].labels, &rec), 0);
 	assert_int_equal(c2d_labels_records("records=12x records=", &rec), 0);
+	assert_int_equal(c2d_labels_records("  records= records=7 ", &rec), 1);
+	assert_int_equal(rec, 7);
 	c2d_owners_free(&o);
+
+	/* The words, as both c2d chain status --json and records= see them:
+	 * no empty word from leading, doubled or trailing spaces. */
+	static const char *const want[] = { "hospital", "records=412000", "HIPAA" };
+	const char *p = "  hospital records=412000  HIPAA ", *w;
+	size_t n, k = 0;
+	while ((w = c2d_labels_next(&p, &n)) != NULL) {
+		assert_true(k < 3);
+		assert_int_equal(n, strlen(want[k]));
+		assert_memory_equal(w, want[k], n);
+		k++;
+	}
+	assert_int_equal(k, 3);
+	assert_int_equal(*p, '\0');
+	assert_null(c2d_labels_next(&p, &n));
+	p = "   ";
+	assert_null(c2d_labels_next(&p, &n));
+	p = "";
+	assert_null(c2d_labels_next(&p, &n));
 
 	assert_int_equal(owners("0x70997970C51812dc3A010C7d01b50e0d17dc79C8\n  0x1234 US\n", &o, &err), C2D_E_INPUT);
 	assert_string_equal(err.msg, "owners.txt:2:3: owner: expected an address (0x and 40 hex digits)");

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysistest.h"
 #include "c2d/rowfile.h"
@@ -24,20 +25,6 @@
 #include "gpu_abi.h"
 
 #define NCOLS 9
-
-static void set_num(struct c2d_column *c, const char *name, uint8_t type, double lo, double hi)
-{
-	strcpy(c->name, name);
-	c->type = type;
-	c->flags = C2D_COL_HAS_MIN | C2D_COL_HAS_MAX;
-	if (type == C2D_T_FLOAT64) {
-		c->min.f = lo;
-		c->max.f = hi;
-	} else {
-		c->min.i = (int64_t)lo;
-		c->max.i = (int64_t)hi;
-	}
-}
 
 /* Every column both analyses read, in an order neither expects. */
 static struct c2d_schema schema(void)
@@ -48,17 +35,17 @@ static struct c2d_schema schema(void)
 	struct c2d_schema s = { NCOLS, calloc(NCOLS, sizeof(struct c2d_column)) };
 	strcpy(s.cols[0].name, "outcome");
 	s.cols[0].type = C2D_T_BOOL;
-	set_num(&s.cols[1], "age", C2D_T_INT64, 18, 100);
+	analysistest_set_num(&s.cols[1], "age", C2D_T_INT64, 18, 100);
 	strcpy(s.cols[2].name, "site");
 	analysistest_set_cats(&s.cols[2], site, 5);
-	set_num(&s.cols[3], "egfr", C2D_T_FLOAT64, 0, 250);
+	analysistest_set_num(&s.cols[3], "egfr", C2D_T_FLOAT64, 0, 250);
 	s.cols[3].flags |= C2D_COL_NULLABLE;
 	strcpy(s.cols[4].name, "sex");
 	analysistest_set_cats(&s.cols[4], sex, 2);
-	set_num(&s.cols[5], "creatinine", C2D_T_FLOAT64, 0.1, 20);
+	analysistest_set_num(&s.cols[5], "creatinine", C2D_T_FLOAT64, 0.1, 20);
 	strcpy(s.cols[6].name, "ckd_stage");
 	analysistest_set_cats(&s.cols[6], stage, 6);
-	set_num(&s.cols[7], "systolic_bp", C2D_T_INT64, 60, 260);
+	analysistest_set_num(&s.cols[7], "systolic_bp", C2D_T_INT64, 60, 260);
 	strcpy(s.cols[8].name, "diabetes");
 	s.cols[8].type = C2D_T_BOOL;
 	return s;
@@ -73,41 +60,47 @@ static uint64_t next(uint64_t *x)
 	return *x * UINT64_C(2685821657736338717);
 }
 
-/* A rows file of n rows in groups of at most cap, in memory. Ages hit
- * the band boundaries, eGFR is missing for about 1 row in 7 and crosses
- * cohort-stats' clamp at 200 (the schema's bound is 250). */
+struct table {
+	uint64_t seed;
+};
+
+/* Row i: ages hit the band boundaries, eGFR is missing for about 1 row in
+ * 7 and crosses cohort-stats' clamp at 200 (the schema's bound is 250). */
+static void row(struct c2d_rg_builder *b, size_t i, const void *ctx)
+{
+	static const int64_t ages[] = { 18, 39, 40, 59, 60, 74, 75, 100 };
+	const struct table *t = ctx;
+	uint64_t r = t->seed + i * UINT64_C(0x9e3779b97f4a7c15);
+	r = next(&r);
+	c2d_rg_set_bool(b, 0, (int)(r & 1));
+	c2d_rg_set_i64(b, 1, r & 2 ? ages[(r >> 2) & 7] : 18 + (int64_t)((r >> 5) % 83));
+	c2d_rg_set_cat(b, 2, (uint16_t)((r >> 12) % 5));
+	if ((r >> 16) % 7 == 0)
+		c2d_rg_set_null(b, 3);
+	else
+		c2d_rg_set_f64(b, 3, (double)((r >> 20) % 230001) / 1000.0);
+	c2d_rg_set_cat(b, 4, (uint16_t)((r >> 44) & 1));
+	c2d_rg_set_f64(b, 5, 0.1 + (double)((r >> 45) % 1990) / 100.0);
+	c2d_rg_set_cat(b, 6, (uint16_t)((r >> 56) % 6));
+	c2d_rg_set_i64(b, 7, 60 + (int64_t)((r >> 20) % 201));
+	c2d_rg_set_bool(b, 8, (int)((r >> 62) & 1));
+}
+
+/* The rows file init would hand the child (n rows in groups of at most
+ * cap), copied out of its sealed memfd into a buffer the test may change. */
 static uint8_t *rows(const struct c2d_schema *s, uint32_t n, uint32_t cap, uint64_t seed,
 		     size_t *len)
 {
-	static const int64_t ages[] = { 18, 39, 40, 59, 60, 74, 75, 100 };
-	size_t hl = c2d_rowfile_header_len(s), glen = C2D_RG_HEADER_LEN + c2d_rg_body_len(s, cap);
-	size_t max = hl + (size_t)(n / cap + 1) * glen + C2D_RG_END_LEN;
-	uint8_t *p = calloc(1, max);
-	struct c2d_rg_builder b;
+	struct analysis_input in;
+	struct table t = { seed };
+	analysistest_make_input(s, n, cap, row, &t, &in);
+	off_t end = lseek(in.fd, 0, SEEK_END);
+	assert_true(end > 0);
+	*len = (size_t)end;
+	uint8_t *p = malloc(*len);
 	assert_non_null(p);
-	c2d_rowfile_header(s, p);
-	*len = hl;
-	assert_int_equal(c2d_rg_builder_init(&b, s, cap, NULL), C2D_OK);
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t r = next(&seed);
-		c2d_rg_set_bool(&b, 0, (int)(r & 1));
-		c2d_rg_set_i64(&b, 1, r & 2 ? ages[(r >> 2) & 7] : 18 + (int64_t)((r >> 5) % 83));
-		c2d_rg_set_cat(&b, 2, (uint16_t)((r >> 12) % 5));
-		if ((r >> 16) % 7 == 0)
-			c2d_rg_set_null(&b, 3);
-		else
-			c2d_rg_set_f64(&b, 3, (double)((r >> 20) % 230001) / 1000.0);
-		c2d_rg_set_cat(&b, 4, (uint16_t)((r >> 44) & 1));
-		c2d_rg_set_f64(&b, 5, 0.1 + (double)((r >> 45) % 1990) / 100.0);
-		c2d_rg_set_cat(&b, 6, (uint16_t)((r >> 56) % 6));
-		c2d_rg_set_i64(&b, 7, 60 + (int64_t)((r >> 20) % 201));
-		c2d_rg_set_bool(&b, 8, (int)((r >> 62) & 1));
-		if (c2d_rg_end_row(&b) || i + 1 == n)
-			*len += c2d_rg_flush(&b, p + *len);
-	}
-	c2d_rg_end_record(n, p + *len);
-	*len += C2D_RG_END_LEN;
-	c2d_rg_builder_free(&b);
+	assert_int_equal(pread(in.fd, p, *len, 0), (ssize_t)*len);
+	analysis_input_close(&in);
 	return p;
 }
 

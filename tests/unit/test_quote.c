@@ -14,16 +14,7 @@
 #include "c2d/hex.h"
 #include "c2d/p256.h"
 #include "c2d/tdxquote.h"
-
-static uint8_t *load(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	uint8_t *buf = malloc(1 << 16);
-	*len = fread(buf, 1, 1 << 16, f);
-	fclose(f);
-	return buf;
-}
+#include "testfile.h"
 
 static void check_common(const struct c2d_tdx_quote *q)
 {
@@ -67,7 +58,7 @@ static void test_dcapqvl_quote(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *buf = load("tests/vectors/tdx/dcapqvl_tdx_quote", &len);
+	uint8_t *buf = testfile_load("tests/vectors/tdx/dcapqvl_tdx_quote", &len);
 	struct c2d_tdx_quote q;
 	struct c2d_err err = { 0 };
 	assert_int_equal(len, 5006);
@@ -86,7 +77,7 @@ static void test_gotdx_quote(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *buf = load("tests/vectors/tdx/gotdx_tdx_prod_quote_SPR_E4.dat", &len);
+	uint8_t *buf = testfile_load("tests/vectors/tdx/gotdx_tdx_prod_quote_SPR_E4.dat", &len);
 	struct c2d_tdx_quote q;
 	assert_int_equal(len, 4974);
 	assert_int_equal(c2d_tdx_quote_parse(buf, len, &q, NULL), C2D_OK);
@@ -104,7 +95,7 @@ static void test_v5_td15(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *v4 = load("tests/vectors/tdx/dcapqvl_tdx_quote", &len);
+	uint8_t *v4 = testfile_load("tests/vectors/tdx/dcapqvl_tdx_quote", &len);
 	uint8_t *v5 = calloc(1, len + 6 + 64);
 	memcpy(v5, v4, 48);
 	v5[0] = 5;
@@ -144,7 +135,7 @@ static void test_malformed(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *buf = load("tests/vectors/tdx/dcapqvl_tdx_quote", &len);
+	uint8_t *buf = testfile_load("tests/vectors/tdx/dcapqvl_tdx_quote", &len);
 	struct c2d_tdx_quote q;
 	struct c2d_err err = { 0 };
 	/* Every truncation before the end of the signature data fails cleanly. */

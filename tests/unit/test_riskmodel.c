@@ -26,35 +26,19 @@
 
 static char bindir[PATH_MAX];
 
-
-
-static void set_num(struct c2d_column *c, const char *name, uint8_t type, double lo, double hi)
-{
-	strcpy(c->name, name);
-	c->type = type;
-	c->flags = C2D_COL_HAS_MIN | C2D_COL_HAS_MAX;
-	if (type == C2D_T_FLOAT64) {
-		c->min.f = lo;
-		c->max.f = hi;
-	} else {
-		c->min.i = (int64_t)lo;
-		c->max.i = (int64_t)hi;
-	}
-}
-
 /* The columns of the demo cohort that risk-model reads, with its bounds. */
 static struct c2d_schema risk_schema(void)
 {
 	static const char *const sex[] = { "F", "M" };
 	static const char *const stage[] = { "G1", "G2", "G3a", "G3b", "G4", "G5" };
 	struct c2d_schema s = { 8, calloc(8, sizeof(struct c2d_column)) };
-	set_num(&s.cols[0], "age", C2D_T_INT64, 18, 100);
+	analysistest_set_num(&s.cols[0], "age", C2D_T_INT64, 18, 100);
 	strcpy(s.cols[1].name, "sex");
 	analysistest_set_cats(&s.cols[1], sex, 2);
-	set_num(&s.cols[2], "egfr", C2D_T_FLOAT64, 0, 200);
+	analysistest_set_num(&s.cols[2], "egfr", C2D_T_FLOAT64, 0, 200);
 	s.cols[2].flags |= C2D_COL_NULLABLE;
-	set_num(&s.cols[3], "creatinine", C2D_T_FLOAT64, 0.1, 20);
-	set_num(&s.cols[4], "systolic_bp", C2D_T_INT64, 60, 260);
+	analysistest_set_num(&s.cols[3], "creatinine", C2D_T_FLOAT64, 0.1, 20);
+	analysistest_set_num(&s.cols[4], "systolic_bp", C2D_T_INT64, 60, 260);
 	strcpy(s.cols[5].name, "diabetes");
 	s.cols[5].type = C2D_T_BOOL;
 	strcpy(s.cols[6].name, "ckd_stage");
@@ -64,39 +48,21 @@ static struct c2d_schema risk_schema(void)
 	return s;
 }
 
-/* The reference rows, in groups of at most cap. */
-static void make_input(const struct c2d_schema *s, uint32_t cap, struct analysis_input *in)
+/* Row i of the reference rows. */
+static void ref_row(struct c2d_rg_builder *b, size_t i, const void *rows)
 {
-	struct c2d_rg_builder b;
-	struct c2d_rg_col *cols = calloc(s->ncols, sizeof(*cols));
-	uint8_t *g = malloc(C2D_RG_HEADER_LEN + c2d_rg_body_len(s, cap));
-	assert_int_equal(analysis_input_open(in, s, NULL), C2D_OK);
-	assert_int_equal(c2d_rg_builder_init(&b, s, cap, NULL), C2D_OK);
-	for (size_t i = 0; i < RM_REF_ROWS; i++) {
-		const struct ref_row *r = &rm_ref_rows[i];
-		c2d_rg_set_i64(&b, 0, r->age);
-		c2d_rg_set_cat(&b, 1, (uint16_t)r->sex);
-		if (r->egfr < 0)
-			c2d_rg_set_null(&b, 2);
-		else
-			c2d_rg_set_f64(&b, 2, r->egfr);
-		c2d_rg_set_f64(&b, 3, r->creat);
-		c2d_rg_set_i64(&b, 4, r->sbp);
-		c2d_rg_set_bool(&b, 5, r->diabetes);
-		c2d_rg_set_cat(&b, 6, (uint16_t)r->stage);
-		c2d_rg_set_bool(&b, 7, r->outcome);
-		if (c2d_rg_end_row(&b) || i + 1 == RM_REF_ROWS) {
-			uint32_t k = b.n;
-			size_t len = c2d_rg_flush(&b, g);
-			assert_int_equal(c2d_rg_decode(s, k, g + C2D_RG_HEADER_LEN,
-						       len - C2D_RG_HEADER_LEN, cols, NULL), C2D_OK);
-			assert_int_equal(analysis_input_rows(in, s, k, cols, NULL), C2D_OK);
-		}
-	}
-	assert_int_equal(analysis_input_seal(in, NULL), C2D_OK);
-	c2d_rg_builder_free(&b);
-	free(cols);
-	free(g);
+	const struct ref_row *r = (const struct ref_row *)rows + i;
+	c2d_rg_set_i64(b, 0, r->age);
+	c2d_rg_set_cat(b, 1, (uint16_t)r->sex);
+	if (r->egfr < 0)
+		c2d_rg_set_null(b, 2);
+	else
+		c2d_rg_set_f64(b, 2, r->egfr);
+	c2d_rg_set_f64(b, 3, r->creat);
+	c2d_rg_set_i64(b, 4, r->sbp);
+	c2d_rg_set_bool(b, 5, r->diabetes);
+	c2d_rg_set_cat(b, 6, (uint16_t)r->stage);
+	c2d_rg_set_bool(b, 7, r->outcome);
 }
 
 struct fixture {
@@ -106,14 +72,29 @@ struct fixture {
 	size_t len;
 };
 
-static int setup(void **state)
+/* The input of n rows written by row, in groups of cap, and its rows
+ * file mapped. */
+static void fixture_open(struct fixture *f, size_t n, uint32_t cap, analysistest_row_fn *row,
+			 const void *ctx)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
 	f->s = risk_schema();
-	make_input(&f->s, 7, &f->in);
+	analysistest_make_input(&f->s, n, cap, row, ctx, &f->in);
 	f->len = (size_t)lseek(f->in.fd, 0, SEEK_END);
 	f->p = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, f->in.fd, 0);
 	assert_true(f->p != MAP_FAILED);
+}
+
+static void fixture_close(struct fixture *f)
+{
+	munmap((void *)f->p, f->len);
+	analysis_input_close(&f->in);
+	c2d_schema_free(&f->s);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	fixture_open(f, RM_REF_ROWS, 7, ref_row, rm_ref_rows);
 	*state = f;
 	return 0;
 }
@@ -121,27 +102,33 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	munmap((void *)f->p, f->len);
-	analysis_input_close(&f->in);
-	c2d_schema_free(&f->s);
+	fixture_close(f);
 	free(f);
 	return 0;
 }
 
 /* --- the central fit ------------------------------------------------------ */
 
+/* The central fit of f's rows (n of them) into res: converged, and
+ * scikit-learn's coefficients to 10^-6. */
+static void expect_sklearn_fit(const struct fixture *f, uint64_t n, struct riskmodel_result *res)
+{
+	struct c2d_err err = { 0 };
+	if (riskmodel_fit_central(f->p, f->len, res, &err) != C2D_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(res->rows, n);
+	assert_true(res->grad_norm < RM_CENTRAL_TOL);
+	for (int j = 0; j < RM_DIM; j++)
+		if (fabs(res->coef[j] - rm_ref_coef[j]) > 1e-6)
+			fail_msg("coef[%d] = %.12g, scikit-learn %.12g", j, res->coef[j], rm_ref_coef[j]);
+}
+
 static void test_central_matches_sklearn(void **state)
 {
 	struct fixture *f = *state;
 	struct riskmodel_result res;
 	struct c2d_err err = { 0 };
-	if (riskmodel_fit_central(f->p, f->len, &res, &err) != C2D_OK)
-		fail_msg("%s", err.msg);
-	assert_int_equal(res.rows, RM_REF_ROWS);
-	assert_true(res.grad_norm < RM_CENTRAL_TOL);
-	for (int j = 0; j < RM_DIM; j++)
-		if (fabs(res.coef[j] - rm_ref_coef[j]) > 1e-6)
-			fail_msg("coef[%d] = %.12g, scikit-learn %.12g", j, res.coef[j], rm_ref_coef[j]);
+	expect_sklearn_fit(f, RM_REF_ROWS, &res);
 	/* The objective depends on lambda: another one moves the fit. */
 	struct riskmodel_result other;
 	assert_int_equal(riskmodel_fit_central_lambda(f->p, f->len, 0.1, &other, NULL), C2D_OK);
@@ -306,6 +293,78 @@ static void test_misbehaving_children_are_refused(void **state)
 	expect_refusal(state, "mute", 20000, "exited after 0 rounds, in the middle of a round", NULL);
 }
 
+/* --- the central fit on any number of threads ------------------------------ */
+
+#define BIG_ROWS 40000   /* above the warm start's 2^15 rows */
+
+/* Row i of a larger table: the reference rows over and over, each copy
+ * moved a little (creatinine, blood pressure, within their bounds) so
+ * that the groups' partial sums are not all alike. Each copy starts one
+ * row further on, so that every 32nd row (the warm start's sample) is not
+ * only the reference rows 0, 8, 16, 24 and 32. */
+static void big_row(struct c2d_rg_builder *b, size_t i, const void *ctx)
+{
+	(void)ctx;
+	struct ref_row r = rm_ref_rows[(i + i / RM_REF_ROWS) % RM_REF_ROWS];
+	r.creat += (double)(i % 97) / 1000;
+	r.sbp += (int64_t)(i % 11);
+	ref_row(b, 0, &r);
+}
+
+/* The partial sums of each row group are added in file order, whatever
+ * thread made them: 1, 2, 3 and 7 threads (and one per CPU) give the same
+ * coefficients to the last bit, on a file of 40 groups (of 1000 rows, not
+ * a multiple of the thread counts) that takes the warm start's sampled
+ * path too. */
+static void test_central_threads_bit_identical(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_open(&f, BIG_ROWS, 1000, big_row, NULL);
+	const uint8_t *p = f.p;
+	size_t len = f.len;
+	const double lambda = (double)RM_LAMBDA_NUM / RM_LAMBDA_DEN;
+	struct riskmodel_result one, res;
+	struct c2d_err err = { 0 };
+	if (riskmodel_fit_central_threads(p, len, lambda, 1, &one, &err) != C2D_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(one.rows, BIG_ROWS);
+	assert_true(one.grad_norm < RM_CENTRAL_TOL);
+	static const unsigned threads[] = { 2, 3, 7 };
+	for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		assert_int_equal(riskmodel_fit_central_threads(p, len, lambda, threads[i], &res, NULL), C2D_OK);
+		if (memcmp(res.coef, one.coef, sizeof(one.coef)) != 0)
+			fail_msg("%u threads: coefficients differ from 1 thread's", threads[i]);
+		assert_int_equal(res.iterations, one.iterations);
+		assert_memory_equal(&res.grad_norm, &one.grad_norm, sizeof(one.grad_norm));
+	}
+	assert_int_equal(riskmodel_fit_central(p, len, &res, NULL), C2D_OK);
+	assert_memory_equal(res.coef, one.coef, sizeof(one.coef));
+	fixture_close(&f);
+}
+
+/* The warm start is only a starting point: when the 1/32 sample is unlike
+ * the whole (here the reference rows repeat with period 40, so every 32nd
+ * row is one of 5 of them, a separable sample whose fit starts the full
+ * Newton where its Hessian is singular), the fit on all rows starts again
+ * from 0 and converges. */
+static void periodic_row(struct c2d_rg_builder *b, size_t i, const void *ctx)
+{
+	(void)ctx;
+	ref_row(b, i % RM_REF_ROWS, rm_ref_rows);
+}
+
+static void test_central_unlike_sample(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_open(&f, BIG_ROWS, 1000, periodic_row, NULL);
+	/* 1000 copies of the reference rows: the same mean loss, the same fit. */
+	struct riskmodel_result res;
+	expect_sklearn_fit(&f, BIG_ROWS, &res);
+	fixture_close(&f);
+}
+
 int main(void)
 {
 	analysistest_bindir(bindir);
@@ -315,6 +374,8 @@ int main(void)
 		cmocka_unit_test(test_private_run),
 		cmocka_unit_test(test_round_limit),
 		cmocka_unit_test(test_misbehaving_children_are_refused),
+		cmocka_unit_test(test_central_threads_bit_identical),
+		cmocka_unit_test(test_central_unlike_sample),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

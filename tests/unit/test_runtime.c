@@ -18,6 +18,7 @@
 #include "c2d/compose.h"
 #include "c2d/digest.h"
 #include "c2d/err.h"
+#include "c2d/grow.h"
 #include "c2d/sha_ni.h"
 
 static void test_sha_known_answers(void **state)
@@ -421,6 +422,45 @@ static void test_err_messages(void **state)
 	assert_int_equal(c2d_exit_code(C2D_E_INTERNAL), 70);
 }
 
+/* c2d/grow.h: doubling from the first capacity, contents kept, and every
+ * overflow refused with the array left as it was. */
+static void test_grow(void **state)
+{
+	(void)state;
+	size_t cap = 0;
+	uint32_t *a = c2d_grow(NULL, &cap, 0, 0, sizeof(*a), 8);
+	assert_non_null(a);   /* an empty array is always allocated */
+	assert_int_equal(cap, 8);
+	for (uint32_t i = 0; i < 5; i++)
+		a[i] = 0x01020304u * i;
+	assert_ptr_equal(c2d_grow(a, &cap, 5, 3, sizeof(*a), 8), a);   /* fits */
+	assert_int_equal(cap, 8);
+	a = c2d_grow(a, &cap, 5, 4, sizeof(*a), 8);
+	assert_non_null(a);
+	assert_int_equal(cap, 16);
+	a = c2d_grow(a, &cap, 16, 100, sizeof(*a), 8);
+	assert_non_null(a);
+	assert_int_equal(cap, 128);   /* 16, 32, 64, 128: the least doubling that fits 116 */
+	for (uint32_t i = 0; i < 5; i++)
+		assert_int_equal(a[i], 0x01020304u * i);
+	a[127] = 7;   /* ASan: the whole capacity is there */
+
+	/* The count, and the bytes, past size_t; no element size. */
+	assert_null(c2d_grow(a, &cap, 128, SIZE_MAX - 64, sizeof(*a), 8));
+	assert_null(c2d_grow(a, &cap, 128, SIZE_MAX / 4, sizeof(*a), 8));
+	assert_null(c2d_grow(a, &cap, 128, 1, 0, 8));
+	assert_int_equal(cap, 128);
+	assert_int_equal(a[4], 0x01020304u * 4);   /* still the caller's */
+	free(a);
+
+	/* No first capacity: from one element. */
+	cap = 0;
+	uint8_t *b = c2d_grow(NULL, &cap, 0, 3, 1, 0);
+	assert_non_null(b);
+	assert_int_equal(cap, 4);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_compose_document_exact),
 		cmocka_unit_test(test_compose_hash_binds_every_part),
 		cmocka_unit_test(test_err_messages),
+		cmocka_unit_test(test_grow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

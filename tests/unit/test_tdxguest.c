@@ -31,6 +31,7 @@
 
 #include "c2d/bytes.h"
 #include "c2d/tdxguest.h"
+#include "testfile.h"
 
 int __real_mkdir(const char *path, mode_t mode);
 int __real_rmdir(const char *path);
@@ -74,15 +75,12 @@ static void put(const char *rel, const void *data, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
-static size_t get(const char *rel, void *buf, size_t cap)
+/* The whole file at rel in the fake tree (malloc'd), its length in *len. */
+static uint8_t *get(const char *rel, size_t *len)
 {
 	char path[512];
 	path_of(path, sizeof(path), rel);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	size_t n = fread(buf, 1, cap, f);
-	fclose(f);
-	return n;
+	return testfile_load(path, len);
 }
 
 static int setup(void **state)
@@ -216,15 +214,9 @@ static void test_report_matches_quote(void **state)
 	(void)state;
 	static const char *const files[] = { "tests/vectors/tdx/dcapqvl_tdx_quote",
 					     "tests/fuzz/seeds/fuzz_tdreport/dcapqvl" };
-	uint8_t *qbuf = malloc(1 << 16), rep[1025];
-	FILE *f = fopen(files[0], "rb");
-	assert_non_null(f);
-	size_t qlen = fread(qbuf, 1, 1 << 16, f);
-	fclose(f);
-	f = fopen(files[1], "rb");
-	assert_non_null(f);
-	assert_int_equal(fread(rep, 1, sizeof(rep), f), 1024);
-	fclose(f);
+	size_t qlen, rlen;
+	uint8_t *qbuf = testfile_load(files[0], &qlen), *rep = testfile_load(files[1], &rlen);
+	assert_int_equal(rlen, 1024);
 	struct c2d_tdx_quote q;
 	struct c2d_tdreport r;
 	assert_int_equal(c2d_tdx_quote_parse(qbuf, qlen, &q, NULL), C2D_OK);
@@ -249,6 +241,7 @@ static void test_report_matches_quote(void **state)
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		assert_memory_equal(fields[i].a, fields[i].b, fields[i].n);
 	free(qbuf);
+	free(rep);
 }
 
 /* --- /dev/tdx_guest -------------------------------------------------------- */
@@ -589,14 +582,17 @@ static void digest(uint8_t d[48], uint8_t seed)
 static void test_rtmr_extend_and_read(void **state)
 {
 	(void)state;
-	uint8_t d[48], v[48], back[64];
+	uint8_t d[48], v[48], big[49] = { 0 };
+	size_t n;
 	struct c2d_err err = { 0 };
 	mkdirs(MR_DIR);
 	put(MR_DIR "/rtmr3:sha384", "", 0);     /* empty: what lands is what we wrote */
 	digest(d, 7);
 	assert_int_equal(c2d_tdx_extend_rtmr3(root, d, &err), C2D_OK);
-	assert_int_equal(get(MR_DIR "/rtmr3:sha384", back, sizeof(back)), 48);
+	uint8_t *back = get(MR_DIR "/rtmr3:sha384", &n);
+	assert_int_equal(n, 48);
 	assert_memory_equal(back, d, 48);
+	free(back);
 	assert_int_equal(c2d_tdx_read_rtmr(root, 3, v, &err), C2D_OK);
 	assert_memory_equal(v, d, 48);
 
@@ -607,7 +603,7 @@ static void test_rtmr_extend_and_read(void **state)
 	put(MR_DIR "/rtmr1:sha384", d, 47);
 	assert_int_equal(c2d_tdx_read_rtmr(root, 1, v, &err), C2D_E_INPUT);
 	assert_msg(&err, "rtmr1:sha384: 47 bytes");
-	put(MR_DIR "/rtmr2:sha384", back, 49);
+	put(MR_DIR "/rtmr2:sha384", big, sizeof(big));
 	assert_int_equal(c2d_tdx_read_rtmr(root, 2, v, &err), C2D_E_INPUT);
 	assert_msg(&err, "more than 48 bytes");
 	assert_int_equal(c2d_tdx_read_rtmr(root, 4, v, &err), C2D_E_USAGE);

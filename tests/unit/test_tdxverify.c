@@ -15,6 +15,7 @@
 #include "c2d/tdxverify.h"
 #include "c2d/x509.h"
 #include "collateral_json.h"
+#include "testfile.h"
 
 struct fixture {
 	uint8_t *quote;
@@ -24,24 +25,14 @@ struct fixture {
 	int64_t now;
 };
 
-static uint8_t *load(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	uint8_t *buf = malloc(1 << 20);
-	*len = fread(buf, 1, 1 << 20, f);
-	fclose(f);
-	return buf;
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	struct c2d_err err = { 0 };
 	size_t len;
-	fx->quote = load("tests/vectors/tdx/dcapqvl_tdx_quote", &fx->quote_len);
+	fx->quote = testfile_load("tests/vectors/tdx/dcapqvl_tdx_quote", &fx->quote_len);
 	assert_int_equal(c2d_tdx_quote_parse(fx->quote, fx->quote_len, &fx->q, &err), C2D_OK);
-	uint8_t *json = load("tests/vectors/tdx/dcapqvl_tdx_quote_collateral.json", &len);
+	uint8_t *json = testfile_load("tests/vectors/tdx/dcapqvl_tdx_quote_collateral.json", &len);
 	assert_int_equal(c2d_collateral_parse_dcapqvl((const char *)json, len, "collateral", &fx->col, &err),
 			 C2D_OK);
 	free(json);
@@ -134,7 +125,7 @@ static void test_refusals(void **state)
 
 	/* Another root, even with simulation allowed: the chain says no. */
 	size_t n;
-	uint8_t *other = load("tests/vectors/x509/ca.der", &n);
+	uint8_t *other = testfile_load("tests/vectors/x509/ca.der", &n);
 	pol.root_der = other;
 	pol.root_len = n;
 	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);

@@ -18,21 +18,10 @@
 #include "c2d/pckext.h"
 #include "c2d/tdxquote.h"
 #include "c2d/x509.h"
+#include "testfile.h"
 
 #define DCAP_QUOTE "tests/vectors/tdx/dcapqvl_tdx_quote"
 #define GOTDX_QUOTE "tests/vectors/tdx/gotdx_tdx_prod_quote_SPR_E4.dat"
-
-static uint8_t *load(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	uint8_t *buf = malloc(1 << 16);
-	assert_non_null(buf);
-	*len = fread(buf, 1, 1 << 16, f);
-	assert_true(*len < (1 << 16));
-	fclose(f);
-	return buf;
-}
 
 static int64_t at(int y, int m, int d)
 {
@@ -43,7 +32,7 @@ static int64_t at(int y, int m, int d)
 static void quote_chain(const char *path, struct c2d_pem_chain *chain)
 {
 	size_t len;
-	uint8_t *buf = load(path, &len);
+	uint8_t *buf = testfile_load(path, &len);
 	struct c2d_tdx_quote q;
 	struct c2d_err err = { 0 };
 	assert_int_equal(c2d_tdx_quote_parse(buf, len, &q, &err), C2D_OK);
@@ -55,7 +44,7 @@ static void quote_chain(const char *path, struct c2d_pem_chain *chain)
 static void pem_file(const char *path, struct c2d_pem_chain *chain)
 {
 	size_t len;
-	uint8_t *buf = load(path, &len);
+	uint8_t *buf = testfile_load(path, &len);
 	struct c2d_err err = { 0 };
 	assert_int_equal(c2d_pem_chain_decode((const char *)buf, len, chain, &err), C2D_OK);
 	free(buf);
@@ -256,7 +245,7 @@ static void test_intel_root(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *der = load("tests/vectors/tdx/dcapqvl_TrustedRootCA.der", &len);
+	uint8_t *der = testfile_load("tests/vectors/tdx/dcapqvl_TrustedRootCA.der", &len);
 	assert_int_equal(len, c2d_intel_sgx_root_der_len);
 	assert_memory_equal(der, c2d_intel_sgx_root_der, len);
 	struct c2d_pem_chain pem;
@@ -281,7 +270,7 @@ static void test_pem(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *txt = load("tests/vectors/tdx/gotdx_pck_crl_issuer_chain.pem", &len);
+	uint8_t *txt = testfile_load("tests/vectors/tdx/gotdx_pck_crl_issuer_chain.pem", &len);
 	char *buf = malloc(len + 64);
 	struct c2d_pem_chain c;
 	struct c2d_err err = { 0 };
@@ -337,7 +326,7 @@ static void test_pem(void **state)
 	assert_non_null(strstr(err.msg, "no certificate"));
 	/* Four certificates are the most. */
 	size_t rlen;
-	uint8_t *root = load("tests/vectors/tdx/gotdx_trusted_root.pem", &rlen);
+	uint8_t *root = testfile_load("tests/vectors/tdx/gotdx_trusted_root.pem", &rlen);
 	char *many = malloc(5 * (rlen + 1));
 	for (size_t i = 0; i < 5; i++) {   /* the file has no final newline */
 		memcpy(many + i * (rlen + 1), root, rlen);
@@ -508,7 +497,7 @@ static void test_other_roots(void **state)
 	struct c2d_x509 leaf, inter;
 	struct c2d_err err = { 0 };
 	size_t ca_len;
-	uint8_t *ca = load("tests/vectors/x509/ca.der", &ca_len);
+	uint8_t *ca = testfile_load("tests/vectors/x509/ca.der", &ca_len);
 
 	/* A chain ending at another self-signed root. */
 	pem_file("tests/vectors/x509/chain.pem", &ours);
@@ -550,8 +539,8 @@ static void test_gotdx_crls(void **state)
 {
 	(void)state;
 	size_t len, rlen;
-	uint8_t *der = load("tests/vectors/tdx/gotdx_pckcrl", &len);
-	uint8_t *rder = load("tests/vectors/tdx/gotdx_rootcrl.der", &rlen);
+	uint8_t *der = testfile_load("tests/vectors/tdx/gotdx_pckcrl", &len);
+	uint8_t *rder = testfile_load("tests/vectors/tdx/gotdx_rootcrl.der", &rlen);
 	struct c2d_crl crl, rcrl;
 	struct c2d_pem_chain issuers;
 	struct c2d_x509 ca, root;
@@ -615,7 +604,7 @@ static void test_dcapqvl_crls(void **state)
 {
 	(void)state;
 	size_t jlen, plen, rlen;
-	uint8_t *json = load("tests/vectors/tdx/dcapqvl_tdx_quote_collateral.json", &jlen);
+	uint8_t *json = testfile_load("tests/vectors/tdx/dcapqvl_tdx_quote_collateral.json", &jlen);
 	json[jlen] = '\0';
 	uint8_t *pck = collateral_der((const char *)json, "pck_crl", &plen);
 	uint8_t *rootcrl = collateral_der((const char *)json, "root_ca_crl", &rlen);
@@ -646,7 +635,7 @@ static void test_revokes(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *der = load("tests/vectors/tdx/gotdx_pckcrl", &len);
+	uint8_t *der = testfile_load("tests/vectors/tdx/gotdx_pckcrl", &len);
 	struct c2d_crl crl;
 	struct c2d_pem_chain chain;
 	struct c2d_x509 leaf, fake;
@@ -681,9 +670,9 @@ static void test_revoked_fixture(void **state)
 {
 	(void)state;
 	size_t clen, crllen, len;
-	uint8_t *ca_der = load("tests/vectors/x509/ca.der", &clen);
-	uint8_t *crl_der = load("tests/vectors/x509/crl.der", &crllen);
-	uint8_t *leaf_der = load("tests/vectors/x509/leaf.der", &len);
+	uint8_t *ca_der = testfile_load("tests/vectors/x509/ca.der", &clen);
+	uint8_t *crl_der = testfile_load("tests/vectors/x509/crl.der", &crllen);
+	uint8_t *leaf_der = testfile_load("tests/vectors/x509/leaf.der", &len);
 	struct c2d_x509 ca, leaf;
 	struct c2d_crl crl;
 	struct c2d_err err = { 0 };
@@ -709,7 +698,7 @@ static void test_crl_shapes(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *der = load("tests/vectors/tdx/gotdx_rootcrl.der", &len);
+	uint8_t *der = testfile_load("tests/vectors/tdx/gotdx_rootcrl.der", &len);
 	struct c2d_crl crl;
 	struct c2d_err err = { 0 };
 	/* Offsets from `openssl asn1parse`: version INTEGER at 7, nextUpdate
@@ -747,7 +736,7 @@ static void test_mutations(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *der = load("tests/vectors/tdx/gotdx_pckcrl", &len);
+	uint8_t *der = testfile_load("tests/vectors/tdx/gotdx_pckcrl", &len);
 	struct c2d_crl crl;
 	struct c2d_pem_chain issuers, chain;
 	struct c2d_x509 ca, leaf, c;

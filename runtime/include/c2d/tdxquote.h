@@ -93,6 +93,17 @@ struct c2d_tdx_quote {
 int c2d_tdx_quote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_quote *q,
 			struct c2d_err *err);
 
+/* Points td at the fields of a TD report, which a quote's body and a
+ * TDREPORT (c2d/tdxguest.h) both carry in two runs of the same layout (the
+ * quoting enclave copies them in order): seam, TEE_TCB_SVN (16) ‖ MRSEAM
+ * (48) ‖ MRSIGNERSEAM (48) ‖ SEAMATTRIBUTES (8); ti, TDATTRIBUTES (8) ‖
+ * XFAM (8) ‖ MRTD ‖ MRCONFIGID ‖ MROWNER ‖ MROWNERCONFIG ‖ RTMR0..3 (48
+ * each); and, where each format puts them, report_data (64), tee_tcb_svn2
+ * (16) and mrservicetd (48) (NULL for none). The one place the offsets
+ * within the runs are written, for both parsers. */
+void c2d_td_report_at(struct c2d_td_report *td, const uint8_t *seam, const uint8_t *ti,
+		      const uint8_t *report_data, const uint8_t *tee_tcb_svn2, const uint8_t *mrservicetd);
+
 /* TD attribute bit 0: the TD runs in debug mode (its memory readable by
  * the host). Quotes from such TDs must be refused. */
 int c2d_td_is_debug(const struct c2d_td_report *td);
