@@ -14,6 +14,15 @@
 #include "columns.h"
 #include "rowmath.h"
 
+/* glibc's libmvec has exp() for vectors (within 4 ulp): declared as glibc's
+ * own <bits/math-vector.h> declares it under -ffast-math, so that gcc
+ * vectorises the central fit's sigmoid loop without any other fast-math
+ * licence (the file is built with -fno-math-errno: exp's errno is never
+ * read). musl has no libmvec: the guest build keeps the scalar exp. */
+#if defined(__GLIBC__) && defined(__x86_64__) && !defined(__clang_analyzer__)
+__attribute__((__simd__("notinbranch"))) extern double exp(double);
+#endif
+
 _Static_assert(RW_RM_DIM == RM_DIM, "rowmath.h and riskmodel.h disagree");
 _Static_assert(RW_RM_CLIP_LAT == (double)RM_CLIP_LAT, "the gradient lattice");
 _Static_assert(RW_RM_LOSS_LAT == (double)(1 << RM_LOSS_SCALE), "the loss lattice");
@@ -342,6 +351,22 @@ struct pass_job {
 	atomic_size_t next;
 };
 
+/* The logistic function with one exp() and no branch, so that a loop of
+ * it vectorises (with glibc, through libmvec: see below). The central fit
+ * only: its contract is the optimum to RM_CENTRAL_TOL, not the gradient
+ * oracle's bit-exact rounding (rowmath.h). */
+static inline double sigmoid_bf(double z)
+{
+	double e = exp(-fabs(z)), r = 1.0 / (1.0 + e), pos = (1.0 + copysign(1.0, z)) * 0.5;
+	/* r for z >= 0, e·r below (at -0 both are 1/2): pos is exactly 1 or 0
+	 * from the sign bit, and the select is exact both ways (1 + 0·e = 1,
+	 * 0 + e = e). A comparison, or signbit()'s integer, keeps gcc 12 from
+	 * vectorising the loop. */
+	return r * (pos + (1 - pos) * e);
+}
+
+#define PASS_BLOCK 256
+
 static void *pass_work(void *arg)
 {
 	struct pass_job *j = arg;
@@ -351,22 +376,34 @@ static void *pass_work(void *arg)
 	while ((g = atomic_fetch_add(&j->next, 1)) < t->ngroups) {
 		struct moments *m = &j->part[g];
 		memset(m, 0, sizeof(*m));
-		for (size_t i = t->first[g]; i < t->first[g + 1]; i += j->stride) {
-			const double *u = t->u[i];
-			unsigned c = t->code[i] >> 1;
-			double z = j->wc[c] + w[1] * u[0] + w[2] * u[1] + w[3] * u[2] + w[4] * u[3];
-			double p = rw_sigmoid(z), e = p - (t->code[i] & 1), v = p * (1 - p);
-			double *me = m->e[c], *mv = m->v[c];
-			me[0] += e;
-			mv[0] += v;
-			for (int a = 0, k = 1 + RM_NCONT; a < RM_NCONT; a++) {
-				double vu = v * u[a];
-				me[1 + a] += e * u[a];
-				mv[1 + a] += vu;
-				for (int bb = a; bb < RM_NCONT; bb++)
-					mv[k++] += vu * u[bb];
+		/* In blocks: the margins, then every sigmoid of the block in one
+		 * loop (the vectorised exp), then the scattered sums. */
+		double zb[PASS_BLOCK], pb[PASS_BLOCK];
+		for (size_t i0 = t->first[g]; i0 < t->first[g + 1]; i0 += PASS_BLOCK * j->stride) {
+			size_t nb = 0;
+			for (size_t i = i0; i < t->first[g + 1] && nb < PASS_BLOCK; i += j->stride) {
+				const double *u = t->u[i];
+				zb[nb++] = j->wc[t->code[i] >> 1] + w[1] * u[0] + w[2] * u[1] + w[3] * u[2] +
+					   w[4] * u[3];
 			}
-			m->rows++;
+			for (size_t k = 0; k < nb; k++)
+				pb[k] = sigmoid_bf(zb[k]);
+			for (size_t k = 0, i = i0; k < nb; k++, i += j->stride) {
+				const double *u = t->u[i];
+				unsigned c = t->code[i] >> 1;
+				double p = pb[k], e = p - (t->code[i] & 1), v = p * (1 - p);
+				double *me = m->e[c], *mv = m->v[c];
+				me[0] += e;
+				mv[0] += v;
+				for (int a = 0, kk = 1 + RM_NCONT; a < RM_NCONT; a++) {
+					double vu = v * u[a];
+					me[1 + a] += e * u[a];
+					mv[1 + a] += vu;
+					for (int bb = a; bb < RM_NCONT; bb++)
+						mv[kk++] += vu * u[bb];
+				}
+				m->rows++;
+			}
 		}
 	}
 	return NULL;
