@@ -6,11 +6,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "c2d/bytes.h"
 #include "c2d/rowfile.h"
 #include "columns.h"
+#include "cpus.h"
 
 struct cols {
 	uint32_t age, sex, egfr, creat, sbp, diabetes, stage, outcome;
@@ -248,8 +248,8 @@ static void cell_bits(unsigned cell, double b[RM_DIM])
 
 static void run_parallel(void *(*fn)(void *), void *arg)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = cpus < 1 ? 1 : cpus > RM_MAX_THREADS ? RM_MAX_THREADS : (size_t)cpus, started = 1;
+	unsigned cpus = analysis_cpus();
+	size_t nt = cpus > RM_MAX_THREADS ? RM_MAX_THREADS : cpus, started = 1;
 	pthread_t tid[RM_MAX_THREADS];
 	while (started < nt && pthread_create(&tid[started], NULL, fn, arg) == 0)
 		started++;
