@@ -323,27 +323,33 @@ $(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c init/attest.c 
 $(OUT)/test/test_eth: $(call obj,test,tests/unit/test_eth.c $(ETH_SRC) host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
 $(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
 $(OUT)/test/test_dp: $(call obj,test,tests/unit/test_dp.c $(RUNTIME_SRC))
-# test_analysis runs the host build of cohort-stats (with the sanitizers)
-# and the misbehaving children of tests/tools/fakeanalysis.c (without: a
-# crash must reach init as the signal, not as ASan's report).
+# test_analysis runs the host build of cohort-stats, the static guest one,
+# and the misbehaving children of tests/tools/fakeanalysis.c. The children
+# are built without the sanitizers: their seccomp filter (analysis/child.c)
+# kills the calls ASan and LSan make, and a crash must reach init as the
+# signal, not as ASan's report. The analysis code itself runs under the
+# sanitizers in the tests that call it in-process.
 $(OUT)/test/test_analysis: $(call obj,test,tests/unit/test_analysis.c init/analysis.c init/supervise.c \
                            analysis/cohort_stats.c analysis/cohort_stats_schema.c analysis/columns.c \
                            tests/tools/fakeschema.c tests/tools/analysistest.c \
-                           $(RUNTIME_SRC)) | $(OUT)/test/cohort-stats $(OUT)/test/c2d-fakeanalysis
+                           $(RUNTIME_SRC)) | $(OUT)/test/cohort-stats $(OUT)/test/c2d-fakeanalysis \
+                           $(OUT)/guest/cohort-stats
 $(call obj,test,tests/unit/test_analysis.c): TEST_CFLAGS += -Ianalysis -Itests/tools
-$(OUT)/test/cohort-stats: $(call obj,test,$(COHORT_SRC) $(RUNTIME_SRC))
+$(OUT)/test/cohort-stats: $(call obj,host,$(COHORT_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
-	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS)
-# test_riskmodel: the host build of risk-model (sanitizers on), init's
-# driver, and the central fit against scikit-learn's (tests/unit/riskmodel_ref.h).
+	$(CC) -o $@ $^ $(HOST_LIBS)
+# test_riskmodel: the host and guest builds of risk-model (no sanitizers,
+# as above), init's driver, and the central fit against scikit-learn's
+# (tests/unit/riskmodel_ref.h).
 $(OUT)/test/test_riskmodel: $(call obj,test,tests/unit/test_riskmodel.c init/riskmodel.c init/analysis.c \
                            init/supervise.c analysis/riskmodel.c analysis/riskmodel_schema.c \
                            analysis/columns.c tests/tools/analysistest.c \
-                           $(RUNTIME_SRC)) | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel
+                           $(RUNTIME_SRC)) | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel \
+                           $(OUT)/guest/risk-model
 $(call obj,test,tests/unit/test_riskmodel.c): TEST_CFLAGS += -Ianalysis -Itests/tools -Itests/unit
-$(OUT)/test/risk-model: $(call obj,test,$(RISK_SRC) $(RUNTIME_SRC))
+$(OUT)/test/risk-model: $(call obj,host,$(RISK_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
-	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS)
+	$(CC) -o $@ $^ $(HOST_LIBS)
 FAKERISK_SRC := tests/tools/fakeriskmodel.c analysis/riskmodel.c analysis/riskmodel_schema.c analysis/child.c \
                 analysis/columns.c
 $(call obj,host,tests/tools/fakeriskmodel.c): HOST_CFLAGS += -Ianalysis

@@ -4,12 +4,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "c2d/bytes.h"
 #include "c2d/grow.h"
 #include "c2d/rowfile.h"
 #include "columns.h"
+#include "cpus.h"
 #include "rowmath.h"
 
 /* The per-row arithmetic lives in rowmath.h, shared with the CUDA kernels. */
@@ -225,8 +225,7 @@ static int run_groups(const struct c2d_rowfile *f, struct c2d_rowfile *walk, con
 int cohort_stats_compute(const uint8_t *p, size_t len, struct cohort_stats *out,
 			 struct c2d_err *err)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	return cohort_stats_compute_threads(p, len, cpus < 1 ? 1 : (unsigned)cpus, out, err);
+	return cohort_stats_compute_threads(p, len, analysis_cpus(), out, err);
 }
 
 int cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,

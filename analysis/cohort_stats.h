@@ -91,8 +91,9 @@ int cohort_stats_compute(const uint8_t *p, size_t len, struct cohort_stats *out,
 			 struct c2d_err *err);
 
 /* The same on at most `threads` threads (cohort_stats_compute uses one per
- * online CPU). The result is identical for every thread count: the cells
- * are exact integers, and partials are merged in a fixed order. */
+ * CPU it may run on, analysis/cpus.h). The result is identical for every
+ * thread count: the cells are exact integers, and partials are merged in a
+ * fixed order. */
 int cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,
 				 struct cohort_stats *out, struct c2d_err *err);
 

@@ -6,12 +6,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "c2d/bytes.h"
 #include "c2d/grow.h"
 #include "c2d/rowfile.h"
 #include "columns.h"
+#include "cpus.h"
 #include "rowmath.h"
 
 /* glibc's libmvec has exp() for vectors (within 4 ulp): declared as glibc's
@@ -588,8 +588,7 @@ int riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lam
 int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
 				 struct riskmodel_result *out, struct c2d_err *err)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	return riskmodel_fit_central_threads(rowfile, len, lambda, cpus < 1 ? 1 : (unsigned)cpus, out, err);
+	return riskmodel_fit_central_threads(rowfile, len, lambda, analysis_cpus(), out, err);
 }
 
 int riskmodel_fit_central(const uint8_t *rowfile, size_t len, struct riskmodel_result *out,

@@ -40,12 +40,11 @@ int main(void)
 {
 	_Static_assert(C2D_AGG_OUTPUT_LEN(7, 1, RM_DIM) == C2D_AGG_OUTPUT_LEN(5, 1, RM_DIM) + 2,
 		       "request lengths");
-	struct c2d_err err = { 0 };
 	const uint8_t *p;
 	size_t len;
-	int r = child_map_input(CHILD_IN_FD, &p, &len, &err);
-	if (r < 0)
-		child_exit(r, &err);
+	child_start(&p, &len);
+	struct c2d_err err = { 0 };
+	int r;
 	uint8_t req[C2D_AGG_HEADER_LEN + C2D_AGG_OUTPUT_LEN(7, 1, RM_DIM)];
 	uint8_t out[C2D_AGG_HEADER_LEN + C2D_AGG_OUTPUT_LEN(4, 1, RM_DIM) + 2 * C2D_AGG_OUTPUT_LEN(4, 1, 1)];
 	_Static_assert(sizeof(out) >= C2D_AGG_HEADER_LEN + C2D_AGG_OUTPUT_LEN(9, 2, 4), "out");

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <limits.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "c2d/fdio.h"
@@ -105,14 +108,61 @@ static const char *signal_name(int sig, char buf[16])
 	static const struct { int sig; const char *name; } names[] = {
 		{ SIGSEGV, "SIGSEGV" }, { SIGBUS, "SIGBUS" }, { SIGILL, "SIGILL" },
 		{ SIGFPE, "SIGFPE" },   { SIGABRT, "SIGABRT" }, { SIGKILL, "SIGKILL" },
-		{ SIGTERM, "SIGTERM" }, { SIGPIPE, "SIGPIPE" }, { SIGSYS, "SIGSYS" },
-		{ SIGTRAP, "SIGTRAP" }, { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+		{ SIGTERM, "SIGTERM" }, { SIGPIPE, "SIGPIPE" }, { SIGTRAP, "SIGTRAP" },
+		{ SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].sig == sig)
 			return names[i].name;
 	snprintf(buf, 16, "signal %d", sig);
 	return buf;
+}
+
+/* Sets resource res to v, soft and hard, or to the hard limit already in
+ * place when that is lower: a limit is never raised. */
+static int lower_limit(int res, rlim_t v)
+{
+	struct rlimit cur;
+	if (getrlimit(res, &cur) != 0)
+		return -1;
+	if (cur.rlim_max != RLIM_INFINITY && cur.rlim_max < v)
+		v = cur.rlim_max;
+	const struct rlimit l = { v, v };
+	return setrlimit(res, &l);
+}
+
+/* The supervisor's pre_exec hook (see analysis.h): in the child between
+ * fork and exec, system calls only. The credentials change through raw
+ * system calls: they act on the calling thread, which in a fresh child is
+ * the whole process, whereas libc's wrappers may broadcast to threads
+ * through signals, nothing that belongs between fork and exec. */
+static int confine_child(const struct supervise_io *io)
+{
+	const int fail = ANALYSIS_EXIT_CONFINE;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return fail;
+	/* Descriptors 3 .. 3 + nfds - 1 are the child's; none can be made
+	 * above them. No file can grow (the child has none to write), and a
+	 * crash leaves no core with rows in it. */
+	if (lower_limit(RLIMIT_NOFILE, 3 + (rlim_t)io->nfds) != 0 ||
+	    lower_limit(RLIMIT_FSIZE, 0) != 0 || lower_limit(RLIMIT_CORE, 0) != 0)
+		return fail;
+	if (geteuid() != 0)
+		return 0;
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	if (lower_limit(RLIMIT_NPROC, ANALYSIS_MAX_TASKS) != 0 ||
+	    syscall(SYS_setgroups, 0, NULL) != 0 ||
+	    syscall(SYS_setresgid, ANALYSIS_GID, ANALYSIS_GID, ANALYSIS_GID) != 0 ||
+	    syscall(SYS_setresuid, ANALYSIS_UID, ANALYSIS_UID, ANALYSIS_UID) != 0)
+		return fail;
+	/* Checked, not assumed: all three ids, so that none leads back. */
+	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
+	    ru != ANALYSIS_UID || eu != ANALYSIS_UID || su != ANALYSIS_UID ||
+	    rg != ANALYSIS_GID || eg != ANALYSIS_GID || sg != ANALYSIS_GID ||
+	    getgroups(0, NULL) != 0)
+		return fail;
+	return 0;
 }
 
 /* Turns the child's fate into a verdict. */
@@ -128,9 +178,19 @@ static int judge(const struct analysis_spec *spec, const struct supervise_result
 		return c2d_fail(err, C2D_E_REFUSED,
 				"analysis %s: writes more than its schema allows (%zu bytes); killed", p,
 				spec->schema->max_bytes);
+	/* The child's filter allows no call that sends a signal: a SIGSYS is
+	 * its kill. */
+	if (res->signaled && res->term_signal == SIGSYS)
+		return c2d_fail(err, C2D_E_REFUSED,
+				"analysis %s: killed by seccomp (SIGSYS): a forbidden system call", p);
 	if (res->signaled)
 		return c2d_fail(err, C2D_E_REFUSED, "analysis %s: killed by %s", p,
 				signal_name(res->term_signal, sb));
+	if (res->exited && res->exit_code == ANALYSIS_EXIT_CONFINE)
+		return c2d_fail(err, C2D_E_REFUSED,
+				"analysis %s: exited with status %d: init could not confine it "
+				"(no_new_privs, limits, uid %d); it did not run", p, ANALYSIS_EXIT_CONFINE,
+				ANALYSIS_UID);
 	if (!res->exited || res->exit_code != 0)
 		return c2d_fail(err, C2D_E_REFUSED, "analysis %s: exited with status %d", p,
 				res->exit_code);
@@ -158,7 +218,8 @@ int analysis_run(const struct analysis_spec *spec, const struct analysis_input *
 	}
 	const int fds[2] = { in->fd, pfd[1] };
 	struct supervise_io io = { .fds = fds, .nfds = 2, .close_after_fork = pfd[1],
-				   .out_fd = pfd[0], .out = buf, .out_cap = spec->schema->max_bytes };
+				   .out_fd = pfd[0], .out = buf, .out_cap = spec->schema->max_bytes,
+				   .pre_exec = confine_child };
 	char *const dflt[] = { (char *)spec->path, NULL };
 	struct supervise_result res;
 	r = supervise_run_io(spec->path, spec->argv ? spec->argv : dflt, spec->deadline_ms, &io,
@@ -284,7 +345,8 @@ int analysis_run_rounds(const struct analysis_spec *spec, const struct analysis_
 	const int fds[3] = { in->fd, pfd[1], sv[1] };
 	struct supervise_io io = { .fds = fds, .nfds = 3, .close_after_fork = pfd[1],
 				   .close_also = &sv[1], .nclose_also = 1, .out_fd = pfd[0],
-				   .out = buf, .out_cap = 0, .on_output = conv_output, .ctx = &c };
+				   .out = buf, .out_cap = 0, .on_output = conv_output, .ctx = &c,
+				   .pre_exec = confine_child };
 	/* The first request goes out before the child starts: it sits in the
 	 * channel until the child reads it. */
 	if ((r = conv_next(&c, UINT_MAX, NULL, &io)) < 0) {

@@ -11,12 +11,24 @@
  * size, then decodes and checks the aggregate against that schema and the
  * number of input rows.
  *
+ * Before exec, init confines the child: no_new_privs; RLIMIT_NOFILE just
+ * above its descriptors, RLIMIT_FSIZE and RLIMIT_CORE 0 (limits are only
+ * ever lowered); and, when init runs as root (in the CVM), no
+ * supplementary groups, gid and uid ANALYSIS_UID with RLIMIT_NPROC
+ * ANALYSIS_MAX_TASKS for that uid. Each step is checked; the first that
+ * fails ends the child with ANALYSIS_EXIT_CONFINE before the analysis
+ * runs. As another user (c2d run on the host, the tests) the uid stays.
+ * The binary is opened before the uid drop and executed by descriptor, so
+ * only its own mode must let ANALYSIS_UID run it (0555 in the image). The
+ * child then installs its own seccomp filter (analysis/child.h).
+ *
  * Any other outcome is refused with one line saying why: C2D_E_REFUSED for
- * a signal (named), the time limit, a non-zero exit status, more bytes than
- * the schema allows, a pipe still open after the exit, or an aggregate that
- * does not match its schema; C2D_E_INPUT for one that does not decode. On any refusal no aggregate is
- * returned. Exact aggregates are not for release: the caller adds noise
- * (c2d/dp.h) before anything leaves.
+ * a signal (named; SIGSYS as the seccomp filter's kill), the time limit, a
+ * non-zero exit status (ANALYSIS_EXIT_CONFINE named), more bytes than the
+ * schema allows, a pipe still open after the exit, or an aggregate that
+ * does not match its schema; C2D_E_INPUT for one that does not decode. On
+ * any refusal no aggregate is returned. Exact aggregates are not for
+ * release: the caller adds noise (c2d/dp.h) before anything leaves.
  *
  * Ownership: the input owns its memfd (analysis_input_close() releases it,
  * whatever state it is in); a returned aggregate is the caller's
@@ -34,6 +46,16 @@
 #include "c2d/schema.h"
 
 #define ANALYSIS_SEALS 0x000f   /* F_SEAL_SEAL | SHRINK | GROW | WRITE */
+
+/* The analysis child's uid and gid under a root init: nobody's, owning no
+ * file in the image. */
+#define ANALYSIS_UID 65534
+#define ANALYSIS_GID 65534
+/* RLIMIT_NPROC of ANALYSIS_UID: the analyses start at most 16 threads. */
+#define ANALYSIS_MAX_TASKS 64
+/* The child's exit status when init could not confine it before exec
+ * (supervise.c uses 126 and 127 for the steps around it). */
+#define ANALYSIS_EXIT_CONFINE 125
 
 struct analysis_input {
 	int fd;                     /* the memfd; -1 once closed */

@@ -166,6 +166,15 @@ int supervise_run_io(const char *path, char *const argv[], long deadline_ms,
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (io != NULL)
 			place_fds(io, open_max);
+		if (io != NULL && io->pre_exec != NULL) {
+			int xfd = open(path, O_PATH | O_CLOEXEC), code;
+			if (xfd < 0)
+				_exit(127);
+			if ((code = io->pre_exec(io)) != 0)
+				_exit(code);
+			syscall(SYS_execveat, xfd, "", argv, empty_env, AT_EMPTY_PATH);
+			_exit(127);
+		}
 		execve(path, argv, empty_env);
 		/* Only async-signal-safe calls between fork and exit. */
 		_exit(127);

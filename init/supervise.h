@@ -73,6 +73,13 @@ struct supervise_io {
 	int (*on_output)(void *ctx, struct supervise_io *io);
 	void *ctx;
 	int hook_failed;         /* result */
+	/* In the child, once its descriptors are in place and before exec
+	 * (NULL: none): init/analysis.c's confinement. Async-signal-safe
+	 * calls only; returns 0, or the status the child then exits with
+	 * without running path. With a hook, path is opened (O_PATH) before
+	 * it runs and executed through that descriptor: the hook may take
+	 * away the right to reach path (a uid drop), not to run the file. */
+	int (*pre_exec)(const struct supervise_io *io);
 };
 
 int supervise_run_io(const char *path, char *const argv[], long deadline_ms,

@@ -2,6 +2,7 @@
  * check (runtime/aggfmt.c), the rows file (runtime/rowfile.c), init's
  * runner (init/analysis.c) with the real cohort-stats on a hand-made table
  * and with fake children that misbehave (tests/tools/fakeanalysis.c). */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -12,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <linux/capability.h>
 
 #include "analysis.h"
 #include "analysistest.h"
@@ -106,15 +109,27 @@ static void make_input(const struct c2d_schema *s, const struct row *rows, size_
 	analysistest_make_input(s, n, cap, demo_row, rows, in);
 }
 
+/* Runs bin (in bindir, or beside it: "../guest/...") with up to four
+ * arguments (NULL-terminated). */
+static int run_args(const char *bin, char *const args[], const struct c2d_outschema *schema,
+		    const struct analysis_input *in, long deadline_ms, struct c2d_agg *out,
+		    struct c2d_err *err)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/%s", bindir, bin);
+	char *argv[6] = { path };
+	for (int i = 0; i < 4 && args[i] != NULL; i++)
+		argv[i + 1] = args[i];
+	const struct analysis_spec spec = { path, argv, schema, deadline_ms };
+	return analysis_run(&spec, in, out, err);
+}
+
 static int run_bin(const char *bin, char *mode, const struct c2d_outschema *schema,
 		   const struct analysis_input *in, long deadline_ms, struct c2d_agg *out,
 		   struct c2d_err *err)
 {
-	char path[PATH_MAX + 64];
-	snprintf(path, sizeof(path), "%s/%s", bindir, bin);
-	char *const argv[] = { path, mode, NULL };
-	const struct analysis_spec spec = { path, argv, schema, deadline_ms };
-	return analysis_run(&spec, in, out, err);
+	char *const args[] = { mode, NULL };
+	return run_args(bin, args, schema, in, deadline_ms, out, err);
 }
 
 /* Expected non-zero cells, worked out by hand from the table above. */
@@ -172,24 +187,31 @@ static void test_cohort_stats_known_answers(void **state)
 {
 	(void)state;
 	struct c2d_schema s = demo_schema();
-	/* Any grouping of the rows gives the same aggregate. */
-	for (uint32_t cap = 1; cap <= 13; cap += 4) {
-		struct analysis_input in;
-		struct c2d_agg a;
-		struct c2d_err err = { 0 };
-		make_input(&s, table, 12, cap, &in);
-		assert_int_equal(in.rows, 12);
-		if (run_bin("cohort-stats", NULL, &cohort_stats_schema, &in, 10000, &a, &err) != C2D_OK)
-			fail_msg("%s", err.msg);
-		assert_int_equal(a.noutputs, CS_NOUTPUTS);
-		assert_string_equal(a.outputs[CS_SITE_ROWS].name, "site_rows");
-		expect_cells(&a, CS_SITE_ROWS, CS_SITE_CELLS, site_cells,
-			     sizeof(site_cells) / sizeof(site_cells[0]));
-		expect_cells(&a, CS_POOLED_ROWS, CS_POOLED_CELLS, pooled_cells,
-			     sizeof(pooled_cells) / sizeof(pooled_cells[0]));
-		c2d_agg_free(&a);
-		analysis_input_close(&in);
-	}
+	/* The host (glibc) and the guest (static musl) builds, each under its
+	 * seccomp filter, on the CPUs there are and on 13 threads (12 with one
+	 * row group each): any grouping of the rows gives the same aggregate. */
+	static const char *const bins[] = { "cohort-stats", "../guest/cohort-stats" };
+	static char *const threads[] = { NULL, "13" };
+	for (size_t b = 0; b < 2; b++)
+		for (size_t t = 0; t < 2; t++)
+			for (uint32_t cap = 1; cap <= 13; cap += 4) {
+				struct analysis_input in;
+				struct c2d_agg a;
+				struct c2d_err err = { 0 };
+				make_input(&s, table, 12, cap, &in);
+				assert_int_equal(in.rows, 12);
+				if (run_bin(bins[b], threads[t], &cohort_stats_schema, &in, 10000, &a,
+					    &err) != C2D_OK)
+					fail_msg("%s: %s", bins[b], err.msg);
+				assert_int_equal(a.noutputs, CS_NOUTPUTS);
+				assert_string_equal(a.outputs[CS_SITE_ROWS].name, "site_rows");
+				expect_cells(&a, CS_SITE_ROWS, CS_SITE_CELLS, site_cells,
+					     sizeof(site_cells) / sizeof(site_cells[0]));
+				expect_cells(&a, CS_POOLED_ROWS, CS_POOLED_CELLS, pooled_cells,
+					     sizeof(pooled_cells) / sizeof(pooled_cells[0]));
+				c2d_agg_free(&a);
+				analysis_input_close(&in);
+			}
 	c2d_schema_free(&s);
 }
 
@@ -291,14 +313,99 @@ static void test_honest_child_and_its_environment(void **state)
 	struct c2d_agg a;
 	struct c2d_err err = { 0 };
 	/* probe: only fds 3 (sealed as required) and 4 (a write-only pipe),
-	 * empty environment; then the largest aggregate 12 rows allow. */
-	if (run_bin("c2d-fakeanalysis", "probe", &fake_schema, &in, 10000, &a, &err) != C2D_OK)
+	 * empty environment, no_new_privs, the limits, the ids (nobody's
+	 * under a root init, with RLIMIT_NPROC; the caller's otherwise), then
+	 * seccomp in filter mode once child_start() ran; then the largest
+	 * aggregate 12 rows allow. Exit status 20 + k names the check that
+	 * failed (tests/tools/fakeanalysis.c). */
+	char uid[16], gid[16], nproc[16] = "-";
+	int root = geteuid() == 0;
+	snprintf(uid, sizeof(uid), "%u", root ? ANALYSIS_UID : (unsigned)getuid());
+	snprintf(gid, sizeof(gid), "%u", root ? ANALYSIS_GID : (unsigned)getgid());
+	if (root)
+		snprintf(nproc, sizeof(nproc), "%d", ANALYSIS_MAX_TASKS);
+	char *const probe[] = { "probe", uid, gid, nproc, NULL };
+	if (run_args("c2d-fakeanalysis", probe, &fake_schema, &in, 10000, &a, &err) != C2D_OK)
 		fail_msg("%s", err.msg);
 	assert_int_equal(a.outputs[0].values[0], 12);
 	assert_int_equal(a.outputs[1].values[0], 12 * FAKE_SUM_BOUND);
 	c2d_agg_free(&a);
 	assert_int_equal(run_bin("c2d-fakeanalysis", "ok", &fake_schema, &in, 10000, &a, &err), C2D_OK);
 	c2d_agg_free(&a);
+	/* Eight threads that allocate, grow and free under the filter; clone3
+	 * and rseq answer ENOSYS. */
+	if (run_bin("c2d-fakeanalysis", "threads", &fake_schema, &in, 10000, &a, &err) != C2D_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(a.outputs[0].values[0], 12);
+	c2d_agg_free(&a);
+	analysis_input_close(&in);
+	c2d_schema_free(&s);
+}
+
+/* Each a call an exploited analysis would want, made after child_start():
+ * killed by the filter, named, no aggregate. */
+static void test_forbidden_calls_are_killed(void **state)
+{
+	(void)state;
+	static char *const modes[] = {
+		"open", "openat", "socket-vsock", "socket-inet", "execve", "ptrace",
+		"write-stdout", "write-input", "fcntl-dupfd", "sigaction", "fork", "clone-newuser",
+		"mmap-exec", "mprotect-exec", "x32",
+	};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		expect_refusal(modes[i], 10000, C2D_E_REFUSED,
+			       "killed by seccomp (SIGSYS): a forbidden system call");
+}
+
+/* An i386 call (int 0x80) is another architecture's: killed whatever its
+ * number, where the kernel has that entry at all. */
+static void test_other_architecture_is_killed(void **state)
+{
+	(void)state;
+	struct c2d_schema s;
+	struct analysis_input in = small_input(&s);
+	struct c2d_agg a;
+	struct c2d_err err = { 0 };
+	int r = run_bin("c2d-fakeanalysis", "i386-unconfined", &fake_schema, &in, 10000, &a, &err);
+	c2d_agg_free(&a);
+	analysis_input_close(&in);
+	c2d_schema_free(&s);
+	if (r != C2D_OK && strstr(err.msg, "killed by SIGSEGV") != NULL) {
+		print_message("skipped: this kernel has no i386 entry (int 0x80)\n");
+		skip();
+	}
+	if (r != C2D_OK)
+		fail_msg("%s", err.msg);
+	expect_refusal("i386", 10000, C2D_E_REFUSED,
+		       "killed by seccomp (SIGSYS): a forbidden system call");
+}
+
+/* A root init that cannot drop the child's uid does not run it: here
+ * without CAP_SETUID and CAP_SETGID in the effective set (the permitted
+ * set keeps them, to restore after). */
+static void test_unconfinable_child_is_refused(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: not root, init drops no uid\n");
+		skip();
+	}
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2], saved[2];
+	assert_int_equal(syscall(SYS_capget, &h, saved), 0);
+	memcpy(d, saved, sizeof(d));
+	d[0].effective &= ~((1u << CAP_SETUID) | (1u << CAP_SETGID));
+	assert_int_equal(syscall(SYS_capset, &h, d), 0);
+	struct c2d_schema s;
+	struct analysis_input in = small_input(&s);
+	struct c2d_agg a;
+	struct c2d_err err = { 0 };
+	int r = run_bin("c2d-fakeanalysis", "ok", &fake_schema, &in, 10000, &a, &err);
+	assert_int_equal(syscall(SYS_capset, &h, saved), 0);
+	if (r != C2D_E_REFUSED ||
+	    strstr(err.msg, "exited with status 125: init could not confine it") == NULL)
+		fail_msg("status %d, '%s'", r, err.msg);
+	assert_null(a.outputs);
 	analysis_input_close(&in);
 	c2d_schema_free(&s);
 }
@@ -364,7 +471,20 @@ static void test_input_is_sealed(void **state)
 	assert_non_null(strstr(err.msg, "exited with status 5"));
 	assert_int_equal(fcntl(in.fd, F_GET_SEALS),
 			 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
-	assert_true(pwrite(in.fd, "x", 1, 0) < 0);
+	/* The seals alone (no file size limit here): EPERM for each. */
+	errno = 0;
+	assert_true(pwrite(in.fd, "x", 1, 0) < 0 && errno == EPERM);
+	errno = 0;
+	assert_true(write(in.fd, "x", 1) < 0 && errno == EPERM);
+	errno = 0;
+	assert_true(ftruncate(in.fd, 0) < 0 && errno == EPERM);
+	errno = 0;
+	assert_true(ftruncate(in.fd, size + 4096) < 0 && errno == EPERM);
+	errno = 0;
+	assert_true(fallocate(in.fd, 0, 0, size + 4096) < 0 && errno == EPERM);
+	errno = 0;
+	assert_true(mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, in.fd, 0) ==
+			    MAP_FAILED && errno == EPERM);
 	assert_int_equal(pread(in.fd, after, (size_t)size, 0), size);
 	assert_memory_equal(before, after, (size_t)size);
 	/* Nothing more goes in once sealed. */
@@ -559,6 +679,9 @@ int main(void)
 		cmocka_unit_test(test_cohort_stats_refuses_other_schema),
 		cmocka_unit_test(test_cohort_stats_compute_direct),
 		cmocka_unit_test(test_honest_child_and_its_environment),
+		cmocka_unit_test(test_forbidden_calls_are_killed),
+		cmocka_unit_test(test_other_architecture_is_killed),
+		cmocka_unit_test(test_unconfinable_child_is_refused),
 		cmocka_unit_test(test_crash_is_refused),
 		cmocka_unit_test(test_loop_is_refused_at_deadline),
 		cmocka_unit_test(test_oversized_output_is_refused),

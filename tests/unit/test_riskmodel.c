@@ -231,6 +231,12 @@ static void test_private_run(void **state)
 	/* The same source gives the same release, another one another. */
 	assert_int_equal(run(f, "risk-model", NULL, p, 1, 20000, &acct, &b, NULL), C2D_OK);
 	assert_memory_equal(&a, &b, sizeof(a));
+	/* The static musl build, as in the image, under its seccomp filter. */
+	if (run(f, "../guest/risk-model", NULL, p, 1, 20000, &acct, &b, &err) != C2D_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(b.epochs, 20);
+	assert_int_equal(b.spent_urho, a.spent_urho);
+	assert_int_equal(b.spent_ueps, a.spent_ueps);
 	assert_int_equal(run(f, "risk-model", NULL, p, 2, 20000, &acct, &c, NULL), C2D_OK);
 	assert_memory_not_equal(a.coef, c.coef, sizeof(a.coef));
 	/* The whole budget was spent: a second run on the same accountant is
