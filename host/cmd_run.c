@@ -477,7 +477,7 @@ static int add_noise(uint64_t eps_ueps, struct result *res, struct c2d_err *err)
 		if (share == 0)
 			return c2d_fail(err, C2D_E_USAGE, "--dp: epsilon too small to split over %zu outputs",
 					s->noutputs);
-		r = c2d_dp_laplace_vector(&rng, &acct, s->outputs[i].l1_bound, share, res->v[i],
+		r = c2d_dp_laplace_vector(&rng, &acct, s->outputs[i].name, s->outputs[i].l1_bound, share, res->v[i],
 					  c2d_outspec_cells(&s->outputs[i]), err);
 		if (r < 0)
 			c2d_err_prefix(err, "--dp: output '%s'", s->outputs[i].name);

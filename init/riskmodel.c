@@ -79,13 +79,13 @@ static int epoch(struct drive *d, unsigned t, const struct c2d_agg *a, struct c2
 	if ((r = check_l2(g, d->n, err)) < 0)
 		return r;
 	if (t == 0) {
-		if ((r = c2d_dp_laplace_vector(d->rng, d->acct, 1, p->eps_rows_ueps, &rows, 1, err)) < 0)
+		if ((r = c2d_dp_laplace_vector(d->rng, d->acct, "rows", 1, p->eps_rows_ueps, &rows, 1, err)) < 0)
 			return r;
 		d->out->rows = rows < 1 ? 1 : rows;
 	}
-	if ((r = c2d_dp_gaussian_vector(d->rng, d->acct, (uint64_t)RM_CLIP_LAT, p->rho_epoch_urho, g,
+	if ((r = c2d_dp_gaussian_vector(d->rng, d->acct, "gradient", (uint64_t)RM_CLIP_LAT, p->rho_epoch_urho, g,
 					RM_DIM, err)) < 0 ||
-	    (r = c2d_dp_laplace_vector(d->rng, d->acct, RM_LOSS_BOUND, p->eps_loss_ueps, &loss, 1,
+	    (r = c2d_dp_laplace_vector(d->rng, d->acct, "loss", RM_LOSS_BOUND, p->eps_loss_ueps, &loss, 1,
 				       err)) < 0)
 		return r;
 	d->out->loss[t] = loss;
@@ -118,7 +118,7 @@ static int step(void *ctx, unsigned round, const struct c2d_agg *a, uint8_t *req
 	}
 	int64_t *cm = d->out->confusion;
 	memcpy(cm, a->outputs[0].values, 4 * sizeof(int64_t));
-	if ((r = c2d_dp_laplace_vector(d->rng, d->acct, 1, p->eps_conf_ueps, cm, 4, err)) < 0)
+	if ((r = c2d_dp_laplace_vector(d->rng, d->acct, "confusion", 1, p->eps_conf_ueps, cm, 4, err)) < 0)
 		return r;
 	memcpy(d->out->coef, d->w, sizeof(d->w));
 	d->out->epochs = p->epochs;

@@ -404,11 +404,54 @@ static int ratio_micro(uint64_t num, uint64_t factor, uint64_t den, uint64_t lim
 	return C2D_OK;
 }
 
-int c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
-			  uint64_t l1_sensitivity, uint64_t eps_ueps, int64_t *values, size_t n,
-			  struct c2d_err *err)
+/* The ledger entry of a release of this kind in *out: the existing one,
+ * or a new one (times 0) when there is room. Refuses (C2D_E_USAGE) an
+ * unfit label or a full ledger; the caller then charges nothing. */
+static int ledger_slot(struct c2d_dp_accountant *a, const char *label, uint8_t mech,
+		       uint64_t sens, uint64_t amount, size_t n, struct c2d_dp_release **out,
+		       struct c2d_err *err)
 {
-	const char *what = "Laplace vector";
+	size_t len = label == NULL ? 0 : strlen(label);
+	if (len == 0 || len >= C2D_DP_LABEL_MAX)
+		return c2d_fail(err, C2D_E_USAGE, "dp: a release label must have 1 to %d bytes",
+				C2D_DP_LABEL_MAX - 1);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)label[i] < 0x20 || label[i] == 0x7f)
+			return c2d_fail(err, C2D_E_USAGE, "dp: a release label has a control character");
+	for (size_t i = 0; i < a->nreleases; i++) {
+		struct c2d_dp_release *e = &a->releases[i];
+		if (strcmp(e->label, label) == 0 && e->mechanism == mech && e->sensitivity == sens &&
+		    e->amount == amount && e->values == n) {
+			*out = e;
+			return C2D_OK;
+		}
+	}
+	if (a->nreleases == C2D_DP_LEDGER_MAX)
+		return c2d_fail(err, C2D_E_USAGE, "dp: %s: the ledger holds %d kinds of release at most",
+				label, C2D_DP_LEDGER_MAX);
+	struct c2d_dp_release *e = &a->releases[a->nreleases];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->label, label, len);
+	e->mechanism = mech;
+	e->sensitivity = sens;
+	e->amount = amount;
+	e->values = n;
+	*out = e;
+	return C2D_OK;
+}
+
+/* Enters a charged release: a new kind takes its slot. */
+static void ledger_enter(struct c2d_dp_accountant *a, struct c2d_dp_release *e)
+{
+	if (e->times++ == 0)
+		a->nreleases++;
+}
+
+int c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
+			  const char *label, uint64_t l1_sensitivity, uint64_t eps_ueps,
+			  int64_t *values, size_t n, struct c2d_err *err)
+{
+	const char *what = label != NULL ? label : "release";
 	if (l1_sensitivity == 0 || eps_ueps == 0)
 		return c2d_fail(err, C2D_E_USAGE, "dp: %s: sensitivity %llu and epsilon %llu must be positive",
 				what, (unsigned long long)l1_sensitivity, (unsigned long long)eps_ueps);
@@ -420,16 +463,20 @@ int c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a
 	/* |noise| <= (t - 1 + t·GEOM_CAP) / s. */
 	if ((rc = check_room(values, n, (t * (C2D_DP_GEOM_CAP + 1) - 1) / s, what, err)) < 0)
 		return rc;
+	struct c2d_dp_release *e;
+	if ((rc = ledger_slot(a, label, C2D_DP_LAPLACE, l1_sensitivity, eps_ueps, n, &e, err)) < 0)
+		return rc;
 	if ((rc = c2d_dp_charge_eps(a, eps_ueps, err)) < 0)
 		return rc;
+	ledger_enter(a, e);
 	return noise_all(rng, MECH_LAPLACE, t, s, values, n, err);
 }
 
 int c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
-			   uint64_t l2_sensitivity, uint64_t rho_urho, int64_t *values, size_t n,
-			   struct c2d_err *err)
+			   const char *label, uint64_t l2_sensitivity, uint64_t rho_urho,
+			   int64_t *values, size_t n, struct c2d_err *err)
 {
-	const char *what = "Gaussian vector";
+	const char *what = label != NULL ? label : "release";
 	if (l2_sensitivity == 0 || rho_urho == 0)
 		return c2d_fail(err, C2D_E_USAGE, "dp: %s: sensitivity %llu and rho %llu must be positive",
 				what, (unsigned long long)l2_sensitivity, (unsigned long long)rho_urho);
@@ -449,7 +496,11 @@ int c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *
 	uint64_t t = isqrt_frac(sa, sb) + 1;
 	if ((rc = check_room(values, n, t * (C2D_DP_GEOM_CAP + 1) - 1, what, err)) < 0)
 		return rc;
+	struct c2d_dp_release *e;
+	if ((rc = ledger_slot(a, label, C2D_DP_GAUSSIAN, l2_sensitivity, rho_urho, n, &e, err)) < 0)
+		return rc;
 	if ((rc = c2d_dp_charge_rho(a, rho_urho, err)) < 0)
 		return rc;
+	ledger_enter(a, e);
 	return noise_all(rng, MECH_GAUSSIAN, sa, sb, values, n, err);
 }

@@ -509,25 +509,25 @@ static void test_parameters(void **state)
 	assert_int_equal(c2d_dp_accountant_init(&a, 1000000), C2D_OK);
 	int64_t v[3] = { 5, -5, INT64_MAX - 10 }, copy[3];
 	memcpy(copy, v, sizeof(v));
-	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, 0, 1000, v, 3, &err), C2D_E_USAGE);
-	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, 1, 0, v, 3, &err), C2D_E_USAGE);
-	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, 1, 1000, v, 3, &err), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 0, 1000, v, 3, &err), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 1, 0, v, 3, &err), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 1, 1000, v, 3, &err), C2D_E_USAGE);
 	assert_non_null(strstr(err.msg, "value 2"));
 	/* Sensitivity · 10^6 / ε above 2^56: refused, asking for a coarser lattice. */
-	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, UINT64_C(1) << 40, 3, v, 2, &err), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", UINT64_C(1) << 40, 3, v, 2, &err), C2D_E_USAGE);
 	assert_non_null(strstr(err.msg, "coarsen"));
-	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, 1, 1, v, 2, &err), C2D_E_REFUSED);
-	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, UINT64_C(1) << 32, 1, v, 2, &err), C2D_E_USAGE);
-	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, 1 << 20, 1, v, 2, &err), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, "v", 1, 1, v, 2, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, "v", UINT64_C(1) << 32, 1, v, 2, &err), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, "v", 1 << 20, 1, v, 2, &err), C2D_E_USAGE);
 	assert_memory_equal(v, copy, sizeof(v));
 	assert_int_equal(a.spent_ueps, 0);
 	assert_int_equal(a.spent_urho, 0);
 	/* Room exactly at the edge: t = 1, |noise| <= 64. */
 	int64_t edge[2] = { INT64_MAX - 64, -(INT64_MAX - 64) };
-	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, 1, 1000000, edge, 2, &err), C2D_OK);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 1, 1000000, edge, 2, &err), C2D_OK);
 	edge[0] = INT64_MAX - 63;
-	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, 1, 1, edge, 2, &err), C2D_E_USAGE);
-	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, 1, 1, NULL, 0, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 1, 1, edge, 2, &err), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 1, 1, NULL, 0, &err), C2D_E_REFUSED);
 }
 
 /* Constant and adversarial byte streams: each sampler fails closed at its
@@ -583,7 +583,7 @@ static void test_caps(void **state)
 	struct c2d_dp_accountant a;
 	int64_t v[4] = { 10, 20, 30, 40 };
 	c2d_dp_accountant_init(&a, 100);
-	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, 1, 60, v, 4, &err), C2D_E_INTERNAL);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 1, 60, v, 4, &err), C2D_E_INTERNAL);
 	assert_non_null(strstr(err.msg, "noising value 0 of 4"));
 	assert_int_equal(a.spent_ueps, 60);
 	for (int i = 0; i < 4; i++)
@@ -603,8 +603,8 @@ static void test_accountant(void **state)
 	for (int i = 0; i < 64; i++)
 		v[i] = i * 1000;
 	/* Spends add up to the budget exactly. */
-	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, 3, 250000, v, 64, &err), C2D_OK);
-	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, 3, 700000, v, 64, &err), C2D_OK);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 3, 250000, v, 64, &err), C2D_OK);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 3, 700000, v, 64, &err), C2D_OK);
 	assert_int_equal(c2d_dp_charge_eps(&a, 50000, &err), C2D_OK);
 	assert_int_equal(a.spent_ueps, 1000000);
 	/* Noise was added, and its scale fits t = 3/0.7 ≈ 4.3 (64 values). */
@@ -616,18 +616,18 @@ static void test_accountant(void **state)
 	assert_true(changed > 32);
 	/* Overspend: refused before any value changes. */
 	memcpy(copy, v, sizeof(v));
-	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, 1, 1, v, 64, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 1, 1, v, 64, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "budget exceeded"));
 	assert_memory_equal(v, copy, sizeof(v));
 	assert_int_equal(a.spent_ueps, 1000000);
 	assert_int_equal(c2d_dp_charge_eps(&a, 0, &err), C2D_E_USAGE);
 
 	/* ρ: its own budget. σ² = 4·10^6/(2·20000) = 100. */
-	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, 2, 20000, v, 64, &err), C2D_OK);
-	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, 2, 30000, v, 64, &err), C2D_OK);
+	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, "v", 2, 20000, v, 64, &err), C2D_OK);
+	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, "v", 2, 30000, v, 64, &err), C2D_OK);
 	assert_int_equal(a.spent_urho, 50000);
 	memcpy(copy, v, sizeof(v));
-	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, 2, 1, v, 64, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, "v", 2, 1, v, 64, &err), C2D_E_REFUSED);
 	assert_memory_equal(v, copy, sizeof(v));
 	/* No wrap-around in the sum: UINT64_MAX asked of a part-spent budget. */
 	struct c2d_dp_accountant big;
@@ -673,6 +673,76 @@ static void test_acceptance_bounds(void **state)
 	assert_true(128 * log2l(1 - worst_g) < -100);
 }
 
+/* The ledger: one entry per kind of release, in the order first made,
+ * with the count; for each mechanism Σ amount × times equals the spent
+ * budget; a refused release (budget, label, full ledger) records and
+ * charges nothing. */
+static void test_ledger(void **state)
+{
+	(void)state;
+	uint8_t key[32] = { 3 };
+	struct chacha_src src;
+	struct c2d_rng rng = chacha_rng(&src, key);
+	struct c2d_err err = { 0 };
+	struct c2d_dp_accountant a;
+	int64_t v[4] = { 0 };
+	assert_int_equal(c2d_dp_accountant_init_zcdp(&a, 2000000, 500000), C2D_OK);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "rows", 1, 100000, v, 1, &err), C2D_OK);
+	for (int t = 0; t < 20; t++) {
+		assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, "gradient", 1 << 24, 25000, v, 4, &err),
+				 C2D_OK);
+		assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "loss", 1 << 19, 20000, v, 1, &err), C2D_OK);
+	}
+	/* Same label, another amount: another kind. */
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "loss", 1 << 19, 30000, v, 1, &err), C2D_OK);
+	assert_int_equal(a.nreleases, 4);
+	const struct c2d_dp_release *r = a.releases;
+	assert_string_equal(r[0].label, "rows");
+	assert_int_equal(r[0].mechanism, C2D_DP_LAPLACE);
+	assert_int_equal(r[0].times, 1);
+	assert_string_equal(r[1].label, "gradient");
+	assert_int_equal(r[1].mechanism, C2D_DP_GAUSSIAN);
+	assert_int_equal(r[1].sensitivity, 1 << 24);
+	assert_int_equal(r[1].values, 4);
+	assert_int_equal(r[1].times, 20);
+	assert_string_equal(r[2].label, "loss");
+	assert_int_equal(r[2].times, 20);
+	assert_int_equal(r[3].amount, 30000);
+	assert_int_equal(r[3].times, 1);
+	uint64_t eps = 0, rho = 0;
+	for (size_t i = 0; i < a.nreleases; i++)
+		*(r[i].mechanism == C2D_DP_LAPLACE ? &eps : &rho) += r[i].amount * r[i].times;
+	assert_int_equal(eps, a.spent_ueps);
+	assert_int_equal(rho, a.spent_urho);
+	assert_int_equal(eps, 100000 + 20 * 20000 + 30000);
+	assert_int_equal(rho, 500000);
+
+	/* Refusals change neither the ledger nor the budget. */
+	struct c2d_dp_accountant before = a;
+	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, "gradient", 1 << 24, 25000, v, 4, &err),
+			 C2D_E_REFUSED);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "", 1, 1000, v, 1, &err), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, NULL, 1, 1000, v, 1, &err), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "a\nforged line", 1, 1000, v, 1, &err),
+			 C2D_E_USAGE);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "0123456789abcdef0123456789abcdef", 1, 1000,
+					       v, 1, &err), C2D_E_USAGE);
+	assert_memory_equal(&a, &before, sizeof(a));
+	/* A full ledger refuses a new kind, not a known one. */
+	char label[8];
+	for (int k = 0; a.nreleases < C2D_DP_LEDGER_MAX; k++) {
+		snprintf(label, sizeof(label), "out%d", k);
+		assert_int_equal(c2d_dp_laplace_vector(&rng, &a, label, 1, 1000, v, 1, &err), C2D_OK);
+	}
+	before = a;
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "one more", 1, 1000, v, 1, &err), C2D_E_USAGE);
+	assert_non_null(strstr(err.msg, "ledger"));
+	assert_int_equal(a.spent_ueps, before.spent_ueps);
+	assert_int_equal(a.nreleases, C2D_DP_LEDGER_MAX);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "rows", 1, 100000, v, 1, &err), C2D_OK);
+	assert_int_equal(a.releases[0].times, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_parameters),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_accountant),
+		cmocka_unit_test(test_ledger),
 		cmocka_unit_test(test_acceptance_bounds),
 		cmocka_unit_test(test_bernoulli_stats),
 		cmocka_unit_test(test_laplace_stats),

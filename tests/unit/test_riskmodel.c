@@ -225,6 +225,18 @@ static void test_private_run(void **state)
 	assert_int_equal(a.spent_ueps, 100000 + 20 * 20000 + 500000);
 	assert_int_equal(acct.spent_urho, 500000);
 	assert_int_equal(acct.spent_ueps, 1000000);
+	/* The ledger the receipt will carry: four kinds, in release order. */
+	assert_int_equal(acct.nreleases, 4);
+	static const char *const label[4] = { "rows", "gradient", "loss", "confusion" };
+	static const uint64_t times[4] = { 1, 20, 20, 1 };
+	for (int k = 0; k < 4; k++) {
+		assert_string_equal(acct.releases[k].label, label[k]);
+		assert_int_equal(acct.releases[k].times, times[k]);
+	}
+	assert_int_equal(acct.releases[1].mechanism, C2D_DP_GAUSSIAN);
+	assert_int_equal(acct.releases[1].sensitivity, RM_CLIP_LAT);
+	assert_int_equal(acct.releases[1].values, RM_DIM);
+	assert_int_equal(acct.releases[3].values, 4);
 	assert_true(a.rows >= 1);
 	for (int j = 0; j < RM_DIM; j++)
 		assert_true(a.coef[j] <= RM_W_MAX && a.coef[j] >= -RM_W_MAX);

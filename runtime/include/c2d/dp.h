@@ -90,10 +90,34 @@ int c2d_dp_discrete_gaussian(const struct c2d_rng *rng, uint64_t sigma2_num, uin
  * a separate budget, since ρ-zCDP gives no pure ε. Both are in millionths
  * (1 = 10^-6), the chain's unit. A charge that would exceed its budget is
  * refused and changes nothing. The fields are read-only to callers.
+ *
+ * The ledger is what goes into the run's receipt: every release the vector
+ * functions below made, one entry per kind (label, mechanism, sensitivity,
+ * amount, number of values), with how many times it was made (a release
+ * per epoch is one entry). For each mechanism, Σ amount × times over the
+ * ledger is exactly what the budget says was spent through them. A
+ * release of a new kind when C2D_DP_LEDGER_MAX kinds are recorded is
+ * refused (C2D_E_USAGE) before anything is charged.
  */
+#define C2D_DP_LEDGER_MAX 16
+#define C2D_DP_LABEL_MAX 32
+
+enum c2d_dp_mechanism { C2D_DP_LAPLACE = 1, C2D_DP_GAUSSIAN = 2 };
+
+struct c2d_dp_release {
+	char label[C2D_DP_LABEL_MAX];   /* what was released (an output's name) */
+	uint8_t mechanism;              /* enum c2d_dp_mechanism */
+	uint64_t sensitivity;           /* L1 (Laplace) or L2 (Gaussian), lattice units */
+	uint64_t amount;                /* ε (Laplace) or ρ (Gaussian) of one release, millionths */
+	uint64_t values;                /* values noised by one release */
+	uint64_t times;                 /* releases of this kind */
+};
+
 struct c2d_dp_accountant {
 	uint64_t budget_ueps, spent_ueps;
 	uint64_t budget_urho, spent_urho;
+	size_t nreleases;
+	struct c2d_dp_release releases[C2D_DP_LEDGER_MAX];
 };
 
 /* A pure-ε budget, no zCDP budget (Gaussian releases are refused). */
@@ -101,7 +125,9 @@ int c2d_dp_accountant_init(struct c2d_dp_accountant *a, uint64_t budget_ueps);
 /* Both budgets. */
 int c2d_dp_accountant_init_zcdp(struct c2d_dp_accountant *a, uint64_t budget_ueps,
 				uint64_t budget_urho);
-/* Charges eps_ueps (> 0) / rho_urho (> 0) or refuses (C2D_E_REFUSED). */
+/* Charges eps_ueps (> 0) / rho_urho (> 0) or refuses (C2D_E_REFUSED).
+ * The budget only: nothing is entered in the ledger (the vector functions
+ * charge through these and record their releases). */
 int c2d_dp_charge_eps(struct c2d_dp_accountant *a, uint64_t eps_ueps, struct c2d_err *err);
 int c2d_dp_charge_rho(struct c2d_dp_accountant *a, uint64_t rho_urho, struct c2d_err *err);
 
@@ -116,12 +142,17 @@ int c2d_dp_charge_rho(struct c2d_dp_accountant *a, uint64_t rho_urho, struct c2d
  * or removing one row, and a count has sensitivity 1. The caller passes
  * that sensitivity here, in lattice units, for the whole vector.
  *
+ * label names the released quantity (at most C2D_DP_LABEL_MAX - 1 bytes,
+ * no control characters): it is the ledger entry's label and is named in
+ * errors.
+ *
  * c2d_dp_laplace_vector: pure ε-DP. Adds independent discrete Laplace
  * noise of scale t = l1_sensitivity / ε to each of values[0..n), with
  * ε = eps_ueps·10^-6, i.e. t = l1_sensitivity·10^6 / eps_ueps (reduced).
  * Order of work: parameters and ranges checked (every |value| must leave
  * room for the largest possible noise, so no addition can overflow), then
- * eps_ueps is charged, then values are noised. A refusal (C2D_E_USAGE,
+ * eps_ueps is charged and the release entered in the ledger, then values
+ * are noised. A refusal (C2D_E_USAGE,
  * C2D_E_REFUSED) leaves values and the accountant untouched. A failure
  * while sampling (source error, iteration cap) keeps the charge and sets
  * every value to 0, so that nothing partly noised can be released by
@@ -133,10 +164,10 @@ int c2d_dp_charge_rho(struct c2d_dp_accountant *a, uint64_t rho_urho, struct c2d
  * order and failure rules.
  */
 int c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
-			  uint64_t l1_sensitivity, uint64_t eps_ueps, int64_t *values, size_t n,
-			  struct c2d_err *err);
+			  const char *label, uint64_t l1_sensitivity, uint64_t eps_ueps,
+			  int64_t *values, size_t n, struct c2d_err *err);
 int c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
-			   uint64_t l2_sensitivity, uint64_t rho_urho, int64_t *values, size_t n,
-			   struct c2d_err *err);
+			   const char *label, uint64_t l2_sensitivity, uint64_t rho_urho,
+			   int64_t *values, size_t n, struct c2d_err *err);
 
 #endif
