@@ -1,8 +1,9 @@
 # c2d: compute-to-data on confidential VMs.
 #
 #   make            host tools: out/bin/c2d, out/bin/c2d-mkimage
-#   make image      the CVM image in out/image/ (bzImage initrd.cpio cmdline
-#                   image.json measurements.json)
+#   make image      the CVM images, one per analysis: out/image/ (cohort-stats,
+#                   the demo's) and out/image-risk-model/, each with bzImage
+#                   initrd.cpio cmdline image.json measurements.json
 #   make demo       build the image, boot it under QEMU, show its measurements,
 #                   seal the hospitals' cohorts, approve the image on a local chain
 #   make test       unit tests, fuzzers (briefly), contract tests on anvil, boot test,
@@ -71,6 +72,8 @@ RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/hex.c runtime/random.c run
 RUNTIME_SRC += runtime/dp.c
 RUNTIME_SRC += runtime/aggfmt.c runtime/rowfile.c runtime/fdio.c
 RUNTIME_SRC += runtime/grow.c
+# The image's analysis configuration, its privacy recipe (issue 6).
+RUNTIME_SRC += runtime/analysisconf.c
 INIT_SRC    := init/init.c init/probe.c init/supervise.c init/attest.c
 # The analysis runner (issue 6); init does not call it yet.
 INIT_SRC    += init/analysis.c
@@ -83,6 +86,8 @@ COHORT_SRC  := analysis/cohort_stats_main.c analysis/cohort_stats.c analysis/coh
 RISK_SRC    := analysis/riskmodel_main.c analysis/riskmodel.c analysis/riskmodel_schema.c \
                analysis/child.c analysis/columns.c
 INIT_SRC    += init/riskmodel.c analysis/riskmodel_schema.c
+# The image's analysis: its recipe loaded at boot, the analyses init knows.
+INIT_SRC    += init/imageanalysis.c analysis/cohort_stats_schema.c
 C2D_SRC     := host/c2d.c host/fsutil.c host/jsonout.c host/keyfile.c host/progress.c \
                host/measure.c host/bootpredict.c image/cpio.c \
                host/cmd_seal.c host/sealer.c host/csv.c host/values.c host/schemafile.c \
@@ -119,6 +124,7 @@ UNIT_TESTS  += test_dp
 UNIT_TESTS  += test_analysis
 UNIT_TESTS  += test_riskmodel
 UNIT_TESTS  += test_gpu
+UNIT_TESTS  += test_analysisconf
 UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -198,6 +204,8 @@ print-risk-objs:
 # The risk-model analysis child, static like init (same I1 check).
 $(call obj,guest,init/riskmodel.c): GUEST_CFLAGS += -Ianalysis
 $(call obj,test,init/riskmodel.c): TEST_CFLAGS += -Ianalysis
+$(call obj,guest,init/init.c init/imageanalysis.c): GUEST_CFLAGS += -Ianalysis
+$(call obj,test,init/imageanalysis.c): TEST_CFLAGS += -Ianalysis
 $(OUT)/guest/risk-model: $(call obj,guest,$(RISK_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
@@ -251,25 +259,44 @@ KERNEL := $(OUT)/kernel/bzImage
 $(KERNEL): kernel-config/c2d.config kernel-config/build reproducible/inputs.lock $(STAMP)
 	kernel-config/build $(OUT)/kernel
 
-$(IMG)/bzImage: $(KERNEL)
-	@mkdir -p $(@D)
-	cp $< $@
-$(IMG)/cmdline: image/cmdline
-	@mkdir -p $(@D)
-	tr -d '\n' <$< >$@.tmp && mv $@.tmp $@
-$(IMG)/initrd.cpio: image/initramfs.spec $(OUT)/guest/init $(OUT)/bin/c2d-mkimage
-	@mkdir -p $(@D)
-	$(OUT)/bin/c2d-mkimage initramfs --spec image/initramfs.spec --root $(OUT) \
-		--epoch $(SOURCE_DATE_EPOCH) --out $@
-$(IMG)/image.json: $(IMG)/bzImage $(IMG)/cmdline $(IMG)/initrd.cpio reproducible/inputs.lock
-	$(OUT)/bin/c2d-mkimage manifest --dir $(IMG) --kernel-version "$$(cat $(OUT)/kernel/kernel.release)" \
-		--lock reproducible/inputs.lock
-$(IMG)/measurements.json: $(IMG)/image.json $(OUT)/bin/c2d
-	$(OUT)/bin/c2d measure $(IMG) >/dev/null
+# One image per analysis (issue 6): the same kernel and cmdline; an
+# initramfs of init, the analysis as /analysis and its privacy recipe as
+# /etc/c2d/analysis.conf, from the common image/initramfs.spec and the
+# analysis's image/analyses/NAME.spec. out/image is the demo's
+# (cohort-stats); another analysis NAME is in out/image-NAME.
+ANALYSES := cohort-stats risk-model
+image_dir = $(if $(filter cohort-stats,$(1)),$(IMG),$(OUT)/image-$(1))
+IMAGES := $(foreach a,$(ANALYSES),$(call image_dir,$(a)))
 
-image: $(IMG)/measurements.json
-	@chmod 0644 $(IMG)/*
-	@sh image/check-size $(IMG)
+# A recipe is checked (c2d/analysisconf.h, and that it is this analysis's)
+# before it can become part of an image.
+$(OUT)/guest/%.conf: image/analyses/%.conf $(OUT)/bin/c2d-mkimage
+	@mkdir -p $(@D)
+	$(OUT)/bin/c2d-mkimage conf --analysis $* $<
+	cp $< $@
+
+define image_rules
+$(2)/bzImage: $(KERNEL)
+	@mkdir -p $$(@D)
+	cp $$< $$@
+$(2)/cmdline: image/cmdline
+	@mkdir -p $$(@D)
+	tr -d '\n' <$$< >$$@.tmp && mv $$@.tmp $$@
+$(2)/initrd.cpio: image/initramfs.spec image/analyses/$(1).spec $(OUT)/guest/init $(OUT)/guest/$(1) \
+                  $(OUT)/guest/$(1).conf $(OUT)/bin/c2d-mkimage
+	@mkdir -p $$(@D)
+	$(OUT)/bin/c2d-mkimage initramfs --spec image/initramfs.spec --spec image/analyses/$(1).spec \
+		--root $(OUT) --epoch $(SOURCE_DATE_EPOCH) --out $$@
+$(2)/image.json: $(2)/bzImage $(2)/cmdline $(2)/initrd.cpio reproducible/inputs.lock
+	$(OUT)/bin/c2d-mkimage manifest --dir $(2) --kernel-version "$$$$(cat $(OUT)/kernel/kernel.release)" \
+		--lock reproducible/inputs.lock
+$(2)/measurements.json: $(2)/image.json $(OUT)/bin/c2d
+	$(OUT)/bin/c2d measure $(2) >/dev/null
+endef
+$(foreach a,$(ANALYSES),$(eval $(call image_rules,$(a),$(call image_dir,$(a)))))
+
+image: $(addsuffix /measurements.json,$(IMAGES))
+	@for d in $(IMAGES); do chmod 0644 $$d/* && sh image/check-size $$d || exit 1; done
 
 # --- running it ---------------------------------------------------------------
 demo: image $(CONTRACT)
@@ -347,6 +374,12 @@ $(OUT)/test/test_riskmodel: $(call obj,test,tests/unit/test_riskmodel.c init/ris
                            $(RUNTIME_SRC)) | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel \
                            $(OUT)/guest/risk-model
 $(call obj,test,tests/unit/test_riskmodel.c): TEST_CFLAGS += -Ianalysis -Itests/tools -Itests/unit
+# test_analysisconf: the recipes (runtime/analysisconf.c) and init's boot
+# check of an image's analysis (init/imageanalysis.c).
+$(OUT)/test/test_analysisconf: $(call obj,test,tests/unit/test_analysisconf.c init/imageanalysis.c \
+                              init/riskmodel.c init/analysis.c init/supervise.c \
+                              analysis/cohort_stats_schema.c analysis/riskmodel_schema.c $(RUNTIME_SRC))
+$(call obj,test,tests/unit/test_analysisconf.c): TEST_CFLAGS += -Ianalysis
 $(OUT)/test/risk-model: $(call obj,host,$(RISK_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS)
@@ -367,7 +400,7 @@ $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
 
-unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/guest/risk-model $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool \
+unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/guest/cohort-stats $(OUT)/guest/risk-model $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool \
       $(OUT)/test/c2d-ethtool
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 	tests/host/run-all
@@ -437,6 +470,10 @@ $(OUT)/fuzz/fuzz_rowfile: tests/fuzz/fuzz_rowfile.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
 FUZZERS += $(OUT)/fuzz/fuzz_agg $(OUT)/fuzz/fuzz_rowfile
+$(OUT)/fuzz/fuzz_analysisconf: tests/fuzz/fuzz_analysisconf.c $(RUNTIME_SRC) $(STAMP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+FUZZERS += $(OUT)/fuzz/fuzz_analysisconf
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \

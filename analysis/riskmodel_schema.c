@@ -1,8 +1,7 @@
 /* The messages and output schemas of risk-model: see riskmodel.h. Part of
- * the image and so of the compose-hash. The eps_ueps fields are the
- * format's (c2d/aggfmt.h wants a share on every output); the privacy
- * parameters that init actually applies are in init/riskmodel.h and
- * docs/privacy.md. */
+ * the image and so of the compose-hash. The privacy parameters init applies
+ * are the image's recipe, image/analyses/risk-model.conf (init/riskmodel_dp.h,
+ * docs/privacy.md). */
 #include "riskmodel.h"
 
 #define VEC 1, { RM_DIM }
@@ -11,18 +10,18 @@
 /* Weights are not released and not noised; the bound (n_rows = 1) is the
  * largest weight vector the child accepts. */
 static const struct c2d_outspec weights[] = {
-	{ "weights", C2D_AGG_SUM, RM_W_SCALE, VEC, (uint64_t)RM_DIM * RM_W_MAX, 1 },
+	{ "weights", C2D_AGG_SUM, RM_W_SCALE, VEC, (uint64_t)RM_DIM * RM_W_MAX },
 };
 static const struct c2d_outspec final[] = {
-	{ "final", C2D_AGG_SUM, RM_W_SCALE, VEC, (uint64_t)RM_DIM * RM_W_MAX, 1 },
+	{ "final", C2D_AGG_SUM, RM_W_SCALE, VEC, (uint64_t)RM_DIM * RM_W_MAX },
 };
 static const struct c2d_outspec grad[RM_GRAD_NOUTPUTS] = {
-	[RM_OUT_GRAD] = { "grad", C2D_AGG_SUM, RM_G_SCALE, VEC, RM_GRAD_L1, 1 },
-	[RM_OUT_LOSS] = { "loss", C2D_AGG_SUM, RM_LOSS_SCALE, ONE, RM_LOSS_BOUND, 1 },
-	[RM_OUT_ROWS] = { "rows", C2D_AGG_COUNT, 0, ONE, 1, 1 },
+	[RM_OUT_GRAD] = { "grad", C2D_AGG_SUM, RM_G_SCALE, VEC, RM_GRAD_L1 },
+	[RM_OUT_LOSS] = { "loss", C2D_AGG_SUM, RM_LOSS_SCALE, ONE, RM_LOSS_BOUND },
+	[RM_OUT_ROWS] = { "rows", C2D_AGG_COUNT, 0, ONE, 1 },
 };
 static const struct c2d_outspec confusion[] = {
-	{ "confusion", C2D_AGG_COUNT, 0, 2, { 2, 2 }, 1, 1 },
+	{ "confusion", C2D_AGG_COUNT, 0, 2, { 2, 2 }, 1 },
 };
 
 const struct c2d_outschema riskmodel_weights_schema = {

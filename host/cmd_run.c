@@ -14,8 +14,11 @@
  *              through init's runner and the static child (the process
  *              boundary, the output-schema check).
  * Both give the exact aggregate; --dp adds the release mechanism's noise
- * (c2d/dp.h) to show what would be released, labelled as such. Nothing is
- * printed on stdout unless the whole run succeeded.
+ * (c2d/dp.h) with the ε and its split over the outputs that an image's
+ * analysis conf, its privacy recipe (--conf, c2d/analysisconf.h), gives,
+ * to show what that image would release, labelled as such. The conf is a
+ * required file, not compiled in: the numbers shown are those of the image
+ * the file belongs to. Nothing is printed on stdout unless the whole run succeeded.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -30,6 +33,7 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "c2d/analysisconf.h"
 #include "c2d/dp.h"
 #include "c2d/grow.h"
 #include "c2d/keywrap.h"
@@ -49,7 +53,7 @@ static const char run_help[] =
 	"usage: c2d run --central --analysis NAME --schema FILE --in CSV... [--tsv]\n"
 	"               [--json] [--timing]\n"
 	"       c2d run --sealed --analysis NAME --kms-key FILE --recipe FILE\n"
-	"               --in SEALED... [--child PATH] [--dp EPSILON] [--json] [--timing]\n"
+	"               --in SEALED... [--child PATH] [--dp --conf FILE] [--json] [--timing]\n"
 	"   either with [--backend cpu|cuda [--compare]]\n"
 	"NAME: cohort-stats or risk-model (risk-model: no --child, no --dp)\n"
 	"\n"
@@ -60,7 +64,10 @@ static const char run_help[] =
 	"analysis on init's sealed memfd); --child runs the analysis binary\n"
 	"through init's runner instead of in-process. The output is the exact\n"
 	"aggregate (no noise) unless --dp adds the release mechanism's noise\n"
-	"with EPSILON split over the outputs as the analysis's schema says.\n"
+	"with the epsilon and its split over the outputs of an image's analysis\n"
+	"conf (its privacy recipe, not the sealing --recipe), --conf FILE\n"
+	"(image/analyses/NAME.conf in the source tree; the image holds it as\n"
+	"/etc/c2d/analysis.conf).\n"
 	"--json prints every output; otherwise a table of the pooled cells\n"
 	"(outcome rate and mean eGFR per CKD stage x age band x sex), or for\n"
 	"risk-model the coefficients of the non-private central fit. --timing\n"
@@ -81,7 +88,9 @@ struct run_opts {
 	int central, sealed, json, timing, tsv;
 	int risk;   /* --analysis risk-model rather than cohort-stats */
 	int cuda, compare;
-	const char *analysis, *schema, *kms_key, *recipe, *child, *dp;
+	int dp;
+	const char *analysis, *schema, *kms_key, *recipe, *child, *conf;
+	char epsilon[C2D_ACONF_DEC_LEN];   /* --dp: the conf's, for the output */
 	const char *in[MAX_INPUTS];
 	size_t nin;
 };
@@ -436,52 +445,27 @@ static int run_sealed(const struct run_opts *o, struct result *res, struct c2d_e
 
 /* ---- noise (--dp) -------------------------------------------------------- */
 
-/* "1", "0.5", "2.25": epsilon in millionths, without floating point. */
-static int parse_eps(const char *s, uint64_t *ueps)
-{
-	uint64_t v = 0;
-	int digits = 0, frac = -1;
-	for (; *s != '\0'; s++) {
-		if (*s == '.' && frac < 0) {
-			frac = 0;
-			continue;
-		}
-		if (*s < '0' || *s > '9' || frac == 6 || v > UINT64_MAX / 100)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-		digits++;
-		if (frac >= 0)
-			frac++;
-	}
-	for (int f = frac < 0 ? 0 : frac; f < 6; f++)
-		v *= 10;
-	if (digits == 0 || v == 0 || v > UINT64_MAX / 1000000)
-		return -1;
-	*ueps = v;
-	return 0;
-}
-
-/* Each output gets its schema share of eps_ueps (the shares scaled to the
- * requested total), through the accountant, as init will add it. */
-static int add_noise(uint64_t eps_ueps, struct result *res, struct c2d_err *err)
+/* Each output gets its share of the conf's ε, through the accountant, as
+ * init will add it: the accountant ends with exactly the conf's total
+ * spent (the parser checked that the shares sum to it). */
+static int add_noise(const struct c2d_aconf *conf, const uint64_t *eps_ueps, struct result *res,
+		     struct c2d_err *err)
 {
 	const struct c2d_outschema *s = &cohort_stats_schema;
-	uint64_t total = c2d_outschema_eps_ueps(s);
 	struct c2d_rng rng;
 	struct c2d_dp_accountant acct;
 	int r;
-	if ((r = c2d_rng_system(&rng)) < 0 || (r = c2d_dp_accountant_init(&acct, eps_ueps)) < 0)
+	if ((r = c2d_rng_system(&rng)) < 0 || (r = c2d_dp_accountant_init(&acct, conf->eps_ueps)) < 0)
 		return c2d_fail(err, r, "--dp: cannot set up the noise source or the accountant");
 	for (size_t i = 0; i < s->noutputs && r == C2D_OK; i++) {
-		uint64_t share = (uint64_t)((unsigned __int128)eps_ueps * s->outputs[i].eps_ueps / total);
-		if (share == 0)
-			return c2d_fail(err, C2D_E_USAGE, "--dp: epsilon too small to split over %zu outputs",
-					s->noutputs);
-		r = c2d_dp_laplace_vector(&rng, &acct, s->outputs[i].name, s->outputs[i].l1_bound, share, res->v[i],
+		r = c2d_dp_laplace_vector(&rng, &acct, s->outputs[i].name, s->outputs[i].l1_bound, eps_ueps[i], res->v[i],
 					  c2d_outspec_cells(&s->outputs[i]), err);
 		if (r < 0)
 			c2d_err_prefix(err, "--dp: output '%s'", s->outputs[i].name);
 	}
+	if (r == C2D_OK && acct.spent_ueps != conf->eps_ueps)
+		r = c2d_fail(err, C2D_E_INTERNAL, "--dp: spent %llu micro-epsilon, the conf says %llu",
+			     (unsigned long long)acct.spent_ueps, (unsigned long long)conf->eps_ueps);
 	return r;
 }
 
@@ -525,9 +509,11 @@ static int print_json(const struct run_opts *o, const struct result *res, struct
 					"outcome_rate", isnan(rate) ? json_null() : json_real(rate),
 					"mean_egfr", isnan(mean) ? json_null() : json_real(mean)));
 			}
-	json_t *noise = o->dp == NULL ? json_string("none (exact aggregate, not for release)")
-		: json_pack("{s:s, s:s, s:s}", "mechanism", "discrete Laplace, epsilon split by the schema",
-			    "epsilon", o->dp, "note", "demonstration of released values; not a release");
+	json_t *noise = !o->dp ? json_string("none (exact aggregate, not for release)")
+		: json_pack("{s:s, s:s, s:s, s:s}", "mechanism",
+			    "discrete Laplace, epsilon split over the outputs by the analysis conf",
+			    "epsilon", o->epsilon, "conf", o->conf,
+			    "note", "demonstration of released values; not a release");
 	json_t *root = json_pack("{s:s, s:s, s:I, s:o, s:o, s:o}", "analysis", "cohort-stats",
 				 "mode", o->central ? "central" : "sealed", "rows", (json_int_t)res->rows,
 				 "noise", noise, "outputs", outs, "pooled", pooled);
@@ -538,10 +524,10 @@ static void print_table(const struct run_opts *o, const struct result *res)
 {
 	printf("cohort-stats, %s mode, %llu rows, pooled over sites: %s\n",
 	       o->central ? "central" : "sealed", (unsigned long long)res->rows,
-	       o->dp == NULL ? "exact aggregate (no noise; not for release)"
+	       !o->dp ? "exact aggregate (no noise; not for release)"
 			     : "DP DEMONSTRATION (discrete Laplace noise added; rates and means after noise)");
-	if (o->dp != NULL)
-		printf("epsilon %s in all, split over the outputs as the schema says\n", o->dp);
+	if (o->dp)
+		printf("epsilon %s in all, split over the outputs as %s says\n", o->epsilon, o->conf);
 	printf("%-5s %-6s %-3s %10s %13s %10s\n", "stage", "age", "sex", "rows", "outcome_rate",
 	       "mean_egfr");
 	for (unsigned st = 0; st < CS_STAGES; st++)
@@ -600,7 +586,8 @@ static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
 		{ "analysis", required_argument, 0, 'a' }, { "schema", required_argument, 0, 's' },
 		{ "in", required_argument, 0, 'i' }, { "kms-key", required_argument, 0, 'k' },
 		{ "recipe", required_argument, 0, 'r' }, { "child", required_argument, 0, 'c' },
-		{ "dp", required_argument, 0, 'd' }, { "json", no_argument, 0, 'j' },
+		{ "dp", no_argument, 0, 'd' }, { "conf", required_argument, 0, 'f' },
+		{ "json", no_argument, 0, 'j' },
 		{ "timing", no_argument, 0, 't' }, { "tsv", no_argument, 0, 'T' },
 		{ "backend", required_argument, 0, 'b' }, { "compare", no_argument, 0, 'm' },
 		{ 0, 0, 0, 0 },
@@ -616,7 +603,8 @@ static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
 		case 'k': o->kms_key = optarg; break;
 		case 'r': o->recipe = optarg; break;
 		case 'c': o->child = optarg; break;
-		case 'd': o->dp = optarg; break;
+		case 'd': o->dp = 1; break;
+		case 'f': o->conf = optarg; break;
 		case 'j': o->json = 1; break;
 		case 't': o->timing = 1; break;
 		case 'T': o->tsv = 1; break;
@@ -653,7 +641,7 @@ static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
 				o->analysis);
 	/* The private fit is driven by init round by round (init/riskmodel.h),
 	 * with the KMS's key and the image's recipe: nothing a host run has. */
-	if (o->risk && o->dp != NULL)
+	if (o->risk && o->dp)
 		return c2d_fail(err, C2D_E_USAGE, "--dp: the private risk model runs only inside the "
 				"CVM, through init; c2d run gives its non-private central fit");
 	if (o->risk && o->child != NULL)
@@ -667,6 +655,9 @@ static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
 				"gradient round; c2d run checks it with --compare (the fit runs on the CPU)");
 	if (o->cuda && o->child != NULL)
 		return c2d_fail(err, C2D_E_USAGE, "--backend cuda runs in-process: no --child");
+	if (o->dp != (o->conf != NULL))
+		return c2d_fail(err, C2D_E_USAGE, "--dp and --conf FILE go together: the noise is the "
+				"analysis conf's (image/analyses/%s.conf)", o->analysis);
 	if (o->nin == 0)
 		return c2d_fail(err, C2D_E_USAGE, "--in FILE... is required");
 	if (o->central && (o->schema == NULL || o->kms_key || o->recipe || o->child || o->dp))
@@ -690,18 +681,29 @@ int c2d_cmd_run(int argc, char **argv, struct c2d_err *err)
 			fputs(central_banner, stderr);
 	}
 	struct run_opts o = { 0 };
-	uint64_t eps_ueps = 0;
+	struct c2d_aconf conf;
+	uint64_t eps_ueps[C2D_ACONF_MAX_OUTPUTS];
 	int r = parse(argc, argv, &o, err);
 	if (r < 0)
 		return r;
-	if (o.dp != NULL && parse_eps(o.dp, &eps_ueps) < 0)
-		return c2d_fail(err, C2D_E_USAGE, "--dp: expected a positive epsilon such as 1 or 0.5 "
-				"(at most 6 decimals)");
+	/* The recipe first: a wrong one must not cost a whole run. */
+	if (o.dp) {
+		if ((r = c2d_aconf_load(o.conf, &conf, err)) < 0)
+			return r;
+		if (strcmp(conf.analysis, o.analysis) != 0)
+			return c2d_fail(err, C2D_E_INPUT, "%s: the analysis conf of %s, not of %s", o.conf,
+					conf.analysis, o.analysis);
+		if ((r = c2d_aconf_output_eps(&conf, &cohort_stats_schema, eps_ueps, err)) < 0) {
+			c2d_err_prefix(err, "%s", o.conf);
+			return r;
+		}
+		c2d_aconf_fmt_micro(conf.eps_ueps, o.epsilon);
+	}
 	struct result res = { 0 };
 	if ((r = result_alloc(&res, err)) == C2D_OK)
 		r = o.central ? run_central(&o, &res, err) : run_sealed(&o, &res, err);
-	if (r == C2D_OK && o.dp != NULL)
-		r = add_noise(eps_ueps, &res, err);
+	if (r == C2D_OK && o.dp)
+		r = add_noise(&conf, eps_ueps, &res, err);
 	if (r == C2D_OK) {
 		if (o.timing && o.cuda)
 			fprintf(stderr, "timing: rows %llu load_s %.6f gpu_upload_s %.6f analysis_s %.6f\n",

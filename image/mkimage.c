@@ -2,11 +2,12 @@
  * c2d-mkimage: assembles the parts of a c2d image that are not compiled.
  * Host-side build tool.
  *
- *   c2d-mkimage initramfs --spec FILE --root DIR --epoch N --out FILE
+ *   c2d-mkimage initramfs --spec FILE [--spec FILE]... --root DIR --epoch N --out FILE
  *   c2d-mkimage list FILE
  *   c2d-mkimage manifest --dir DIR --kernel-version V --lock FILE
+ *   c2d-mkimage conf --analysis NAME FILE
  *
- * The initramfs is a newc archive whose bytes depend only on the spec and
+ * The initramfs is a newc archive whose bytes depend only on the specs and
  * the contents of the files it names: members sorted by path, inode numbers
  * assigned in that order from 1, owner 0:0, one link each, every mtime the
  * given epoch, modes taken from the spec (never from the file system, so the
@@ -16,6 +17,13 @@
  *   dir  PATH MODE
  *   file PATH MODE SOURCE        SOURCE is relative to --root
  *   nod  PATH MODE c|b MAJOR MINOR
+ * Several specs make one archive, as if concatenated (the common members,
+ * then an analysis's own); a path listed twice, in one spec or two, is
+ * refused.
+ *
+ * conf checks an analysis configuration (c2d/analysisconf.h) and that it is
+ * NAME's, before the build copies it into NAME's image, and prints its
+ * analysis and totals.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "c2d/analysisconf.h"
 #include "c2d/digest.h"
 #include "c2d/err.h"
 #include "cpio.h"
@@ -35,13 +44,16 @@
 #define MAX_MEMBERS 256
 #define MAX_FILE (64u << 20)
 #define MAX_SPEC (64u << 10)
+#define MAX_SPECS 8
 
 struct member {
 	char path[256];   /* without the leading '/' */
 	uint32_t mode;
 	uint32_t maj, min;
 	char src[PATH_MAX];
+	const char *spec; /* where it was listed, for messages */
 	unsigned line;
+	size_t order;     /* in the specs, as given */
 };
 
 static int parse_mode(const char *s, uint32_t *mode)
@@ -82,16 +94,20 @@ static int path_ok(const char *p)
 	return 1;
 }
 
+/* By path; a path listed twice in the order listed, so that a duplicate
+ * is reported against its first listing. */
 static int cmp_member(const void *a, const void *b)
 {
-	return strcmp(((const struct member *)a)->path,
-		      ((const struct member *)b)->path);
+	const struct member *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	return c != 0 ? c : (x->order > y->order) - (x->order < y->order);
 }
 
+/* Appends spec's members to m[0..*count). */
 static int parse_spec(const char *spec, const char *text, struct member *m,
 		      size_t *count, struct c2d_err *err)
 {
-	size_t n = 0;
+	size_t n = *count;
 	unsigned line = 0;
 	const char *p = text;
 
@@ -124,7 +140,9 @@ static int parse_spec(const char *spec, const char *text, struct member *m,
 					spec, line, MAX_MEMBERS);
 		struct member *e = &m[n];
 		memset(e, 0, sizeof(*e));
+		e->spec = spec;
 		e->line = line;
+		e->order = n;
 		int want;
 		uint32_t type;
 		if (strcmp(tok[0], "dir") == 0) {
@@ -168,11 +186,18 @@ static int parse_spec(const char *spec, const char *text, struct member *m,
 		e->mode |= type;
 		n++;
 	}
+	*count = n;
+	return C2D_OK;
+}
+
+/* Sorts the members of every spec and checks them as one archive. */
+static int check_members(struct member *m, size_t n, struct c2d_err *err)
+{
 	qsort(m, n, sizeof(*m), cmp_member);
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0 && strcmp(m[i].path, m[i - 1].path) == 0)
-			return c2d_fail(err, C2D_E_INPUT, "%s:%u: /%s listed twice (first at line %u)",
-					spec, m[i].line, m[i].path, m[i - 1].line);
+			return c2d_fail(err, C2D_E_INPUT, "%s:%u: /%s listed twice (first at %s:%u)",
+					m[i].spec, m[i].line, m[i].path, m[i - 1].spec, m[i - 1].line);
 		/* The kernel creates members in archive order: a parent must
 		 * already exist as a directory. Sorting puts it first. */
 		char *slash = strrchr(m[i].path, '/');
@@ -186,15 +211,15 @@ static int parse_spec(const char *spec, const char *text, struct member *m,
 				found = 1;
 		if (!found)
 			return c2d_fail(err, C2D_E_INPUT, "%s:%u: parent directory of /%s is not listed",
-					spec, m[i].line, m[i].path);
+					m[i].spec, m[i].line, m[i].path);
 	}
-	*count = n;
 	return C2D_OK;
 }
 
 static int cmd_initramfs(int argc, char **argv, struct c2d_err *err)
 {
-	const char *spec = NULL, *root = NULL, *out = NULL, *epoch_s = NULL;
+	const char *specs[MAX_SPECS], *root = NULL, *out = NULL, *epoch_s = NULL;
+	size_t nspecs = 0;
 	static const struct option opts[] = {
 		{ "spec", required_argument, 0, 's' }, { "root", required_argument, 0, 'r' },
 		{ "epoch", required_argument, 0, 'e' }, { "out", required_argument, 0, 'o' },
@@ -203,35 +228,40 @@ static int cmd_initramfs(int argc, char **argv, struct c2d_err *err)
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': spec = optarg; break;
+		case 's':
+			if (nspecs == MAX_SPECS)
+				return c2d_fail(err, C2D_E_USAGE, "initramfs: at most %d --spec", MAX_SPECS);
+			specs[nspecs++] = optarg;
+			break;
 		case 'r': root = optarg; break;
 		case 'e': epoch_s = optarg; break;
 		case 'o': out = optarg; break;
 		default: return c2d_fail(err, C2D_E_USAGE, "initramfs: bad option");
 		}
 	}
-	if (!spec || !root || !out || !epoch_s || optind != argc)
+	if (nspecs == 0 || !root || !out || !epoch_s || optind != argc)
 		return c2d_fail(err, C2D_E_USAGE,
-				"usage: c2d-mkimage initramfs --spec FILE --root DIR --epoch N --out FILE");
+				"usage: c2d-mkimage initramfs --spec FILE [--spec FILE]... --root DIR --epoch N --out FILE");
 	char *end;
 	errno = 0;
 	unsigned long long epoch = strtoull(epoch_s, &end, 10);
 	if (errno != 0 || *end != '\0' || epoch > UINT32_MAX)
 		return c2d_fail(err, C2D_E_USAGE, "--epoch: expected seconds since 1970, found '%s'", epoch_s);
 
-	uint8_t *text = NULL;
-	size_t tlen;
-	int r = c2d_read_file(spec, MAX_SPEC, &text, &tlen, err);
-	if (r < 0)
-		return r;
 	struct member *m = calloc(MAX_MEMBERS, sizeof(*m));
 	size_t n = 0;
-	if (m == NULL) {
+	int r = C2D_OK;
+	if (m == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "initramfs: out of memory");
+	for (size_t i = 0; i < nspecs && r == C2D_OK; i++) {
+		uint8_t *text = NULL;
+		size_t tlen;
+		if ((r = c2d_read_file(specs[i], MAX_SPEC, &text, &tlen, err)) == C2D_OK)
+			r = parse_spec(specs[i], (const char *)text, m, &n, err);
 		free(text);
-		return c2d_fail(err, C2D_E_NOMEM, "%s: out of memory", spec);
 	}
-	r = parse_spec(spec, (const char *)text, m, &n, err);
-	free(text);
+	if (r == C2D_OK)
+		r = check_members(m, n, err);
 	if (r < 0) {
 		free(m);
 		return r;
@@ -240,8 +270,10 @@ static int cmd_initramfs(int argc, char **argv, struct c2d_err *err)
 	char *buf = NULL;
 	size_t blen = 0;
 	FILE *f = open_memstream(&buf, &blen);
-	if (f == NULL)
+	if (f == NULL) {
+		free(m);
 		return c2d_fail_errno(err, C2D_E_NOMEM, "open_memstream");
+	}
 	for (size_t i = 0; i < n && r == C2D_OK; i++) {
 		uint8_t *data = NULL;
 		size_t size = 0;
@@ -250,7 +282,7 @@ static int cmd_initramfs(int argc, char **argv, struct c2d_err *err)
 			snprintf(src, sizeof(src), "%s/%s", root, m[i].src);
 			r = c2d_read_file(src, MAX_FILE, &data, &size, err);
 			if (r < 0) {
-				c2d_err_prefix(err, "%s:%u", spec, m[i].line);
+				c2d_err_prefix(err, "%s:%u", m[i].spec, m[i].line);
 				break;
 			}
 		}
@@ -363,12 +395,42 @@ static int cmd_manifest(int argc, char **argv, struct c2d_err *err)
 	return r;
 }
 
+static int cmd_conf(int argc, char **argv, struct c2d_err *err)
+{
+	const char *analysis = NULL;
+	static const struct option opts[] = {
+		{ "analysis", required_argument, 0, 'a' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'a')
+			return c2d_fail(err, C2D_E_USAGE, "conf: bad option");
+		analysis = optarg;
+	}
+	if (analysis == NULL || optind != argc - 1)
+		return c2d_fail(err, C2D_E_USAGE, "usage: c2d-mkimage conf --analysis NAME FILE");
+	const char *path = argv[optind];
+	struct c2d_aconf a;
+	int r = c2d_aconf_load(path, &a, err);
+	if (r < 0)
+		return r;
+	if (strcmp(a.analysis, analysis) != 0)
+		return c2d_fail(err, C2D_E_INPUT, "%s: analysis %s, but this is the %s image's", path,
+				a.analysis, analysis);
+	char eps[C2D_ACONF_DEC_LEN], rho[C2D_ACONF_DEC_LEN];
+	c2d_aconf_fmt_micro(a.eps_ueps, eps);
+	c2d_aconf_fmt_micro(a.rho_urho, rho);
+	printf("%s: analysis %s, epsilon %s, rho %s\n", path, a.analysis, eps, rho);
+	return C2D_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct c2d_err err = { 0 };
 	int r;
 	if (argc < 2) {
-		fprintf(stderr, "usage: c2d-mkimage initramfs|list|manifest ...\n");
+		fprintf(stderr, "usage: c2d-mkimage initramfs|list|manifest|conf ...\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "initramfs") == 0)
@@ -377,6 +439,8 @@ int main(int argc, char **argv)
 		r = cmd_list(argc - 1, argv + 1, &err);
 	else if (strcmp(argv[1], "manifest") == 0)
 		r = cmd_manifest(argc - 1, argv + 1, &err);
+	else if (strcmp(argv[1], "conf") == 0)
+		r = cmd_conf(argc - 1, argv + 1, &err);
 	else
 		r = c2d_fail(&err, C2D_E_USAGE, "unknown command '%s'", argv[1]);
 	if (r < 0)

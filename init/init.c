@@ -3,12 +3,14 @@
  * besides the fixed analysis.
  *
  * Boot:     block signals, mount /dev /proc /sys (and configfs when the
- *           kernel has it), measure the payload, find the disks and ports
- *           the host attached.
+ *           kernel has it), measure the payload, load the image's analysis
+ *           and its privacy recipe (imageanalysis.h), find the disks and
+ *           ports the host attached.
  * Attest:   extend RTMR3 with the boot events and get a quote, through the
  *           simulated quoter's port or the TDX guest device (attest.h);
  *           neither: say so and run unattested.
- * Run:      (key release and the analysis plug in here.)
+ * Run:      (key release and the analysis plug in here: the analysis is
+ *           loaded and checked at boot, but not run yet.)
  * Shutdown: report one status line on the console and on the c2d.status
  *           port, sync, power off. PID 1 never exits: the kernel would
  *           panic.
@@ -38,6 +40,7 @@
 #include "c2d/err.h"
 #include "c2d/hex.h"
 #include "attest.h"
+#include "imageanalysis.h"
 #include "probe.h"
 
 /* The launcher's status channel. Not QEMU's isa-debug-exit device: port
@@ -53,6 +56,7 @@ struct init_ctx {
 	const char *self;      /* the payload file to measure */
 	char status_dev[32];   /* the c2d.status port's node, "" if none */
 	uint8_t self_sha256[C2D_SHA256_LEN];  /* of the payload, as measured */
+	struct image_analysis analysis;
 	struct probe_result probe;
 };
 
@@ -134,6 +138,25 @@ static int measure_payload(struct init_ctx *c, struct c2d_err *err)
 	memcpy(c->self_sha256, d.sha256, sizeof(c->self_sha256));
 	c2d_hex(d.sha256, sizeof(d.sha256), hex);
 	say("measured %s sha256=%s size=%llu", c->self, hex, (unsigned long long)d.size);
+	return C2D_OK;
+}
+
+/* The image's analysis and the privacy its runs will spend; a missing or
+ * malformed recipe fails the boot here, before any device is probed or any
+ * quote asked for. */
+static int load_analysis(struct init_ctx *c, struct c2d_err *err)
+{
+	const struct c2d_aconf *a = &c->analysis.conf;
+	char eps[C2D_ACONF_DEC_LEN], rho[C2D_ACONF_DEC_LEN];
+	int r = image_analysis_load(c->sysroot, &c->analysis, err);
+	if (r < 0)
+		return r;
+	c2d_aconf_fmt_micro(a->eps_ueps, eps);
+	c2d_aconf_fmt_micro(a->rho_urho, rho);
+	if (a->rho_urho != 0)
+		say("analysis %s, epsilon %s, rho %s", a->analysis, eps, rho);
+	else
+		say("analysis %s, epsilon %s", a->analysis, eps);
 	return C2D_OK;
 }
 
@@ -219,10 +242,13 @@ static int run(struct init_ctx *c, struct c2d_err *err)
 	struct c2d_err ignored;
 	if (probe_port_dev(c->sysroot, STATUS_PORT_NAME, c->status_dev, &ignored) < 0)
 		c->status_dev[0] = '\0';
-	if ((r = measure_payload(c, err)) < 0 || (r = probe(c, err)) < 0 ||
-	    (r = attest(c, err)) < 0)
+	if ((r = measure_payload(c, err)) < 0 || (r = load_analysis(c, err)) < 0 ||
+	    (r = probe(c, err)) < 0 || (r = attest(c, err)) < 0)
 		return r;
-	say("no analysis in this image; nothing to run");
+	/* Running the analysis needs the owners' dataset keys, which the KMS
+	 * releases only to an attested run (a later step): until then the
+	 * image is checked complete and the analysis is not started. */
+	say("analysis %s not run: no key release yet", c->analysis.conf.analysis);
 	return C2D_OK;
 }
 
@@ -230,7 +256,8 @@ static void usage(void)
 {
 	dprintf(STDERR_FILENO,
 		"usage: init                        (as PID 1 in the CVM)\n"
-		"       init --host [--sysroot DIR] [--self FILE]\n");
+		"       init --host [--sysroot DIR] [--self FILE]\n"
+		"(--host: DIR/sys, DIR/dev, DIR/etc/c2d/analysis.conf, DIR/analysis)\n");
 }
 
 int main(int argc, char **argv)

@@ -4,17 +4,33 @@
 #include <limits.h>
 #include <string.h>
 
-const struct riskmodel_params riskmodel_params_default = {
-	.epochs = 20,
-	.rho_epoch_urho = 25000,
-	.eps_loss_ueps = 20000,
-	.eps_rows_ueps = 100000,
-	.eps_conf_ueps = 500000,
-	.eta_num = 1,
-	.eta_den = 1,
-	.lambda_num = RM_LAMBDA_NUM,
-	.lambda_den = RM_LAMBDA_DEN,
-};
+int riskmodel_params_from_conf(const struct c2d_aconf *c, struct riskmodel_params *p,
+			       struct c2d_err *err)
+{
+	memset(p, 0, sizeof(*p));
+	if (c->kind != C2D_ACONF_RISK_MODEL)
+		return c2d_fail(err, C2D_E_INPUT, "risk-model: the conf is for %s",
+				c->analysis ? c->analysis : "no analysis");
+	/* The mechanisms' own checks, their refusal reported as the conf's. */
+	struct c2d_err e = { 0 };
+	if (c2d_dp_gaussian_check((uint64_t)RM_CLIP_LAT, c->rm.rho_epoch_urho, &e) < 0 ||
+	    c2d_dp_laplace_check(RM_LOSS_BOUND, c->rm.eps_loss_ueps, &e) < 0 ||
+	    c2d_dp_laplace_check(1, c->rm.eps_rows_ueps, &e) < 0 ||
+	    c2d_dp_laplace_check(1, c->rm.eps_confusion_ueps, &e) < 0)
+		return c2d_fail(err, C2D_E_INPUT, "risk-model: %s", e.msg);
+	*p = (struct riskmodel_params){
+		.epochs = c->rm.epochs,
+		.rho_epoch_urho = c->rm.rho_epoch_urho,
+		.eps_loss_ueps = c->rm.eps_loss_ueps,
+		.eps_rows_ueps = c->rm.eps_rows_ueps,
+		.eps_conf_ueps = c->rm.eps_confusion_ueps,
+		.eta_num = 1,
+		.eta_den = 1,
+		.lambda_num = RM_LAMBDA_NUM,
+		.lambda_den = RM_LAMBDA_DEN,
+	};
+	return C2D_OK;
+}
 
 struct drive {
 	const struct riskmodel_params *p;

@@ -22,6 +22,10 @@
  * loss sums per epoch and ñ (the curve is L̂_t/ñ), the noised confusion.
  * Spent: ρ = T·ρ_epoch (zCDP); ε = ε_rows + T·ε_loss + ε_conf (pure).
  *
+ * The parameters are the image's privacy recipe, /etc/c2d/analysis.conf
+ * (image/analyses/risk-model.conf, c2d/analysisconf.h), mapped by
+ * riskmodel_params_from_conf().
+ *
  * Errors: C2D_E_USAGE for parameters out of range (more than RM_MAX_EPOCHS
  * epochs: the round limit), C2D_E_REFUSED for anything the child does
  * wrong (analysis_run_rounds) or a budget overspent, the samplers' errors.
@@ -34,10 +38,11 @@
 #include <stdint.h>
 
 #include "analysis.h"
+#include "c2d/analysisconf.h"
 #include "c2d/dp.h"
 #include "riskmodel.h"
 
-#define RM_MAX_EPOCHS 200
+#define RM_MAX_EPOCHS C2D_ACONF_MAX_EPOCHS
 
 struct riskmodel_params {
 	unsigned epochs;             /* T, 1..RM_MAX_EPOCHS */
@@ -49,9 +54,14 @@ struct riskmodel_params {
 	int64_t lambda_num, lambda_den; /* λ >= 0 */
 };
 
-/* The image's parameters: T = 20, ρ_epoch = 0.025 (ρ = 0.5), ε_loss = 0.02,
- * ε_rows = 0.1, ε_conf = 0.5 (ε = 1.0), η = 1, λ = RM_LAMBDA. */
-extern const struct riskmodel_params riskmodel_params_default;
+/* The parameters of a risk-model conf: its epochs and privacy shares; η = 1
+ * and λ = RM_LAMBDA are the model's, compiled in (the central fit uses the
+ * same λ). Refuses (C2D_E_INPUT) a conf of another analysis, and shares
+ * the mechanisms would refuse (c2d_dp_gaussian_check: the gradient noise's
+ * variance must fit the sampler's limits), so that an image with such a
+ * recipe fails at boot rather than in its first epoch. */
+int riskmodel_params_from_conf(const struct c2d_aconf *c, struct riskmodel_params *p,
+			       struct c2d_err *err);
 
 struct riskmodel_release {
 	int64_t coef[RM_DIM];          /* w_T, scale 2^RM_W_SCALE */

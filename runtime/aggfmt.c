@@ -89,28 +89,12 @@ int c2d_outschema_check(const struct c2d_outschema *s, struct c2d_err *err)
 		if (o->l1_bound == 0 || o->l1_bound > INT64_MAX)
 			return c2d_fail(err, C2D_E_INTERNAL, "%s: output '%s': l1_bound %llu", an,
 					o->name, (unsigned long long)o->l1_bound);
-		if (o->eps_ueps == 0)
-			return c2d_fail(err, C2D_E_INTERNAL, "%s: output '%s': no share of epsilon", an,
-					o->name);
 	}
-	if (c2d_outschema_eps_ueps(s) == UINT64_MAX)
-		return c2d_fail(err, C2D_E_INTERNAL, "%s: epsilon shares overflow", an);
 	size_t want = c2d_outschema_wire_len(s);
 	if (s->max_bytes != want)
 		return c2d_fail(err, C2D_E_INTERNAL, "%s: max_bytes is %zu, the outputs take %zu", an,
 				s->max_bytes, want);
 	return C2D_OK;
-}
-
-uint64_t c2d_outschema_eps_ueps(const struct c2d_outschema *s)
-{
-	uint64_t t = 0;
-	for (size_t i = 0; i < s->noutputs; i++) {
-		if (s->outputs[i].eps_ueps >= UINT64_MAX - t)
-			return UINT64_MAX;
-		t += s->outputs[i].eps_ueps;
-	}
-	return t;
 }
 
 size_t c2d_agg_encode(const struct c2d_outschema *s, const int64_t *const values[],

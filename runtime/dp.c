@@ -447,17 +447,30 @@ static void ledger_enter(struct c2d_dp_accountant *a, struct c2d_dp_release *e)
 		a->nreleases++;
 }
 
+/* The Laplace vector's scale t/s = Δ₁·10^6 / eps_ueps, reduced. */
+static int laplace_scale(const char *what, uint64_t l1_sensitivity, uint64_t eps_ueps, uint64_t *t,
+			 uint64_t *s, struct c2d_err *err)
+{
+	if (l1_sensitivity == 0 || eps_ueps == 0)
+		return c2d_fail(err, C2D_E_USAGE, "dp: %s: sensitivity %llu and epsilon %llu must be positive",
+				what, (unsigned long long)l1_sensitivity, (unsigned long long)eps_ueps);
+	return ratio_micro(l1_sensitivity, 1000000, eps_ueps, C2D_DP_LAPLACE_MAX_NUM, l1_sensitivity,
+			   t, s, what, err);
+}
+
+int c2d_dp_laplace_check(uint64_t l1_sensitivity, uint64_t eps_ueps, struct c2d_err *err)
+{
+	uint64_t t, s;
+	return laplace_scale("Laplace vector", l1_sensitivity, eps_ueps, &t, &s, err);
+}
+
 int c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
 			  const char *label, uint64_t l1_sensitivity, uint64_t eps_ueps,
 			  int64_t *values, size_t n, struct c2d_err *err)
 {
 	const char *what = label != NULL ? label : "release";
-	if (l1_sensitivity == 0 || eps_ueps == 0)
-		return c2d_fail(err, C2D_E_USAGE, "dp: %s: sensitivity %llu and epsilon %llu must be positive",
-				what, (unsigned long long)l1_sensitivity, (unsigned long long)eps_ueps);
 	uint64_t t = 0, s = 1;
-	int rc = ratio_micro(l1_sensitivity, 1000000, eps_ueps, C2D_DP_LAPLACE_MAX_NUM,
-				 l1_sensitivity, &t, &s, what, err);
+	int rc = laplace_scale(what, l1_sensitivity, eps_ueps, &t, &s, err);
 	if (rc < 0)
 		return rc;
 	/* |noise| <= (t - 1 + t·GEOM_CAP) / s. */
@@ -472,11 +485,10 @@ int c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a
 	return noise_all(rng, MECH_LAPLACE, t, s, values, n, err);
 }
 
-int c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
-			   const char *label, uint64_t l2_sensitivity, uint64_t rho_urho,
-			   int64_t *values, size_t n, struct c2d_err *err)
+/* The Gaussian vector's variance sa/sb = Δ₂²·10^6 / (2·rho_urho), reduced. */
+static int gaussian_variance(const char *what, uint64_t l2_sensitivity, uint64_t rho_urho,
+			     uint64_t *sa, uint64_t *sb, struct c2d_err *err)
 {
-	const char *what = label != NULL ? label : "release";
 	if (l2_sensitivity == 0 || rho_urho == 0)
 		return c2d_fail(err, C2D_E_USAGE, "dp: %s: sensitivity %llu and rho %llu must be positive",
 				what, (unsigned long long)l2_sensitivity, (unsigned long long)rho_urho);
@@ -484,14 +496,31 @@ int c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *
 		return c2d_fail(err, C2D_E_USAGE, "dp: %s: sensitivity %llu or rho %llu out of range",
 				what, (unsigned long long)l2_sensitivity, (unsigned long long)rho_urho);
 	/* σ² = Δ²·10^6 / (2ρ); Δ² < 2^64. */
-	uint64_t sa = 0, sb = 1;
 	int rc = ratio_micro(l2_sensitivity * l2_sensitivity, 1000000, 2 * rho_urho, C2D_DP_GAUSS_MAX,
-			     l2_sensitivity, &sa, &sb, what, err);
+			     l2_sensitivity, sa, sb, what, err);
 	if (rc < 0)
 		return rc;
-	if (sb > C2D_DP_GAUSS_MAX)
+	if (*sb > C2D_DP_GAUSS_MAX)
 		return c2d_fail(err, C2D_E_USAGE, "dp: %s: rho %llu gives a variance denominator above 2^58",
 				what, (unsigned long long)rho_urho);
+	return C2D_OK;
+}
+
+int c2d_dp_gaussian_check(uint64_t l2_sensitivity, uint64_t rho_urho, struct c2d_err *err)
+{
+	uint64_t sa, sb;
+	return gaussian_variance("Gaussian vector", l2_sensitivity, rho_urho, &sa, &sb, err);
+}
+
+int c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
+			   const char *label, uint64_t l2_sensitivity, uint64_t rho_urho,
+			   int64_t *values, size_t n, struct c2d_err *err)
+{
+	const char *what = label != NULL ? label : "release";
+	uint64_t sa = 0, sb = 1;
+	int rc = gaussian_variance(what, l2_sensitivity, rho_urho, &sa, &sb, err);
+	if (rc < 0)
+		return rc;
 	/* |noise| <= 65·t - 1 with t = floor(σ) + 1 <= 2^29 + 1. */
 	uint64_t t = isqrt_frac(sa, sb) + 1;
 	if ((rc = check_room(values, n, t * (C2D_DP_GEOM_CAP + 1) - 1, what, err)) < 0)

@@ -13,6 +13,7 @@
 /* From the pinned kernel's uapi (kernel-config/headers), not copied. */
 #include <linux/tdx-guest.h>
 
+#include "c2d/fdio.h"
 #include "c2d/path.h"
 
 _Static_assert(TDX_REPORTDATA_LEN == C2D_TDX_REPORTDATA_LEN, "uapi REPORTDATA length");
@@ -99,33 +100,6 @@ int c2d_tdx_get_report(const char *root, const uint8_t reportdata[64],
 	return C2D_OK;
 }
 
-/* Reads path into buf until end of file or cap bytes; *len is what was
- * read. A file of exactly cap bytes and a longer one both give cap: callers
- * that need to tell them apart pass one byte more than they accept. */
-static int read_file(const char *path, uint8_t *buf, size_t cap, size_t *len,
-		     struct c2d_err *err)
-{
-	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open", path);
-	while (*len < cap) {
-		ssize_t n = read(fd, buf + *len, cap - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot read", path);
-			close(fd);
-			return r;
-		}
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	close(fd);
-	return C2D_OK;
-}
-
 /* One write(2) of len bytes at offset 0, as configfs and sysfs binary
  * attributes want it; a short write is an error, never retried, since the
  * kernel would take a second write as a second request. */
@@ -159,7 +133,7 @@ static int read_generation(const char *entry, unsigned long long *gen, struct c2
 	size_t len;
 	int r;
 	if ((r = c2d_path_fmt(path, sizeof(path), err, "%s/generation", entry)) < 0 ||
-	    (r = read_file(path, buf, sizeof(buf), &len, err)) < 0)
+	    (r = c2d_read_upto(path, buf, sizeof(buf), &len, err)) < 0)
 		return r;
 	if (len > 0 && buf[len - 1] == '\n')
 		len--;
@@ -186,7 +160,7 @@ static int check_provider(const char *entry, struct c2d_err *err)
 	size_t len;
 	int r;
 	if ((r = c2d_path_fmt(path, sizeof(path), err, "%s/provider", entry)) < 0 ||
-	    (r = read_file(path, buf, sizeof(buf), &len, err)) < 0)
+	    (r = c2d_read_upto(path, buf, sizeof(buf), &len, err)) < 0)
 		return r;
 	if (len != sizeof(want) - 1 || memcmp(buf, want, len) != 0) {
 		if (len > 0 && buf[len - 1] == '\n')
@@ -215,7 +189,7 @@ static int quote_in(const char *entry, const uint8_t reportdata[64], uint8_t **q
 	if (buf == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "%s: no memory for the quote", path);
 	size_t n;
-	if ((r = read_file(path, buf, C2D_TSM_QUOTE_MAX + 1, &n, err)) < 0)
+	if ((r = c2d_read_upto(path, buf, C2D_TSM_QUOTE_MAX + 1, &n, err)) < 0)
 		goto fail;
 	if (n == 0) {
 		r = c2d_fail(err, C2D_E_INPUT, "%s: empty quote", path);
@@ -317,7 +291,7 @@ int c2d_tdx_read_rtmr(const char *root, int index, uint8_t value[48], struct c2d
 	size_t n;
 	int r;
 	if ((r = rtmr_path(root, index, path, sizeof(path), err)) < 0 ||
-	    (r = read_file(path, buf, sizeof(buf), &n, err)) < 0)
+	    (r = c2d_read_upto(path, buf, sizeof(buf), &n, err)) < 0)
 		return r;
 	if (n != C2D_RTMR_LEN)
 		return c2d_fail(err, C2D_E_INPUT, "%s: %s%zu bytes, an RTMR is %d", path,

@@ -14,8 +14,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct c2d_outspec fixed_outputs[] = {
-	{ "rows", C2D_AGG_COUNT, 0, 1, { 2 }, 1, 1 },
-	{ "total", C2D_AGG_SUM, 4, 2, { 1, 2 }, 16, 1 },
+	{ "rows", C2D_AGG_COUNT, 0, 1, { 2 }, 1 },
+	{ "total", C2D_AGG_SUM, 4, 2, { 1, 2 }, 16 },
 };
 static const struct c2d_outschema fixed = {
 	"fuzz", 2, fixed_outputs,
@@ -29,7 +29,7 @@ static void round_trip(const struct c2d_agg *a, const uint8_t *p, size_t len)
 	assert(o != NULL && v != NULL);
 	for (size_t i = 0; i < a->noutputs; i++) {
 		const struct c2d_agg_output *g = &a->outputs[i];
-		o[i] = (struct c2d_outspec){ g->name, g->kind, g->scale, g->ndims, { 0 }, 1, 1 };
+		o[i] = (struct c2d_outspec){ g->name, g->kind, g->scale, g->ndims, { 0 }, 1 };
 		memcpy(o[i].dims, g->dims, sizeof(o[i].dims));
 		v[i] = g->values;
 	}

@@ -134,6 +134,44 @@ cp "$T/random.cpio" "$img/initrd.cpio"
 tdx "$T/m.json" rtmr3_missing | grep -q "bad magic" || fail "rtmr3_missing reason (not cpio)"
 ok "RTMR3 after init's boot events agrees with an independent reading of /init and replay; unreadable initrds give null"
 
+# One image per analysis (image/analyses/): the initrds the Makefile builds
+# from the same specs and guest binaries, around the same kernel and
+# cmdline. The two analyses' images differ; so does an image whose
+# /analysis or /etc/c2d/analysis.conf differs in one byte; the same inputs
+# give the same hash.
+mkdir -p "$T/root/guest"
+cp "$top/out/guest/init" "$top/out/guest/cohort-stats" "$top/out/guest/risk-model" "$T/root/guest/"
+for a in cohort-stats risk-model; do cp "$top/image/analyses/$a.conf" "$T/root/guest/$a.conf"; done
+hash_of() {   # ANALYSIS: the compose-hash of that analysis's image from $T/root
+	"$top/out/bin/c2d-mkimage" initramfs --spec "$top/image/initramfs.spec" \
+		--spec "$top/image/analyses/$1.spec" --root "$T/root" --epoch 1735689600 --out "$img/initrd.cpio"
+	"$c2d" measure --out "$T/m.json" "$img" >/dev/null
+	jq -r .compose_hash "$T/m.json"
+}
+flip() {   # FILE OFFSET: one byte of FILE changed
+	printf '\377' | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+hc=$(hash_of cohort-stats)
+hr=$(hash_of risk-model)
+[ "$hc" != "$hr" ] || fail "the cohort-stats and risk-model images have one compose-hash"
+[ "$(hash_of cohort-stats)" = "$hc" ] || fail "the same inputs gave another compose-hash"
+"$top/out/bin/c2d-mkimage" list "$img/initrd.cpio" >"$T/list"
+grep -Eq "^100555 0:0 .* sha256=$(sha256sum "$top/out/guest/cohort-stats" | cut -d' ' -f1) /analysis$" "$T/list" ||
+	fail "/analysis is not the cohort-stats child, mode 0555"
+grep -Eq "^100400 0:0 .* sha256=$(sha256sum "$top/image/analyses/cohort-stats.conf" | cut -d' ' -f1) /etc/c2d/analysis.conf$" \
+	"$T/list" || fail "/etc/c2d/analysis.conf is not the cohort-stats recipe, mode 0400"
+cp "$T/root/guest/cohort-stats" "$T/saved"
+flip "$T/root/guest/cohort-stats" 4096
+[ "$(hash_of cohort-stats)" != "$hc" ] || fail "one byte of /analysis left the compose-hash unchanged"
+cp "$T/saved" "$T/root/guest/cohort-stats"
+# A change that keeps the recipe valid: a comment's letter.
+sed '2s/cohort-stats:/cohort-stats;/' "$top/image/analyses/cohort-stats.conf" >"$T/root/guest/cohort-stats.conf"
+cmp -s "$T/root/guest/cohort-stats.conf" "$top/image/analyses/cohort-stats.conf" && fail "the recipe did not change"
+[ "$(hash_of cohort-stats)" != "$hc" ] || fail "one byte of the recipe left the compose-hash unchanged"
+cp "$top/image/analyses/cohort-stats.conf" "$T/root/guest/cohort-stats.conf"
+[ "$(hash_of cohort-stats)" = "$hc" ] || fail "restoring the bytes did not restore the hash"
+ok "each analysis's image has its own compose-hash; one byte of /analysis or of its recipe changes it"
+
 expect_rc 2 "$c2d" measure --cpus 2 "$img"
 expect_out "need --firmware"
 expect_rc 2 "$c2d" measure --memory 2X "$img"

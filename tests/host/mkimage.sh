@@ -1,6 +1,7 @@
 #!/bin/sh
 # c2d-mkimage: a deterministic initramfs, checked with an independent reader
-# (GNU cpio), and clear errors on bad specs that leave no output behind.
+# (GNU cpio), made from one spec or several, clear errors on bad specs that
+# leave no output behind; its check of an analysis's recipe.
 . "$(dirname "$0")/../lib.sh"
 mk=$top/out/bin/c2d-mkimage
 mkdir -p "$T/src/guest"
@@ -44,13 +45,44 @@ bad() { # LINE EXPECTED-MESSAGE [EXIT]
 	return 0
 }
 bad 'file /init 0500 guest/missing' "bad:2: .*guest/missing: cannot open" 4
-bad 'dir /dev 0700' "bad:2: /dev listed twice \\(first at line 1\\)"
+bad 'dir /dev 0700' "bad:2: /dev listed twice \\(first at .*/bad:1\\)"
 bad 'link /x 0755' "bad:2: expected dir, file or nod, found 'link'"
 bad 'dir /a/../b 0755' "bad:2: '/a/../b' is not a clean absolute path"
 bad 'dir /x 0999' "bad:2: expected an octal mode, found '0999'"
 bad 'file /a/b 0500 guest/init' "bad:2: parent directory of /a/b is not listed"
 bad 'nod /dev/x 0600 p 1 2' "bad:2: expected c or b, found 'p'"
 ok "bad specs name file and line, leave nothing behind"
+
+# Several specs make the archive one spec would: the common members, then
+# an analysis's own; a path in two of them is refused, naming both.
+sed -n '1,3p' "$T/spec" >"$T/common"
+sed -n '4,$p' "$T/spec" >"$T/own"
+expect_rc 0 "$mk" initramfs --spec "$T/common" --spec "$T/own" --root "$T/src" --epoch 1735689600 \
+	--out "$T/c.cpio"
+cmp "$T/a.cpio" "$T/c.cpio" || fail "two specs give another archive than their concatenation"
+printf 'dir /dev 0700\n' >"$T/again"
+expect_rc 3 "$mk" initramfs --spec "$T/common" --spec "$T/own" --spec "$T/again" --root "$T/src" \
+	--epoch 0 --out "$T/d.cpio"
+expect_out "again:1: /dev listed twice \\(first at .*/common:3\\)"
+[ ! -e "$T/d.cpio" ] || fail "output left behind"
+printf 'file /etc/x 0400 guest/init\n' >"$T/bad2"
+expect_rc 3 "$mk" initramfs --spec "$T/common" --spec "$T/bad2" --root "$T/src" --epoch 0 --out "$T/d.cpio"
+expect_out "bad2:1: parent directory of /etc/x is not listed"
+ok "several specs: one archive, duplicates across them refused"
+
+# conf: the build's check of a recipe before it enters its image.
+conf=$top/image/analyses
+expect_rc 0 "$mk" conf --analysis cohort-stats "$conf/cohort-stats.conf"
+expect_out "cohort-stats.conf: analysis cohort-stats, epsilon 1\\.000000, rho 0\\.000000$"
+expect_rc 0 "$mk" conf --analysis risk-model "$conf/risk-model.conf"
+expect_out "risk-model.conf: analysis risk-model, epsilon 1\\.000000, rho 0\\.500000$"
+expect_rc 3 "$mk" conf --analysis risk-model "$conf/cohort-stats.conf"
+expect_out "cohort-stats.conf: analysis cohort-stats, but this is the risk-model image's"
+sed 's/^eps_rows 0.1$/eps_rows 0.2/' "$conf/risk-model.conf" >"$T/rm.conf"
+expect_rc 3 "$mk" conf --analysis risk-model "$T/rm.conf"
+expect_out "rm.conf:9: epsilon: 1\\.000000, but eps_rows \\+ epochs x eps_loss_per_epoch \\+ eps_confusion sum to 1\\.100000"
+expect_rc 2 "$mk" conf "$conf/risk-model.conf"
+ok "conf accepts the shipped recipes, refuses another analysis's and a bad sum"
 
 # A damaged archive is refused with the offset, not listed.
 head -c 200 "$T/a.cpio" >"$T/cut.cpio"

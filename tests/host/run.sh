@@ -89,7 +89,7 @@ expect_out "$banner"
 expect_out "^risk-model, central mode, 30011 rows: non-private fit"
 expect_out "^diabetes +-?[0-9]+\.[0-9]{8}$"
 run_quiet 2 "$c2d" run --sealed --analysis risk-model --kms-key kms.key --recipe recipe.json \
-	--in a.sealed --dp 1
+	--in a.sealed --dp --conf "$top/image/analyses/risk-model.conf"
 expect_out "--dp: the private risk model runs only inside the CVM, through init"
 one_line 1
 run_quiet 2 "$c2d" run --sealed --analysis risk-model --kms-key kms.key --recipe recipe.json \
@@ -109,20 +109,36 @@ got=$(jq '[.outputs.pooled_outcome as $o | range(0; 48) | select(. % 2 == 0) | $
 [ "$got" = "$want" ] || fail "female outcomes: $got, awk counts $want"
 ok "input order does not matter; a cell count matches awk on the CSV"
 
-# The table and the labelled noise.
+# The table and the labelled noise, with the image's analysis conf.
+conf=$top/image/analyses/cohort-stats.conf
 expect_rc 0 "$c2d" run --central --analysis cohort-stats --schema cohort.json --in a.csv
 expect_out "$banner"
 expect_out "^G3a +60-74 +F +[0-9]+ +0\.[0-9]{4} +[0-9]+\.[0-9]{2}$"
 expect_rc 0 "$c2d" run --sealed --analysis cohort-stats --kms-key kms.key --recipe recipe.json \
-	--in a.sealed --dp 1
+	--in a.sealed --dp --conf "$conf"
 expect_out "DP DEMONSTRATION"
+expect_out "^epsilon 1\.000000 in all, split over the outputs as $conf says$"
+# Another analysis conf's numbers are the ones used: epsilon 0.5, and the pooled
+# counts' share 1/10 of the per-site counts' (noise scale t = 1/share).
+sed -e 's/^epsilon 1.0$/epsilon 0.5/' -e 's/^eps.site_\(rows\|outcome\|egfr_null\) 0.125$/eps.site_\1 0.1/' \
+	-e 's/^eps.site_egfr_sum 0.125$/eps.site_egfr_sum 0.11/' \
+	-e 's/^eps.pooled_\(rows\|outcome\|egfr_null\) 0.125$/eps.pooled_\1 0.01/' \
+	-e 's/^eps.pooled_egfr_sum 0.125$/eps.pooled_egfr_sum 0.06/' "$conf" >half.conf
 "$c2d" run --sealed --analysis cohort-stats --kms-key kms.key --recipe recipe.json \
-	--in a.sealed --dp 0.5 --json >dp.json
-[ "$(jq -r .noise.epsilon dp.json)" = 0.5 ] || fail "--dp output does not say its epsilon"
+	--in a.sealed --dp --conf half.conf --json >dp.json
+[ "$(jq -r .noise.epsilon dp.json)" = 0.500000 ] || fail "--dp output does not say the conf's epsilon"
+[ "$(jq -r .noise.conf dp.json)" = half.conf ] || fail "--dp output does not name its analysis conf"
 jq -S .outputs dp.json >d.out
 jq -S .outputs a.json >e.out
 ! cmp -s d.out e.out || fail "--dp released the exact values"
-ok "table of pooled cells; --dp is labelled and differs from the exact values"
+# The noise follows the shares: the mean |noise| of the 240 per-site row
+# counts (t = 10) is far below that of the 48 pooled ones (t = 100).
+jq -n --slurpfile d dp.json --slurpfile e a.json '
+	def mad(o): [range(0; $e[0].outputs[o] | length) as $i
+		| ($d[0].outputs[o][$i] - $e[0].outputs[o][$i]) | fabs] | add / length;
+	mad("site_rows") < 20 and mad("pooled_rows") > 40' | grep -qx true ||
+	fail "--dp noise does not follow the conf's shares"
+ok "table of pooled cells; --dp takes epsilon and its split from the analysis conf, is labelled and noised"
 
 # --- bad input: one line, non-zero, nothing on stdout -----------------------
 run_quiet 1 "$c2d" run --sealed --analysis cohort-stats --kms-key other.key --recipe recipe.json \
@@ -156,10 +172,29 @@ run_quiet 2 "$c2d" run --sealed --analysis nope --kms-key kms.key --recipe recip
 expect_out "unknown analysis 'nope'"
 one_line 1
 run_quiet 2 "$c2d" run --central --sealed --analysis cohort-stats --in a.csv
-run_quiet 2 "$c2d" run --sealed --analysis cohort-stats --kms-key kms.key --recipe recipe.json \
-	--in a.sealed --dp 0
-expect_out "--dp: expected a positive epsilon"
-ok "unknown analyses, mixed modes and a zero epsilon are usage errors"
+sealed_fails() {   # STATUS MESSAGE ARGS...: c2d run --sealed on a.sealed fails with one line
+	_rc=$1 _msg=$2; shift 2
+	run_quiet "$_rc" "$c2d" run --sealed --analysis cohort-stats --kms-key kms.key --recipe recipe.json \
+		--in a.sealed "$@"
+	expect_out "$_msg"
+	one_line 1
+}
+sealed_fails 2 "--dp and --conf FILE go together" --dp
+sealed_fails 2 "--dp and --conf FILE go together" --conf "$conf"
+ok "unknown analyses, mixed modes and --dp without an analysis conf are usage errors"
+
+# An analysis conf that is malformed, another analysis's, or not the schema's
+# outputs is refused, naming file, line and key, before any work.
+sed 's/^epsilon 1.0$/epsilon 1.1/' "$conf" >sum.conf
+sealed_fails 3 "^c2d run: sum.conf:9: epsilon: 1.100000, but the outputs' eps shares sum to 1.000000$" \
+	--dp --conf sum.conf
+sed 's/^eps.site_rows /eps.site_rowz /' "$conf" >name.conf
+sealed_fails 3 "name.conf: line 10: eps.site_rowz: the cohort-stats schema's output 1 is 'site_rows'" \
+	--dp --conf name.conf
+sealed_fails 3 "risk-model.conf: the analysis conf of risk-model, not of cohort-stats" \
+	--dp --conf "$top/image/analyses/risk-model.conf"
+sealed_fails 4 "missing.conf: cannot open" --dp --conf missing.conf
+ok "a bad analysis conf is refused with its file, line and key"
 
 awk -F, -v OFS=, 'NR == 3 { $2 = "Q" } { print }' a.csv >bad.csv
 run_quiet 3 "$c2d" run --central --analysis cohort-stats --schema cohort.json --in bad.csv

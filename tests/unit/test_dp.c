@@ -528,6 +528,25 @@ static void test_parameters(void **state)
 	edge[0] = INT64_MAX - 63;
 	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 1, 1, edge, 2, &err), C2D_E_USAGE);
 	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "v", 1, 1, NULL, 0, &err), C2D_E_REFUSED);
+
+	/* The checks alone refuse what the vector functions refuse for their
+	 * parameters, with the same message, and accept the rest. */
+	struct c2d_err e2 = { 0 };
+	assert_int_equal(c2d_dp_laplace_check(UINT64_C(1) << 40, 3, &e2), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_laplace_vector(&rng, &a, "Laplace vector", UINT64_C(1) << 40, 3, NULL, 0, &err), C2D_E_USAGE);
+	assert_string_equal(e2.msg, err.msg);
+	assert_int_equal(c2d_dp_laplace_check(0, 1000, &e2), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_laplace_check(1, 0, &e2), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_laplace_check(51200, 1, &e2), C2D_OK);
+	assert_int_equal(c2d_dp_gaussian_check(1 << 20, 1, &e2), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_gaussian_vector(&rng, &a, "Gaussian vector", 1 << 20, 1, NULL, 0, &err), C2D_E_USAGE);
+	assert_string_equal(e2.msg, err.msg);
+	assert_int_equal(c2d_dp_gaussian_check(UINT64_C(1) << 32, 1, &e2), C2D_E_USAGE);
+	assert_int_equal(c2d_dp_gaussian_check(0, 1, &e2), C2D_E_USAGE);
+	/* risk-model's gradient: C = 2^24 with ρ = 0.025 fits, ρ = 10^-6 not. */
+	assert_int_equal(c2d_dp_gaussian_check(UINT64_C(1) << 24, 25000, &e2), C2D_OK);
+	assert_int_equal(c2d_dp_gaussian_check(UINT64_C(1) << 24, 1, &e2), C2D_E_USAGE);
+	assert_int_equal(a.spent_ueps, 1000000);
 }
 
 /* Constant and adversarial byte streams: each sampler fails closed at its

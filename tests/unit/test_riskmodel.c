@@ -1,6 +1,7 @@
 /* Unit tests of risk-model: the central fit against scikit-learn's
  * (tests/unit/riskmodel_ref.h, from tests/tools/riskmodel_ref.py), and the
- * private run (init/riskmodel.c with the real child and misbehaving ones,
+ * private run with the image's recipe (image/analyses/risk-model.conf;
+ * init/riskmodel.c with the real child and misbehaving ones,
  * tests/tools/fakeriskmodel.c): the privacy charged, the released shapes,
  * the randomness, and the refusals. */
 #include <limits.h>
@@ -20,6 +21,7 @@
 
 #include "analysis.h"
 #include "analysistest.h"
+#include "c2d/analysisconf.h"
 #include "riskmodel.h"
 #include "riskmodel_dp.h"
 #include "riskmodel_ref.h"
@@ -196,6 +198,18 @@ static int chacha_fill(void *ctx, uint8_t *out, size_t len, struct c2d_err *err)
 	return C2D_OK;
 }
 
+/* The image's parameters: its shipped recipe, mapped as init maps it. */
+static struct riskmodel_params image_params(void)
+{
+	struct c2d_aconf c;
+	struct riskmodel_params p;
+	struct c2d_err err = { 0 };
+	if (c2d_aconf_load("image/analyses/risk-model.conf", &c, &err) != C2D_OK ||
+	    riskmodel_params_from_conf(&c, &p, &err) != C2D_OK)
+		fail_msg("%s", err.msg);
+	return p;
+}
+
 static int run(struct fixture *f, const char *bin, char *mode, const struct riskmodel_params *p,
 	       uint8_t seed, long deadline_ms, struct c2d_dp_accountant *acct,
 	       struct riskmodel_release *out, struct c2d_err *err)
@@ -213,7 +227,7 @@ static int run(struct fixture *f, const char *bin, char *mode, const struct risk
 static void test_private_run(void **state)
 {
 	struct fixture *f = *state;
-	const struct riskmodel_params *p = &riskmodel_params_default;
+	const struct riskmodel_params params = image_params(), *p = &params;
 	struct riskmodel_release a, b, c;
 	struct c2d_dp_accountant acct;
 	struct c2d_err err = { 0 };
@@ -265,7 +279,7 @@ static void test_private_run(void **state)
 static void test_round_limit(void **state)
 {
 	struct fixture *f = *state;
-	struct riskmodel_params p = riskmodel_params_default;
+	struct riskmodel_params p = image_params();
 	struct riskmodel_release a;
 	struct c2d_dp_accountant acct;
 	struct c2d_err err = { 0 };
@@ -289,7 +303,8 @@ static void expect_refusal(void **state, char *mode, long deadline_ms, const cha
 	struct riskmodel_release a;
 	struct c2d_dp_accountant acct;
 	struct c2d_err err = { 0 };
-	int r = run(f, "c2d-fakeriskmodel", mode, &riskmodel_params_default, 1, deadline_ms, &acct,
+	const struct riskmodel_params p = image_params();
+	int r = run(f, "c2d-fakeriskmodel", mode, &p, 1, deadline_ms, &acct,
 		    &a, &err);
 	if (r != C2D_E_REFUSED ||
 	    (strstr(err.msg, msg) == NULL && (alt == NULL || strstr(err.msg, alt) == NULL)))

@@ -21,7 +21,9 @@
  * largest L1 norm, in lattice units, by which adding or removing one input
  * row can change the output's vector (its L1 sensitivity). It is derived
  * from the analysis's clamping bounds and its contribution rule ("each row
- * adds to one cell"), and it is what init hands the noise mechanism.
+ * adds to one cell"), and it is what init hands the noise mechanism. The
+ * share of ε each output gets is not here but in the image's privacy
+ * recipe (c2d/analysisconf.h), next to the total it must add up to.
  *
  * c2d_agg_decode() checks the format alone (any n_outputs, names, shapes);
  * c2d_agg_check() then refuses anything that is not exactly the schema's
@@ -70,7 +72,6 @@ struct c2d_outspec {
 	uint8_t ndims;
 	uint32_t dims[C2D_AGG_MAX_DIMS];
 	uint64_t l1_bound;        /* per-row L1 contribution, lattice units */
-	uint64_t eps_ueps;        /* its share of epsilon, micro-epsilon */
 };
 
 struct c2d_outschema {
@@ -101,13 +102,10 @@ size_t c2d_outspec_cells(const struct c2d_outspec *o);
 /* Exact wire length of an aggregate of schema s; 0 if s is malformed. */
 size_t c2d_outschema_wire_len(const struct c2d_outschema *s);
 
-/* Checks the schema itself: names, kinds, scales, dims, bounds, epsilon
- * shares, and max_bytes equal to the wire length (C2D_E_INTERNAL: a schema
- * is compiled in, so a bad one is a bug). */
+/* Checks the schema itself: names, kinds, scales, dims, bounds, and
+ * max_bytes equal to the wire length (C2D_E_INTERNAL: a schema is compiled
+ * in, so a bad one is a bug). */
 int c2d_outschema_check(const struct c2d_outschema *s, struct c2d_err *err);
-
-/* The sum of the epsilon shares; UINT64_MAX if it overflows. */
-uint64_t c2d_outschema_eps_ueps(const struct c2d_outschema *s);
 
 /* Encodes values[i] (c2d_outspec_cells(&s->outputs[i]) each; counts must be
  * >= 0) in schema s's shape into out, which has s->max_bytes bytes.

@@ -170,4 +170,10 @@ int c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *
 			   const char *label, uint64_t l2_sensitivity, uint64_t rho_urho,
 			   int64_t *values, size_t n, struct c2d_err *err);
 
+/* The vector functions' parameter checks alone (no values, no charge), so
+ * that a configuration can be refused before any run starts: 0, or what
+ * the vector function would refuse the parameters with (C2D_E_USAGE). */
+int c2d_dp_laplace_check(uint64_t l1_sensitivity, uint64_t eps_ueps, struct c2d_err *err);
+int c2d_dp_gaussian_check(uint64_t l2_sensitivity, uint64_t rho_urho, struct c2d_err *err);
+
 #endif
