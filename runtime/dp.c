@@ -447,6 +447,27 @@ static void ledger_enter(struct c2d_dp_accountant *a, struct c2d_dp_release *e)
 		a->nreleases++;
 }
 
+/* What both vector functions do once their parameters (p, q) are
+ * checked, in this order: room for the largest noise in every value, the
+ * ledger's slot, the charge of amount (ε or ρ by mechanism), the ledger
+ * entry, the noise. Anything refused before the charge changes nothing. */
+static int release(const struct c2d_rng *rng, struct c2d_dp_accountant *a, const char *label,
+		   enum mech m, uint64_t sensitivity, uint64_t amount, uint64_t p, uint64_t q,
+		   uint64_t max_noise, int64_t *values, size_t n, struct c2d_err *err)
+{
+	struct c2d_dp_release *e = NULL;
+	int rc;
+	if ((rc = check_room(values, n, max_noise, label != NULL ? label : "release", err)) < 0 ||
+	    (rc = ledger_slot(a, label, m == MECH_LAPLACE ? C2D_DP_LAPLACE : C2D_DP_GAUSSIAN,
+			      sensitivity, amount, n, &e, err)) < 0)
+		return rc;
+	rc = m == MECH_LAPLACE ? c2d_dp_charge_eps(a, amount, err) : c2d_dp_charge_rho(a, amount, err);
+	if (rc < 0)
+		return rc;
+	ledger_enter(a, e);
+	return noise_all(rng, m, p, q, values, n, err);
+}
+
 /* The Laplace vector's scale t/s = Δ₁·10^6 / eps_ueps, reduced. */
 static int laplace_scale(const char *what, uint64_t l1_sensitivity, uint64_t eps_ueps, uint64_t *t,
 			 uint64_t *s, struct c2d_err *err)
@@ -474,15 +495,8 @@ int c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a
 	if (rc < 0)
 		return rc;
 	/* |noise| <= (t - 1 + t·GEOM_CAP) / s. */
-	if ((rc = check_room(values, n, (t * (C2D_DP_GEOM_CAP + 1) - 1) / s, what, err)) < 0)
-		return rc;
-	struct c2d_dp_release *e;
-	if ((rc = ledger_slot(a, label, C2D_DP_LAPLACE, l1_sensitivity, eps_ueps, n, &e, err)) < 0)
-		return rc;
-	if ((rc = c2d_dp_charge_eps(a, eps_ueps, err)) < 0)
-		return rc;
-	ledger_enter(a, e);
-	return noise_all(rng, MECH_LAPLACE, t, s, values, n, err);
+	return release(rng, a, label, MECH_LAPLACE, l1_sensitivity, eps_ueps, t, s,
+		       (t * (C2D_DP_GEOM_CAP + 1) - 1) / s, values, n, err);
 }
 
 /* The Gaussian vector's variance sa/sb = Δ₂²·10^6 / (2·rho_urho), reduced. */
@@ -523,13 +537,6 @@ int c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *
 		return rc;
 	/* |noise| <= 65·t - 1 with t = floor(σ) + 1 <= 2^29 + 1. */
 	uint64_t t = isqrt_frac(sa, sb) + 1;
-	if ((rc = check_room(values, n, t * (C2D_DP_GEOM_CAP + 1) - 1, what, err)) < 0)
-		return rc;
-	struct c2d_dp_release *e;
-	if ((rc = ledger_slot(a, label, C2D_DP_GAUSSIAN, l2_sensitivity, rho_urho, n, &e, err)) < 0)
-		return rc;
-	if ((rc = c2d_dp_charge_rho(a, rho_urho, err)) < 0)
-		return rc;
-	ledger_enter(a, e);
-	return noise_all(rng, MECH_GAUSSIAN, sa, sb, values, n, err);
+	return release(rng, a, label, MECH_GAUSSIAN, l2_sensitivity, rho_urho, sa, sb,
+		       t * (C2D_DP_GEOM_CAP + 1) - 1, values, n, err);
 }
