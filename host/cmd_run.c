@@ -101,6 +101,7 @@ struct result {
 	struct riskmodel_result rm;   /* risk-model: the central fit */
 	uint64_t rows;
 	double load_s, compute_s, upload_s;
+	struct c2d_dp_accountant acct;   /* --dp: what was spent, and on what */
 };
 
 static double now_s(void)
@@ -453,19 +454,19 @@ static int add_noise(const struct c2d_aconf *conf, const uint64_t *eps_ueps, str
 {
 	const struct c2d_outschema *s = &cohort_stats_schema;
 	struct c2d_rng rng;
-	struct c2d_dp_accountant acct;
+	struct c2d_dp_accountant *acct = &res->acct;
 	int r;
-	if ((r = c2d_rng_system(&rng)) < 0 || (r = c2d_dp_accountant_init(&acct, conf->eps_ueps)) < 0)
+	if ((r = c2d_rng_system(&rng)) < 0 || (r = c2d_dp_accountant_init(acct, conf->eps_ueps)) < 0)
 		return c2d_fail(err, r, "--dp: cannot set up the noise source or the accountant");
 	for (size_t i = 0; i < s->noutputs && r == C2D_OK; i++) {
-		r = c2d_dp_laplace_vector(&rng, &acct, s->outputs[i].name, s->outputs[i].l1_bound, eps_ueps[i], res->v[i],
+		r = c2d_dp_laplace_vector(&rng, acct, s->outputs[i].name, s->outputs[i].l1_bound, eps_ueps[i], res->v[i],
 					  c2d_outspec_cells(&s->outputs[i]), err);
 		if (r < 0)
 			c2d_err_prefix(err, "--dp: output '%s'", s->outputs[i].name);
 	}
-	if (r == C2D_OK && acct.spent_ueps != conf->eps_ueps)
+	if (r == C2D_OK && acct->spent_ueps != conf->eps_ueps)
 		r = c2d_fail(err, C2D_E_INTERNAL, "--dp: spent %llu micro-epsilon, the conf says %llu",
-			     (unsigned long long)acct.spent_ueps, (unsigned long long)conf->eps_ueps);
+			     (unsigned long long)acct->spent_ueps, (unsigned long long)conf->eps_ueps);
 	return r;
 }
 
@@ -484,6 +485,26 @@ static void cell_stats(const struct result *res, size_t k, double *rate, double 
 	*rate = rows > 0 ? (double)res->v[CS_POOLED_OUTCOME][k] / (double)rows : NAN;
 	*mean = with > 0 ? (double)res->v[CS_POOLED_EGFR_SUM][k] / (1 << CS_EGFR_SCALE) / (double)with
 			 : NAN;
+}
+
+/* The accountant's ledger (c2d/dp.h), as the receipt will carry it:
+ * amounts as exact decimals, sensitivities in lattice units. */
+static json_t *ledger_json(const struct c2d_dp_accountant *a)
+{
+	json_t *l = json_array();
+	for (size_t i = 0; i < a->nreleases; i++) {
+		const struct c2d_dp_release *e = &a->releases[i];
+		char amount[C2D_ACONF_DEC_LEN];
+		c2d_aconf_fmt_micro(e->amount, amount);
+		int lap = e->mechanism == C2D_DP_LAPLACE;
+		json_array_append_new(l, json_pack("{s:s, s:s, s:I, s:s, s:I, s:I}", "output", e->label,
+						   "mechanism", lap ? "discrete Laplace" : "discrete Gaussian",
+						   lap ? "l1_sensitivity" : "l2_sensitivity",
+						   (json_int_t)e->sensitivity, lap ? "epsilon" : "rho",
+						   amount, "values", (json_int_t)e->values, "times",
+						   (json_int_t)e->times));
+	}
+	return l;
 }
 
 static int print_json(const struct run_opts *o, const struct result *res, struct c2d_err *err)
@@ -510,9 +531,9 @@ static int print_json(const struct run_opts *o, const struct result *res, struct
 					"mean_egfr", isnan(mean) ? json_null() : json_real(mean)));
 			}
 	json_t *noise = !o->dp ? json_string("none (exact aggregate, not for release)")
-		: json_pack("{s:s, s:s, s:s, s:s}", "mechanism",
+		: json_pack("{s:s, s:s, s:s, s:o, s:s}", "mechanism",
 			    "discrete Laplace, epsilon split over the outputs by the analysis conf",
-			    "epsilon", o->epsilon, "conf", o->conf,
+			    "epsilon", o->epsilon, "conf", o->conf, "ledger", ledger_json(&res->acct),
 			    "note", "demonstration of released values; not a release");
 	json_t *root = json_pack("{s:s, s:s, s:I, s:o, s:o, s:o}", "analysis", "cohort-stats",
 				 "mode", o->central ? "central" : "sealed", "rows", (json_int_t)res->rows,

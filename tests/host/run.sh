@@ -128,6 +128,15 @@ sed -e 's/^epsilon 1.0$/epsilon 0.5/' -e 's/^eps.site_\(rows\|outcome\|egfr_null
 	--in a.sealed --dp --conf half.conf --json >dp.json
 [ "$(jq -r .noise.epsilon dp.json)" = 0.500000 ] || fail "--dp output does not say the conf's epsilon"
 [ "$(jq -r .noise.conf dp.json)" = half.conf ] || fail "--dp output does not name its analysis conf"
+# The ledger: one Laplace release per output, with the schema's
+# sensitivities, the conf's shares, summing to its epsilon.
+[ "$(jq '.noise.ledger | length' dp.json)" = 8 ] || fail "--dp ledger: not one entry per output"
+[ "$(jq -r '.noise.ledger[] | select(.output == "pooled_rows") | "\(.epsilon) \(.l1_sensitivity) \(.values) \(.times)"' dp.json)" = \
+	"0.010000 1 48 1" ] || fail "--dp ledger: pooled_rows is not the conf's share of a count"
+[ "$(jq -r '.noise.ledger[] | select(.output == "site_egfr_sum") | .l1_sensitivity' dp.json)" = 51200 ] ||
+	fail "--dp ledger: the eGFR sum's sensitivity is not 200 x 2^8"
+[ "$(jq '[.noise.ledger[].epsilon | tonumber] | add * 1000000 | round' dp.json)" = 500000 ] ||
+	fail "--dp ledger: the parts do not add up to the conf's epsilon"
 jq -S .outputs dp.json >d.out
 jq -S .outputs a.json >e.out
 ! cmp -s d.out e.out || fail "--dp released the exact values"
@@ -138,7 +147,7 @@ jq -n --slurpfile d dp.json --slurpfile e a.json '
 		| ($d[0].outputs[o][$i] - $e[0].outputs[o][$i]) | fabs] | add / length;
 	mad("site_rows") < 20 and mad("pooled_rows") > 40' | grep -qx true ||
 	fail "--dp noise does not follow the conf's shares"
-ok "table of pooled cells; --dp takes epsilon and its split from the analysis conf, is labelled and noised"
+ok "table of pooled cells; --dp takes epsilon and its split from the analysis conf, is labelled and noised, its ledger adds up"
 
 # --- bad input: one line, non-zero, nothing on stdout -----------------------
 run_quiet 1 "$c2d" run --sealed --analysis cohort-stats --kms-key other.key --recipe recipe.json \
