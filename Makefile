@@ -102,8 +102,9 @@ C2D_SRC     += $(ETH_SRC) host/cmd_chain.c
 # through init's input and runner.
 C2D_SRC     += host/cmd_run.c init/analysis.c init/supervise.c analysis/cohort_stats.c \
                analysis/cohort_stats_schema.c analysis/columns.c
-# c2d run --analysis risk-model: the central (non-private) fit only.
-C2D_SRC     += analysis/riskmodel.c
+# c2d run --analysis risk-model: the central (non-private) fit, and with
+# --dp --child the private fit driven by init's own code (init/riskmodel.c).
+C2D_SRC     += analysis/riskmodel.c init/riskmodel.c analysis/riskmodel_schema.c
 # The CUDA driver-API path (analysis/gpu.c, cudadrv.c; kernels.cu built by
 # nvcc into a fatbin that the binary embeds): c2d run --backend cuda.
 GPU_SRC     := analysis/gpu.c analysis/cudadrv.c
@@ -156,6 +157,7 @@ $(OUT)/obj/host/%.o: %.c $(STAMP)
 # The prediction reads /init out of the initrd with the image's cpio reader.
 $(call obj,host,host/bootpredict.c): HOST_CFLAGS += -Iimage
 $(call obj,host,host/cmd_run.c): HOST_CFLAGS += -Iinit -Ianalysis
+$(call obj,host,init/riskmodel.c): HOST_CFLAGS += -Ianalysis
 $(OUT)/obj/test/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@

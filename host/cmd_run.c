@@ -46,6 +46,7 @@
 #include "keyfile.h"
 #include "recipefile.h"
 #include "riskmodel.h"
+#include "riskmodel_dp.h"
 #include "schemafile.h"
 #include "sealer.h"
 
@@ -55,7 +56,8 @@ static const char run_help[] =
 	"       c2d run --sealed --analysis NAME --kms-key FILE --recipe FILE\n"
 	"               --in SEALED... [--child PATH] [--dp --conf FILE] [--json] [--timing]\n"
 	"   either with [--backend cpu|cuda [--compare]]\n"
-	"NAME: cohort-stats or risk-model (risk-model: no --child, no --dp)\n"
+	"NAME: cohort-stats or risk-model (risk-model: --dp and --child together,\n"
+	"      with --sealed: the private fit, init's code driving the child)\n"
 	"\n"
 	"Runs a fixed analysis on the host, without a CVM, for comparison and\n"
 	"benchmarks. --central reads plaintext: row-level access on this host\n"
@@ -88,6 +90,8 @@ struct run_opts {
 	int central, sealed, json, timing, tsv;
 	int risk;   /* --analysis risk-model rather than cohort-stats */
 	int cuda, compare;
+	struct riskmodel_params rmp;     /* risk-model --dp: the conf's */
+	const struct c2d_aconf *aconf;   /* --dp: the analysis conf */
 	int dp;
 	const char *analysis, *schema, *kms_key, *recipe, *child, *conf;
 	char epsilon[C2D_ACONF_DEC_LEN];   /* --dp: the conf's, for the output */
@@ -102,6 +106,7 @@ struct result {
 	uint64_t rows;
 	double load_s, compute_s, upload_s;
 	struct c2d_dp_accountant acct;   /* --dp: what was spent, and on what */
+	struct riskmodel_release rel;    /* risk-model --dp: the private fit */
 };
 
 static double now_s(void)
@@ -407,6 +412,26 @@ static int run_child(const char *path, const struct analysis_input *in, struct r
 	return C2D_OK;
 }
 
+/* risk-model's private fit as init will run it (init/riskmodel_dp.h):
+ * init's own code drives the child, the gradient oracle, round by round
+ * and adds the noise, with the conf's parameters and a budget of exactly
+ * the conf's ε and ρ. */
+static int run_private_risk(const struct run_opts *o, const struct analysis_input *in,
+			    struct result *res, struct c2d_err *err)
+{
+	const struct analysis_spec spec = { .path = o->child, .deadline_ms = 600000 };
+	struct c2d_rng rng;
+	double t0 = now_s();
+	int r = c2d_rng_system(&rng);
+	if (r == C2D_OK)
+		r = c2d_dp_accountant_init_zcdp(&res->acct, o->aconf->eps_ueps, o->aconf->rho_urho);
+	if (r == C2D_OK)
+		r = riskmodel_run(&spec, in, &o->rmp, &rng, &res->acct, &res->rel, err);
+	res->compute_s = now_s() - t0;
+	res->rows = in->rows;
+	return r;
+}
+
 static int run_sealed(const struct run_opts *o, struct result *res, struct c2d_err *err)
 {
 	struct c2d_recipe rc;
@@ -427,7 +452,9 @@ static int run_sealed(const struct run_opts *o, struct result *res, struct c2d_e
 	if (r == C2D_OK)
 		r = analysis_input_seal(&in, err);
 	res->load_s = now_s() - t0;
-	if (r == C2D_OK && o->child != NULL) {
+	if (r == C2D_OK && o->risk && o->dp) {
+		r = run_private_risk(o, &in, res, err);
+	} else if (r == C2D_OK && o->child != NULL) {
 		r = run_child(o->child, &in, res, err);
 	} else if (r == C2D_OK) {
 		struct stat st;
@@ -600,6 +627,60 @@ static void print_risk_table(const struct run_opts *o, const struct result *res)
 
 /* ---- the command --------------------------------------------------------- */
 
+/* The private fit's released numbers, all computed from noised values:
+ * w_T, the loss curve L̂_t / ñ and the noised confusion counts. */
+static double private_loss(const struct result *res, unsigned t)
+{
+	return (double)res->rel.loss[t] / (double)(1 << RM_LOSS_SCALE) / (double)res->rel.rows;
+}
+
+static int print_private_json(const struct run_opts *o, const struct result *res,
+			      struct c2d_err *err)
+{
+	json_t *coef = json_object(), *curve = json_array();
+	for (size_t j = 0; j < RM_DIM; j++)
+		json_object_set_new(coef, rm_names[j],
+				    json_real((double)res->rel.coef[j] / (double)(INT64_C(1) << RM_W_SCALE)));
+	for (unsigned t = 0; t < res->rel.epochs; t++)
+		json_array_append_new(curve, json_real(private_loss(res, t)));
+	char rho[C2D_ACONF_DEC_LEN];
+	c2d_aconf_fmt_micro(o->aconf->rho_urho, rho);
+	const int64_t *cm = res->rel.confusion;
+	json_t *noise = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "mechanism",
+				  "noisy full-batch gradient descent: discrete Gaussian on the clipped "
+				  "gradient sums (zCDP), discrete Laplace on the count, losses and confusion",
+				  "epsilon", o->epsilon, "rho", rho, "conf", o->conf,
+				  "ledger", ledger_json(&res->acct),
+				  "note", "demonstration of released values; not a release");
+	json_t *root = json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
+				 "analysis", "risk-model", "mode", "sealed", "rows", (json_int_t)res->rows,
+				 "noise", noise, "rows_noised", (json_int_t)res->rel.rows,
+				 "epochs", (json_int_t)res->rel.epochs, "coefficients", coef,
+				 "loss_curve", curve, "confusion", "tn", (json_int_t)cm[0],
+				 "fp", (json_int_t)cm[1], "fn", (json_int_t)cm[2], "tp", (json_int_t)cm[3]);
+	return c2d_json_print(root, err);
+}
+
+static void print_private_table(const struct run_opts *o, const struct result *res)
+{
+	char rho[C2D_ACONF_DEC_LEN];
+	c2d_aconf_fmt_micro(o->aconf->rho_urho, rho);
+	printf("risk-model, sealed mode, %llu rows: DP DEMONSTRATION (noisy gradient descent, "
+	       "%u epochs; every number below computed from noised values)\n",
+	       (unsigned long long)res->rows, res->rel.epochs);
+	printf("epsilon %s and rho %s in all, split as %s says\n", o->epsilon, rho, o->conf);
+	printf("%-13s %14s\n", "feature", "coefficient");
+	for (size_t j = 0; j < RM_DIM; j++)
+		printf("%-13s %14.8f\n", rm_names[j],
+		       (double)res->rel.coef[j] / (double)(INT64_C(1) << RM_W_SCALE));
+	printf("loss per epoch:");
+	for (unsigned t = 0; t < res->rel.epochs; t++)
+		printf(" %.4f", private_loss(res, t));
+	const int64_t *cm = res->rel.confusion;
+	printf("\nconfusion at 0.5 (noised): tn %lld fp %lld fn %lld tp %lld\n", (long long)cm[0],
+	       (long long)cm[1], (long long)cm[2], (long long)cm[3]);
+}
+
 static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
 {
 	static const struct option opts[] = {
@@ -662,12 +743,12 @@ static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
 				o->analysis);
 	/* The private fit is driven by init round by round (init/riskmodel.h),
 	 * with the KMS's key and the image's recipe: nothing a host run has. */
-	if (o->risk && o->dp)
-		return c2d_fail(err, C2D_E_USAGE, "--dp: the private risk model runs only inside the "
-				"CVM, through init; c2d run gives its non-private central fit");
-	if (o->risk && o->child != NULL)
-		return c2d_fail(err, C2D_E_USAGE, "--child: the risk-model child is a gradient oracle "
-				"driven by init, inside the CVM; c2d run fits in-process");
+	if (o->risk && o->dp && !(o->sealed && o->child != NULL))
+		return c2d_fail(err, C2D_E_USAGE, "--dp with risk-model: the private fit runs as in the "
+				"CVM, init's code driving the gradient-oracle child: give --sealed and --child PATH");
+	if (o->risk && o->child != NULL && !o->dp)
+		return c2d_fail(err, C2D_E_USAGE, "--child with risk-model runs the private fit: give "
+				"--dp --conf FILE (the non-private fit runs in-process)");
 	if (o->compare && !o->cuda)
 		return c2d_fail(err, C2D_E_USAGE, "--compare compares the cuda backend with the CPU: "
 				"give --backend cuda");
@@ -714,16 +795,21 @@ int c2d_cmd_run(int argc, char **argv, struct c2d_err *err)
 		if (strcmp(conf.analysis, o.analysis) != 0)
 			return c2d_fail(err, C2D_E_INPUT, "%s: the analysis conf of %s, not of %s", o.conf,
 					conf.analysis, o.analysis);
-		if ((r = c2d_aconf_output_eps(&conf, &cohort_stats_schema, eps_ueps, err)) < 0) {
+		if (o.risk)
+			r = riskmodel_params_from_conf(&conf, &o.rmp, err);
+		else
+			r = c2d_aconf_output_eps(&conf, &cohort_stats_schema, eps_ueps, err);
+		if (r < 0) {
 			c2d_err_prefix(err, "%s", o.conf);
 			return r;
 		}
+		o.aconf = &conf;
 		c2d_aconf_fmt_micro(conf.eps_ueps, o.epsilon);
 	}
 	struct result res = { 0 };
 	if ((r = result_alloc(&res, err)) == C2D_OK)
 		r = o.central ? run_central(&o, &res, err) : run_sealed(&o, &res, err);
-	if (r == C2D_OK && o.dp)
+	if (r == C2D_OK && o.dp && !o.risk)
 		r = add_noise(&conf, eps_ueps, &res, err);
 	if (r == C2D_OK) {
 		if (o.timing && o.cuda)
@@ -732,8 +818,12 @@ int c2d_cmd_run(int argc, char **argv, struct c2d_err *err)
 		else if (o.timing)
 			fprintf(stderr, "timing: rows %llu load_s %.6f analysis_s %.6f\n",
 				(unsigned long long)res.rows, res.load_s, res.compute_s);
-		if (o.json)
+		if (o.json && o.risk && o.dp)
+			r = print_private_json(&o, &res, err);
+		else if (o.json)
 			r = o.risk ? print_risk_json(&o, &res, err) : print_json(&o, &res, err);
+		else if (o.risk && o.dp)
+			print_private_table(&o, &res);
 		else if (o.risk)
 			print_risk_table(&o, &res);
 		else

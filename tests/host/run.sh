@@ -88,14 +88,34 @@ expect_rc 0 "$c2d" run --central --analysis risk-model --schema cohort.json --in
 expect_out "$banner"
 expect_out "^risk-model, central mode, 30011 rows: non-private fit"
 expect_out "^diabetes +-?[0-9]+\.[0-9]{8}$"
+# The private fit needs the child (as in the CVM), the child needs --dp.
 run_quiet 2 "$c2d" run --sealed --analysis risk-model --kms-key kms.key --recipe recipe.json \
 	--in a.sealed --dp --conf "$top/image/analyses/risk-model.conf"
-expect_out "--dp: the private risk model runs only inside the CVM, through init"
+expect_out "--dp with risk-model: the private fit runs as in the CVM"
 one_line 1
+run_quiet 2 "$c2d" run --central --analysis risk-model --schema cohort.json --in a.csv \
+	--dp --conf "$top/image/analyses/risk-model.conf"
 run_quiet 2 "$c2d" run --sealed --analysis risk-model --kms-key kms.key --recipe recipe.json \
-	--in a.sealed --child "$child"
-expect_out "--child: the risk-model child is a gradient oracle"
-ok "risk-model: the table; --dp and --child are usage errors"
+	--in a.sealed --child "$top/out/guest/risk-model"
+expect_out "--child with risk-model runs the private fit: give --dp --conf FILE"
+ok "risk-model: the table; --dp without --child and --child without --dp are usage errors"
+
+# The private fit as init runs it, with the static child of the image and
+# the image's recipe: 20 epochs, every released number from noised values,
+# the ledger adding up to the recipe's epsilon 1 and rho 0.5.
+"$c2d" run --sealed --analysis risk-model --kms-key kms.key --recipe recipe.json --in a.sealed \
+	--dp --conf "$top/image/analyses/risk-model.conf" --child "$top/out/guest/risk-model" \
+	--json >rm-dp.json
+jq -e '.epochs == 20 and (.loss_curve | length) == 20 and .rows == 30011
+	and (.rows_noised - 30011 | fabs) < 300
+	and ([.noise.ledger[] | .output] == ["rows", "gradient", "loss", "confusion"])
+	and ([.noise.ledger[] | select(.epsilon) | (.epsilon | tonumber) * .times] | add * 1e6 | round) == 1000000
+	and ([.noise.ledger[] | select(.rho) | (.rho | tonumber) * .times] | add * 1e6 | round) == 500000
+	and ([.coefficients[] | fabs] | max) <= 256
+	and .loss_curve[0] > .loss_curve[19]
+	and (.confusion.tn + .confusion.fp + .confusion.fn + .confusion.tp - 30011 | fabs) < 300' \
+	rm-dp.json >/dev/null || { cat rm-dp.json >&2; fail "risk-model --dp: the private fit's release"; }
+ok "risk-model --dp --child: the private fit as in the CVM, its loss falls, its ledger adds up"
 
 # The aggregate is the rows', not the files': the same rows split the other
 # way round give the same answer.
