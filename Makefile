@@ -225,12 +225,14 @@ $(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC)) $(KERNELS_OBJ)
 # build says so once, and `c2d run --backend cuda` exits 6 naming why.
 # sm_90 (H100, H200) as SASS, compute_90 as PTX for later parts. nvcc's
 # output does not depend on the source's path or the time (checked by
-# tests/host/gpu.sh).
+# tests/host/gpu.sh); nvcc's cicc deadlocks under libfaketime (recursive
+# clock_gettime), so it runs without the preload that make reproduce's
+# second build shifts the clock with.
 $(KERNELS_FATBIN): analysis/kernels.cu analysis/gpu_abi.h analysis/rowmath.h
 	@mkdir -p $(@D)
 	@if [ -n "$(NVCC)" ]; then \
 		echo "$(NVCC) $(NVCC_FLAGS) -o $@ $<"; \
-		$(NVCC) $(NVCC_FLAGS) -o $@.tmp $< && mv $@.tmp $@; \
+		env -u LD_PRELOAD -u FAKETIME $(NVCC) $(NVCC_FLAGS) -o $@.tmp $< && mv $@.tmp $@; \
 	else \
 		echo "nvcc not found: the CUDA path is skipped (c2d run --backend cuda will say so)"; \
 		: >$@; \
