@@ -237,6 +237,7 @@ struct decode_job {
 	struct ftab *t;
 	int *status;              /* per group */
 	struct c2d_err *gerr;     /* per group */
+	size_t max_rows;          /* of a group */
 	atomic_size_t next;
 };
 
@@ -245,22 +246,40 @@ static void *decode_work(void *arg)
 	struct decode_job *j = arg;
 	struct ftab *t = j->t;
 	struct c2d_rg_col *col = calloc(j->f->schema.ncols, sizeof(*col));
+	/* One group's rows before they are put in cell order: this thread's. */
+	double (*su)[RM_NCONT] = malloc(j->max_rows * sizeof(*su));
+	uint8_t *scode = malloc(j->max_rows);
 	size_t g;
 	while ((g = atomic_fetch_add(&j->next, 1)) < t->ngroups) {
-		if (col == NULL)
+		if (col == NULL || su == NULL || scode == NULL)
 			j->status[g] = c2d_fail(&j->gerr[g], C2D_E_NOMEM, "risk-model: out of memory");
 		else
 			j->status[g] = c2d_rowfile_decode(j->f, &t->groups[g], col, &j->gerr[g]);
 		if (j->status[g] < 0)
 			continue;
-		for (uint32_t i = 0; i < t->groups[g].nrows; i++) {
+		/* The group's rows in cell order (a stable counting sort), so
+		 * that a pass adds each cell's run in registers: the same sums
+		 * in another order, still fixed by the file and not by the
+		 * number of threads. */
+		uint32_t n = t->groups[g].nrows;
+		size_t at[RM_NCELL + 1] = { 0 };
+		for (uint32_t i = 0; i < n; i++) {
 			double x[RM_DIM];
 			int y = row(j->k, col, i, x);
-			size_t at = t->first[g] + i;
-			memcpy(t->u[at], x + 1, sizeof(t->u[0]));
-			t->code[at] = (uint8_t)(cell_of(x) * 2 + (y != 0));
+			scode[i] = (uint8_t)(cell_of(x) * 2 + (y != 0));
+			memcpy(su[i], x + 1, sizeof(su[0]));
+			at[(scode[i] >> 1) + 1]++;
+		}
+		for (unsigned c = 0; c < RM_NCELL; c++)
+			at[c + 1] += at[c];
+		for (uint32_t i = 0; i < n; i++) {
+			size_t to = t->first[g] + at[scode[i] >> 1]++;
+			memcpy(t->u[to], su[i], sizeof(su[0]));
+			t->code[to] = scode[i];
 		}
 	}
+	free(su);
+	free(scode);
 	free(col);
 	return NULL;
 }
@@ -281,6 +300,7 @@ static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_e
 		c2d_rowfile_close(&f);
 		return r;
 	}
+	struct decode_job j = { .f = &f, .k = &k, .t = t };
 	while ((r = c2d_rowfile_raw(&f, &g, err)) == 1) {
 		/* first: this group's entry, and room for the end's after it. */
 		struct c2d_rowfile_group *ng = c2d_grow(t->groups, &gcap, t->ngroups, 1, sizeof(*ng), 64);
@@ -295,10 +315,11 @@ static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_e
 		t->groups[t->ngroups] = g;
 		t->first[t->ngroups++] = t->n;
 		t->n += g.nrows;
+		if (g.nrows > j.max_rows)
+			j.max_rows = g.nrows;
 	}
 	if (r == C2D_OK && t->n == 0)
 		r = c2d_fail(err, C2D_E_INPUT, "risk-model: no rows");
-	struct decode_job j = { .f = &f, .k = &k, .t = t };
 	if (r == C2D_OK) {
 		t->first[t->ngroups] = t->n;
 		t->u = malloc(t->n * sizeof(*t->u));
@@ -377,7 +398,7 @@ static void *pass_work(void *arg)
 		struct moments *m = &j->part[g];
 		memset(m, 0, sizeof(*m));
 		/* In blocks: the margins, then every sigmoid of the block in one
-		 * loop (the vectorised exp), then the scattered sums. */
+		 * loop (the vectorised exp), then the sums by cell. */
 		double zb[PASS_BLOCK], pb[PASS_BLOCK];
 		for (size_t i0 = t->first[g]; i0 < t->first[g + 1]; i0 += PASS_BLOCK * j->stride) {
 			size_t nb = 0;
@@ -388,21 +409,31 @@ static void *pass_work(void *arg)
 			}
 			for (size_t k = 0; k < nb; k++)
 				pb[k] = sigmoid_bf(zb[k]);
-			for (size_t k = 0, i = i0; k < nb; k++, i += j->stride) {
-				const double *u = t->u[i];
+			/* The rows are in cell order (decode_work): each run of
+			 * one cell is summed in locals, then added to its cell. */
+			for (size_t k = 0, i = i0; k < nb;) {
 				unsigned c = t->code[i] >> 1;
-				double p = pb[k], e = p - (t->code[i] & 1), v = p * (1 - p);
-				double *me = m->e[c], *mv = m->v[c];
-				me[0] += e;
-				mv[0] += v;
-				for (int a = 0, kk = 1 + RM_NCONT; a < RM_NCONT; a++) {
-					double vu = v * u[a];
-					me[1 + a] += e * u[a];
-					mv[1 + a] += vu;
-					for (int bb = a; bb < RM_NCONT; bb++)
-						mv[kk++] += vu * u[bb];
+				double se[1 + RM_NCONT] = { 0 }, sv[1 + RM_NCONT + RM_NPAIR] = { 0 };
+				size_t rows = 0;
+				for (; k < nb && (unsigned)(t->code[i] >> 1) == c; k++, i += j->stride) {
+					const double *u = t->u[i];
+					double p = pb[k], e = p - (t->code[i] & 1), v = p * (1 - p);
+					se[0] += e;
+					sv[0] += v;
+					for (int a = 0, kk = 1 + RM_NCONT; a < RM_NCONT; a++) {
+						double vu = v * u[a];
+						se[1 + a] += e * u[a];
+						sv[1 + a] += vu;
+						for (int bb = a; bb < RM_NCONT; bb++)
+							sv[kk++] += vu * u[bb];
+					}
+					rows++;
 				}
-				m->rows++;
+				for (int a = 0; a < 1 + RM_NCONT; a++)
+					m->e[c][a] += se[a];
+				for (int a = 0; a < 1 + RM_NCONT + RM_NPAIR; a++)
+					m->v[c][a] += sv[a];
+				m->rows += rows;
 			}
 		}
 	}
