@@ -302,17 +302,6 @@ $(foreach a,$(ANALYSES),$(eval $(call image_rules,$(a),$(call image_dir,$(a)))))
 image: $(addsuffix /measurements.json,$(IMAGES))
 	@for d in $(IMAGES); do chmod 0644 $$d/* && sh image/check-size $$d || exit 1; done
 
-# --- running it ---------------------------------------------------------------
-demo: image $(CONTRACT)
-	@echo "== booting the c2d image under QEMU =="
-	qemu/run --image $(IMG)
-	@echo "== measurements (out/image/measurements.json) =="
-	@$(OUT)/bin/c2d measure $(IMG)
-	@echo "== four hospitals seal their cohorts to this image =="
-	@demo/seal-sites
-	@echo "== the consortium approves the image on a local chain =="
-	@demo/consortium
-
 # --- tests --------------------------------------------------------------------
 $(OUT)/test/test_runtime: $(call obj,test,tests/unit/test_runtime.c $(RUNTIME_SRC))
 $(OUT)/test/test_cpio: $(call obj,test,tests/unit/test_cpio.c image/cpio.c $(RUNTIME_SRC))
@@ -498,6 +487,17 @@ $(CONTRACT): contracts/C2DConsortium.sol contracts/C2DConsortium.bytecode.sha256
 # The contract on a local anvil (tests/chain/), driven by cast and by c2d.
 chain-test: $(CONTRACT) $(OUT)/bin/c2d
 	tests/chain/run-all
+
+# --- running it ---------------------------------------------------------------
+demo: image $(CONTRACT)
+	@echo "== booting the c2d image under QEMU =="
+	qemu/run --image $(IMG)
+	@echo "== measurements (out/image/measurements.json) =="
+	@$(OUT)/bin/c2d measure $(IMG)
+	@echo "== four hospitals seal their cohorts to this image =="
+	@demo/seal-sites
+	@echo "== the consortium approves the image on a local chain =="
+	@demo/consortium
 
 boot-test: image $(CONTRACT)
 	tests/boot/run
