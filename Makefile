@@ -36,7 +36,10 @@ WARN     := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissin
             -Wformat=2 -Wno-format-nonliteral
 # Paths of the checkout must not reach any binary (assert messages, __FILE__).
 NOPATH   := -ffile-prefix-map=$(CURDIR)/=
-INC      := -Iruntime/include
+# Guest code sees only the guest library's headers; host code sees both
+# and its own folders' (the compiler keeps the boundary: docs/architecture.md).
+GUEST_INC := -Iguest/runtime/include -Iguest/init -Iguest/analysis
+INC      := $(GUEST_INC) -Ihost/include -Iimage $(patsubst %/,-I%,$(filter-out host/include/,$(sort $(wildcard host/*/))))
 # The kernel's uapi headers (linux/tdx-guest.h), installed from the pinned
 # kernel source by kernel-config/headers; -isystem so that they are searched
 # after our own headers and their style is not held to our warnings.
@@ -44,14 +47,14 @@ KHDR     := $(DEPS)/kernel-headers
 NPM      := $(DEPS)/npm
 KHDR_INC := -isystem $(KHDR)/include
 
-GUEST_CFLAGS  := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/musl/include -Os -D_GNU_SOURCE \
+GUEST_CFLAGS  := $(WARN) $(NOPATH) $(GUEST_INC) $(KHDR_INC) -I$(DEPS)/musl/include -Os -D_GNU_SOURCE \
                  -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
                  -fstack-protector-strong
 GUEST_LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl,-z,relro,-z,now \
                  -Wl,--build-id=none -s
 HOST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -O2 -g -D_GNU_SOURCE \
                  -fstack-protector-strong -D_FORTIFY_SOURCE=2
-TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -Iinit -Iimage -Ihost \
+TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include \
                  -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
                  -fno-omit-frame-pointer
 TEST_CFLAGS   += -Itests/tools
@@ -59,64 +62,57 @@ HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a $(DEPS)/host/lib/libsecp256k1.a -
 JANSSON       := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CURL          := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
-# runtime/: formats, crypto, attestation; compiled for the guest and the host.
-RUNTIME_SRC := runtime/err.c runtime/digest.c runtime/hex.c runtime/random.c runtime/date.c \
-               runtime/compose.c runtime/schema.c runtime/sealfmt.c runtime/keywrap.c \
-               runtime/aead.c runtime/aes_vaes.c runtime/sha_ni.c runtime/stream.c \
-               runtime/rowgroup.c runtime/unseal.c \
-               runtime/p256.c runtime/der.c runtime/x509.c runtime/intel_root.c runtime/pckext.c \
-               runtime/crl.c runtime/collateral.c runtime/tdxquote.c runtime/tdxverify.c \
-               runtime/eventlog.c runtime/bootevents.c runtime/pe.c runtime/tdxmeasure.c \
-               runtime/tdxguest.c runtime/simproto.c runtime/path.c
-# Exact DP noise (issue 6); no floating point may reach it (c2d/dp.h).
-RUNTIME_SRC += runtime/dp.c
-RUNTIME_SRC += runtime/aggfmt.c runtime/rowfile.c runtime/fdio.c
-RUNTIME_SRC += runtime/grow.c
-# The image's analysis configuration, its privacy recipe (issue 6).
-RUNTIME_SRC += runtime/analysisconf.c
-INIT_SRC    := init/init.c init/probe.c init/supervise.c init/attest.c
+# The library. guest/runtime/ is what the CVM links (the host links it
+# too); host/attest/ and host/measure/ add the verifier and the
+# measurement prediction, which only the host links (docs/architecture.md).
+RT_SRC      := $(sort $(wildcard guest/runtime/*/*.c))
+HOSTLIB_SRC := host/attest/der.c host/attest/x509.c host/attest/p256.c host/attest/crl.c \
+               host/attest/pckext.c host/attest/intel_root.c host/attest/collateral.c \
+               host/attest/tdxverify.c host/attest/date.c host/measure/pe.c host/measure/tdxmeasure.c
+RUNTIME_SRC := $(RT_SRC) $(HOSTLIB_SRC)
+INIT_SRC    := guest/init/init.c guest/init/probe.c guest/init/supervise.c guest/init/attest.c
 # The analysis runner (issue 6); init does not call it yet.
-INIT_SRC    += init/analysis.c
+INIT_SRC    += guest/init/analysis.c
 # The fixed analyses (analysis/), each a static child of init in its image.
-COHORT_SRC  := analysis/cohort_stats_main.c analysis/cohort_stats.c analysis/cohort_stats_schema.c \
-               analysis/child.c analysis/columns.c
+COHORT_SRC  := guest/analysis/cohort_stats_main.c guest/analysis/cohort_stats.c guest/analysis/cohort_stats_schema.c \
+               guest/analysis/child.c guest/analysis/columns.c
 # risk-model: the child (a gradient oracle) and init's DP driver, which
-# shares only the schemas with it; the central fit (analysis/riskmodel.c)
+# shares only the schemas with it; the central fit (guest/analysis/riskmodel.c)
 # is never linked into init.
-RISK_SRC    := analysis/riskmodel_main.c analysis/riskmodel.c analysis/riskmodel_schema.c \
-               analysis/child.c analysis/columns.c
-INIT_SRC    += init/riskmodel.c analysis/riskmodel_schema.c
+RISK_SRC    := guest/analysis/riskmodel_main.c guest/analysis/riskmodel.c guest/analysis/riskmodel_schema.c \
+               guest/analysis/child.c guest/analysis/columns.c
+INIT_SRC    += guest/init/riskmodel.c guest/analysis/riskmodel_schema.c
 # The image's analysis: its recipe loaded at boot, the analyses init knows.
-INIT_SRC    += init/imageanalysis.c analysis/cohort_stats_schema.c
-C2D_SRC     := host/c2d.c host/fsutil.c host/jsonout.c host/keyfile.c host/progress.c \
-               host/measure.c host/bootpredict.c image/cpio.c \
-               host/cmd_seal.c host/sealer.c host/csv.c host/values.c host/schemafile.c \
-               host/recipefile.c host/gencohort.c \
-               host/cmd_quote.c host/cmd_verify.c host/collateral_json.c host/cmd_replay.c \
-               host/eventlog_json.c \
-               host/cmd_simquoter.c host/simca.c host/simquote.c host/der_write.c
+INIT_SRC    += guest/init/imageanalysis.c guest/analysis/cohort_stats_schema.c
+C2D_SRC     := host/cli/c2d.c host/util/fsutil.c host/util/jsonout.c host/util/keyfile.c host/cli/progress.c \
+               host/cli/cmd_measure.c host/measure/bootpredict.c image/cpio.c \
+               host/cli/cmd_seal.c host/seal/sealer.c host/seal/csv.c host/seal/values.c host/seal/schemafile.c \
+               host/seal/recipefile.c host/cli/cmd_gencohort.c \
+               host/cli/cmd_quote.c host/cli/cmd_verify.c host/attest/collateral_json.c host/cli/cmd_replay.c \
+               host/measure/eventlog_json.c \
+               host/cli/cmd_simquoter.c host/sim/simca.c host/sim/simquote.c host/sim/der_write.c
 # The chain client (issue 5): keccak, RLP, ABI, EIP-1559 transactions, JSON-RPC.
-ETH_SRC     := host/keccak.c host/rlp.c host/abi.c host/ethtx.c host/rpc.c host/consortium.c
-C2D_SRC     += $(ETH_SRC) host/cmd_chain.c
+ETH_SRC     := host/chain/keccak.c host/chain/rlp.c host/chain/abi.c host/chain/ethtx.c host/chain/rpc.c host/chain/consortium.c
+C2D_SRC     += $(ETH_SRC) host/cli/cmd_chain.c
 # c2d run (issue 6): the analyses on the host, central or from sealed files
 # through init's input and runner.
-C2D_SRC     += host/cmd_run.c init/analysis.c init/supervise.c analysis/cohort_stats.c \
-               analysis/cohort_stats_schema.c analysis/columns.c
+C2D_SRC     += host/cli/cmd_run.c guest/init/analysis.c guest/init/supervise.c guest/analysis/cohort_stats.c \
+               guest/analysis/cohort_stats_schema.c guest/analysis/columns.c
 # c2d run --analysis risk-model: the central (non-private) fit, and with
-# --dp --child the private fit driven by init's own code (init/riskmodel.c).
-C2D_SRC     += analysis/riskmodel.c init/riskmodel.c analysis/riskmodel_schema.c
-# The CUDA driver-API path (analysis/gpu.c, cudadrv.c; kernels.cu built by
+# --dp --child the private fit driven by init's own code (guest/init/riskmodel.c).
+C2D_SRC     += guest/analysis/riskmodel.c guest/init/riskmodel.c guest/analysis/riskmodel_schema.c
+# The CUDA driver-API path (host/gpu/gpu.c, cudadrv.c; kernels.cu built by
 # nvcc into a fatbin that the binary embeds): c2d run --backend cuda.
-GPU_SRC     := analysis/gpu.c analysis/cudadrv.c
+GPU_SRC     := host/gpu/gpu.c host/gpu/cudadrv.c
 C2D_SRC     += $(GPU_SRC)
 ifeq ($(origin NVCC),undefined)
 NVCC        := $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
 endif
-NVCC_FLAGS  := --fatbin --fmad=false -std=c++17 -Ianalysis \
+NVCC_FLAGS  := --fatbin --fmad=false -std=c++17 -Iguest/analysis \
                -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
 KERNELS_FATBIN := $(OUT)/cuda/kernels.fatbin
-KERNELS_OBJ    := $(OUT)/obj/host/analysis/kernels_blob.o
-MKIMAGE_SRC := image/mkimage.c image/cpio.c host/fsutil.c host/jsonout.c
+KERNELS_OBJ    := $(OUT)/obj/host/host/gpu/kernels_blob.o
+MKIMAGE_SRC := image/mkimage.c image/cpio.c host/util/fsutil.c host/util/jsonout.c
 UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
                test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
                test_tdxguest test_simproto test_simquoter
@@ -148,38 +144,38 @@ $(KHDR)/source: kernel-config/headers reproducible/inputs.lock $(STAMP)
 	kernel-config/headers $(KHDR)
 
 # --- compilation ------------------------------------------------------------
-$(OUT)/obj/guest/%.o: %.c $(STAMP)
+$(OUT)/obj/guest/%.o: %.c $(STAMP) $(KHDR)/source
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 $(OUT)/obj/host/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 # The prediction reads /init out of the initrd with the image's cpio reader.
-$(call obj,host,host/bootpredict.c): HOST_CFLAGS += -Iimage
-$(call obj,host,host/cmd_run.c): HOST_CFLAGS += -Iinit -Ianalysis
-$(call obj,host,init/riskmodel.c): HOST_CFLAGS += -Ianalysis
+$(call obj,host,host/measure/bootpredict.c): HOST_CFLAGS +=
+$(call obj,host,host/cli/cmd_run.c): HOST_CFLAGS +=
+$(call obj,host,guest/init/riskmodel.c): HOST_CFLAGS +=
 $(OUT)/obj/test/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 -include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
-$(call obj,guest,runtime/tdxguest.c) $(call obj,host,runtime/tdxguest.c) \
-$(call obj,test,runtime/tdxguest.c): $(KHDR)/source
+$(call obj,guest,guest/runtime/tdx/tdxguest.c) $(call obj,host,guest/runtime/tdx/tdxguest.c) \
+$(call obj,test,guest/runtime/tdx/tdxguest.c): $(KHDR)/source
 # The DP samplers must not touch a floating-point or vector register: the
 # compiler refuses any float in the source and emits none of its own.
-$(call obj,guest,runtime/dp.c): GUEST_CFLAGS += -mgeneral-regs-only
+$(call obj,guest,guest/runtime/dp/dp.c): GUEST_CFLAGS += -mgeneral-regs-only
 # The analyses' hot loops (row checks, cell counts) vectorise at -O3 and
 # not at -O2 (gcc 12's cheap cost model): 25% of cohort-stats' time on the
 # demo cohort (docs/performance.md). Exact integer and IEEE arithmetic
 # either way: -O3 adds no fast-math.
-HOT_SRC := runtime/rowgroup.c analysis/cohort_stats.c analysis/riskmodel.c
+HOT_SRC := guest/runtime/sealed/rowgroup.c guest/analysis/cohort_stats.c guest/analysis/riskmodel.c
 $(call obj,host,$(HOT_SRC)): HOST_CFLAGS += -O3
-# The central fit's sigmoids through libmvec (analysis/riskmodel.c).
-$(call obj,host,analysis/riskmodel.c): HOST_CFLAGS += -fno-math-errno
+# The central fit's sigmoids through libmvec (guest/analysis/riskmodel.c).
+$(call obj,host,guest/analysis/riskmodel.c): HOST_CFLAGS += -fno-math-errno
 $(call obj,guest,$(HOT_SRC)): GUEST_CFLAGS += -O3
-$(call obj,host,runtime/dp.c): HOST_CFLAGS += -mgeneral-regs-only
-$(call obj,test,runtime/dp.c): TEST_CFLAGS += -mgeneral-regs-only
+$(call obj,host,guest/runtime/dp/dp.c): HOST_CFLAGS += -mgeneral-regs-only
+$(call obj,test,guest/runtime/dp/dp.c): TEST_CFLAGS += -mgeneral-regs-only
 
-$(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
+$(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RT_SRC))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
 	@# I1: no dynamic loader in the image. A static binary has no
@@ -189,7 +185,7 @@ $(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
 	mv $@.tmp $@
 
 # The cohort-stats analysis child, static like init (same I1 check).
-$(OUT)/guest/cohort-stats: $(call obj,guest,$(COHORT_SRC) $(RUNTIME_SRC))
+$(OUT)/guest/cohort-stats: $(call obj,guest,$(COHORT_SRC) $(RT_SRC))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
 	@if readelf -lW $@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
@@ -199,16 +195,16 @@ $(OUT)/guest/cohort-stats: $(call obj,guest,$(COHORT_SRC) $(RUNTIME_SRC))
 # The objects init links, for tests/host/riskmodel_ref.sh (the non-private
 # fit must not be among them).
 print-init-objs:
-	@echo $(call obj,guest,$(INIT_SRC) $(RUNTIME_SRC))
+	@echo $(call obj,guest,$(INIT_SRC) $(RT_SRC))
 print-risk-objs:
-	@echo $(call obj,guest,$(RISK_SRC) $(RUNTIME_SRC))
+	@echo $(call obj,guest,$(RISK_SRC) $(RT_SRC))
 
 # The risk-model analysis child, static like init (same I1 check).
-$(call obj,guest,init/riskmodel.c): GUEST_CFLAGS += -Ianalysis
-$(call obj,test,init/riskmodel.c): TEST_CFLAGS += -Ianalysis
-$(call obj,guest,init/init.c init/imageanalysis.c): GUEST_CFLAGS += -Ianalysis
-$(call obj,test,init/imageanalysis.c): TEST_CFLAGS += -Ianalysis
-$(OUT)/guest/risk-model: $(call obj,guest,$(RISK_SRC) $(RUNTIME_SRC))
+$(call obj,guest,guest/init/riskmodel.c): GUEST_CFLAGS +=
+$(call obj,test,guest/init/riskmodel.c): TEST_CFLAGS +=
+$(call obj,guest,guest/init/init.c guest/init/imageanalysis.c): GUEST_CFLAGS +=
+$(call obj,test,guest/init/imageanalysis.c): TEST_CFLAGS +=
+$(OUT)/guest/risk-model: $(call obj,guest,$(RISK_SRC) $(RT_SRC))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
 	@if readelf -lW $@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
@@ -228,7 +224,7 @@ $(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC)) $(KERNELS_OBJ)
 # tests/host/gpu.sh); nvcc's cicc deadlocks under libfaketime (recursive
 # clock_gettime), so it runs without the preload that make reproduce's
 # second build shifts the clock with.
-$(KERNELS_FATBIN): analysis/kernels.cu analysis/gpu_abi.h analysis/rowmath.h
+$(KERNELS_FATBIN): host/gpu/kernels.cu host/gpu/gpu_abi.h guest/analysis/rowmath.h
 	@mkdir -p $(@D)
 	@if [ -n "$(NVCC)" ]; then \
 		echo "$(NVCC) $(NVCC_FLAGS) -o $@ $<"; \
@@ -237,20 +233,20 @@ $(KERNELS_FATBIN): analysis/kernels.cu analysis/gpu_abi.h analysis/rowmath.h
 		echo "nvcc not found: the CUDA path is skipped (c2d run --backend cuda will say so)"; \
 		: >$@; \
 	fi
-$(KERNELS_OBJ): analysis/kernels_blob.S $(KERNELS_FATBIN)
+$(KERNELS_OBJ): host/gpu/kernels_blob.S $(KERNELS_FATBIN)
 	@mkdir -p $(@D)
 	$(CC) -c -DC2D_KERNELS_FATBIN='"$(KERNELS_FATBIN)"' -o $@ $<
 cuda: $(KERNELS_FATBIN)
 
-SEALTOOL_SRC := tests/tools/sealtool.c host/fsutil.c host/jsonout.c host/sealer.c host/csv.c host/values.c \
-                host/schemafile.c host/recipefile.c host/keyfile.c host/progress.c
+SEALTOOL_SRC := tests/tools/sealtool.c host/util/fsutil.c host/util/jsonout.c host/seal/sealer.c host/seal/csv.c host/seal/values.c \
+                host/seal/schemafile.c host/seal/recipefile.c host/util/keyfile.c host/cli/progress.c
 $(OUT)/test/c2d-sealtool: $(call obj,test,$(SEALTOOL_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON)
 
 # Test-only: the chain client's encoders on the command line, for the
 # cross-checks against foundry's cast (tests/host/eth_cast.sh).
-$(OUT)/test/c2d-ethtool: $(call obj,test,tests/tools/ethtool.c $(ETH_SRC) host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
+$(OUT)/test/c2d-ethtool: $(call obj,test,tests/tools/ethtool.c $(ETH_SRC) host/util/fsutil.c host/util/keyfile.c $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
 
@@ -305,90 +301,90 @@ image: $(addsuffix /measurements.json,$(IMAGES))
 # --- tests --------------------------------------------------------------------
 $(OUT)/test/test_runtime: $(call obj,test,tests/unit/test_runtime.c $(RUNTIME_SRC))
 $(OUT)/test/test_cpio: $(call obj,test,tests/unit/test_cpio.c image/cpio.c $(RUNTIME_SRC))
-$(OUT)/test/test_probe: $(call obj,test,tests/unit/test_probe.c init/probe.c $(RUNTIME_SRC))
-$(OUT)/test/test_supervise: $(call obj,test,tests/unit/test_supervise.c init/supervise.c $(RUNTIME_SRC))
+$(OUT)/test/test_probe: $(call obj,test,tests/unit/test_probe.c guest/init/probe.c $(RUNTIME_SRC))
+$(OUT)/test/test_supervise: $(call obj,test,tests/unit/test_supervise.c guest/init/supervise.c $(RUNTIME_SRC))
 $(OUT)/test/test_seal: $(call obj,test,tests/unit/test_seal.c $(RUNTIME_SRC))
-$(OUT)/test/test_csv: $(call obj,test,tests/unit/test_csv.c host/csv.c host/values.c $(RUNTIME_SRC))
+$(OUT)/test/test_csv: $(call obj,test,tests/unit/test_csv.c host/seal/csv.c host/seal/values.c $(RUNTIME_SRC))
 $(OUT)/test/test_quote: $(call obj,test,tests/unit/test_quote.c $(RUNTIME_SRC))
-$(OUT)/test/test_eventlog: $(call obj,test,tests/unit/test_eventlog.c host/eventlog_json.c $(RUNTIME_SRC))
+$(OUT)/test/test_eventlog: $(call obj,test,tests/unit/test_eventlog.c host/measure/eventlog_json.c $(RUNTIME_SRC))
 $(OUT)/test/test_eventlog: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_tdxguest: $(call obj,test,tests/unit/test_tdxguest.c $(RUNTIME_SRC))
 # configfs reacts inside mkdir/rmdir; the test's fake does so through --wrap.
 $(OUT)/test/test_tdxguest: UNIT_LDFLAGS := -Wl,--wrap=mkdir,--wrap=rmdir
-$(OUT)/test/test_collateral: $(call obj,test,tests/unit/test_collateral.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC))
+$(OUT)/test/test_collateral: $(call obj,test,tests/unit/test_collateral.c host/attest/collateral_json.c host/util/fsutil.c $(RUNTIME_SRC))
 $(OUT)/test/test_collateral: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_tdxmeasure: $(call obj,test,tests/unit/test_tdxmeasure.c $(RUNTIME_SRC))
 $(OUT)/test/test_simproto: $(call obj,test,tests/unit/test_simproto.c $(RUNTIME_SRC))
-$(OUT)/test/test_simquoter: $(call obj,test,tests/unit/test_simquoter.c host/der_write.c host/simca.c \
-                            host/simquote.c host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
+$(OUT)/test/test_simquoter: $(call obj,test,tests/unit/test_simquoter.c host/sim/der_write.c host/sim/simca.c \
+                            host/sim/simquote.c host/util/fsutil.c host/util/keyfile.c $(RUNTIME_SRC))
 $(OUT)/test/test_simquoter: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_x509: $(call obj,test,tests/unit/test_x509.c $(RUNTIME_SRC))
-$(OUT)/test/test_tdxverify: $(call obj,test,tests/unit/test_tdxverify.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC))
+$(OUT)/test/test_tdxverify: $(call obj,test,tests/unit/test_tdxverify.c host/attest/collateral_json.c host/util/fsutil.c $(RUNTIME_SRC))
 $(OUT)/test/test_tdxverify: UNIT_LIBS := $(JANSSON)
-# The CUDA path on the SIMT emulator: analysis/gpu.c and the kernels'
+# The CUDA path on the SIMT emulator: host/gpu/gpu.c and the kernels'
 # source, which g++ compiles with tests/tools/simtdrv.cc in place of the
 # driver (C++ only because the kernels are CUDA C++).
 SIMT_OBJ := $(OUT)/obj/test/tests/tools/simtdrv.o
-$(SIMT_OBJ): tests/tools/simtdrv.cc analysis/kernels.cu analysis/gpu_abi.h analysis/rowmath.h \
-             analysis/cudadrv.h $(STAMP)
+$(SIMT_OBJ): tests/tools/simtdrv.cc host/gpu/kernels.cu host/gpu/gpu_abi.h guest/analysis/rowmath.h \
+             host/gpu/cudadrv.h $(STAMP)
 	@mkdir -p $(@D)
-	g++ -std=c++17 -Wall -Wextra -Werror $(NOPATH) $(INC) -Ianalysis -O1 -g -pthread \
+	g++ -std=c++17 -Wall -Wextra -Werror $(NOPATH) $(INC) -O1 -g -pthread \
 		-fsanitize=address,undefined -fno-sanitize-recover=all -c $< -o $@
-$(OUT)/test/test_gpu: $(call obj,test,tests/unit/test_gpu.c analysis/gpu.c analysis/cohort_stats.c \
-                      analysis/cohort_stats_schema.c analysis/riskmodel.c analysis/columns.c \
-                      tests/tools/analysistest.c init/analysis.c init/supervise.c $(RUNTIME_SRC)) $(SIMT_OBJ)
-$(call obj,test,tests/unit/test_gpu.c analysis/gpu.c): TEST_CFLAGS += -Ianalysis -Itests/tools
+$(OUT)/test/test_gpu: $(call obj,test,tests/unit/test_gpu.c host/gpu/gpu.c guest/analysis/cohort_stats.c \
+                      guest/analysis/cohort_stats_schema.c guest/analysis/riskmodel.c guest/analysis/columns.c \
+                      tests/tools/analysistest.c guest/init/analysis.c guest/init/supervise.c $(RUNTIME_SRC)) $(SIMT_OBJ)
+$(call obj,test,tests/unit/test_gpu.c host/gpu/gpu.c): TEST_CFLAGS += -Itests/tools
 $(OUT)/test/test_gpu: UNIT_LIBS := -lstdc++ -lpthread
-$(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c init/attest.c init/probe.c $(RUNTIME_SRC))
-$(OUT)/test/test_eth: $(call obj,test,tests/unit/test_eth.c $(ETH_SRC) host/fsutil.c host/keyfile.c $(RUNTIME_SRC))
+$(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c guest/init/attest.c guest/init/probe.c $(RUNTIME_SRC))
+$(OUT)/test/test_eth: $(call obj,test,tests/unit/test_eth.c $(ETH_SRC) host/util/fsutil.c host/util/keyfile.c $(RUNTIME_SRC))
 $(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
 $(OUT)/test/test_dp: $(call obj,test,tests/unit/test_dp.c $(RUNTIME_SRC))
 # test_analysis runs the host build of cohort-stats, the static guest one,
 # and the misbehaving children of tests/tools/fakeanalysis.c. The children
-# are built without the sanitizers: their seccomp filter (analysis/child.c)
+# are built without the sanitizers: their seccomp filter (guest/analysis/child.c)
 # kills the calls ASan and LSan make, and a crash must reach init as the
 # signal, not as ASan's report. The analysis code itself runs under the
 # sanitizers in the tests that call it in-process.
-$(OUT)/test/test_analysis: $(call obj,test,tests/unit/test_analysis.c init/analysis.c init/supervise.c \
-                           analysis/cohort_stats.c analysis/cohort_stats_schema.c analysis/columns.c \
+$(OUT)/test/test_analysis: $(call obj,test,tests/unit/test_analysis.c guest/init/analysis.c guest/init/supervise.c \
+                           guest/analysis/cohort_stats.c guest/analysis/cohort_stats_schema.c guest/analysis/columns.c \
                            tests/tools/fakeschema.c tests/tools/analysistest.c \
                            $(RUNTIME_SRC)) | $(OUT)/test/cohort-stats $(OUT)/test/c2d-fakeanalysis \
                            $(OUT)/guest/cohort-stats
-$(call obj,test,tests/unit/test_analysis.c): TEST_CFLAGS += -Ianalysis -Itests/tools
+$(call obj,test,tests/unit/test_analysis.c): TEST_CFLAGS += -Itests/tools
 $(OUT)/test/cohort-stats: $(call obj,host,$(COHORT_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS)
 # test_riskmodel: the host and guest builds of risk-model (no sanitizers,
 # as above), init's driver, and the central fit against scikit-learn's
 # (tests/unit/riskmodel_ref.h).
-$(OUT)/test/test_riskmodel: $(call obj,test,tests/unit/test_riskmodel.c init/riskmodel.c init/analysis.c \
-                           init/supervise.c analysis/riskmodel.c analysis/riskmodel_schema.c \
-                           analysis/columns.c tests/tools/analysistest.c \
+$(OUT)/test/test_riskmodel: $(call obj,test,tests/unit/test_riskmodel.c guest/init/riskmodel.c guest/init/analysis.c \
+                           guest/init/supervise.c guest/analysis/riskmodel.c guest/analysis/riskmodel_schema.c \
+                           guest/analysis/columns.c tests/tools/analysistest.c \
                            $(RUNTIME_SRC)) | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel \
                            $(OUT)/guest/risk-model
-$(call obj,test,tests/unit/test_riskmodel.c): TEST_CFLAGS += -Ianalysis -Itests/tools -Itests/unit
-# test_analysisconf: the recipes (runtime/analysisconf.c) and init's boot
-# check of an image's analysis (init/imageanalysis.c).
-$(OUT)/test/test_analysisconf: $(call obj,test,tests/unit/test_analysisconf.c init/imageanalysis.c \
-                              init/riskmodel.c init/analysis.c init/supervise.c \
-                              analysis/cohort_stats_schema.c analysis/riskmodel_schema.c $(RUNTIME_SRC))
-$(call obj,test,tests/unit/test_analysisconf.c): TEST_CFLAGS += -Ianalysis
+$(call obj,test,tests/unit/test_riskmodel.c): TEST_CFLAGS += -Itests/tools -Itests/unit
+# test_analysisconf: the recipes (guest/runtime/protocol/analysisconf.c) and init's boot
+# check of an image's analysis (guest/init/imageanalysis.c).
+$(OUT)/test/test_analysisconf: $(call obj,test,tests/unit/test_analysisconf.c guest/init/imageanalysis.c \
+                              guest/init/riskmodel.c guest/init/analysis.c guest/init/supervise.c \
+                              guest/analysis/cohort_stats_schema.c guest/analysis/riskmodel_schema.c $(RUNTIME_SRC))
+$(call obj,test,tests/unit/test_analysisconf.c): TEST_CFLAGS +=
 $(OUT)/test/risk-model: $(call obj,host,$(RISK_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS)
-FAKERISK_SRC := tests/tools/fakeriskmodel.c analysis/riskmodel.c analysis/riskmodel_schema.c analysis/child.c \
-                analysis/columns.c
-$(call obj,host,tests/tools/fakeriskmodel.c): HOST_CFLAGS += -Ianalysis
+FAKERISK_SRC := tests/tools/fakeriskmodel.c guest/analysis/riskmodel.c guest/analysis/riskmodel_schema.c guest/analysis/child.c \
+                guest/analysis/columns.c
+$(call obj,host,tests/tools/fakeriskmodel.c): HOST_CFLAGS +=
 $(OUT)/test/c2d-fakeriskmodel: $(call obj,host,$(FAKERISK_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS)
-FAKEANALYSIS_SRC := tests/tools/fakeanalysis.c tests/tools/fakeschema.c analysis/child.c
-$(call obj,host,tests/tools/fakeanalysis.c): HOST_CFLAGS += -Ianalysis
+FAKEANALYSIS_SRC := tests/tools/fakeanalysis.c tests/tools/fakeschema.c guest/analysis/child.c
+$(call obj,host,tests/tools/fakeanalysis.c): HOST_CFLAGS +=
 $(OUT)/test/c2d-fakeanalysis: $(call obj,host,$(FAKEANALYSIS_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS)
 # Every unit test reads its files with testfile_load() (tests/tools/testfile.h).
-$(UNIT_BINS): $(call obj,test,tests/tools/testfile.c host/fsutil.c)
+$(UNIT_BINS): $(call obj,test,tests/tools/testfile.c host/util/fsutil.c)
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
@@ -398,12 +394,12 @@ unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/guest/cohort-stats $(OUT)/guest/risk
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 	tests/host/run-all
 
-FUZZ_CFLAGS := -std=c17 -Wall -Wextra -Werror $(INC) $(KHDR_INC) -I$(DEPS)/host/include -Iimage -Iinit -g -O1 -D_GNU_SOURCE \
+FUZZ_CFLAGS := -std=c17 -Wall -Wextra -Werror $(INC) $(KHDR_INC) -I$(DEPS)/host/include -g -O1 -D_GNU_SOURCE \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(OUT)/fuzz/fuzz_cpio: tests/fuzz/fuzz_cpio.c image/cpio.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_probe: tests/fuzz/fuzz_probe.c init/probe.c $(RUNTIME_SRC) $(STAMP)
+$(OUT)/fuzz/fuzz_probe: tests/fuzz/fuzz_probe.c guest/init/probe.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
 $(OUT)/fuzz/fuzz_sealhdr: tests/fuzz/fuzz_sealhdr.c $(RUNTIME_SRC) $(STAMP)
@@ -412,18 +408,18 @@ $(OUT)/fuzz/fuzz_sealhdr: tests/fuzz/fuzz_sealhdr.c $(RUNTIME_SRC) $(STAMP)
 $(OUT)/fuzz/fuzz_plain: tests/fuzz/fuzz_plain.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c host/csv.c host/values.c $(RUNTIME_SRC) $(STAMP)
+$(OUT)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c host/seal/csv.c host/seal/values.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
 $(OUT)/fuzz/fuzz_quote: tests/fuzz/fuzz_quote.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_eventlog: tests/fuzz/fuzz_eventlog.c host/eventlog_json.c $(RUNTIME_SRC) $(STAMP)
+$(OUT)/fuzz/fuzz_eventlog: tests/fuzz/fuzz_eventlog.c host/measure/eventlog_json.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON)
-$(OUT)/fuzz/fuzz_collateral: tests/fuzz/fuzz_collateral.c host/collateral_json.c host/fsutil.c $(RUNTIME_SRC) $(STAMP)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON)
+$(OUT)/fuzz/fuzz_collateral: tests/fuzz/fuzz_collateral.c host/attest/collateral_json.c host/util/fsutil.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON)
 $(OUT)/fuzz/fuzz_tdreport: tests/fuzz/fuzz_tdreport.c $(RUNTIME_SRC) $(STAMP) $(KHDR)/source
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
@@ -442,15 +438,15 @@ $(OUT)/fuzz/fuzz_x509: tests/fuzz/fuzz_x509.c $(RUNTIME_SRC) $(STAMP)
 $(OUT)/fuzz/fuzz_crl: tests/fuzz/fuzz_crl.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_rlp: tests/fuzz/fuzz_rlp.c host/rlp.c $(RUNTIME_SRC) $(STAMP)
+$(OUT)/fuzz/fuzz_rlp: tests/fuzz/fuzz_rlp.c host/chain/rlp.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_abi: tests/fuzz/fuzz_abi.c host/abi.c host/keccak.c $(RUNTIME_SRC) $(STAMP)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_abi: tests/fuzz/fuzz_abi.c host/chain/abi.c host/chain/keccak.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_rpc: tests/fuzz/fuzz_rpc.c $(ETH_SRC) host/fsutil.c $(RUNTIME_SRC) $(STAMP)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
+$(OUT)/fuzz/fuzz_rpc: tests/fuzz/fuzz_rpc.c $(ETH_SRC) host/util/fsutil.c $(RUNTIME_SRC) $(STAMP)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -Ihost -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON) $(CURL)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON) $(CURL)
 FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
            $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv $(OUT)/fuzz/fuzz_eventlog $(OUT)/fuzz/fuzz_tdreport \
            $(OUT)/fuzz/fuzz_collateral $(OUT)/fuzz/fuzz_pe $(OUT)/fuzz/fuzz_tdvf $(OUT)/fuzz/fuzz_simproto \
@@ -507,8 +503,8 @@ boot-test: image $(CONTRACT)
 lint: $(STAMP)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__GNUC__ --suppress=missingIncludeSystem \
-		-Iruntime/include -Iinit -Iimage -Ihost -Ianalysis -Itests/tools \
-		runtime init image host analysis tests/unit tests/fuzz
+		$(INC) -Itests/tools \
+		guest host image tests/unit tests/fuzz
 
 test: lint unit fuzz chain-test boot-test reproduce
 	@echo "make test: all passed"
@@ -524,9 +520,9 @@ $(OUT)/bench/bench-stream: bench/stream.c $(call obj,host,$(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
 
-$(OUT)/bench/gpu-dense: bench/gpu_dense.c $(call obj,host,analysis/cudadrv.c runtime/err.c) $(KERNELS_OBJ)
+$(OUT)/bench/gpu-dense: bench/gpu_dense.c $(call obj,host,host/gpu/cudadrv.c guest/runtime/base/err.c) $(KERNELS_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Ianalysis -o $@ $^ -lm -lpthread
+	$(CC) $(HOST_CFLAGS) -o $@ $^ -lm -lpthread
 
 bench: image $(OUT)/bench/bench-stream $(OUT)/bin/c2d $(OUT)/guest/cohort-stats $(OUT)/bench/gpu-dense
 	bench/boot

@@ -38,8 +38,8 @@
 #include "c2d/digest.h"
 #include "c2d/err.h"
 #include "cpio.h"
-#include "../host/fsutil.h"
-#include "../host/jsonout.h"
+#include "fsutil.h"
+#include "jsonout.h"
 
 #define MAX_MEMBERS 256
 #define MAX_FILE (64u << 20)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The CUDA backend (analysis/gpu.h). Everywhere: the kernels are built by
+# The CUDA backend (host/gpu/gpu.h). Everywhere: the kernels are built by
 # nvcc (or the build says it skipped them), nvcc's output does not depend
 # on the source's path, the driver is found by dlopen or its absence is one
 # line and exit 6, every entry point resolves against NVIDIA's stub driver
@@ -37,11 +37,12 @@ if [ -s "$fatbin" ]; then
 	done
 	nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
 	# The same bytes from another directory and another spelling of the path.
-	mkdir -p elsewhere/analysis
-	cp "$top/analysis/kernels.cu" "$top/analysis/gpu_abi.h" "$top/analysis/rowmath.h" elsewhere/analysis/
-	(cd elsewhere && "$nvcc" --fatbin --fmad=false -std=c++17 -Ianalysis \
+	mkdir -p elsewhere/host/gpu elsewhere/guest/analysis
+	cp "$top/host/gpu/kernels.cu" "$top/host/gpu/gpu_abi.h" elsewhere/host/gpu/
+	cp "$top/guest/analysis/rowmath.h" elsewhere/guest/analysis/
+	(cd elsewhere && "$nvcc" --fatbin --fmad=false -std=c++17 -Iguest/analysis \
 		-gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
-		-o ../again.fatbin ./analysis/kernels.cu)
+		-o ../again.fatbin ./host/gpu/kernels.cu)
 	cmp -s again.fatbin "$fatbin" || fail "nvcc's fatbin depends on where it was built"
 	ok "kernels: four entry points, the same bytes from another directory"
 else

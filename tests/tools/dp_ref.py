@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""An independent reference of runtime/dp.c's samplers, for its regression
+"""An independent reference of guest/runtime/dp/dp.c's samplers, for its regression
 vectors: Canonne, Kamath, Steinke 2020, Algorithms 1-3, written from the
 paper in Python integers (no overflow, no caps reached at these sizes),
 drawing bytes in the same order as the C code from the same stream, the

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """scikit-learn's fit of risk-model on cohort CSVs, for tests/host/run.sh
-and bench/analysis: the features of analysis/riskmodel.h built with numpy
+and bench/analysis: the features of guest/analysis/riskmodel.h built with numpy
 from the CSVs (declared bounds read from the schema file, clamped, mapped to
 [-1, 1]; a missing eGFR imputed as its lower bound plus an indicator; sex,
 diabetes and the stage one-hot as 0/1), then LogisticRegression with

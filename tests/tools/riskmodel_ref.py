@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The reference fit for test_riskmodel: 40 rows made by a fixed integer
-recipe, the features of analysis/riskmodel.h (declared bounds, clamped,
+recipe, the features of guest/analysis/riskmodel.h (declared bounds, clamped,
 mapped to [-1, 1]; a missing eGFR imputed as its lower bound plus an
 indicator; sex, diabetes and the stage one-hot as 0/1), and scikit-learn's
 L2-regularised logistic regression with C = 1 / (lambda * n), the

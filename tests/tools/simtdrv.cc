@@ -1,10 +1,10 @@
 /*
- * tests/tools/simtdrv.cc: analysis/cudadrv.h implemented on the CPU, with
- * the kernels of analysis/kernels.cu compiled by g++ and run by a small
+ * tests/tools/simtdrv.cc: host/gpu/cudadrv.h implemented on the CPU, with
+ * the kernels of host/gpu/kernels.cu compiled by g++ and run by a small
  * SIMT emulator, for tests on machines without a GPU (CI never has one).
  *
  * What it runs is the kernels' own source: their indexing, tiling, shared
- * memory, barriers, atomics and warp shuffles, and analysis/gpu.c above
+ * memory, barriers, atomics and warp shuffles, and host/gpu/gpu.c above
  * them unchanged (device addresses are host pointers). What it cannot
  * show is the hardware: the driver calls of cudadrv.c, nvcc's code
  * generation, CUDA's exp() and timing. Those are tested where a GPU is
