@@ -68,7 +68,8 @@ CURL          := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 RT_SRC      := $(sort $(wildcard guest/runtime/*/*.c))
 HOSTLIB_SRC := host/attest/der.c host/attest/x509.c host/attest/p256.c host/attest/crl.c \
                host/attest/pckext.c host/attest/intel_root.c host/attest/collateral.c \
-               host/attest/tdxverify.c host/attest/date.c host/measure/pe.c host/measure/tdxmeasure.c
+               host/attest/tdxverify.c host/attest/date.c host/measure/pe.c host/measure/tdxmeasure.c \
+               host/measure/eventlog.c
 RUNTIME_SRC := $(RT_SRC) $(HOSTLIB_SRC)
 INIT_SRC    := guest/init/init.c guest/init/probe.c guest/init/supervise.c guest/init/attest.c
 # The analysis runner (issue 6); init does not call it yet.

@@ -4,7 +4,7 @@
 #include <bearssl.h>
 
 #include "c2d/bootevents.h"
-#include "c2d/eventlog.h"
+#include "c2d/rtmr.h"
 
 void c2d_boot_events(const uint8_t init_sha256[32], struct c2d_boot_event ev[C2D_BOOT_EVENTS])
 {

@@ -6,7 +6,7 @@
  *
  * Events, in this order, each a dstack runtime event (type
  * C2D_EVENT_RUNTIME, digest SHA-384(le32(type) ‖ ":" ‖ name ‖ ":" ‖
- * payload), c2d/eventlog.h):
+ * payload), c2d/rtmr.h):
  *   "c2d.init"       payload: the 32-byte SHA-256 of /init, raw. The
  *                    initrd is already in RTMR2; this names the program
  *                    that actually runs as PID 1 inside it.

@@ -6,7 +6,7 @@
  * SHA-384(rtmr ‖ d). The firmware logs what it extends into RTMR0-2 (its
  * own configuration, the kernel, the command line, the initrd) in the ACPI
  * CCEL table's event log; dstack's guest agent, and c2d's init, extend
- * RTMR3 with runtime events. A verifier replays the log and compares the
+ * RTMR3 with runtime events (c2d/rtmr.h). A verifier replays the log and compares the
  * result with the RTMRs of a quote: the log is untrusted until it replays.
  *
  * Measurement register indices are those of the CC event log (UEFI 2.10,
@@ -58,22 +58,13 @@
 #include <stdint.h>
 
 #include "c2d/err.h"
+#include "c2d/rtmr.h"
 
-#define C2D_RTMR_LEN 48
-#define C2D_EVENT_RUNTIME 0x08000001u  /* dstack runtime event (RTMR3) */
 #define C2D_EV_NO_ACTION 0x00000003u
 #define C2D_TPM_ALG_SHA384 0x000Cu
 #define C2D_CC_MR_MRTD 0u             /* CC MR index of MRTD; 1..4 are RTMR0..3 */
 #define C2D_CC_MR_MAX 4u
 #define C2D_CCEL_MAX_ALGS 8
-
-/* rtmr = SHA-384(rtmr ‖ digest). */
-void c2d_rtmr_extend(uint8_t rtmr[C2D_RTMR_LEN], const uint8_t digest[C2D_RTMR_LEN]);
-
-/* The digest of a dstack runtime event (see above). name is NUL-terminated
- * and hashed without its NUL; payload may be NULL when len is 0. */
-void c2d_runtime_event_digest(uint32_t type, const char *name, const uint8_t *payload,
-			      size_t len, uint8_t out[C2D_RTMR_LEN]);
 
 /* RTMR0..3, as a replay builds them. Start from all zeros ({0} or memset). */
 struct c2d_rtmrs {
