@@ -101,7 +101,8 @@ C2D_SRC     += host/cli/cmd_run.c guest/init/analysis.c guest/init/supervise.c g
                guest/analysis/cohort_stats_schema.c guest/analysis/columns.c
 # c2d run --analysis risk-model: the central (non-private) fit, and with
 # --dp --child the private fit driven by init's own code (guest/init/riskmodel.c).
-C2D_SRC     += guest/analysis/riskmodel.c guest/init/riskmodel.c guest/analysis/riskmodel_schema.c
+C2D_SRC     += guest/analysis/riskmodel.c guest/init/riskmodel.c guest/analysis/riskmodel_schema.c \
+               host/central/riskmodel_central.c
 # The CUDA driver-API path (host/gpu/gpu.c, cudadrv.c; kernels.cu built by
 # nvcc into a fatbin that the binary embeds): c2d run --backend cuda.
 GPU_SRC     := host/gpu/gpu.c host/gpu/cudadrv.c
@@ -128,7 +129,7 @@ UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
 
 .PHONY: all deps image demo test unit fuzz boot-test reproduce bench clean lint check-lock
-.PHONY: print-init-objs print-risk-objs cuda
+.PHONY: print-init-objs print-risk-objs print-c2d-objs cuda
 all: $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage
 
 # --- dependencies -----------------------------------------------------------
@@ -152,9 +153,6 @@ $(OUT)/obj/host/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 # The prediction reads /init out of the initrd with the image's cpio reader.
-$(call obj,host,host/measure/bootpredict.c): HOST_CFLAGS +=
-$(call obj,host,host/cli/cmd_run.c): HOST_CFLAGS +=
-$(call obj,host,guest/init/riskmodel.c): HOST_CFLAGS +=
 $(OUT)/obj/test/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
@@ -168,10 +166,11 @@ $(call obj,guest,guest/runtime/dp/dp.c): GUEST_CFLAGS += -mgeneral-regs-only
 # not at -O2 (gcc 12's cheap cost model): 25% of cohort-stats' time on the
 # demo cohort (docs/performance.md). Exact integer and IEEE arithmetic
 # either way: -O3 adds no fast-math.
-HOT_SRC := guest/runtime/sealed/rowgroup.c guest/analysis/cohort_stats.c guest/analysis/riskmodel.c
+HOT_SRC := guest/runtime/sealed/rowgroup.c guest/analysis/cohort_stats.c guest/analysis/riskmodel.c \
+           host/central/riskmodel_central.c
 $(call obj,host,$(HOT_SRC)): HOST_CFLAGS += -O3
-# The central fit's sigmoids through libmvec (guest/analysis/riskmodel.c).
-$(call obj,host,guest/analysis/riskmodel.c): HOST_CFLAGS += -fno-math-errno
+# The central fit's sigmoids through libmvec (host/central/riskmodel_central.c).
+$(call obj,host,host/central/riskmodel_central.c): HOST_CFLAGS += -fno-math-errno
 $(call obj,guest,$(HOT_SRC)): GUEST_CFLAGS += -O3
 $(call obj,host,guest/runtime/dp/dp.c): HOST_CFLAGS += -mgeneral-regs-only
 $(call obj,test,guest/runtime/dp/dp.c): TEST_CFLAGS += -mgeneral-regs-only
@@ -197,14 +196,12 @@ $(OUT)/guest/cohort-stats: $(call obj,guest,$(COHORT_SRC) $(RT_SRC))
 # fit must not be among them).
 print-init-objs:
 	@echo $(call obj,guest,$(INIT_SRC) $(RT_SRC))
+print-c2d-objs:
+	@echo $(call obj,host,$(C2D_SRC))
 print-risk-objs:
 	@echo $(call obj,guest,$(RISK_SRC) $(RT_SRC))
 
 # The risk-model analysis child, static like init (same I1 check).
-$(call obj,guest,guest/init/riskmodel.c): GUEST_CFLAGS +=
-$(call obj,test,guest/init/riskmodel.c): TEST_CFLAGS +=
-$(call obj,guest,guest/init/init.c guest/init/imageanalysis.c): GUEST_CFLAGS +=
-$(call obj,test,guest/init/imageanalysis.c): TEST_CFLAGS +=
 $(OUT)/guest/risk-model: $(call obj,guest,$(RISK_SRC) $(RT_SRC))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
@@ -360,6 +357,7 @@ $(OUT)/test/cohort-stats: $(call obj,host,$(COHORT_SRC) $(RUNTIME_SRC))
 # (tests/unit/riskmodel_ref.h).
 $(OUT)/test/test_riskmodel: $(call obj,test,tests/unit/test_riskmodel.c guest/init/riskmodel.c guest/init/analysis.c \
                            guest/init/supervise.c guest/analysis/riskmodel.c guest/analysis/riskmodel_schema.c \
+                           host/central/riskmodel_central.c \
                            guest/analysis/columns.c tests/tools/analysistest.c \
                            $(RUNTIME_SRC)) | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel \
                            $(OUT)/guest/risk-model
@@ -369,18 +367,15 @@ $(call obj,test,tests/unit/test_riskmodel.c): TEST_CFLAGS += -Itests/tools -Ites
 $(OUT)/test/test_analysisconf: $(call obj,test,tests/unit/test_analysisconf.c guest/init/imageanalysis.c \
                               guest/init/riskmodel.c guest/init/analysis.c guest/init/supervise.c \
                               guest/analysis/cohort_stats_schema.c guest/analysis/riskmodel_schema.c $(RUNTIME_SRC))
-$(call obj,test,tests/unit/test_analysisconf.c): TEST_CFLAGS +=
 $(OUT)/test/risk-model: $(call obj,host,$(RISK_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS)
 FAKERISK_SRC := tests/tools/fakeriskmodel.c guest/analysis/riskmodel.c guest/analysis/riskmodel_schema.c guest/analysis/child.c \
                 guest/analysis/columns.c
-$(call obj,host,tests/tools/fakeriskmodel.c): HOST_CFLAGS +=
 $(OUT)/test/c2d-fakeriskmodel: $(call obj,host,$(FAKERISK_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS)
 FAKEANALYSIS_SRC := tests/tools/fakeanalysis.c tests/tools/fakeschema.c guest/analysis/child.c
-$(call obj,host,tests/tools/fakeanalysis.c): HOST_CFLAGS +=
 $(OUT)/test/c2d-fakeanalysis: $(call obj,host,$(FAKEANALYSIS_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS)

@@ -29,24 +29,12 @@
  *   the per-row loss clamped to [0, RM_LOSS_MAX] at scale 2^RM_LOSS_SCALE,
  *   and the row count; or, in the last round, the confusion matrix at 0.5.
  *   Exact integer sums: the result does not depend on row order.
- * - The central baseline, riskmodel_fit_central(): no clipping, no noise,
- *   Newton's method in double until the gradient norm of J over all rows
- *   is below RM_CENTRAL_TOL. The rows are decoded once into a table held
- *   for the fit (about 33 bytes a row); a pass sums, per cell of the 0/1
- *   features, 20 products a row instead of the 119 of x·xᵀ and x. From
- *   2^15 rows the fit starts from the fit on a 1/32 sample (only the
- *   starting point; the criterion is on all rows; from 0 again when
- *   Newton fails from there). Decoding and passes run
- *   on every CPU by row group, the groups' partial sums added in file
- *   order: the result does not depend on the thread count. It gives
- *   row-level access by construction and is never
- *   linked into init (tests/host/riskmodel_ref.sh checks the symbol is
- *   absent from the guest's init).
+ * - The central baseline (host/central/riskmodel_central.h): the same
+ *   features and objective fitted exactly on plaintext rows, for
+ *   comparison; host only, never linked into the guest.
  *
  * Ownership: no allocation survives a call. Errors: C2D_E_INPUT for rows or
- * weights that do not decode or fit, C2D_E_NOMEM; C2D_E_INTERNAL when the
- * central fit does not converge in RM_CENTRAL_MAX_ITER iterations.
- * Not constant-time.
+ * weights that do not decode or fit, C2D_E_NOMEM. Not constant-time.
  */
 #ifndef C2D_ANALYSIS_RISKMODEL_H
 #define C2D_ANALYSIS_RISKMODEL_H
@@ -56,6 +44,7 @@
 
 #include "c2d/aggfmt.h"
 #include "c2d/err.h"
+#include "c2d/rowgroup.h"
 #include "c2d/schema.h"
 #include "rowmath.h"
 
@@ -73,9 +62,6 @@
  * (init checks the L2 norm of the sum against n·C as well). */
 #define RM_GRAD_L1 (4 * RM_CLIP_LAT)
 #define RM_LOSS_BOUND ((uint64_t)RM_LOSS_MAX << RM_LOSS_SCALE)
-
-#define RM_CENTRAL_TOL 1e-10
-#define RM_CENTRAL_MAX_ITER 100
 
 /* Outputs of the gradient round, in order. */
 enum { RM_OUT_GRAD, RM_OUT_LOSS, RM_OUT_ROWS, RM_GRAD_NOUTPUTS };
@@ -114,33 +100,15 @@ int riskmodel_bind(const struct c2d_schema *s, struct riskmodel_cols *c, struct 
 int riskmodel_pass(const uint8_t *rowfile, size_t len, const int64_t w[RM_DIM],
 		   struct riskmodel_round *out, struct c2d_err *err);
 
-struct riskmodel_result {
-	double coef[RM_DIM];    /* [0] intercept, then the features above */
-	unsigned iterations;
-	double grad_norm;       /* ||∇J|| at coef */
-	uint64_t rows;
-};
-
 /* λ of the objective (both paths): RM_LAMBDA_NUM / RM_LAMBDA_DEN. */
 #define RM_LAMBDA_NUM 1
 #define RM_LAMBDA_DEN 100
 
-/*
- * The central, non-private fit on plaintext rows (a c2d/rowfile.h buffer):
- * minimises J above exactly (to RM_CENTRAL_TOL), with λ = RM_LAMBDA. For
- * the baseline of `c2d run --central` and for tests only; never in init.
- */
-int riskmodel_fit_central(const uint8_t *rowfile, size_t len, struct riskmodel_result *out,
-			  struct c2d_err *err);
-
-/* The same with another λ (> 0). */
-int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
-				 struct riskmodel_result *out, struct c2d_err *err);
-
-/* The same on `threads` threads (1 to 16; 0 counts as 1, more as 16);
- * the two above use one per online CPU. The result, coefficients to the
- * last bit, is the same for every thread count (see above). */
-int riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lambda, unsigned threads,
-				  struct riskmodel_result *out, struct c2d_err *err);
+/* Row i of a decoded row group (col: the group's columns, bound by
+ * riskmodel_bind): its features x (rowmath.h, shared with the CUDA
+ * kernels), and its label as the return value (0 or 1), or -1 when the
+ * row lies outside the declared bounds. */
+int riskmodel_row(const struct riskmodel_cols *k, const struct c2d_rg_col *col, uint32_t i,
+		  double x[RM_DIM]);
 
 #endif

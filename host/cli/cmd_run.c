@@ -45,7 +45,7 @@
 #include "jsonout.h"
 #include "keyfile.h"
 #include "recipefile.h"
-#include "riskmodel.h"
+#include "riskmodel_central.h"
 #include "riskmodel_dp.h"
 #include "schemafile.h"
 #include "sealer.h"

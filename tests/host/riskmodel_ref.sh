@@ -7,13 +7,17 @@
 /usr/bin/python3 "$top/tests/tools/riskmodel_ref.py" >"$T/ref"
 diff -u "$T/ref" "$top/tests/unit/riskmodel_ref.h" >&2 || fail "riskmodel_ref.h differs from riskmodel_ref.py's output"
 ok "riskmodel_ref.h = scikit-learn's fit (riskmodel_ref.py)"
-# init links no object that defines the central fit (the guest binaries
-# are stripped, so the objects are what can be checked); the child does.
-make -s -C "$top" --no-print-directory out/guest/init out/guest/risk-model >/dev/null
+# No guest binary links an object that defines the central fit (the guest
+# binaries are stripped, so the objects are what can be checked); the
+# host's c2d does.
+make -s -C "$top" --no-print-directory out/guest/init out/guest/risk-model out/bin/c2d >/dev/null
 defines() { (cd "$top" && nm --defined-only $(make -s --no-print-directory "$1")) | grep -Eq " T ($2)\$"; }
-defines print-risk-objs 'riskmodel_fit_central' || fail "the child's objects lack riskmodel_fit_central (control)"
+central='riskmodel_fit_central|riskmodel_fit_central_lambda|riskmodel_fit_central_threads'
+defines print-c2d-objs "$central" || fail "c2d's objects lack the central fit (control)"
+defines print-risk-objs 'riskmodel_pass' || fail "the child's objects lack riskmodel_pass (control)"
 defines print-init-objs 'riskmodel_run' || fail "init's objects lack riskmodel_run (control)"
-if defines print-init-objs 'riskmodel_fit_central|riskmodel_fit_central_lambda|riskmodel_fit_central_threads|riskmodel_pass'; then
+defines print-risk-objs "$central" && fail "the central (non-private) fit is linked into the risk-model child"
+if defines print-init-objs "$central|riskmodel_pass"; then
 	fail "the central (non-private) fit is linked into init"
 fi
-ok "the non-private fit is not among init's objects"
+ok "the non-private fit is in no guest binary's objects"

@@ -22,7 +22,7 @@
 #include "analysis.h"
 #include "analysistest.h"
 #include "c2d/analysisconf.h"
-#include "riskmodel.h"
+#include "riskmodel_central.h"
 #include "riskmodel_dp.h"
 #include "riskmodel_ref.h"
 
