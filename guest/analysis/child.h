@@ -1,5 +1,5 @@
 /*
- * analysis/child.h: the analysis side of init's protocol (init/analysis.h).
+ * guest/analysis/child.h: the analysis side of init's protocol (guest/init/analysis.h).
  *
  * An analysis runs with exactly two descriptors: fd 3, a memfd holding the
  * rows (c2d/rowfile.h), sealed against every change, and fd 4, a pipe to

@@ -1,5 +1,5 @@
 /*
- * analysis/cohort_stats.h: the cohort-stats analysis of the cardio-renal
+ * guest/analysis/cohort_stats.h: the cohort-stats analysis of the cardio-renal
  * demo, and its output schema (one definition, compiled into both the
  * analysis binary and init, which checks the analysis's output against it).
  *
@@ -91,14 +91,14 @@ int cohort_stats_compute(const uint8_t *p, size_t len, struct cohort_stats *out,
 			 struct c2d_err *err);
 
 /* The same on at most `threads` threads (cohort_stats_compute uses one per
- * CPU it may run on, analysis/cpus.h). The result is identical for every
+ * CPU it may run on, guest/analysis/cpus.h). The result is identical for every
  * thread count: the cells are exact integers, and partials are merged in a
  * fixed order. */
 int cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,
 				 struct cohort_stats *out, struct c2d_err *err);
 
 /* Adds the site cells into the pooled cells (zero before), for a backend
- * that computes only the site cells (analysis/gpu.h). */
+ * that computes only the site cells (host/gpu/gpu.h). */
 void cohort_stats_pool(struct cohort_stats *cs);
 
 /* The output arrays in schema order, for c2d_agg_encode(). */

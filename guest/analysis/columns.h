@@ -1,5 +1,5 @@
 /*
- * analysis/columns.h: finding the input columns an analysis reads.
+ * guest/analysis/columns.h: finding the input columns an analysis reads.
  *
  * An analysis is written for certain columns of certain types and, for
  * categories, certain labels in a certain order (a label's index is what a

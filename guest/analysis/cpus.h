@@ -1,5 +1,5 @@
 /*
- * analysis/cpus.h: how many threads an analysis may start.
+ * guest/analysis/cpus.h: how many threads an analysis may start.
  *
  * analysis_cpus() is the number of CPUs this process may run on
  * (sched_getaffinity), at least 1. Not sysconf(_SC_NPROCESSORS_ONLN):

@@ -1,5 +1,5 @@
 /*
- * analysis/riskmodel.h: risk-model, an L2-regularised logistic regression
+ * guest/analysis/riskmodel.h: risk-model, an L2-regularised logistic regression
  * of `outcome` on the cardio-renal cohort's columns.
  *
  * Objective (w_0 the intercept, not penalised; x_0 = 1):

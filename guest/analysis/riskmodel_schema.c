@@ -1,6 +1,6 @@
 /* The messages and output schemas of risk-model: see riskmodel.h. Part of
  * the image and so of the compose-hash. The privacy parameters init applies
- * are the image's recipe, image/analyses/risk-model.conf (init/riskmodel_dp.h,
+ * are the image's recipe, image/analyses/risk-model.conf (guest/init/riskmodel_dp.h,
  * docs/privacy.md). */
 #include "riskmodel.h"
 

@@ -1,7 +1,7 @@
 /*
- * analysis/rowmath.h: what one row contributes to each analysis, written
+ * guest/analysis/rowmath.h: what one row contributes to each analysis, written
  * once for the CPU path (C17, gcc) and the CUDA path (nvcc compiles the
- * same lines into the kernels of analysis/kernels.cu).
+ * same lines into the kernels of host/gpu/kernels.cu).
  *
  * Keeping the per-row arithmetic in one place is what makes the two
  * backends comparable: they differ only in how the rows are walked and

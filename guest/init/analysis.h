@@ -1,5 +1,5 @@
 /*
- * init/analysis.h: running the fixed analysis on the rows, failing closed.
+ * guest/init/analysis.h: running the fixed analysis on the rows, failing closed.
  *
  * init collects every owner's authenticated rows into one memfd
  * (c2d/rowfile.h layout), seals it (F_SEAL_SHRINK, F_SEAL_GROW,
@@ -20,7 +20,7 @@
  * runs. As another user (c2d run on the host, the tests) the uid stays.
  * The binary is opened before the uid drop and executed by descriptor, so
  * only its own mode must let ANALYSIS_UID run it (0555 in the image). The
- * child then installs its own seccomp filter (analysis/child.h).
+ * child then installs its own seccomp filter (guest/analysis/child.h).
  *
  * Any other outcome is refused with one line saying why: C2D_E_REFUSED for
  * a signal (named; SIGSYS as the seccomp filter's kill), the time limit, a

@@ -1,4 +1,4 @@
-/* init/attest.h: boot attestation through the simulated quoter or TDX. */
+/* guest/init/attest.h: boot attestation through the simulated quoter or TDX. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

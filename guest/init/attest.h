@@ -1,5 +1,5 @@
 /*
- * init/attest.h: init's boot attestation. After the payload is measured
+ * guest/init/attest.h: init's boot attestation. After the payload is measured
  * and the devices are probed, init extends RTMR3 with its boot events
  * (c2d/bootevents.h) and gets a quote over
  * report_data = SHA-512("c2d-boot-quote-v1" ‖ nonce).

@@ -1,5 +1,5 @@
 /*
- * init/imageanalysis.h: the analyses init knows, and the one this image
+ * guest/init/imageanalysis.h: the analyses init knows, and the one this image
  * runs.
  *
  * One image per analysis: the initramfs holds the analysis's static binary

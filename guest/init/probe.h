@@ -1,5 +1,5 @@
 /*
- * init/probe.h: what the host attached to the CVM, read from sysfs.
+ * guest/init/probe.h: what the host attached to the CVM, read from sysfs.
  *
  * Sealed datasets arrive as virtio block disks (vda, vdb, ...) and channels
  * as virtio-serial ports with names set by the launcher. Both are read from

@@ -1,7 +1,7 @@
 /*
- * init/riskmodel_dp.h: init's side of risk-model, differentially private
+ * guest/init/riskmodel_dp.h: init's side of risk-model, differentially private
  * full-batch gradient descent with the analysis child as gradient oracle
- * (analysis/riskmodel.h; the conversation is analysis_run_rounds()).
+ * (guest/analysis/riskmodel.h; the conversation is analysis_run_rounds()).
  *
  * init is the only place noise is added, and every released number is
  * computed here from noised quantities:

@@ -1,5 +1,5 @@
 /*
- * init/supervise.h: run one child to completion under a deadline.
+ * guest/init/supervise.h: run one child to completion under a deadline.
  *
  * The analysis runs as a child of init; init must get control back whatever
  * the child does (exit, crash, loop, fork and exit), and as PID 1 it must
@@ -37,7 +37,7 @@ int supervise_run(const char *path, char *const argv[], long deadline_ms,
 /*
  * supervise_run_io(): the same, for a child that must see only the
  * descriptors it is given and whose output is collected under a bound
- * (the analysis child, init/analysis.h).
+ * (the analysis child, guest/init/analysis.h).
  *
  * The child gets fds[i] as its descriptor 3 + i and nothing else: 0, 1 and
  * 2 are closed too (the console reaches the host, and a child must not be
@@ -62,7 +62,7 @@ struct supervise_io {
 	size_t out_len;          /* result: bytes collected */
 	int overflow;            /* result: more than out_cap bytes came */
 	int out_open;            /* result: the pipe was open after the exit */
-	/* A conversation (init/analysis.h, analysis_run_rounds): more of the
+	/* A conversation (guest/init/analysis.h, analysis_run_rounds): more of the
 	 * parent's copies of the child's descriptors to close once it has
 	 * them; and, if on_output is set, a call after every read from
 	 * out_fd (also the last one, after the exit) that may consume
@@ -74,7 +74,7 @@ struct supervise_io {
 	void *ctx;
 	int hook_failed;         /* result */
 	/* In the child, once its descriptors are in place and before exec
-	 * (NULL: none): init/analysis.c's confinement. Async-signal-safe
+	 * (NULL: none): guest/init/analysis.c's confinement. Async-signal-safe
 	 * calls only; returns 0, or the status the child then exits with
 	 * without running path. With a hook, path is opened (O_PATH) before
 	 * it runs and executed through that descriptor: the hook may take

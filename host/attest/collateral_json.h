@@ -1,5 +1,5 @@
 /*
- * host/collateral_json.h: reading Intel's TDX collateral from its JSON
+ * host/attest/collateral_json.h: reading Intel's TDX collateral from its JSON
  * forms into struct c2d_collateral (c2d/collateral.h).
  *
  * Two forms:

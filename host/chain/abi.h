@@ -1,5 +1,5 @@
 /*
- * host/abi.h: the Solidity contract ABI (docs.soliditylang.org, "Contract
+ * host/chain/abi.h: the Solidity contract ABI (docs.soliditylang.org, "Contract
  * ABI Specification"), for the types c2d's contract uses: uintN (N a
  * multiple of 8 up to 256), address, bool, bytes32, string, bytes, T[]
  * (dynamic arrays) and tuples, nested.

@@ -1,5 +1,5 @@
 /*
- * host/consortium.h: the inputs and the judgement of `c2d chain`, apart from
+ * host/chain/consortium.h: the inputs and the judgement of `c2d chain`, apart from
  * the chain itself so that they can be tested without one.
  *
  * Owners file (c2d chain deploy --owners): one owner per line,

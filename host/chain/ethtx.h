@@ -1,5 +1,5 @@
 /*
- * host/ethtx.h: Ethereum accounts and EIP-1559 (type 2) transactions.
+ * host/chain/ethtx.h: Ethereum accounts and EIP-1559 (type 2) transactions.
  *
  * An address is the last 20 bytes of Keccak-256 of the uncompressed public
  * key (without its 0x04 prefix). Text addresses are written with the EIP-55

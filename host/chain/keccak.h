@@ -1,5 +1,5 @@
 /*
- * host/keccak.h: Keccak-256 as Ethereum uses it: the Keccak submission's
+ * host/chain/keccak.h: Keccak-256 as Ethereum uses it: the Keccak submission's
  * padding (0x01 ... 0x80), not FIPS 202 SHA3-256's (0x06 ... 0x80), so the
  * two give different digests of the same input. Rate 136 bytes, capacity
  * 512 bits, 32-byte output.

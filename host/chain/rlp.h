@@ -1,5 +1,5 @@
 /*
- * host/rlp.h: Ethereum's Recursive Length Prefix encoding (the Yellow
+ * host/chain/rlp.h: Ethereum's Recursive Length Prefix encoding (the Yellow
  * Paper, appendix B).
  *
  * Encoding appends to a growable buffer that the encoder owns: byte strings,

@@ -1,5 +1,5 @@
 /*
- * host/rpc.h: an Ethereum JSON-RPC 2.0 client over HTTP(S) POST (libcurl;
+ * host/chain/rpc.h: an Ethereum JSON-RPC 2.0 client over HTTP(S) POST (libcurl;
  * JSON with jansson), and the eth_* methods c2d uses.
  *
  * A session (struct c2d_rpc) owns one curl handle, reused across calls

@@ -1,5 +1,5 @@
 /*
- * host/cli.h: the subcommands of `c2d`. Each takes its own argv (argv[0] is
+ * host/cli/cli.h: the subcommands of `c2d`. Each takes its own argv (argv[0] is
  * the subcommand's name), prints its own --help to stdout, and returns 0 or
  * a negative c2d_status with err filled; main() prints err and maps the
  * status to the exit code documented in docs/cli.md.
@@ -23,12 +23,12 @@ int c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_run(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_quote(int argc, char **argv, struct c2d_err *err);
-/* c2d quote replay (host/cmd_replay.c), dispatched by c2d_cmd_quote. */
+/* c2d quote replay (host/cli/cmd_replay.c), dispatched by c2d_cmd_quote. */
 int c2d_quote_replay(int argc, char **argv, struct c2d_err *err);
-/* c2d quote verify (host/cmd_verify.c), dispatched by c2d_cmd_quote. */
+/* c2d quote verify (host/cli/cmd_verify.c), dispatched by c2d_cmd_quote. */
 int c2d_quote_verify_cmd(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_sim_quoter(int argc, char **argv, struct c2d_err *err);
-/* host/cmd_chain.c: the consortium contract. */
+/* host/cli/cmd_chain.c: the consortium contract. */
 int c2d_cmd_chain(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_approve(int argc, char **argv, struct c2d_err *err);
 int c2d_cmd_revoke(int argc, char **argv, struct c2d_err *err);

@@ -1,7 +1,7 @@
 /*
  * c2d quote: TDX quotes on the host. `show` parses a quote (v4 or v5) and
- * prints its fields; `verify` (host/cmd_verify.c) and `replay`
- * (host/cmd_replay.c) are dispatched from here.
+ * prints its fields; `verify` (host/cli/cmd_verify.c) and `replay`
+ * (host/cli/cmd_replay.c) are dispatched from here.
  */
 #include <jansson.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
  *   --sealed   sealed files, opened as the CVM will: each dataset key
  *              unwrapped with the KMS key (c2d/keywrap.h, the KMS's
  *              derivation), every chunk authenticated and decrypted
- *              (c2d/unseal.h) into init's sealed memfd (init/analysis.h),
+ *              (c2d/unseal.h) into init's sealed memfd (guest/init/analysis.h),
  *              then the analysis in-process on that memfd, or with --child
  *              through init's runner and the static child (the process
  *              boundary, the output-schema check).
@@ -412,7 +412,7 @@ static int run_child(const char *path, const struct analysis_input *in, struct r
 	return C2D_OK;
 }
 
-/* risk-model's private fit as init will run it (init/riskmodel_dp.h):
+/* risk-model's private fit as init will run it (guest/init/riskmodel_dp.h):
  * init's own code drives the child, the gradient oracle, round by round
  * and adds the noise, with the conf's parameters and a budget of exactly
  * the conf's ε and ρ. */
@@ -594,7 +594,7 @@ static void print_table(const struct run_opts *o, const struct result *res)
 			}
 }
 
-/* risk-model's coefficients, in the order of analysis/riskmodel.h. */
+/* risk-model's coefficients, in the order of guest/analysis/riskmodel.h. */
 static const char *const rm_names[RM_DIM] = {
 	"intercept", "age", "egfr", "creatinine", "systolic_bp", "egfr_missing", "sex_M",
 	"diabetes", "ckd_G1", "ckd_G2", "ckd_G3a", "ckd_G3b", "ckd_G4", "ckd_G5",

@@ -137,7 +137,7 @@ static int need(const char *v, const char *flag, struct c2d_err *err)
 }
 
 /* MRTD and RTMR0-2 of a TD that QEMU boots from the given files: the
- * prediction `c2d measure` publishes (host/bootpredict.h), with its
+ * prediction `c2d measure` publishes (host/measure/bootpredict.h), with its
  * defaults for what is not given. */
 static int predict_registers(const struct opts *o, struct c2d_simregs *regs, struct c2d_err *err)
 {

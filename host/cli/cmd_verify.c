@@ -1,6 +1,6 @@
 /*
  * c2d quote verify: verifies a TDX quote with Intel's collateral
- * (runtime/tdxverify.c) and prints the verdict, the TCB status, the
+ * (host/attest/tdxverify.c) and prints the verdict, the TCB status, the
  * registers and report_data. The only place where the verifier's notion of
  * "now" may come from the clock: --now pins it, for audits and tests.
  */

@@ -1,5 +1,5 @@
 /*
- * host/progress.h: a one-line progress display on standard error, shown
+ * host/cli/progress.h: a one-line progress display on standard error, shown
  * only when standard error is a terminal and the work is large enough to be
  * worth watching; silent otherwise (pipes, logs, CI).
  */

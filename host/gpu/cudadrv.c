@@ -30,7 +30,7 @@ enum {
 	CU_ATTR_COMPUTE_CAPABILITY_MINOR = 76,
 };
 
-/* The embedded kernels (analysis/kernels_blob.S): empty when nvcc was
+/* The embedded kernels (host/gpu/kernels_blob.S): empty when nvcc was
  * missing at build time. */
 extern const unsigned char c2d_kernels_fatbin[];
 extern const uint64_t c2d_kernels_fatbin_size;

@@ -1,6 +1,6 @@
 /*
- * analysis/cudadrv.h: the CUDA driver API, just enough to run the
- * analyses' kernels (analysis/kernels.cu) on one GPU.
+ * host/gpu/cudadrv.h: the CUDA driver API, just enough to run the
+ * analyses' kernels (host/gpu/kernels.cu) on one GPU.
  *
  * No CUDA runtime and no link-time dependency: cudadrv_open() loads the
  * driver (libcuda.so.1) with dlopen, takes the entry points it needs by

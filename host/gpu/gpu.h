@@ -1,6 +1,6 @@
 /*
- * analysis/gpu.h: the analyses on a GPU (analysis/kernels.cu through
- * analysis/cudadrv.h), the same computations as cohort_stats.h and
+ * host/gpu/gpu.h: the analyses on a GPU (host/gpu/kernels.cu through
+ * host/gpu/cudadrv.h), the same computations as cohort_stats.h and
  * riskmodel.h's gradient round.
  *
  * gpu_rows_open() checks the rows file on the CPU exactly as the CPU path

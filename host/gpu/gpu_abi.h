@@ -1,6 +1,6 @@
 /*
- * analysis/gpu_abi.h: what the host side (analysis/gpu.c) and the kernels
- * (analysis/kernels.cu) must agree on, byte for byte: kernel names, the
+ * host/gpu/gpu_abi.h: what the host side (host/gpu/gpu.c) and the kernels
+ * (host/gpu/kernels.cu) must agree on, byte for byte: kernel names, the
  * tile descriptors, the parameter blocks and the accumulator layouts.
  * Both compilers see this one file; every struct is made of 8-byte fields
  * only, so that C and CUDA lay it out identically without packing pragmas.

@@ -1,6 +1,6 @@
 /*
- * analysis/kernels.cu: the CUDA kernels of the analyses (device code only;
- * the host side is analysis/gpu.c, through the driver API).
+ * host/gpu/kernels.cu: the CUDA kernels of the analyses (device code only;
+ * the host side is host/gpu/gpu.c, through the driver API).
  *
  * Built by nvcc into a fatbin (SASS for sm_90 and PTX for newer parts)
  * that the host binary embeds and loads with cuModuleLoadData: no CUDA

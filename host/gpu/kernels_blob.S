@@ -1,6 +1,6 @@
 /*
- * The CUDA kernels (analysis/kernels.cu, built by nvcc into a fatbin) as
- * bytes of this binary, for cuModuleLoadData (analysis/cudadrv.c). The
+ * The CUDA kernels (host/gpu/kernels.cu, built by nvcc into a fatbin) as
+ * bytes of this binary, for cuModuleLoadData (host/gpu/cudadrv.c). The
  * Makefile passes the fatbin's path; where nvcc is missing it is an empty
  * file, and cudadrv_open() says the build has no kernels.
  */

@@ -1,4 +1,4 @@
-/* host/bootpredict.h: TDX registers predicted from the files QEMU boots. */
+/* host/measure/bootpredict.h: TDX registers predicted from the files QEMU boots. */
 #include <stdlib.h>
 #include <string.h>
 

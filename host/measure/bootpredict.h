@@ -1,5 +1,5 @@
 /*
- * host/bootpredict.h: the TDX registers of a guest that QEMU boots from
+ * host/measure/bootpredict.h: the TDX registers of a guest that QEMU boots from
  * given files (-kernel, -initrd, -append from a file, -m, and optionally
  * TDVF as -bios), predicted from those files alone. One computation for
  * both of its users, so that they cannot disagree:

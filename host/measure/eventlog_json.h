@@ -1,5 +1,5 @@
 /*
- * host/eventlog_json.h: dstack's JSON event log, as a guest's GetQuote
+ * host/measure/eventlog_json.h: dstack's JSON event log, as a guest's GetQuote
  * answer carries it (the "event_log" string of the answer holds this JSON
  * text): an array of objects, one per measurement, in the order extended:
  *

@@ -1,5 +1,5 @@
 /*
- * host/csv.h: a streaming reader of CSV (RFC 4180) and TSV, in constant
+ * host/seal/csv.h: a streaming reader of CSV (RFC 4180) and TSV, in constant
  * memory, that knows the line and column of every field.
  *
  * Written by hand because the sealer needs what libraries do not combine:

@@ -1,5 +1,5 @@
 /*
- * host/recipefile.h: recipe files, what an owner seals to.
+ * host/seal/recipefile.h: recipe files, what an owner seals to.
  *
  *   {"c2d_recipe": 1,
  *    "kms_public_key": "02…"  (33-byte compressed secp256k1, hex),

@@ -1,5 +1,5 @@
 /*
- * host/schemafile.h: reading a table schema from its JSON file.
+ * host/seal/schemafile.h: reading a table schema from its JSON file.
  *
  *   {"columns": [
  *     {"name": "age", "type": "int64", "min": 18, "max": 110},

@@ -1,5 +1,5 @@
 /*
- * host/sealer.h: sealing a table at its source (what `c2d seal` runs).
+ * host/seal/sealer.h: sealing a table at its source (what `c2d seal` runs).
  *
  * Reads CSV or TSV whose header row names the schema's columns (in any
  * order, each exactly once), validates every value against the schema,

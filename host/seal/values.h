@@ -1,5 +1,5 @@
 /*
- * host/values.h: the text forms of typed values, as the sealer reads them
+ * host/seal/values.h: the text forms of typed values, as the sealer reads them
  * from CSV and schema files and test tools print them back.
  *
  * Parsers take a byte slice (not NUL-terminated), accept exactly one form

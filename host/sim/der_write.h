@@ -1,6 +1,6 @@
 /*
- * host/der_write.h: a minimal DER (ITU-T X.690) writer, for the simulated
- * quoter's certificates and CRLs (host/simca.c). Hand-written because
+ * host/sim/der_write.h: a minimal DER (ITU-T X.690) writer, for the simulated
+ * quoter's certificates and CRLs (host/sim/simca.c). Hand-written because
  * BearSSL decodes X.509 but has no certificate or CRL writer, and a
  * certificate is a few dozen TLVs: an ASN.1 compiler would be heavier than
  * the code it replaces.

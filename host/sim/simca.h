@@ -1,5 +1,5 @@
 /*
- * host/simca.h: the certificate authority of the simulated TDX quoter.
+ * host/sim/simca.h: the certificate authority of the simulated TDX quoter.
  *
  * Machines without TDX get quotes from `c2d sim-quoter`, which plays the
  * TDX module and the quoting enclave (docs/attestation.md, "Simulated

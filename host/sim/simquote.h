@@ -1,6 +1,6 @@
 /*
- * host/simquote.h: TDX quotes (version 4, the layout c2d/tdxquote.h
- * parses) signed by the simulated quoter's keys (host/simca.h).
+ * host/sim/simquote.h: TDX quotes (version 4, the layout c2d/tdxquote.h
+ * parses) signed by the simulated quoter's keys (host/sim/simca.h).
  *
  * What the hardware would do, done on the host: the "TD report" carries
  * the simulated platform's TEE_TCB_SVN, MRSEAM and TD attributes (not

@@ -1,5 +1,5 @@
 /*
- * host/fsutil.h: file output that never leaves a half-written file behind.
+ * host/util/fsutil.h: file output that never leaves a half-written file behind.
  *
  * c2d_write_atomic() writes to a temporary file beside the destination,
  * fsyncs it, gives it its final mode (independent of the umask, so artifacts

@@ -1,6 +1,6 @@
 /*
- * host/jsonout.h: the one way c2d writes JSON files. Keys sorted, two-space
- * indent, one trailing newline, written atomically (host/fsutil.h): the same
+ * host/util/jsonout.h: the one way c2d writes JSON files. Keys sorted, two-space
+ * indent, one trailing newline, written atomically (host/util/fsutil.h): the same
  * data always gives the same bytes, so JSON artifacts are reproducible.
  */
 #ifndef C2D_HOST_JSONOUT_H

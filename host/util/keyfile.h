@@ -1,5 +1,5 @@
 /*
- * host/keyfile.h: secp256k1 secret key files.
+ * host/util/keyfile.h: secp256k1 secret key files.
  *
  * Format: 64 hex digits (an optional 0x, one optional trailing newline), the
  * 32-byte big-endian scalar, as Ethereum tools write private keys. The file

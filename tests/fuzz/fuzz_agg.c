@@ -1,5 +1,5 @@
 /* libFuzzer target: the aggregate decoder and the schema check
- * (runtime/aggfmt.c). Input: u64 n_rows, then the aggregate. Properties:
+ * (guest/runtime/protocol/aggfmt.c). Input: u64 n_rows, then the aggregate. Properties:
  * a decoded aggregate re-encodes to exactly its input (the format has one
  * encoding), and one that passes the check against the fake schema has
  * non-negative counts and an L1 norm within n_rows x bound per output. */

@@ -1,6 +1,6 @@
 /* libFuzzer target: the binary CCEL/TCG2 log walk and replay
- * (runtime/eventlog.c) and dstack's JSON event-log reader
- * (host/eventlog_json.c); every input goes to both. Every record the walk
+ * (guest/runtime/tdx/eventlog.c) and dstack's JSON event-log reader
+ * (host/measure/eventlog_json.c); every input goes to both. Every record the walk
  * returns lies inside the input, after the previous one; replaying the walk
  * by hand gives what c2d_ccel_replay gives; whatever the JSON reader
  * accepts has registers 0..3 and runtime digests that are recomputed. */

@@ -1,4 +1,4 @@
-/* libFuzzer target: the analysis's input reader (runtime/rowfile.c): the
+/* libFuzzer target: the analysis's input reader (guest/runtime/protocol/rowfile.c): the
  * header, the schema inside it, every row group and the end record, read
  * in place as the analysis child reads its sealed memfd. Properties: the
  * rows handed out add up to the end record's count, and every group body

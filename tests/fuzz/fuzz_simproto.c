@@ -1,4 +1,4 @@
-/* libFuzzer target: the quote-channel frame decoder (runtime/simproto.c).
+/* libFuzzer target: the quote-channel frame decoder (guest/runtime/tdx/simproto.c).
  * Whatever it accepts lies inside the input, satisfies the protocol's
  * rules, and encodes back to the same bytes. */
 #include <assert.h>

@@ -1,7 +1,7 @@
 /*
  * c2d-fakeanalysis MODE: analysis children that misbehave on purpose, for
  * test_analysis (init's runner must refuse each). They speak the protocol of
- * analysis/child.h against tests/tools/fakeschema.h; "ok" is the honest one:
+ * guest/analysis/child.h against tests/tools/fakeschema.h; "ok" is the honest one:
  * rows = { n, 0 }, total = { 16 n, 0 } (the largest sum n rows may give).
  *
  * Most modes start as an analysis does, with child_start() (the seccomp

@@ -1,6 +1,6 @@
 /*
  * A risk-model child that misbehaves on purpose, for test_riskmodel: it
- * computes the honest answer (analysis/riskmodel.c) and then, by argv[1]:
+ * computes the honest answer (guest/analysis/riskmodel.c) and then, by argv[1]:
  *   big-grad    grad[0] = rows x C + 1 (inside the L1 bound, above L2)
  *   rows-short  one row fewer than the input has
  *   stall       reads the first request and never answers

@@ -1,4 +1,4 @@
-/* See testfile.h: c2d_read_file() (host/fsutil.c), failing the test. */
+/* See testfile.h: c2d_read_file() (host/util/fsutil.c), failing the test. */
 #include "testfile.h"
 
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 /* Unit tests of the analysis protocol: the aggregate format and its schema
- * check (runtime/aggfmt.c), the rows file (runtime/rowfile.c), init's
- * runner (init/analysis.c) with the real cohort-stats on a hand-made table
+ * check (guest/runtime/protocol/aggfmt.c), the rows file (guest/runtime/protocol/rowfile.c), init's
+ * runner (guest/init/analysis.c) with the real cohort-stats on a hand-made table
  * and with fake children that misbehave (tests/tools/fakeanalysis.c). */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
-/* Unit tests of the analysis configuration (runtime/analysisconf.c) on the
+/* Unit tests of the analysis configuration (guest/runtime/protocol/analysisconf.c) on the
  * recipes the images ship (image/analyses/), every kind of malformed file,
- * and init's use of it at boot (init/imageanalysis.c) on temporary image
+ * and init's use of it at boot (guest/init/imageanalysis.c) on temporary image
  * roots. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests of init's boot attestation (init/attest.c). The SIM backend
+/* Unit tests of init's boot attestation (guest/init/attest.c). The SIM backend
  * talks over a socket pair to a forked quoter that answers with the
  * runtime's simproto functions and checks, independently of
  * c2d/bootevents.h (BearSSL's SHA-384/512 on the documented preimages),

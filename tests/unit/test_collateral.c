@@ -1,7 +1,7 @@
-/* Unit tests of the TDX collateral: JSON reading (host/collateral_json.c),
- * signatures and evaluation (runtime/collateral.c) on real collateral and
+/* Unit tests of the TDX collateral: JSON reading (host/attest/collateral_json.c),
+ * signatures and evaluation (host/attest/collateral.c) on real collateral and
  * real quotes (tests/vectors/tdx, copied from public test data), and the
- * RFC 3339 parser (runtime/date.c). */
+ * RFC 3339 parser (host/attest/date.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the exact DP samplers and the accountant (runtime/dp.c).
+/* Unit tests of the exact DP samplers and the accountant (guest/runtime/dp/dp.c).
  *
  * The statistical tests draw 10^6 samples per distribution from a ChaCha20
  * stream with a fresh random key (printed, and taken from C2D_DP_SEED=<64

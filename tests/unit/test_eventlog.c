@@ -1,5 +1,5 @@
-/* Unit tests of TDX event logs and RTMR replay (runtime/eventlog.c,
- * host/eventlog_json.c) on dstack's real GetQuote fixture
+/* Unit tests of TDX event logs and RTMR replay (guest/runtime/tdx/eventlog.c,
+ * host/measure/eventlog_json.c) on dstack's real GetQuote fixture
  * (tests/vectors/tdx/dstack_tdx-lite-getquote.json): its event log must
  * replay to the RTMRs of its quote, as JSON and as a binary CCEL log built
  * here from the same events in the TCG2 layout. */

@@ -1,6 +1,6 @@
 /*
  * The CUDA path's host side and kernels, on the SIMT emulator
- * (tests/tools/simtdrv.cc): analysis/gpu.c and analysis/kernels.cu
+ * (tests/tools/simtdrv.cc): host/gpu/gpu.c and host/gpu/kernels.cu
  * unchanged, with device memory in host memory and every block's threads
  * as real threads. Shows that the tiling, the column offsets, the bitmaps'
  * bit positions across tiles and groups, the shared-memory reductions, the

@@ -1,4 +1,4 @@
-/* Unit tests of device discovery (init/probe.c) on fake sysfs trees. */
+/* Unit tests of device discovery (guest/init/probe.c) on fake sysfs trees. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

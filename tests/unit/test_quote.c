@@ -1,4 +1,4 @@
-/* Unit tests of TDX quote parsing (runtime/tdxquote.c) on real quotes from
+/* Unit tests of TDX quote parsing (guest/runtime/tdx/tdxquote.c) on real quotes from
  * real TDX machines (tests/vectors/tdx, copied from public test data). */
 #include <setjmp.h>
 #include <stdarg.h>

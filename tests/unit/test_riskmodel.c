@@ -1,7 +1,7 @@
 /* Unit tests of risk-model: the central fit against scikit-learn's
  * (tests/unit/riskmodel_ref.h, from tests/tools/riskmodel_ref.py), and the
  * private run with the image's recipe (image/analyses/risk-model.conf;
- * init/riskmodel.c with the real child and misbehaving ones,
+ * guest/init/riskmodel.c with the real child and misbehaving ones,
  * tests/tools/fakeriskmodel.c): the privacy charged, the released shapes,
  * the randomness, and the refusals. */
 #include <limits.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the guest ↔ simulated quoter protocol (runtime/simproto.c):
+/* Unit tests of the guest ↔ simulated quoter protocol (guest/runtime/tdx/simproto.c):
  * round trips, refusals with their offsets, and whole frames over a socket
  * pair fed in short pieces, with deadlines and end of stream. */
 #include <setjmp.h>

@@ -1,6 +1,6 @@
-/* Unit tests of the simulated quoter: the DER writer (host/der_write.c)
- * against hand-checked encodings, the state directory (host/simca.c), and
- * quotes (host/simquote.c) that the real parser reads and whose signatures
+/* Unit tests of the simulated quoter: the DER writer (host/sim/der_write.c)
+ * against hand-checked encodings, the state directory (host/sim/simca.c), and
+ * quotes (host/sim/simquote.c) that the real parser reads and whose signatures
  * and QE binding hold. The PKI itself is cross-checked with Python's
  * `cryptography` in tests/host/simquoter.sh. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Unit tests of child supervision (init/supervise.c). */
+/* Unit tests of child supervision (guest/init/supervise.c). */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the TDX guest interfaces (runtime/tdxguest.c) on fake
+/* Unit tests of the TDX guest interfaces (guest/runtime/tdx/tdxguest.c) on fake
  * /dev, sysfs and configfs trees.
  *
  * configfs makes an entry's attribute files inside mkdir(2) and removes

@@ -1,5 +1,5 @@
-/* Unit tests of TDX measurement prediction (runtime/tdxmeasure.c) and of
- * the Authenticode digest (runtime/pe.c). The published values come from a
+/* Unit tests of TDX measurement prediction (host/measure/tdxmeasure.c) and of
+ * the Authenticode digest (host/measure/pe.c). The published values come from a
  * real dstack TDX guest (tests/vectors/tdx/dstack_tdx-lite-measurement.txt,
  * extracted from dstack_tdx-lite-getquote.json): what is predicted from the
  * image digests must equal the registers in that guest's quote. */

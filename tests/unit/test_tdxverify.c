@@ -1,4 +1,4 @@
-/* Unit tests of quote verification (runtime/tdxverify.c) on the real
+/* Unit tests of quote verification (host/attest/tdxverify.c) on the real
  * dcap-qvl quote and collateral, under ASan and UBSan. The shell test
  * tests/host/verify.sh covers the command line and the one-byte changes. */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /* Unit tests of DER reading, X.509 chains, the SGX PCK extension and CRLs
- * (runtime/der.c, x509.c, pckext.c, crl.c) on the PCK chains of two real
+ * (host/attest/der.c, x509.c, pckext.c, crl.c) on the PCK chains of two real
  * TDX quotes, Intel's real CRLs (tests/vectors/tdx), and a small CA made
  * with Python's cryptography (tests/vectors/x509/make.py). */
 #include <setjmp.h>

@@ -81,7 +81,7 @@ int c2d_x509_chain_verify(const struct c2d_pem_chain *chain, const uint8_t *root
 			  size_t root_len, int64_t now, struct c2d_x509 *leaf,
 			  struct c2d_err *err);
 
-/* The Intel SGX Root CA, DER (runtime/intel_root.c). */
+/* The Intel SGX Root CA, DER (host/attest/intel_root.c). */
 extern const uint8_t c2d_intel_sgx_root_der[];
 extern const size_t c2d_intel_sgx_root_der_len;
 

@@ -24,7 +24,7 @@
  *                        the schema's order (1..C2D_ACONF_MAX_OUTPUTS);
  *                        OUTPUT is 1..64 of [a-z0-9_]; the shares sum to
  *                        epsilon exactly
- * or for risk-model (noisy gradient descent, init/riskmodel_dp.h):
+ * or for risk-model (noisy gradient descent, guest/init/riskmodel_dp.h):
  *   rho DEC              the zCDP ρ one run charges, in all
  *   epochs N             1..C2D_ACONF_MAX_EPOCHS, no leading zero
  *   rho_per_epoch DEC    ρ of each epoch's gradient;
