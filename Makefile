@@ -3,18 +3,26 @@
 #   make            host tools: out/bin/c2d, out/bin/c2d-mkimage
 #   make image      the CVM images, one per analysis: out/image/ (cohort-stats,
 #                   the demo's) and out/image-risk-model/, each with bzImage
-#                   initrd.cpio cmdline image.json measurements.json
+#                   initrd.cpio cmdline image.json measurements.json; each
+#                   image's compose-hash is compared with the one recorded in
+#                   image/analyses/NAME.compose-hash
 #   make demo       build the image, boot it under QEMU, show its measurements,
 #                   seal the hospitals' cohorts, approve the image on a local chain
-#   make test       unit tests, fuzzers (briefly), contract tests on anvil, boot test,
-#                   reproducibility
+#   make test       lint, the guest's size, recorded compose-hashes, unit tests,
+#                   fuzzers (briefly), contract tests on anvil, boot tests,
+#                   reproducibility; each stage timed
+#   make tcb        the lines of the project's own C in each guest binary,
+#                   against the budget in image/tcb-budget (docs/tcb.md)
 #   make contracts  the governance contract, out/contracts/C2DConsortium.json
 #   make bench      benchmarks (out/bench/results.json, docs/performance.md)
 #   make reproduce  build twice in different environments, compare bytes
 #   make deps       install packages, fetch and verify pinned inputs
 #
-# Trust boundary: init/ runtime/ analysis/ are compiled with musl into the
-# CVM; host/ image/ are host tools; runtime/ is compiled for both.
+# Trust boundary (docs/architecture.md): guest/ is what the CVM links,
+# compiled with musl, and sees only guest headers; host/ and image/ run
+# outside it. The library, guest/runtime/ and host/{attest,measure}/, is
+# compiled once per flavour (guest, host, test, fuzz) into an archive that
+# the binaries of that flavour link.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/sh
@@ -32,17 +40,20 @@ IMG   := $(OUT)/image
 
 CC       := gcc
 MUSL_CC  := musl-gcc
+AR       := ar
 WARN     := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral
 # Paths of the checkout must not reach any binary (assert messages, __FILE__).
 NOPATH   := -ffile-prefix-map=$(CURDIR)/=
-# Guest code sees only the guest library's headers; host code sees both
-# and its own folders' (the compiler keeps the boundary: docs/architecture.md).
+# Guest code sees only the guest's headers; host code sees those, the
+# host library's and its own folders' (the compiler keeps the boundary).
 GUEST_INC := -Iguest/runtime/include -Iguest/init -Iguest/analysis
-INC      := $(GUEST_INC) -Ihost/include -Iimage $(patsubst %/,-I%,$(filter-out host/include/,$(sort $(wildcard host/*/))))
-# The kernel's uapi headers (linux/tdx-guest.h), installed from the pinned
-# kernel source by kernel-config/headers; -isystem so that they are searched
-# after our own headers and their style is not held to our warnings.
+HOST_DIRS := $(filter-out host/include,$(patsubst %/,%,$(sort $(dir $(wildcard host/*/*.h)))))
+INC       := $(GUEST_INC) -Ihost/include -Iimage $(addprefix -I,$(HOST_DIRS))
+# The kernel's uapi headers (linux/tdx-guest.h, linux/seccomp.h), installed
+# from the pinned kernel source by kernel-config/headers; -isystem so that
+# they are searched after our own headers and their style is not held to
+# our warnings.
 KHDR     := $(DEPS)/kernel-headers
 NPM      := $(DEPS)/npm
 KHDR_INC := -isystem $(KHDR)/include
@@ -52,61 +63,68 @@ GUEST_CFLAGS  := $(WARN) $(NOPATH) $(GUEST_INC) $(KHDR_INC) -I$(DEPS)/musl/inclu
                  -fstack-protector-strong
 GUEST_LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl,-z,relro,-z,now \
                  -Wl,--build-id=none -s
+GUEST_LIBS    := $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
 HOST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -O2 -g -D_GNU_SOURCE \
                  -fstack-protector-strong -D_FORTIFY_SOURCE=2
-TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include \
+TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) -Itests/tools -Itests/unit $(KHDR_INC) -I$(DEPS)/host/include \
                  -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
                  -fno-omit-frame-pointer
-TEST_CFLAGS   += -Itests/tools
+# The fuzzers' objects carry libFuzzer's coverage hooks; only the link
+# adds its main.
+FUZZ_CFLAGS   := -std=c17 -Wall -Wextra -Werror $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include \
+                 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a $(DEPS)/host/lib/libsecp256k1.a -lmvec -lm
 JANSSON       := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CURL          := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
-# The library. guest/runtime/ is what the CVM links (the host links it
-# too); host/attest/ and host/measure/ add the verifier and the
-# measurement prediction, which only the host links (docs/architecture.md).
+# --- sources ----------------------------------------------------------------
+# The library: guest/runtime/ is what the CVM links (the host links it
+# too); host/attest/ and host/measure/ add the quote verifier and the
+# measurement prediction, which only the host links.
 RT_SRC      := $(sort $(wildcard guest/runtime/*/*.c))
 HOSTLIB_SRC := host/attest/der.c host/attest/x509.c host/attest/p256.c host/attest/crl.c \
                host/attest/pckext.c host/attest/intel_root.c host/attest/collateral.c \
-               host/attest/tdxverify.c host/attest/date.c host/measure/pe.c host/measure/tdxmeasure.c \
-               host/measure/eventlog.c
-RUNTIME_SRC := $(RT_SRC) $(HOSTLIB_SRC)
-INIT_SRC    := guest/init/init.c guest/init/probe.c guest/init/supervise.c guest/init/attest.c
-# The analysis runner (issue 6); init does not call it yet.
-INIT_SRC    += guest/init/analysis.c
-# The fixed analyses (analysis/), each a static child of init in its image.
-COHORT_SRC  := guest/analysis/cohort_stats_main.c guest/analysis/cohort_stats.c guest/analysis/cohort_stats_schema.c \
-               guest/analysis/child.c guest/analysis/columns.c
-# risk-model: the child (a gradient oracle) and init's DP driver, which
-# shares only the schemas with it; the central fit (guest/analysis/riskmodel.c)
-# is never linked into init.
-RISK_SRC    := guest/analysis/riskmodel_main.c guest/analysis/riskmodel.c guest/analysis/riskmodel_schema.c \
-               guest/analysis/child.c guest/analysis/columns.c
-INIT_SRC    += guest/init/riskmodel.c guest/analysis/riskmodel_schema.c
-# The image's analysis: its recipe loaded at boot, the analyses init knows.
-INIT_SRC    += guest/init/imageanalysis.c guest/analysis/cohort_stats_schema.c
-C2D_SRC     := host/cli/c2d.c host/util/fsutil.c host/util/jsonout.c host/util/keyfile.c host/cli/progress.c \
-               host/cli/cmd_measure.c host/measure/bootpredict.c image/cpio.c \
-               host/cli/cmd_seal.c host/seal/sealer.c host/seal/csv.c host/seal/values.c host/seal/schemafile.c \
-               host/seal/recipefile.c host/cli/cmd_gencohort.c \
-               host/cli/cmd_quote.c host/cli/cmd_verify.c host/attest/collateral_json.c host/cli/cmd_replay.c \
-               host/measure/eventlog_json.c \
-               host/cli/cmd_simquoter.c host/sim/simca.c host/sim/simquote.c host/sim/der_write.c
-# The chain client (issue 5): keccak, RLP, ABI, EIP-1559 transactions, JSON-RPC.
-ETH_SRC     := host/chain/keccak.c host/chain/rlp.c host/chain/abi.c host/chain/ethtx.c host/chain/rpc.c host/chain/consortium.c
-C2D_SRC     += $(ETH_SRC) host/cli/cmd_chain.c
-# c2d run (issue 6): the analyses on the host, central or from sealed files
-# through init's input and runner.
-C2D_SRC     += host/cli/cmd_run.c guest/init/analysis.c guest/init/supervise.c guest/analysis/cohort_stats.c \
-               guest/analysis/cohort_stats_schema.c guest/analysis/columns.c
-# c2d run --analysis risk-model: the central (non-private) fit, and with
-# --dp --child the private fit driven by init's own code (guest/init/riskmodel.c).
-C2D_SRC     += guest/analysis/riskmodel.c guest/init/riskmodel.c guest/analysis/riskmodel_schema.c \
-               host/central/riskmodel_central.c
-# The CUDA driver-API path (host/gpu/gpu.c, cudadrv.c; kernels.cu built by
-# nvcc into a fatbin that the binary embeds): c2d run --backend cuda.
+               host/attest/tdxverify.c host/attest/date.c \
+               host/measure/pe.c host/measure/tdxmeasure.c host/measure/eventlog.c
+lib = $(OUT)/lib/$(1)/libc2d.a
+obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
+# A per-target variable that most targets leave unset.
+opt = $(if $(filter undefined,$(origin $(1))),,$($(1)))
+
+# PID 1: boot, attestation, the analysis runner and init's side of each
+# analysis (the DP driver of risk-model, the schemas of both).
+INIT_SRC    := guest/init/init.c guest/init/probe.c guest/init/supervise.c guest/init/attest.c \
+               guest/init/analysis.c guest/init/riskmodel.c guest/init/imageanalysis.c \
+               guest/analysis/riskmodel_schema.c guest/analysis/cohort_stats_schema.c
+# The fixed analyses, each a static child of init in its image.
+COHORT_SRC  := guest/analysis/cohort_stats_main.c guest/analysis/cohort_stats.c \
+               guest/analysis/cohort_stats_schema.c guest/analysis/child.c guest/analysis/columns.c
+RISK_SRC    := guest/analysis/riskmodel_main.c guest/analysis/riskmodel.c \
+               guest/analysis/riskmodel_schema.c guest/analysis/child.c guest/analysis/columns.c
+GUEST_BINS  := init cohort-stats risk-model
+src_init         := $(INIT_SRC)
+src_cohort-stats := $(COHORT_SRC)
+src_risk-model   := $(RISK_SRC)
+
+# The host's c2d. c2d run drives the analyses through init's own runner
+# and DP driver, and the central fit (host/central/) for comparison.
+UTIL_SRC    := host/util/fsutil.c host/util/jsonout.c host/util/keyfile.c
+SEAL_SRC    := host/seal/sealer.c host/seal/csv.c host/seal/values.c host/seal/schemafile.c \
+               host/seal/recipefile.c
+ETH_SRC     := host/chain/keccak.c host/chain/rlp.c host/chain/abi.c host/chain/ethtx.c \
+               host/chain/rpc.c host/chain/consortium.c
+SIM_SRC     := host/sim/simca.c host/sim/simquote.c host/sim/der_write.c
 GPU_SRC     := host/gpu/gpu.c host/gpu/cudadrv.c
-C2D_SRC     += $(GPU_SRC)
+RUNNER_SRC  := guest/init/analysis.c guest/init/supervise.c
+C2D_SRC     := $(sort $(wildcard host/cli/*.c)) $(UTIL_SRC) $(SEAL_SRC) $(ETH_SRC) $(SIM_SRC) $(GPU_SRC) \
+               host/measure/bootpredict.c host/measure/eventlog_json.c host/attest/collateral_json.c \
+               host/central/riskmodel_central.c image/cpio.c $(RUNNER_SRC) guest/init/riskmodel.c \
+               guest/analysis/cohort_stats.c guest/analysis/cohort_stats_schema.c \
+               guest/analysis/riskmodel.c guest/analysis/riskmodel_schema.c guest/analysis/columns.c
+MKIMAGE_SRC := image/mkimage.c image/cpio.c host/util/fsutil.c host/util/jsonout.c
+
+# The CUDA driver-API path: kernels.cu built by nvcc into a fatbin that c2d
+# embeds (c2d run --backend cuda).
 ifeq ($(origin NVCC),undefined)
 NVCC        := $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
 endif
@@ -114,28 +132,17 @@ NVCC_FLAGS  := --fatbin --fmad=false -std=c++17 -Iguest/analysis \
                -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
 KERNELS_FATBIN := $(OUT)/cuda/kernels.fatbin
 KERNELS_OBJ    := $(OUT)/obj/host/host/gpu/kernels_blob.o
-MKIMAGE_SRC := image/mkimage.c image/cpio.c host/util/fsutil.c host/util/jsonout.c
-UNIT_TESTS  := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
-               test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
-               test_tdxguest test_simproto test_simquoter
-UNIT_TESTS  += test_eth
-UNIT_TESTS  += test_dp
-UNIT_TESTS  += test_analysis
-UNIT_TESTS  += test_riskmodel
-UNIT_TESTS  += test_gpu
-UNIT_TESTS  += test_analysisconf
-UNIT_BINS   := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 
-obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
-
-.PHONY: all deps image demo test unit fuzz boot-test reproduce bench clean lint check-lock
-.PHONY: print-init-objs print-risk-objs print-c2d-objs cuda
+.PHONY: all deps image demo test unit fuzz boot-test reproduce bench clean lint check-lock tcb
+.PHONY: compose-hashes print-init-objs print-risk-objs print-c2d-objs cuda
 all: $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage
 
 # --- dependencies -----------------------------------------------------------
 deps: $(STAMP) $(NPM)/.stamp
+# Not a recursive make (no +): under make -n it must only be printed, since
+# it rebuilds out/deps from scratch.
 $(STAMP): reproducible/inputs.lock reproducible/packages reproducible/deps
-	+reproducible/deps
+	reproducible/deps
 # The EVM toolchain (solc, anvil, cast, forge) from npm, pinned by
 # contracts/package-lock.json, into out/deps/npm.
 $(NPM)/.stamp: contracts/package.json contracts/package-lock.json reproducible/npm $(STAMP)
@@ -146,22 +153,41 @@ $(KHDR)/source: kernel-config/headers reproducible/inputs.lock $(STAMP)
 	kernel-config/headers $(KHDR)
 
 # --- compilation ------------------------------------------------------------
+# One object per source and flavour; every object waits for the kernel's
+# uapi headers, which the guest's code includes.
 $(OUT)/obj/guest/%.o: %.c $(STAMP) $(KHDR)/source
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
-$(OUT)/obj/host/%.o: %.c $(STAMP)
+$(OUT)/obj/host/%.o: %.c $(STAMP) $(KHDR)/source
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
-# The prediction reads /init out of the initrd with the image's cpio reader.
-$(OUT)/obj/test/%.o: %.c $(STAMP)
+$(OUT)/obj/test/%.o: %.c $(STAMP) $(KHDR)/source
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+$(OUT)/obj/fuzz/%.o: %.c $(STAMP) $(KHDR)/source
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 -include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
-$(call obj,guest,guest/runtime/tdx/tdxguest.c) $(call obj,host,guest/runtime/tdx/tdxguest.c) \
-$(call obj,test,guest/runtime/tdx/tdxguest.c): $(KHDR)/source
+
+# The library archives. The guest's holds guest/runtime/ alone; the
+# others add the host library. Thin archives: members are named by their
+# objects' paths, so two modules of one name in different folders cannot
+# replace each other, and a link map names the source of every member.
+$(call lib,guest): $(call obj,guest,$(RT_SRC))
+$(call lib,host): $(call obj,host,$(RT_SRC) $(HOSTLIB_SRC))
+$(call lib,test): $(call obj,test,$(RT_SRC) $(HOSTLIB_SRC))
+$(call lib,fuzz): $(call obj,fuzz,$(RT_SRC) $(HOSTLIB_SRC))
+$(foreach f,guest host test fuzz,$(call lib,$(f))):
+	@mkdir -p $(@D)
+	rm -f $@.tmp
+	$(AR) rcsDT $@.tmp $^
+	mv $@.tmp $@
+
 # The DP samplers must not touch a floating-point or vector register: the
 # compiler refuses any float in the source and emits none of its own.
 $(call obj,guest,guest/runtime/dp/dp.c): GUEST_CFLAGS += -mgeneral-regs-only
+$(call obj,host,guest/runtime/dp/dp.c): HOST_CFLAGS += -mgeneral-regs-only
+$(call obj,test,guest/runtime/dp/dp.c): TEST_CFLAGS += -mgeneral-regs-only
 # The analyses' hot loops (row checks, cell counts) vectorise at -O3 and
 # not at -O2 (gcc 12's cheap cost model): 25% of cohort-stats' time on the
 # demo cohort (docs/performance.md). Exact integer and IEEE arithmetic
@@ -169,49 +195,46 @@ $(call obj,guest,guest/runtime/dp/dp.c): GUEST_CFLAGS += -mgeneral-regs-only
 HOT_SRC := guest/runtime/sealed/rowgroup.c guest/analysis/cohort_stats.c guest/analysis/riskmodel.c \
            host/central/riskmodel_central.c
 $(call obj,host,$(HOT_SRC)): HOST_CFLAGS += -O3
+$(call obj,guest,$(HOT_SRC)): GUEST_CFLAGS += -O3
 # The central fit's sigmoids through libmvec (host/central/riskmodel_central.c).
 $(call obj,host,host/central/riskmodel_central.c): HOST_CFLAGS += -fno-math-errno
-$(call obj,guest,$(HOT_SRC)): GUEST_CFLAGS += -O3
-$(call obj,host,guest/runtime/dp/dp.c): HOST_CFLAGS += -mgeneral-regs-only
-$(call obj,test,guest/runtime/dp/dp.c): TEST_CFLAGS += -mgeneral-regs-only
 
-$(OUT)/guest/init: $(call obj,guest,$(INIT_SRC) $(RT_SRC))
-	@mkdir -p $(@D)
-	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
-	@# I1: no dynamic loader in the image. A static binary has no
-	@# PT_INTERP and no PT_DYNAMIC; refuse anything else.
-	@if readelf -lW $@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
-		echo "$@: not a static executable" >&2; rm -f $@.tmp; exit 1; fi
-	mv $@.tmp $@
+# --- the guest's binaries ---------------------------------------------------
+# Static, linked from their own objects and the guest library; the map
+# file names the archive members the link took (make tcb reads it). I1: no
+# dynamic loader in the image: a static binary has no PT_INTERP and no
+# PT_DYNAMIC; anything else is refused.
+define guest_bin
+$(OUT)/guest/$(1): $(call obj,guest,$(src_$(1))) $(call lib,guest)
+	@mkdir -p $$(@D)
+	$(MUSL_CC) $(GUEST_LDFLAGS) -Wl,-Map=$$@.map -o $$@.tmp $$^ $(GUEST_LIBS)
+	@if readelf -lW $$@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
+		echo "$$@: not a static executable" >&2; rm -f $$@.tmp; exit 1; fi
+	mv $$@.tmp $$@
+endef
+$(foreach b,$(GUEST_BINS),$(eval $(call guest_bin,$(b))))
 
-# The cohort-stats analysis child, static like init (same I1 check).
-$(OUT)/guest/cohort-stats: $(call obj,guest,$(COHORT_SRC) $(RT_SRC))
-	@mkdir -p $(@D)
-	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
-	@if readelf -lW $@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
-		echo "$@: not a static executable" >&2; rm -f $@.tmp; exit 1; fi
-	mv $@.tmp $@
-
-# The objects init links, for tests/host/riskmodel_ref.sh (the non-private
-# fit must not be among them).
+# The objects a binary may link, for tests/host/riskmodel_ref.sh (the
+# non-private fit must be in none of the guest's).
 print-init-objs:
 	@echo $(call obj,guest,$(INIT_SRC) $(RT_SRC))
-print-c2d-objs:
-	@echo $(call obj,host,$(C2D_SRC))
 print-risk-objs:
 	@echo $(call obj,guest,$(RISK_SRC) $(RT_SRC))
+print-c2d-objs:
+	@echo $(call obj,host,$(C2D_SRC))
 
-# The risk-model analysis child, static like init (same I1 check).
-$(OUT)/guest/risk-model: $(call obj,guest,$(RISK_SRC) $(RT_SRC))
-	@mkdir -p $(@D)
-	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@.tmp $^ $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
-	@if readelf -lW $@.tmp | grep -Eq '\b(INTERP|DYNAMIC)\b'; then \
-		echo "$@: not a static executable" >&2; rm -f $@.tmp; exit 1; fi
-	mv $@.tmp $@
+# The guest's size (docs/tcb.md): the project's own lines of C in each
+# guest binary, against the budget.
+tcb: $(addprefix $(OUT)/guest/,$(GUEST_BINS))
+	image/tcb --budget image/tcb-budget $(addprefix $(OUT)/guest/,$(GUEST_BINS))
 
-$(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC) $(RUNTIME_SRC)) $(KERNELS_OBJ)
+# --- host tools ---------------------------------------------------------------
+$(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC)) $(KERNELS_OBJ) $(call lib,host)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
+$(OUT)/bin/c2d-mkimage: $(call obj,host,$(MKIMAGE_SRC)) $(call lib,host)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
 
 # --- the CUDA kernels -----------------------------------------------------------
 # nvcc from the CUDA toolkit where the machine has one (PATH, then the
@@ -236,29 +259,13 @@ $(KERNELS_OBJ): host/gpu/kernels_blob.S $(KERNELS_FATBIN)
 	$(CC) -c -DC2D_KERNELS_FATBIN='"$(KERNELS_FATBIN)"' -o $@ $<
 cuda: $(KERNELS_FATBIN)
 
-SEALTOOL_SRC := tests/tools/sealtool.c host/util/fsutil.c host/util/jsonout.c host/seal/sealer.c host/seal/csv.c host/seal/values.c \
-                host/seal/schemafile.c host/seal/recipefile.c host/util/keyfile.c host/cli/progress.c
-$(OUT)/test/c2d-sealtool: $(call obj,test,$(SEALTOOL_SRC) $(RUNTIME_SRC))
-	@mkdir -p $(@D)
-	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON)
-
-# Test-only: the chain client's encoders on the command line, for the
-# cross-checks against foundry's cast (tests/host/eth_cast.sh).
-$(OUT)/test/c2d-ethtool: $(call obj,test,tests/tools/ethtool.c $(ETH_SRC) host/util/fsutil.c host/util/keyfile.c $(RUNTIME_SRC))
-	@mkdir -p $(@D)
-	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
-
-$(OUT)/bin/c2d-mkimage: $(call obj,host,$(MKIMAGE_SRC) $(RUNTIME_SRC))
-	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
-
 # --- the image ----------------------------------------------------------------
 KERNEL := $(OUT)/kernel/bzImage
 $(KERNEL): kernel-config/c2d.config kernel-config/build reproducible/inputs.lock $(STAMP)
 	kernel-config/build $(OUT)/kernel
 
-# One image per analysis (issue 6): the same kernel and cmdline; an
-# initramfs of init, the analysis as /analysis and its privacy recipe as
+# One image per analysis: the same kernel and cmdline; an initramfs of
+# init, the analysis as /analysis and its privacy recipe as
 # /etc/c2d/analysis.conf, from the common image/initramfs.spec and the
 # analysis's image/analyses/NAME.spec. out/image is the demo's
 # (cohort-stats); another analysis NAME is in out/image-NAME.
@@ -290,35 +297,98 @@ $(2)/image.json: $(2)/bzImage $(2)/cmdline $(2)/initrd.cpio reproducible/inputs.
 		--lock reproducible/inputs.lock
 $(2)/measurements.json: $(2)/image.json $(OUT)/bin/c2d
 	$(OUT)/bin/c2d measure $(2) >/dev/null
+	@chmod 0644 $(2)/*
+	@sh image/check-size $(2)
+	@image/compose-hash --warn $(2) image/analyses/$(1).compose-hash
 endef
 $(foreach a,$(ANALYSES),$(eval $(call image_rules,$(a),$(call image_dir,$(a)))))
 
 image: $(addsuffix /measurements.json,$(IMAGES))
-	@for d in $(IMAGES); do chmod 0644 $$d/* && sh image/check-size $$d || exit 1; done
 
-# --- tests --------------------------------------------------------------------
-$(OUT)/test/test_runtime: $(call obj,test,tests/unit/test_runtime.c $(RUNTIME_SRC))
-$(OUT)/test/test_cpio: $(call obj,test,tests/unit/test_cpio.c image/cpio.c $(RUNTIME_SRC))
-$(OUT)/test/test_probe: $(call obj,test,tests/unit/test_probe.c guest/init/probe.c $(RUNTIME_SRC))
-$(OUT)/test/test_supervise: $(call obj,test,tests/unit/test_supervise.c guest/init/supervise.c $(RUNTIME_SRC))
-$(OUT)/test/test_seal: $(call obj,test,tests/unit/test_seal.c $(RUNTIME_SRC))
-$(OUT)/test/test_csv: $(call obj,test,tests/unit/test_csv.c host/seal/csv.c host/seal/values.c $(RUNTIME_SRC))
-$(OUT)/test/test_quote: $(call obj,test,tests/unit/test_quote.c $(RUNTIME_SRC))
-$(OUT)/test/test_eventlog: $(call obj,test,tests/unit/test_eventlog.c host/measure/eventlog_json.c $(RUNTIME_SRC))
-$(OUT)/test/test_eventlog: UNIT_LIBS := $(JANSSON)
-$(OUT)/test/test_tdxguest: $(call obj,test,tests/unit/test_tdxguest.c $(RUNTIME_SRC))
+# Every machine that builds the images checks them against the
+# compose-hashes recorded in the source (docs/compose-hash.md): make image
+# says so on a mismatch, make test fails on one.
+compose-hashes: $(addsuffix /measurements.json,$(IMAGES))
+	@$(foreach a,$(ANALYSES),image/compose-hash $(call image_dir,$(a)) image/analyses/$(a).compose-hash &&) :
+
+# --- test tools ---------------------------------------------------------------
+UNIT_LIBS    :=
+UNIT_LDFLAGS :=
+SEALTOOL_SRC := tests/tools/sealtool.c $(UTIL_SRC) $(SEAL_SRC) host/cli/progress.c
+$(OUT)/test/c2d-sealtool: $(call obj,test,$(SEALTOOL_SRC)) $(call lib,test)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON)
+
+# Test-only: the chain client's encoders on the command line, for the
+# cross-checks against foundry's cast (tests/host/eth_cast.sh).
+$(OUT)/test/c2d-ethtool: $(call obj,test,tests/tools/ethtool.c $(ETH_SRC) host/util/fsutil.c \
+                         host/util/keyfile.c) $(call lib,test)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
+
+# The analysis children that test_analysis and test_riskmodel run, built
+# without the sanitizers: their seccomp filter (guest/analysis/child.c)
+# kills the calls ASan and LSan make, and a crash must reach init as the
+# signal, not as ASan's report. The analysis code itself runs under the
+# sanitizers in the tests that call it in-process.
+FAKERISK_SRC     := tests/tools/fakeriskmodel.c guest/analysis/riskmodel.c \
+                    guest/analysis/riskmodel_schema.c guest/analysis/child.c guest/analysis/columns.c
+FAKEANALYSIS_SRC := tests/tools/fakeanalysis.c tests/tools/fakeschema.c guest/analysis/child.c
+src_test-cohort-stats   := $(COHORT_SRC)
+src_test-risk-model     := $(RISK_SRC)
+src_test-fakeriskmodel  := $(FAKERISK_SRC)
+src_test-fakeanalysis   := $(FAKEANALYSIS_SRC)
+$(OUT)/test/cohort-stats: $(call obj,host,$(COHORT_SRC)) $(call lib,host)
+$(OUT)/test/risk-model: $(call obj,host,$(RISK_SRC)) $(call lib,host)
+$(OUT)/test/c2d-fakeriskmodel: $(call obj,host,$(FAKERISK_SRC)) $(call lib,host)
+$(OUT)/test/c2d-fakeanalysis: $(call obj,host,$(FAKEANALYSIS_SRC)) $(call lib,host)
+$(OUT)/test/cohort-stats $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel $(OUT)/test/c2d-fakeanalysis:
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LIBS)
+
+# --- unit tests ---------------------------------------------------------------
+# Each test links its own objects, what it tests outside the library, and
+# the test flavour of the library. Every unit test reads its files with
+# testfile_load() (tests/tools/testfile.h).
+UNIT_TESTS := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
+              test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
+              test_tdxguest test_simproto test_simquoter test_eth test_dp test_analysis \
+              test_riskmodel test_gpu test_analysisconf
+UNIT_BINS  := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
+ANALYSIS_TEST_SRC := tests/tools/analysistest.c $(RUNNER_SRC) guest/analysis/columns.c
+unit_src_test_runtime       :=
+unit_src_test_cpio          := image/cpio.c
+unit_src_test_probe         := guest/init/probe.c
+unit_src_test_supervise     := guest/init/supervise.c
+unit_src_test_attest        := guest/init/attest.c guest/init/probe.c
+unit_src_test_seal          :=
+unit_src_test_csv           := host/seal/csv.c host/seal/values.c
+unit_src_test_quote         :=
+unit_src_test_x509          :=
+unit_src_test_collateral    := host/attest/collateral_json.c
+unit_src_test_tdxverify     := host/attest/collateral_json.c
+unit_src_test_eventlog      := host/measure/eventlog_json.c
+unit_src_test_tdxmeasure    :=
+unit_src_test_tdxguest      :=
+unit_src_test_simproto      :=
+unit_src_test_simquoter     := $(SIM_SRC) host/util/keyfile.c
+unit_src_test_eth           := $(ETH_SRC) host/util/keyfile.c
+unit_src_test_dp            :=
+unit_src_test_analysis      := $(ANALYSIS_TEST_SRC) guest/analysis/cohort_stats.c \
+                               guest/analysis/cohort_stats_schema.c tests/tools/fakeschema.c
+unit_src_test_riskmodel     := $(ANALYSIS_TEST_SRC) guest/init/riskmodel.c guest/analysis/riskmodel.c \
+                               guest/analysis/riskmodel_schema.c host/central/riskmodel_central.c
+unit_src_test_gpu           := $(ANALYSIS_TEST_SRC) host/gpu/gpu.c guest/analysis/cohort_stats.c \
+                               guest/analysis/cohort_stats_schema.c guest/analysis/riskmodel.c
+unit_src_test_analysisconf  := guest/init/imageanalysis.c guest/init/riskmodel.c $(RUNNER_SRC) \
+                               guest/analysis/cohort_stats_schema.c guest/analysis/riskmodel_schema.c
+$(foreach t,$(UNIT_TESTS),$(eval $(OUT)/test/$(t): $(call obj,test,tests/unit/$(t).c $(unit_src_$(t)) \
+	tests/tools/testfile.c host/util/fsutil.c) $(call lib,test)))
+$(OUT)/test/test_eventlog $(OUT)/test/test_collateral $(OUT)/test/test_simquoter \
+$(OUT)/test/test_tdxverify: UNIT_LIBS := $(JANSSON)
+$(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
 # configfs reacts inside mkdir/rmdir; the test's fake does so through --wrap.
 $(OUT)/test/test_tdxguest: UNIT_LDFLAGS := -Wl,--wrap=mkdir,--wrap=rmdir
-$(OUT)/test/test_collateral: $(call obj,test,tests/unit/test_collateral.c host/attest/collateral_json.c host/util/fsutil.c $(RUNTIME_SRC))
-$(OUT)/test/test_collateral: UNIT_LIBS := $(JANSSON)
-$(OUT)/test/test_tdxmeasure: $(call obj,test,tests/unit/test_tdxmeasure.c $(RUNTIME_SRC))
-$(OUT)/test/test_simproto: $(call obj,test,tests/unit/test_simproto.c $(RUNTIME_SRC))
-$(OUT)/test/test_simquoter: $(call obj,test,tests/unit/test_simquoter.c host/sim/der_write.c host/sim/simca.c \
-                            host/sim/simquote.c host/util/fsutil.c host/util/keyfile.c $(RUNTIME_SRC))
-$(OUT)/test/test_simquoter: UNIT_LIBS := $(JANSSON)
-$(OUT)/test/test_x509: $(call obj,test,tests/unit/test_x509.c $(RUNTIME_SRC))
-$(OUT)/test/test_tdxverify: $(call obj,test,tests/unit/test_tdxverify.c host/attest/collateral_json.c host/util/fsutil.c $(RUNTIME_SRC))
-$(OUT)/test/test_tdxverify: UNIT_LIBS := $(JANSSON)
 # The CUDA path on the SIMT emulator: host/gpu/gpu.c and the kernels'
 # source, which g++ compiles with tests/tools/simtdrv.cc in place of the
 # driver (C++ only because the kernels are CUDA C++).
@@ -328,137 +398,44 @@ $(SIMT_OBJ): tests/tools/simtdrv.cc host/gpu/kernels.cu host/gpu/gpu_abi.h guest
 	@mkdir -p $(@D)
 	g++ -std=c++17 -Wall -Wextra -Werror $(NOPATH) $(INC) -O1 -g -pthread \
 		-fsanitize=address,undefined -fno-sanitize-recover=all -c $< -o $@
-$(OUT)/test/test_gpu: $(call obj,test,tests/unit/test_gpu.c host/gpu/gpu.c guest/analysis/cohort_stats.c \
-                      guest/analysis/cohort_stats_schema.c guest/analysis/riskmodel.c guest/analysis/columns.c \
-                      tests/tools/analysistest.c guest/init/analysis.c guest/init/supervise.c $(RUNTIME_SRC)) $(SIMT_OBJ)
-$(call obj,test,tests/unit/test_gpu.c host/gpu/gpu.c): TEST_CFLAGS += -Itests/tools
+$(OUT)/test/test_gpu: $(SIMT_OBJ)
 $(OUT)/test/test_gpu: UNIT_LIBS := -lstdc++ -lpthread
-$(OUT)/test/test_attest: $(call obj,test,tests/unit/test_attest.c guest/init/attest.c guest/init/probe.c $(RUNTIME_SRC))
-$(OUT)/test/test_eth: $(call obj,test,tests/unit/test_eth.c $(ETH_SRC) host/util/fsutil.c host/util/keyfile.c $(RUNTIME_SRC))
-$(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
-$(OUT)/test/test_dp: $(call obj,test,tests/unit/test_dp.c $(RUNTIME_SRC))
-# test_analysis runs the host build of cohort-stats, the static guest one,
-# and the misbehaving children of tests/tools/fakeanalysis.c. The children
-# are built without the sanitizers: their seccomp filter (guest/analysis/child.c)
-# kills the calls ASan and LSan make, and a crash must reach init as the
-# signal, not as ASan's report. The analysis code itself runs under the
-# sanitizers in the tests that call it in-process.
-$(OUT)/test/test_analysis: $(call obj,test,tests/unit/test_analysis.c guest/init/analysis.c guest/init/supervise.c \
-                           guest/analysis/cohort_stats.c guest/analysis/cohort_stats_schema.c guest/analysis/columns.c \
-                           tests/tools/fakeschema.c tests/tools/analysistest.c \
-                           $(RUNTIME_SRC)) | $(OUT)/test/cohort-stats $(OUT)/test/c2d-fakeanalysis \
-                           $(OUT)/guest/cohort-stats
-$(call obj,test,tests/unit/test_analysis.c): TEST_CFLAGS += -Itests/tools
-$(OUT)/test/cohort-stats: $(call obj,host,$(COHORT_SRC) $(RUNTIME_SRC))
-	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HOST_LIBS)
-# test_riskmodel: the host and guest builds of risk-model (no sanitizers,
-# as above), init's driver, and the central fit against scikit-learn's
-# (tests/unit/riskmodel_ref.h).
-$(OUT)/test/test_riskmodel: $(call obj,test,tests/unit/test_riskmodel.c guest/init/riskmodel.c guest/init/analysis.c \
-                           guest/init/supervise.c guest/analysis/riskmodel.c guest/analysis/riskmodel_schema.c \
-                           host/central/riskmodel_central.c \
-                           guest/analysis/columns.c tests/tools/analysistest.c \
-                           $(RUNTIME_SRC)) | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel \
-                           $(OUT)/guest/risk-model
-$(call obj,test,tests/unit/test_riskmodel.c): TEST_CFLAGS += -Itests/tools -Itests/unit
-# test_analysisconf: the recipes (guest/runtime/protocol/analysisconf.c) and init's boot
-# check of an image's analysis (guest/init/imageanalysis.c).
-$(OUT)/test/test_analysisconf: $(call obj,test,tests/unit/test_analysisconf.c guest/init/imageanalysis.c \
-                              guest/init/riskmodel.c guest/init/analysis.c guest/init/supervise.c \
-                              guest/analysis/cohort_stats_schema.c guest/analysis/riskmodel_schema.c $(RUNTIME_SRC))
-$(OUT)/test/risk-model: $(call obj,host,$(RISK_SRC) $(RUNTIME_SRC))
-	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HOST_LIBS)
-FAKERISK_SRC := tests/tools/fakeriskmodel.c guest/analysis/riskmodel.c guest/analysis/riskmodel_schema.c guest/analysis/child.c \
-                guest/analysis/columns.c
-$(OUT)/test/c2d-fakeriskmodel: $(call obj,host,$(FAKERISK_SRC) $(RUNTIME_SRC))
-	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HOST_LIBS)
-FAKEANALYSIS_SRC := tests/tools/fakeanalysis.c tests/tools/fakeschema.c guest/analysis/child.c
-$(OUT)/test/c2d-fakeanalysis: $(call obj,host,$(FAKEANALYSIS_SRC) $(RUNTIME_SRC))
-	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HOST_LIBS)
-# Every unit test reads its files with testfile_load() (tests/tools/testfile.h).
-$(UNIT_BINS): $(call obj,test,tests/tools/testfile.c host/util/fsutil.c)
+# test_analysis and test_riskmodel run the host and the static guest
+# builds of their analysis, and misbehaving children.
+$(OUT)/test/test_analysis: | $(OUT)/test/cohort-stats $(OUT)/test/c2d-fakeanalysis $(OUT)/guest/cohort-stats
+$(OUT)/test/test_riskmodel: | $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel $(OUT)/guest/risk-model
 $(UNIT_BINS):
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
 
-unit: $(UNIT_BINS) $(OUT)/guest/init $(OUT)/guest/cohort-stats $(OUT)/guest/risk-model $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage $(OUT)/test/c2d-sealtool \
-      $(OUT)/test/c2d-ethtool
+unit: $(UNIT_BINS) $(addprefix $(OUT)/guest/,$(GUEST_BINS)) $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage \
+      $(OUT)/test/c2d-sealtool $(OUT)/test/c2d-ethtool
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 	tests/host/run-all
 
-FUZZ_CFLAGS := -std=c17 -Wall -Wextra -Werror $(INC) $(KHDR_INC) -I$(DEPS)/host/include -g -O1 -D_GNU_SOURCE \
-               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(OUT)/fuzz/fuzz_cpio: tests/fuzz/fuzz_cpio.c image/cpio.c $(RUNTIME_SRC) $(STAMP)
+# --- fuzzers ------------------------------------------------------------------
+# One per parser, linked from its own objects and the fuzz flavour of the
+# library; FUZZ_SECONDS each, from the seeds in tests/fuzz/seeds/.
+FUZZ_TARGETS := fuzz_quote fuzz_cpio fuzz_probe fuzz_sealhdr fuzz_plain fuzz_csv fuzz_eventlog \
+                fuzz_tdreport fuzz_collateral fuzz_pe fuzz_tdvf fuzz_simproto fuzz_x509 fuzz_crl \
+                fuzz_rlp fuzz_abi fuzz_rpc fuzz_agg fuzz_rowfile fuzz_analysisconf
+FUZZERS      := $(addprefix $(OUT)/fuzz/,$(FUZZ_TARGETS))
+fuzz_src_fuzz_cpio       := image/cpio.c
+fuzz_src_fuzz_probe      := guest/init/probe.c
+fuzz_src_fuzz_csv        := host/seal/csv.c host/seal/values.c
+fuzz_src_fuzz_eventlog   := host/measure/eventlog_json.c
+fuzz_src_fuzz_collateral := host/attest/collateral_json.c host/util/fsutil.c
+fuzz_src_fuzz_rlp        := host/chain/rlp.c
+fuzz_src_fuzz_abi        := host/chain/abi.c host/chain/keccak.c
+fuzz_src_fuzz_rpc        := $(ETH_SRC) host/util/fsutil.c
+fuzz_libs_fuzz_eventlog   := $(JANSSON)
+fuzz_libs_fuzz_collateral := $(JANSSON)
+fuzz_libs_fuzz_rpc        := $(JANSSON) $(CURL)
+$(foreach t,$(FUZZ_TARGETS),$(eval $(OUT)/fuzz/$(t): $(call obj,fuzz,tests/fuzz/$(t).c \
+	$(call opt,fuzz_src_$(t))) $(call lib,fuzz)))
+$(FUZZERS):
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_probe: tests/fuzz/fuzz_probe.c guest/init/probe.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_sealhdr: tests/fuzz/fuzz_sealhdr.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_plain: tests/fuzz/fuzz_plain.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c host/seal/csv.c host/seal/values.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_quote: tests/fuzz/fuzz_quote.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_eventlog: tests/fuzz/fuzz_eventlog.c host/measure/eventlog_json.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON)
-$(OUT)/fuzz/fuzz_collateral: tests/fuzz/fuzz_collateral.c host/attest/collateral_json.c host/util/fsutil.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON)
-$(OUT)/fuzz/fuzz_tdreport: tests/fuzz/fuzz_tdreport.c $(RUNTIME_SRC) $(STAMP) $(KHDR)/source
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_pe: tests/fuzz/fuzz_pe.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_tdvf: tests/fuzz/fuzz_tdvf.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_simproto: tests/fuzz/fuzz_simproto.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_x509: tests/fuzz/fuzz_x509.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_crl: tests/fuzz/fuzz_crl.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_rlp: tests/fuzz/fuzz_rlp.c host/chain/rlp.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_abi: tests/fuzz/fuzz_abi.c host/chain/abi.c host/chain/keccak.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_rpc: tests/fuzz/fuzz_rpc.c $(ETH_SRC) host/util/fsutil.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS) $(JANSSON) $(CURL)
-FUZZERS := $(OUT)/fuzz/fuzz_quote $(OUT)/fuzz/fuzz_cpio $(OUT)/fuzz/fuzz_probe $(OUT)/fuzz/fuzz_sealhdr \
-           $(OUT)/fuzz/fuzz_plain $(OUT)/fuzz/fuzz_csv $(OUT)/fuzz/fuzz_eventlog $(OUT)/fuzz/fuzz_tdreport \
-           $(OUT)/fuzz/fuzz_collateral $(OUT)/fuzz/fuzz_pe $(OUT)/fuzz/fuzz_tdvf $(OUT)/fuzz/fuzz_simproto \
-           $(OUT)/fuzz/fuzz_x509 $(OUT)/fuzz/fuzz_crl
-FUZZERS += $(OUT)/fuzz/fuzz_rlp $(OUT)/fuzz/fuzz_abi $(OUT)/fuzz/fuzz_rpc
-$(OUT)/fuzz/fuzz_agg: tests/fuzz/fuzz_agg.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-$(OUT)/fuzz/fuzz_rowfile: tests/fuzz/fuzz_rowfile.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-FUZZERS += $(OUT)/fuzz/fuzz_agg $(OUT)/fuzz/fuzz_rowfile
-$(OUT)/fuzz/fuzz_analysisconf: tests/fuzz/fuzz_analysisconf.c $(RUNTIME_SRC) $(STAMP)
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(HOST_LIBS)
-FUZZERS += $(OUT)/fuzz/fuzz_analysisconf
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(HOST_LIBS) $(call opt,fuzz_libs_$(@F))
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do \
@@ -502,25 +479,38 @@ lint: $(STAMP)
 		$(INC) -Itests/tools \
 		guest host image tests/unit tests/fuzz
 
-test: lint unit fuzz chain-test boot-test reproduce
+# make test: its stages in order, each timed; the times are also written
+# to out/test/stages.txt for make bench (docs/performance.md).
+TEST_STAGES := lint tcb unit fuzz chain-test boot-test reproduce
+test:
+	@mkdir -p $(OUT)/test
+	@: >$(OUT)/test/stages.tmp
+	@for s in $(TEST_STAGES); do \
+		t0=$$(date +%s); \
+		$(MAKE) --no-print-directory $$s || { echo "make test: stage $$s failed" >&2; exit 1; }; \
+		t=$$(($$(date +%s) - t0)); echo "$$s $$t" >>$(OUT)/test/stages.tmp; \
+		echo "make test: stage $$s took $$t s"; \
+	done
+	@mv $(OUT)/test/stages.tmp $(OUT)/test/stages.txt
 	@echo "make test: all passed"
 
 reproduce: $(STAMP) $(NPM)/.stamp
 	reproducible/reproduce
 
 check-lock:
-	+reproducible/deps
+	reproducible/deps
 
 # --- benchmarks ---------------------------------------------------------------
-$(OUT)/bench/bench-stream: bench/stream.c $(call obj,host,$(RUNTIME_SRC))
+$(OUT)/bench/bench-stream: $(call obj,host,bench/stream.c) $(call lib,host)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
+	$(CC) -o $@ $^ $(HOST_LIBS)
 
-$(OUT)/bench/gpu-dense: bench/gpu_dense.c $(call obj,host,host/gpu/cudadrv.c guest/runtime/base/err.c) $(KERNELS_OBJ)
+$(OUT)/bench/gpu-dense: $(call obj,host,bench/gpu_dense.c host/gpu/cudadrv.c) $(KERNELS_OBJ) $(call lib,host)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $^ -lm -lpthread
+	$(CC) -o $@ $^ -lm -lpthread
 
 bench: image $(OUT)/bench/bench-stream $(OUT)/bin/c2d $(OUT)/guest/cohort-stats $(OUT)/bench/gpu-dense
+	bench/build
 	bench/boot
 	bench/seal
 	bench/analysis
