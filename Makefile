@@ -481,7 +481,7 @@ lint: $(STAMP)
 
 # make test: its stages in order, each timed; the times are also written
 # to out/test/stages.txt for make bench (docs/performance.md).
-TEST_STAGES := lint tcb unit fuzz chain-test boot-test reproduce
+TEST_STAGES := lint tcb compose-hashes unit fuzz chain-test boot-test reproduce
 test:
 	@mkdir -p $(OUT)/test
 	@: >$(OUT)/test/stages.tmp
