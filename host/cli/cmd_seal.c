@@ -258,7 +258,9 @@ int c2d_cmd_seal(int argc, char **argv, struct c2d_err *err)
 static const char inspect_help[] =
 	"usage: c2d inspect FILE\n"
 	"\n"
-	"Prints the public header of a sealed file as JSON (no key needed).\n";
+	"Prints the public header of a sealed file as JSON (no key needed).\n"
+	"In category labels, a backslash is shown as \\\\ and a byte that is not\n"
+	"part of well-formed UTF-8 as \\xHH.\n";
 
 static json_t *hexj(const uint8_t *p, size_t n, int prefix)
 {
@@ -269,6 +271,72 @@ static json_t *hexj(const uint8_t *p, size_t n, int prefix)
 	}
 	c2d_hex(p, n, buf + (prefix ? 2 : 0));
 	return json_string(buf);
+}
+
+/* Bytes in the well-formed UTF-8 sequence at s (RFC 3629, Unicode's table
+ * 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		lo = c == 0xe0 ? 0xa0 : lo;
+		hi = c == 0xed ? 0x9f : hi;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		lo = c == 0xf0 ? 0x90 : lo;
+		hi = c == 0xf4 ? 0x8f : hi;
+	} else {
+		return 0;
+	}
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* A category label as inspect shows it. Labels are bytes (c2d/schema.h),
+ * a JSON string is Unicode: well-formed UTF-8 is kept, a backslash becomes
+ * two and every other byte \xHH, so that every label is shown and no two
+ * labels are shown alike (docs/cli.md, "c2d inspect"). */
+static json_t *label_json(const char *label)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)label;
+	size_t n = strlen(label);
+	char *out = malloc(4 * n + 1);
+	if (out == NULL)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		size_t k = s[i] == '\\' ? 0 : utf8_seq(s + i, n - i);
+		if (k > 0) {
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		out[o++] = '\\';
+		if (s[i] == '\\') {
+			out[o++] = '\\';
+		} else {
+			out[o++] = 'x';
+			out[o++] = digits[s[i] >> 4];
+			out[o++] = digits[s[i] & 15];
+		}
+		i++;
+	}
+	out[o] = '\0';
+	json_t *j = json_string(out);
+	free(out);
+	return j;
 }
 
 static json_t *bound_json(const struct c2d_column *c, union c2d_bound b)
@@ -298,6 +366,9 @@ int c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err)
 	close(fd);
 	if (r < 0)
 		return r;
+	/* A label that cannot be shown fails the command: a listing that
+	 * leaves one out would misstate the schema. */
+	int all_labels = 1;
 	json_t *cols = json_array();
 	for (uint32_t i = 0; i < h.schema.ncols; i++) {
 		const struct c2d_column *c = &h.schema.cols[i];
@@ -311,7 +382,8 @@ int c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err)
 		if (c->type == C2D_T_CATEGORY) {
 			json_t *l = json_array();
 			for (uint32_t k = 0; k < c->ncats; k++)
-				json_array_append_new(l, json_string(c->cats[k]));
+				if (json_array_append_new(l, label_json(c->cats[k])) < 0)
+					all_labels = 0;
 			json_object_set_new(o, "labels", l);
 		}
 		json_array_append_new(cols, o);
@@ -331,5 +403,9 @@ int c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err)
 		"schema", "columns", cols);
 	free(raw);
 	c2d_sealhdr_free(&h);
+	if (!all_labels) {
+		json_decref(root);
+		root = NULL;
+	}
 	return c2d_json_print(root, err);
 }

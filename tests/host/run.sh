@@ -176,15 +176,74 @@ expect_out "a.sealed: the KMS key does not open its dataset key"
 one_line 1
 ok "a wrong KMS key is refused, nothing printed"
 
-cp b.sealed t.sealed
-size=$(stat -c %s t.sealed)
-printf '\001' | dd of=t.sealed bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null
-cmp -s b.sealed t.sealed && fail "tampering changed nothing"
-run_quiet 1 "$c2d" run --sealed --analysis cohort-stats --kms-key kms.key --recipe recipe.json \
+# Tampering, after a good file, with the exit code docs/cli.md gives for
+# each: 1 where a key or a tag says no, 3 where the file does not parse or
+# its lengths and counts disagree, 4 where it cannot be read. Four chunks
+# and a remainder, so chunks can be moved.
+"$c2d" gen-cohort --rows 400 --seed 9 --out small.csv >/dev/null
+"$c2d" seal --owner $owner --in small.csv --schema cohort.json --recipe recipe.json \
+	--out good.sealed --chunk-size 4096 >/dev/null
+"$c2d" seal --owner $owner --in small.csv --schema cohort.json --recipe recipe.json \
+	--out twin.sealed --chunk-size 4096 >/dev/null
+hl=$("$c2d" inspect good.sealed | jq .header_len)
+size=$(stat -c %s good.sealed)
+full=$((4096 + 16))
+last=$(( (size - hl + full - 1) / full - 1 ))
+[ "$last" -ge 3 ] || fail "tamper fixture has only $((last + 1)) chunks"
+tampered() {   # STATUS MESSAGE: c2d run --sealed on a.sealed and t.sealed
+	cmp -s good.sealed t.sealed && fail "tampering changed nothing ($2)"
+	run_quiet "$1" "$c2d" run --sealed --analysis cohort-stats --kms-key kms.key --recipe recipe.json \
+		--in a.sealed t.sealed --json
+	expect_out "^c2d run: t.sealed: .*$2"
+	one_line 1
+}
+flip() {   # OFFSET: good.sealed with one bit of the byte at OFFSET changed, as t.sealed
+	cp good.sealed t.sealed
+	_b=$(dd if=good.sealed bs=1 skip="$1" count=1 status=none | od -An -tu1 | tr -d ' ')
+	printf "$(printf '\\%03o' $((_b ^ 1)))" | dd of=t.sealed bs=1 seek="$1" conv=notrunc status=none
+}
+chunk() { dd if="$1" bs=1 skip=$((hl + $2 * full)) count=$full status=none; }
+le64() {   # FILE OFFSET VALUE: writes VALUE as 8 little-endian bytes
+	for i in 0 1 2 3 4 5 6 7; do printf "$(printf '\\%03o' $(( ($3 >> (8 * i)) & 255 )))"; done |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+# Refused by a key or a tag: exit 1.
+flip 43;  tampered 1 "sealed to another recipe than --recipe"
+flip 128; tampered 1 "the KMS key does not open its dataset key"   # the owner
+flip 213; tampered 1 "the KMS key does not open its dataset key"   # the wrapped key
+flip 36;  tampered 1 "chunk 0 does not authenticate"               # the nonce prefix
+flip $((hl + full + 100)); tampered 1 "chunk 1 does not authenticate"
+flip $((size - 1)); tampered 1 "chunk $last does not authenticate"  # the last tag
+{ head -c "$hl" good.sealed; chunk good.sealed 1; chunk good.sealed 0
+  tail -c +$((hl + 2 * full + 1)) good.sealed; } >t.sealed
+tampered 1 "chunk 0 does not authenticate"                         # reordered
+{ head -c "$hl" good.sealed; chunk good.sealed 0; chunk good.sealed 0
+  tail -c +$((hl + 2 * full + 1)) good.sealed; } >t.sealed
+tampered 1 "chunk 1 does not authenticate"                         # duplicated
+{ head -c $((hl + full)) good.sealed; tail -c +$((hl + full + 1)) twin.sealed; } >t.sealed
+tampered 1 "chunk 1 does not authenticate"                         # spliced
+head -c $((hl + 2 * full)) good.sealed >t.sealed
+le64 t.sealed 16 $((hl + 2 * full))
+tampered 1 "chunk 1 does not authenticate"                         # cut, total_len to match
+# Malformed, or lengths and counts that disagree: exit 3.
+flip 0;   tampered 3 "not a c2d sealed file"
+flip 261; tampered 3 "schema at offset [0-9]+: column [0-9]+ is malformed"
+cp good.sealed t.sealed; le64 t.sealed 16 $((size + 1))
+tampered 3 "truncated: chunk $last ends at byte $size of $((size + 1))"   # total_len
+cp good.sealed t.sealed; le64 t.sealed 24 401
+tampered 3 "row count mismatch: header says 401"                      # row_count
+head -c 100 good.sealed >t.sealed;               tampered 3 "header truncated"
+head -c $((hl + 2 * full)) good.sealed >t.sealed; tampered 3 "truncated: chunk 2 ends"
+head -c $((size - 5)) good.sealed >t.sealed;      tampered 3 "truncated: chunk $last ends"
+{ cat good.sealed; printf x; } >t.sealed;         tampered 3 "data after total length $size"
+# Unreadable: exit 4.
+rm -f t.sealed; mkdir t.sealed
+run_quiet 4 "$c2d" run --sealed --analysis cohort-stats --kms-key kms.key --recipe recipe.json \
 	--in a.sealed t.sealed --json
-expect_out "t.sealed"
+expect_out "^c2d run: t.sealed: read failed"
 one_line 1
-ok "a tampered sealed file is refused, naming it, nothing printed"
+rmdir t.sealed
+ok "tampered sealed files: each refused with its documented exit code, naming the file, nothing printed"
 
 "$c2d" recipe --measurements m.json --kms-pub kms.key.pub \
 	--app 0x3333333333333333333333333333333333333333 --out other-recipe.json

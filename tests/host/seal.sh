@@ -78,6 +78,36 @@ expect_rc 0 "$c2d" inspect cohort.sealed
 [ "$(jq -r .recipe.compose_hash "$T/out")" = "$(jq -r .compose_hash recipe.json)" ] || fail "inspect: recipe"
 ok "inspect shows the public header without a key"
 
+# Labels are bytes: inspect shows every one, well-formed UTF-8 as itself, a
+# backslash doubled and any other byte as \xHH, so no two labels look alike.
+# The sealer reads schemas as JSON (UTF-8 only), so the other bytes are
+# written into a sealed header afterwards, each over a marker label.
+cat >lab.json <<'S'
+{"columns": [{"name": "lab", "type": "category", "labels":
+ ["plain", "a\\b", "\u00e9", "\ud83d\ude00", "@1x", "\\xe91x", "@2ab", "@3a", "@4ab"]}]}
+S
+printf 'lab\nplain\n' >lab.csv
+seal --in lab.csv --schema lab.json --out lab.sealed >/dev/null
+patch_label() { # MARKER OCTAL-BYTES: overwrite the marker's first bytes in the schema
+	at=$(LC_ALL=C grep -obUa -- "$1" lab.sealed | cut -d: -f1)
+	[ "$(echo "$at" | wc -l)" = 1 ] && [ "$at" -gt 261 ] || fail "marker $1 at '$at'"
+	printf "$2" | dd of=lab.sealed bs=1 seek="$at" conv=notrunc status=none
+}
+patch_label @1x '\351'              # Latin-1 e-acute
+patch_label @2ab '\355\240\200'     # a UTF-16 surrogate, U+D800
+patch_label @3a '\300\257'          # an overlong '/'
+patch_label @4ab '@\342\202'        # a sequence cut short
+expect_rc 0 "$c2d" inspect lab.sealed
+/usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$T/out" ||
+	fail "inspect: output with non-UTF-8 labels is not strict JSON"
+got=$(jq -c '.schema.columns[0].labels' "$T/out")
+want='["plain","a\\\\b","é","😀","\\xe91x","\\\\xe91x","\\xed\\xa0\\x80b","\\xc0\\xafa","@\\xe2\\x82b"]'
+[ "$got" = "$want" ] || { printf 'got:  %s\nwant: %s\n' "$got" "$want" >&2; fail "inspect: category labels"; }
+# What a reader of the output sees, as printed.
+grep -qF '"\\xe91x",' "$T/out" || fail "inspect: the Latin-1 label is not printed escaped"
+grep -qF '"\\\\xe91x",' "$T/out" || fail "inspect: a label with a backslash is not told apart"
+ok "inspect shows every category label, bytes that are not UTF-8 escaped, unambiguously"
+
 # --- bad input: file:line:column, no output left behind ----------------------
 cat >s.json <<'S'
 {"columns": [
