@@ -33,9 +33,9 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "bigbuf.h"
 #include "c2d/analysisconf.h"
 #include "c2d/dp.h"
-#include "c2d/grow.h"
 #include "c2d/keywrap.h"
 #include "c2d/rowfile.h"
 #include "c2d/unseal.h"
@@ -300,21 +300,29 @@ static int compute_cuda(const struct run_opts *o, const uint8_t *p, size_t len,
 
 /* ---- central: CSV to a rows file in memory ------------------------------ */
 
-struct rowbuf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
+/* The rows grow in one reservation and are faulted in ahead, so that the
+ * analysis reads pages already mapped (host/util/bigbuf.h). */
 static int rowbuf_add(void *arg, const uint8_t *data, size_t len, struct c2d_err *err)
 {
-	struct rowbuf *b = arg;
-	uint8_t *p = c2d_grow(b->p, &b->cap, b->len, len, 1, 1u << 20);
-	if (p == NULL)
+	struct c2d_bigbuf *b = arg;
+	if (c2d_bigbuf_room(b, len, err) < 0)
 		return c2d_fail(err, C2D_E_NOMEM, "rows: out of memory");
-	b->p = p;
 	memcpy(b->p + b->len, data, len);
 	b->len += len;
 	return C2D_OK;
+}
+
+/* Address space for the rows of these CSVs: a field of at least one byte
+ * (its separator) becomes at most 8 bytes and a validity bit, so 9 times
+ * the text is enough; a pipe, or more, costs one copy. */
+static size_t rows_hint(const struct run_opts *o)
+{
+	size_t text = 0;
+	struct stat st;
+	for (size_t i = 0; i < o->nin; i++)
+		if (stat(o->in[i], &st) == 0 && S_ISREG(st.st_mode))
+			text += (size_t)st.st_size;
+	return text < SIZE_MAX / 16 ? 9 * text + ((size_t)64 << 20) : SIZE_MAX / 16;
 }
 
 static int run_central(const struct run_opts *o, struct result *res, struct c2d_err *err)
@@ -323,12 +331,17 @@ static int run_central(const struct run_opts *o, struct result *res, struct c2d_
 	int r = c2d_schema_load(o->schema, &s, err);
 	if (r < 0)
 		return r;
-	struct rowbuf b = { 0 };
+	struct c2d_bigbuf b;
 	uint64_t total = 0;
 	double t0 = now_s();
+	if ((r = c2d_bigbuf_reserve(&b, rows_hint(o), err)) < 0) {
+		c2d_schema_free(&s);
+		return r;
+	}
 	size_t hl = c2d_rowfile_header_len(&s);
 	uint8_t *h = malloc(hl);
 	if (h == NULL) {
+		c2d_bigbuf_free(&b);
 		c2d_schema_free(&s);
 		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
 	}
@@ -350,7 +363,7 @@ static int run_central(const struct run_opts *o, struct result *res, struct c2d_
 		r = compute(o, b.p, b.len, res, err);
 	if (b.p != NULL)
 		explicit_bzero(b.p, b.len);
-	free(b.p);
+	c2d_bigbuf_free(&b);
 	c2d_schema_free(&s);
 	return r;
 }
