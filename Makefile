@@ -512,9 +512,11 @@ check-lock:
 	+reproducible/deps
 
 # --- benchmarks ---------------------------------------------------------------
+# OpenSSL's libcrypto (Debian's libssl-dev) only here: the reference that
+# bench-stream runs in the same harness (docs/performance.md).
 $(OUT)/bench/bench-stream: bench/stream.c $(call obj,host,$(RUNTIME_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
+	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS) -lcrypto
 
 $(OUT)/bench/gpu-dense: bench/gpu_dense.c $(call obj,host,host/gpu/cudadrv.c guest/runtime/base/err.c) $(KERNELS_OBJ)
 	@mkdir -p $(@D)
