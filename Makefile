@@ -501,9 +501,11 @@ check-lock:
 	reproducible/deps
 
 # --- benchmarks ---------------------------------------------------------------
+# OpenSSL's libcrypto (Debian's libssl-dev) only here: the reference that
+# bench-stream runs in the same harness (docs/performance.md).
 $(OUT)/bench/bench-stream: $(call obj,host,bench/stream.c) $(call lib,host)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HOST_LIBS)
+	$(CC) -o $@ $^ $(HOST_LIBS) -lcrypto
 
 $(OUT)/bench/gpu-dense: $(call obj,host,bench/gpu_dense.c host/gpu/cudadrv.c) $(KERNELS_OBJ) $(call lib,host)
 	@mkdir -p $(@D)

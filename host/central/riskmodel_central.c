@@ -10,6 +10,7 @@
 #include "c2d/bytes.h"
 #include "c2d/grow.h"
 #include "c2d/rowfile.h"
+#include "bigbuf.h"
 #include "cpus.h"
 
 /* glibc's libmvec has exp() for vectors (within 4 ulp): declared as glibc's
@@ -40,6 +41,7 @@ __attribute__((__simd__("notinbranch"))) extern double exp(double);
 struct ftab {
 	double (*u)[RM_NCONT];            /* x[1..4] */
 	uint8_t *code;                    /* cell·2 + y */
+	struct c2d_bigbuf mem;            /* u, then code: faulted in up front */
 	struct c2d_rowfile_group *groups;
 	size_t *first;                    /* first row of each group, then n */
 	size_t ngroups, n;
@@ -98,8 +100,14 @@ static void *decode_work(void *arg)
 	struct ftab *t = j->t;
 	struct c2d_rg_col *col = calloc(j->f->schema.ncols, sizeof(*col));
 	/* One group's rows before they are put in cell order: this thread's. */
-	double (*su)[RM_NCONT] = malloc(j->max_rows * sizeof(*su));
-	uint8_t *scode = malloc(j->max_rows);
+	struct c2d_bigbuf scratch = { 0 };
+	struct c2d_err nomem;
+	double (*su)[RM_NCONT] = NULL;
+	uint8_t *scode = NULL;
+	if (c2d_bigbuf_alloc(&scratch, j->max_rows * (sizeof(*su) + 1), &nomem) == C2D_OK) {
+		su = (double (*)[RM_NCONT])(void *)scratch.p;
+		scode = scratch.p + j->max_rows * sizeof(*su);
+	}
 	size_t g;
 	while ((g = atomic_fetch_add(&j->next, 1)) < t->ngroups) {
 		if (col == NULL || su == NULL || scode == NULL)
@@ -129,8 +137,7 @@ static void *decode_work(void *arg)
 			t->code[to] = scode[i];
 		}
 	}
-	free(su);
-	free(scode);
+	c2d_bigbuf_free(&scratch);
 	free(col);
 	return NULL;
 }
@@ -173,8 +180,10 @@ static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_e
 		r = c2d_fail(err, C2D_E_INPUT, "risk-model: no rows");
 	if (r == C2D_OK) {
 		t->first[t->ngroups] = t->n;
-		t->u = malloc(t->n * sizeof(*t->u));
-		t->code = malloc(t->n);
+		if (c2d_bigbuf_alloc(&t->mem, t->n * (sizeof(*t->u) + 1), err) == C2D_OK) {
+			t->u = (double (*)[RM_NCONT])(void *)t->mem.p;
+			t->code = t->mem.p + t->n * sizeof(*t->u);
+		}
 		j.status = calloc(t->ngroups, sizeof(*j.status));
 		j.gerr = calloc(t->ngroups, sizeof(*j.gerr));
 		if (t->u == NULL || t->code == NULL || j.status == NULL || j.gerr == NULL)
@@ -198,8 +207,7 @@ static int ftab_build(const uint8_t *p, size_t len, struct ftab *t, struct c2d_e
 
 static void ftab_free(struct ftab *t)
 {
-	free(t->u);
-	free(t->code);
+	c2d_bigbuf_free(&t->mem);
 	free(t->groups);
 	free(t->first);
 }

@@ -129,6 +129,21 @@ got=$(jq '[.outputs.pooled_outcome as $o | range(0; 48) | select(. % 2 == 0) | $
 [ "$got" = "$want" ] || fail "female outcomes: $got, awk counts $want"
 ok "input order does not matter; a cell count matches awk on the CSV"
 
+# --repeat: the same answer, the first run's time and the steady state's.
+for a in cohort-stats risk-model; do
+	"$c2d" run --central --analysis $a --schema cohort.json --in a.csv b.csv --json >once.json 2>/dev/null
+	"$c2d" run --central --analysis $a --schema cohort.json --in a.csv b.csv --json --timing \
+		--repeat 3 >rep.json 2>rep.err
+	cmp -s once.json rep.json || fail "$a: --repeat 3 changed the answer"
+	grep -Eq '^timing: rows 39012 load_s [0-9.]+ analysis_s [0-9.]+ steady_s [0-9.]+$' rep.err ||
+		{ cat rep.err >&2; fail "$a: --repeat 3 printed no steady_s"; }
+done
+"$c2d" run --sealed --analysis cohort-stats --kms-key kms.key --recipe recipe.json --in a.sealed b.sealed \
+	--json --timing --repeat 2 2>rep.err | jq -S '{rows, outputs}' >rep.out
+cmp -s c.out rep.out || fail "--sealed --repeat 2 changed the answer"
+grep -q ' steady_s ' rep.err || fail "--sealed --repeat 2 printed no steady_s"
+ok "--repeat gives the same answer and times the steady state apart"
+
 # The table and the labelled noise, with the image's analysis conf.
 conf=$top/image/analyses/cohort-stats.conf
 expect_rc 0 "$c2d" run --central --analysis cohort-stats --schema cohort.json --in a.csv
@@ -269,7 +284,12 @@ sealed_fails() {   # STATUS MESSAGE ARGS...: c2d run --sealed on a.sealed fails 
 }
 sealed_fails 2 "--dp and --conf FILE go together" --dp
 sealed_fails 2 "--dp and --conf FILE go together" --conf "$conf"
-ok "unknown analyses, mixed modes and --dp without an analysis conf are usage errors"
+for n in 1 101 x 3x ''; do
+	sealed_fails 2 "--repeat: '$n' is not a count from 2 to 100" --timing --repeat "$n"
+done
+sealed_fails 2 "--repeat times the in-process analysis: give --timing" --repeat 3
+sealed_fails 2 "--repeat times the in-process analysis" --timing --repeat 3 --child "$child"
+ok "unknown analyses, mixed modes, --dp without an analysis conf and bad --repeat are usage errors"
 
 # An analysis conf that is malformed, another analysis's, or not the schema's
 # outputs is refused, naming file, line and key, before any work.

@@ -3,7 +3,8 @@
  * private run with the image's recipe (image/analyses/risk-model.conf;
  * guest/init/riskmodel.c with the real child and misbehaving ones,
  * tests/tools/fakeriskmodel.c): the privacy charged, the released shapes,
- * the randomness, and the refusals. */
+ * the randomness, and the refusals. Also host/util/bigbuf.h, the memory of
+ * the central fit's table: growth in place and past its reservation. */
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
@@ -21,6 +22,7 @@
 
 #include "analysis.h"
 #include "analysistest.h"
+#include "bigbuf.h"
 #include "c2d/analysisconf.h"
 #include "riskmodel_central.h"
 #include "riskmodel_dp.h"
@@ -398,6 +400,48 @@ static void test_central_unlike_sample(void **state)
 	fixture_close(&f);
 }
 
+/* Within its reservation a bigbuf grows without moving; past it, it moves
+ * once and keeps every byte; a size that cannot be had fails, leaving the
+ * buffer as it was. */
+static void test_bigbuf_grows_in_place_then_moves(void **state)
+{
+	(void)state;
+	struct c2d_bigbuf b;
+	struct c2d_err err = { 0 };
+	assert_int_equal(c2d_bigbuf_reserve(&b, (size_t)5 << 20, &err), C2D_OK);
+	assert_int_equal(b.len, 0);
+	uint8_t *at = NULL;
+	uint32_t k = 0;
+	/* 4 KiB + 1 at a time, each byte its offset's hash, to twice the reservation. */
+	while (b.len < ((size_t)10 << 20)) {
+		size_t n = 4097;
+		assert_int_equal(c2d_bigbuf_room(&b, n, &err), C2D_OK);
+		assert_true(b.ready >= b.len + n && b.cap >= b.ready);
+		if (b.len + n <= ((size_t)5 << 20)) {
+			if (at == NULL)
+				at = b.p;
+			assert_ptr_equal(b.p, at);   /* in place while it fits */
+		}
+		for (size_t i = 0; i < n; i++, k++)
+			b.p[b.len + i] = (uint8_t)(k * 2654435761u >> 24);
+		b.len += n;
+	}
+	assert_ptr_not_equal(b.p, at);       /* it moved once past the reservation */
+	assert_int_equal((uintptr_t)b.p % ((uintptr_t)2 << 20), 0);
+	for (size_t i = 0; i < b.len; i++)
+		assert_int_equal(b.p[i], (uint8_t)((uint32_t)i * 2654435761u >> 24));
+	struct c2d_bigbuf before = b;
+	assert_int_equal(c2d_bigbuf_room(&b, SIZE_MAX / 2, &err), C2D_E_NOMEM);
+	assert_memory_equal(&b, &before, sizeof(b));
+	c2d_bigbuf_free(&b);
+	assert_null(b.p);
+
+	assert_int_equal(c2d_bigbuf_alloc(&b, 12345, &err), C2D_OK);
+	assert_int_equal(b.len, 12345);
+	memset(b.p, 0xa5, b.len);            /* writable to its end */
+	c2d_bigbuf_free(&b);
+}
+
 int main(void)
 {
 	analysistest_bindir(bindir);
@@ -409,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_misbehaving_children_are_refused),
 		cmocka_unit_test(test_central_threads_bit_identical),
 		cmocka_unit_test(test_central_unlike_sample),
+		cmocka_unit_test(test_bigbuf_grows_in_place_then_moves),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
