@@ -56,9 +56,10 @@ deps 1
 expect_out "^deps: reproducible/inputs.lock:$n: gcc-12 must be version 99.0-1 to reproduce the image, this machine has '12.2.0-14\+deb12u1'"
 ok "a toolchain at another version is refused"
 
-# Not root: a missing package is named with the command that installs it.
+# Not root: a missing package is named with the command that installs it;
+# one that an installed package provides (gcc-12 provides c-compiler) is not.
 setup
-echo c2d-no-such-package >>"$T/top/reproducible/packages"
+printf 'c-compiler\nc2d-no-such-package\n' >>"$T/top/reproducible/packages"
 chmod -R a+rX "$T"
 if [ "$(id -u)" = 0 ]; then
 	expect_rc 1 runuser -u nobody -- env C2D_CACHE="$T/cache" C2D_DEPS="$T/deps" sh "$T/top/reproducible/deps"
@@ -66,7 +67,7 @@ else
 	deps 1
 fi
 expect_out "^deps: missing Debian packages: c2d-no-such-package \(install them as root: apt-get install c2d-no-such-package\)$"
-ok "a missing package is named with its install command"
+ok "a missing package is named with its install command, a provided one is not"
 
 # The launcher names the package that provides QEMU.
 mkdir -p "$T/img" && : >"$T/img/bzImage" && : >"$T/img/initrd.cpio" && : >"$T/img/cmdline"
