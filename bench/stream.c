@@ -80,7 +80,7 @@ struct engine {
 static int c2d_pass(const struct engine *e, uint8_t *buf, size_t len, uint8_t *tags, int decrypt)
 {
 	struct c2d_stream s;
-	if (c2d_stream_init(&s, key, prefix, aad, e->impl) < 0)
+	if (c2d_stream_init(&s, key, prefix, aad, e->impl, NULL) < 0)
 		return -1;
 	int r = 0;
 	for (size_t off = 0, i = 0; off < len && r == 0; off += CHUNK, i++) {
@@ -203,7 +203,7 @@ static int mem_runs(struct run *runs, size_t n, size_t len)
 static int mem(size_t mib, enum c2d_gcm_impl impl)
 {
 	struct c2d_stream probe;
-	if (c2d_stream_init(&probe, key, prefix, aad, impl) < 0)
+	if (c2d_stream_init(&probe, key, prefix, aad, impl, NULL) < 0)
 		return 2;
 	printf("impl %s\n", c2d_gcm_impl_name(&probe.gcm));
 	c2d_stream_wipe(&probe);
@@ -244,7 +244,7 @@ static int file(const char *in, const char *out, int decrypt, enum c2d_gcm_impl 
 	lseek(fi, 0, SEEK_SET);
 	uint8_t *buf = malloc(CHUNK + 16);
 	struct c2d_stream s;
-	if (c2d_stream_init(&s, key, prefix, aad, impl) < 0)
+	if (c2d_stream_init(&s, key, prefix, aad, impl, NULL) < 0)
 		return 2;
 	size_t step = decrypt ? CHUNK + 16 : CHUNK, total = 0;
 	double t0 = now();

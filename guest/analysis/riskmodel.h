@@ -106,8 +106,9 @@ int riskmodel_pass(const uint8_t *rowfile, size_t len, const int64_t w[RM_DIM],
 
 /* Row i of a decoded row group (col: the group's columns, bound by
  * riskmodel_bind): its features x (rowmath.h, shared with the CUDA
- * kernels), and its label as the return value (0 or 1), or -1 when the
- * row lies outside the declared bounds. */
+ * kernels, which clamps a value outside the declared bounds to them), and
+ * its label as the return value (0 or 1). Cannot fail: the decoder
+ * checked the rows. */
 int riskmodel_row(const struct riskmodel_cols *k, const struct c2d_rg_col *col, uint32_t i,
 		  double x[RM_DIM]);
 

@@ -11,23 +11,23 @@
 
 #include "c2d/path.h"
 
-int probe_parse_u64(const char *text, size_t len, uint64_t *out)
+c2d_status probe_parse_u64(const char *text, size_t len, uint64_t *out, struct c2d_err *err)
 {
 	uint64_t v = 0;
 	if (len > 0 && text[len - 1] == '\n')
 		len--;
 	if (len == 0 || len > 20)
-		return -1;
+		return c2d_fail(err, C2D_E_INPUT, "expected a decimal number");
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] < '0' || text[i] > '9')
-			return -1;
+			return c2d_fail(err, C2D_E_INPUT, "expected a decimal number");
 		uint64_t d = (uint64_t)(text[i] - '0');
 		if (v > (UINT64_MAX - d) / 10)
-			return -1;
+			return c2d_fail(err, C2D_E_INPUT, "expected a decimal number");
 		v = v * 10 + d;
 	}
 	*out = v;
-	return 0;
+	return C2D_OK;
 }
 
 /* Reads a small sysfs attribute into buf (NUL-terminated); returns length. */
@@ -56,9 +56,9 @@ static int read_u64(const char *path, uint64_t *v, struct c2d_err *err)
 	int r = read_attr(path, buf, sizeof(buf), &len, err);
 	if (r < 0)
 		return r;
-	if (probe_parse_u64(buf, len, v) < 0)
-		return c2d_fail(err, C2D_E_INPUT, "%s: expected a decimal number", path);
-	return C2D_OK;
+	if ((r = probe_parse_u64(buf, len, v, err)) < 0)
+		c2d_err_prefix(err, "%s", path);
+	return r;
 }
 
 

@@ -56,7 +56,8 @@ int probe_port_dev(const char *sysroot, const char *name, char dev[32],
 int probe_find_port(const struct probe_result *p, const char *name);
 
 /* Parses a sysfs decimal attribute ("1234\n"): digits, at most one trailing
- * newline, no sign, no overflow. Returns 0 or -1. */
-int probe_parse_u64(const char *text, size_t len, uint64_t *out);
+ * newline, no sign, no overflow; else C2D_E_INPUT. */
+C2D_MUST_CHECK c2d_status probe_parse_u64(const char *text, size_t len, uint64_t *out,
+					  struct c2d_err *err);
 
 #endif

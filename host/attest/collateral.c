@@ -63,7 +63,7 @@ void c2d_collateral_free(struct c2d_collateral *c)
 int c2d_tcb_info_check_sig(const struct c2d_tcb_info *ti, const uint8_t pub[C2D_P256_PUB_LEN],
 			   struct c2d_err *err)
 {
-	if (ti->body == NULL || !c2d_p256_verify_raw(pub, ti->body, ti->body_len, ti->signature))
+	if (ti->body == NULL || c2d_p256_verify_raw(pub, ti->body, ti->body_len, ti->signature, err) < 0)
 		return c2d_fail(err, C2D_E_REFUSED,
 				"TCB info: signature does not verify with the TCB signing certificate's key");
 	return C2D_OK;
@@ -72,7 +72,7 @@ int c2d_tcb_info_check_sig(const struct c2d_tcb_info *ti, const uint8_t pub[C2D_
 int c2d_qe_identity_check_sig(const struct c2d_qe_identity *qi,
 			      const uint8_t pub[C2D_P256_PUB_LEN], struct c2d_err *err)
 {
-	if (qi->body == NULL || !c2d_p256_verify_raw(pub, qi->body, qi->body_len, qi->signature))
+	if (qi->body == NULL || c2d_p256_verify_raw(pub, qi->body, qi->body_len, qi->signature, err) < 0)
 		return c2d_fail(err, C2D_E_REFUSED,
 				"QE identity: signature does not verify with the TCB signing certificate's key");
 	return C2D_OK;

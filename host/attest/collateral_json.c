@@ -313,7 +313,7 @@ static int get_hex(struct ctx *c, json_t *o, const char *key, uint8_t *out, size
 	int r;
 	if ((r = get_string(c, o, key, &s)) < 0)
 		return r;
-	if (strlen(s) != 2 * n || c2d_unhex(s, 2 * n, out, n) < 0)
+	if (strlen(s) != 2 * n || c2d_unhex(s, 2 * n, out, n, NULL) < 0)
 		return bad(c, key, "must be %zu hex digits", 2 * n);
 	return C2D_OK;
 }
@@ -324,7 +324,7 @@ static int get_date(struct ctx *c, json_t *o, const char *key, int64_t *out)
 	int r;
 	if ((r = get_string(c, o, key, &s)) < 0)
 		return r;
-	if (c2d_rfc3339_parse(s, out) < 0)
+	if (c2d_rfc3339_parse(s, out, c->err) < 0)
 		return bad(c, key, "must be a UTC time \"YYYY-MM-DDTHH:MM:SSZ\"");
 	return C2D_OK;
 }
@@ -740,7 +740,7 @@ static int hex_der(struct ctx *c, json_t *o, const char *key, uint8_t **out, siz
 	if ((*out = malloc(n / 2)) == NULL)
 		return c2d_fail(c->err, C2D_E_NOMEM, "%s: out of memory", c->file);
 	*out_len = n / 2;
-	if (c2d_unhex(s, n, *out, n / 2) < 0)
+	if (c2d_unhex(s, n, *out, n / 2, NULL) < 0)
 		return bad(c, key, "must be hex digits");
 	return C2D_OK;
 }

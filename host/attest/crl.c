@@ -105,7 +105,7 @@ int c2d_crl_verify(const struct c2d_crl *crl, const struct c2d_x509 *issuer, int
 	if (crl->issuer_len != issuer->subject_len ||
 	    memcmp(crl->issuer, issuer->subject, crl->issuer_len) != 0)
 		return c2d_fail(err, C2D_E_REFUSED, "CRL: its issuer is not %s", cn);
-	if (!c2d_p256_verify_asn1(issuer->pub, crl->tbs, crl->tbs_len, crl->sig, crl->sig_len))
+	if (c2d_p256_verify_asn1(issuer->pub, crl->tbs, crl->tbs_len, crl->sig, crl->sig_len, err) < 0)
 		return c2d_fail(err, C2D_E_REFUSED, "CRL: bad signature (by %s)", cn);
 	c2d_der_format_time(now, a);
 	if (now < crl->this_update) {

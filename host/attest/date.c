@@ -33,28 +33,29 @@ unsigned c2d_days_in_month(int64_t y, unsigned m)
 	return dm[m - 1] + (m == 2 && leap);
 }
 
-int c2d_rfc3339_parse(const char *s, int64_t *t)
+c2d_status c2d_rfc3339_parse(const char *s, int64_t *t, struct c2d_err *err)
 {
+	static const char bad[] = "not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ";
 	/* Positions of the digits of each field in "YYYY-MM-DDTHH:MM:SSZ". */
 	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
 	static const unsigned char start[6] = { 0, 5, 8, 11, 14, 17 }, width[6] = { 4, 2, 2, 2, 2, 2 };
 	unsigned v[6] = { 0 };
 	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
 		if (s[i] == '\0')
-			return -1;
+			return c2d_fail(err, C2D_E_INPUT, "%s", bad);
 		if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
-			return -1;
+			return c2d_fail(err, C2D_E_INPUT, "%s", bad);
 	}
 	if (s[sizeof(shape) - 1] != '\0')
-		return -1;
+		return c2d_fail(err, C2D_E_INPUT, "%s", bad);
 	for (int f = 0; f < 6; f++)
 		for (int i = 0; i < width[f]; i++)
 			v[f] = v[f] * 10 + (unsigned)(s[start[f] + i] - '0');
 	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > c2d_days_in_month(v[0], v[1]) ||
 	    v[3] > 23 || v[4] > 59 || v[5] > 59)
-		return -1;
+		return c2d_fail(err, C2D_E_INPUT, "%s", bad);
 	*t = c2d_days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
-	return 0;
+	return C2D_OK;
 }
 
 /* Writes v as exactly n decimal digits. */
@@ -65,14 +66,14 @@ static char *digits(char *p, unsigned v, int n)
 	return p + n;
 }
 
-int c2d_rfc3339_format(int64_t t, char out[C2D_RFC3339_LEN])
+void c2d_rfc3339_format(int64_t t, char out[C2D_RFC3339_LEN])
 {
 	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400), y;
 	unsigned sec = (unsigned)(t - days * 86400), m, d;
 	c2d_civil_from_days(days, &y, &m, &d);
 	out[0] = '\0';
 	if (y < 0 || y > 9999)
-		return -1;
+		return;
 	char *p = digits(out, (unsigned)y, 4);
 	*p++ = '-';
 	p = digits(p, m, 2);
@@ -86,5 +87,4 @@ int c2d_rfc3339_format(int64_t t, char out[C2D_RFC3339_LEN])
 	p = digits(p, sec % 60, 2);
 	*p++ = 'Z';
 	*p = '\0';
-	return 0;
 }

@@ -8,8 +8,8 @@
 typedef uint32_t (*vrfy_fn)(const br_ec_impl *, const void *, size_t,
 			    const br_ec_public_key *, const void *, size_t);
 
-static int verify(const uint8_t pub[C2D_P256_PUB_LEN], const void *msg, size_t len,
-		  const uint8_t *sig, size_t sig_len, vrfy_fn vrfy)
+static c2d_status verify(const uint8_t pub[C2D_P256_PUB_LEN], const void *msg, size_t len,
+			 const uint8_t *sig, size_t sig_len, vrfy_fn vrfy, struct c2d_err *err)
 {
 	uint8_t hash[32];
 	br_sha256_context h;
@@ -21,19 +21,21 @@ static int verify(const uint8_t pub[C2D_P256_PUB_LEN], const void *msg, size_t l
 	br_sha256_init(&h);
 	br_sha256_update(&h, msg, len);
 	br_sha256_out(&h, hash);
-	return vrfy(&br_ec_p256_m31, hash, sizeof(hash), &key, sig, sig_len) == 1;
+	if (vrfy(&br_ec_p256_m31, hash, sizeof(hash), &key, sig, sig_len) != 1)
+		return c2d_fail(err, C2D_E_REFUSED, "ECDSA P-256 signature does not verify");
+	return C2D_OK;
 }
 
-int c2d_p256_verify_raw(const uint8_t pub[C2D_P256_PUB_LEN], const void *msg, size_t len,
-			const uint8_t sig[C2D_P256_SIG_LEN])
+c2d_status c2d_p256_verify_raw(const uint8_t pub[C2D_P256_PUB_LEN], const void *msg, size_t len,
+			       const uint8_t sig[C2D_P256_SIG_LEN], struct c2d_err *err)
 {
-	return verify(pub, msg, len, sig, C2D_P256_SIG_LEN, br_ecdsa_i31_vrfy_raw);
+	return verify(pub, msg, len, sig, C2D_P256_SIG_LEN, br_ecdsa_i31_vrfy_raw, err);
 }
 
-int c2d_p256_verify_asn1(const uint8_t pub[C2D_P256_PUB_LEN], const void *msg, size_t len,
-			 const uint8_t *sig, size_t sig_len)
+c2d_status c2d_p256_verify_asn1(const uint8_t pub[C2D_P256_PUB_LEN], const void *msg, size_t len,
+				const uint8_t *sig, size_t sig_len, struct c2d_err *err)
 {
-	return verify(pub, msg, len, sig, sig_len, br_ecdsa_i31_vrfy_asn1);
+	return verify(pub, msg, len, sig, sig_len, br_ecdsa_i31_vrfy_asn1, err);
 }
 
 void c2d_p256_pub_from_xy(const uint8_t xy[64], uint8_t pub[C2D_P256_PUB_LEN])

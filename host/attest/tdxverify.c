@@ -118,7 +118,7 @@ static int check_signatures(const struct c2d_tdx_quote *q, const struct c2d_coll
 	if (c2d_crl_revokes(&crl, pck))
 		return c2d_fail(err, C2D_E_REFUSED, "PCK CRL: the PCK certificate is revoked");
 
-	if (!c2d_p256_verify_raw(pck->pub, q->qe_report.raw, C2D_SGX_REPORT_LEN, q->qe_report_sig))
+	if (c2d_p256_verify_raw(pck->pub, q->qe_report.raw, C2D_SGX_REPORT_LEN, q->qe_report_sig, err) < 0)
 		return c2d_fail(err, C2D_E_REFUSED, "QE report: signature by the PCK key does not verify");
 
 	/* The QE vouches for the attestation key through its report_data. */
@@ -135,7 +135,7 @@ static int check_signatures(const struct c2d_tdx_quote *q, const struct c2d_coll
 
 	uint8_t att[C2D_P256_PUB_LEN];
 	c2d_p256_pub_from_xy(q->att_key, att);
-	if (!c2d_p256_verify_raw(att, q->signed_data, q->signed_len, q->signature))
+	if (c2d_p256_verify_raw(att, q->signed_data, q->signed_len, q->signature, err) < 0)
 		return c2d_fail(err, C2D_E_REFUSED,
 				"quote: signature by the attestation key over header and TD report does not verify");
 	return C2D_OK;

@@ -428,7 +428,7 @@ static int check_issued(const struct c2d_x509 *c, size_t i, const struct c2d_x50
 	if (!up->is_ca)
 		return c2d_fail(err, C2D_E_REFUSED, "certificate %zu (%s): its issuer, %s, is not a CA",
 				i, cn, up_name);
-	if (!c2d_p256_verify_asn1(up->pub, c->tbs, c->tbs_len, c->sig, c->sig_len))
+	if (c2d_p256_verify_asn1(up->pub, c->tbs, c->tbs_len, c->sig, c->sig_len, err) < 0)
 		return c2d_fail(err, C2D_E_REFUSED, "certificate %zu (%s): bad signature (by %s)", i,
 				cn, up_name);
 	return C2D_OK;
@@ -452,7 +452,7 @@ int c2d_x509_chain_verify(const struct c2d_pem_chain *chain, const uint8_t *root
 		return C2D_E_INPUT;
 	}
 	if (!self_signed(&root) || !root.is_ca ||
-	    !c2d_p256_verify_asn1(root.pub, root.tbs, root.tbs_len, root.sig, root.sig_len))
+	    c2d_p256_verify_asn1(root.pub, root.tbs, root.tbs_len, root.sig, root.sig_len, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "pinned root: not a self-signed CA certificate");
 	if (check_time(&root, "pinned root", now, err) < 0)
 		return C2D_E_REFUSED;

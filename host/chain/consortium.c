@@ -198,7 +198,7 @@ void c2d_epsilon_text(uint64_t micro, char *out, size_t cap)
 int c2d_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err)
 {
 	size_t n = strlen(text);
-	if (c2d_unhex(text, n, id, 32) == 0)
+	if (c2d_unhex(text, n, id, 32, NULL) == 0)
 		return C2D_OK;
 	if (n == 0 || n > 256)
 		return c2d_fail(err, C2D_E_INPUT, "dataset id: expected 64 hex digits or a name of 1 to 256 bytes");

@@ -136,7 +136,7 @@ int c2d_eth_address_parse(const char *text, const char *what, uint8_t addr[20], 
 {
 	int upper = 0, lower = 0;
 	if (strlen(text) != 42 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X') ||
-	    c2d_unhex(text + 2, 40, addr, 20) < 0)
+	    c2d_unhex(text + 2, 40, addr, 20, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "%s: '%.64s' is not an address (0x and 40 hex digits)", what,
 				text);
 	for (int i = 2; i < 42; i++) {

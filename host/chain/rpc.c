@@ -16,35 +16,40 @@
 
 /* --- hex quantities and data ------------------------------------------------------ */
 
-int c2d_quantity_parse(const char *s, uint64_t *v)
+c2d_status c2d_quantity_parse(const char *s, uint64_t *v, struct c2d_err *err)
 {
+	static const char bad[] = "not a quantity (0x and 1 to 16 hex digits, no leading zero)";
 	size_t n = s ? strlen(s) : 0;
 	if (n < 3 || s[0] != '0' || s[1] != 'x' || n > 18 || (s[2] == '0' && n > 3))
-		return -1;
-	*v = 0;
+		return c2d_fail(err, C2D_E_INPUT, "%s", bad);
+	uint64_t x = 0;
 	for (size_t i = 2; i < n; i++) {
 		int c = s[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
 			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 		if (d < 0)
-			return -1;
-		*v = *v << 4 | (uint64_t)d;
+			return c2d_fail(err, C2D_E_INPUT, "%s", bad);
+		x = x << 4 | (uint64_t)d;
 	}
-	return 0;
+	*v = x;
+	return C2D_OK;
 }
 
-int c2d_data_parse(const char *s, uint8_t **out, size_t *len)
+c2d_status c2d_data_parse(const char *s, uint8_t **out, size_t *len, struct c2d_err *err)
 {
 	size_t n = s ? strlen(s) : 0;
 	if (n < 2 || s[0] != '0' || s[1] != 'x' || n % 2 != 0)
-		return -1;
+		return c2d_fail(err, C2D_E_INPUT, "not hex data (0x and an even number of hex digits)");
 	uint8_t *p = malloc(n / 2);   /* n >= 2: never malloc(0) */
-	if (p == NULL || (n > 2 && c2d_unhex(s + 2, n - 2, p, n / 2 - 1) < 0)) {
+	if (p == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
+	c2d_status r;
+	if (n > 2 && (r = c2d_unhex(s + 2, n - 2, p, n / 2 - 1, err)) < 0) {
 		free(p);
-		return -1;
+		return r;
 	}
 	*out = p;
 	*len = n / 2 - 1;
-	return 0;
+	return C2D_OK;
 }
 
 char *c2d_data_text(const uint8_t *p, size_t len)
@@ -112,7 +117,7 @@ int c2d_rpc_parse_response(const char *body, size_t len, uint64_t id, struct c2d
 			out->code = json_integer_value(code);
 			printable(out->message, sizeof(out->message), json_string_value(msg));
 			if (json_is_string(data) && c2d_data_parse(json_string_value(data), &out->data,
-								   &out->data_len) == 0)
+								   &out->data_len, NULL) == 0)
 				out->has_data = 1;
 		}
 	}
@@ -275,7 +280,7 @@ static int result_quantity(struct c2d_rpc *r, const char *method, json_t *params
 	int rc = c2d_rpc_call(r, method, params, &res, err);
 	if (rc < 0)
 		return rc;
-	if (c2d_quantity_parse(json_string_value(res), v) < 0)
+	if (c2d_quantity_parse(json_string_value(res), v, err) < 0)
 		rc = c2d_fail(err, C2D_E_INPUT, "%s: %s: result is not a quantity below 2^64", r->url, method);
 	json_decref(res);
 	return rc;
@@ -301,7 +306,7 @@ int c2d_eth_fees(struct c2d_rpc *r, uint64_t *tip, uint64_t *max_fee, struct c2d
 		return rc;
 	if ((rc = c2d_rpc_call(r, "eth_getBlockByNumber", json_pack("[s, b]", "latest", 0), &blk, err)) < 0)
 		return rc;
-	if (c2d_quantity_parse(json_string_value(json_object_get(blk, "baseFeePerGas")), &base) < 0)
+	if (c2d_quantity_parse(json_string_value(json_object_get(blk, "baseFeePerGas")), &base, err) < 0)
 		rc = c2d_fail(err, C2D_E_INPUT,
 			      "%s: eth_getBlockByNumber: latest block has no baseFeePerGas (no EIP-1559?)", r->url);
 	json_decref(blk);
@@ -342,7 +347,7 @@ int c2d_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20], c
 			      err);
 	if (rc < 0)
 		return rc;
-	if (c2d_data_parse(json_string_value(res), ret, ret_len) < 0)
+	if (c2d_data_parse(json_string_value(res), ret, ret_len, err) < 0)
 		rc = c2d_fail(err, C2D_E_INPUT, "%s: eth_call: result is not hex data", r->url);
 	json_decref(res);
 	return rc;
@@ -357,7 +362,7 @@ int c2d_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len, const ui
 	int rc = c2d_rpc_call(r, "eth_sendRawTransaction", json_pack("[o]", data_json(raw, len)), &res, err);
 	if (rc < 0)
 		return rc;
-	if (c2d_data_parse(json_string_value(res), &h, &hl) < 0 || hl != 32 || memcmp(h, txhash, 32) != 0)
+	if (c2d_data_parse(json_string_value(res), &h, &hl, err) < 0 || hl != 32 || memcmp(h, txhash, 32) != 0)
 		rc = c2d_fail(err, C2D_E_INPUT, "%s: eth_sendRawTransaction: the node returned another hash",
 			      r->url);
 	free(h);
@@ -368,7 +373,7 @@ int c2d_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len, const ui
 static int json_addr(json_t *j, uint8_t out[20])
 {
 	const char *s = json_string_value(j);
-	return s != NULL && strlen(s) == 42 && s[0] == '0' && s[1] == 'x' && c2d_unhex(s + 2, 40, out, 20) == 0
+	return s != NULL && strlen(s) == 42 && s[0] == '0' && s[1] == 'x' && c2d_unhex(s + 2, 40, out, 20, NULL) == 0
 		? 0 : -1;
 }
 
@@ -376,9 +381,9 @@ static int parse_receipt(struct c2d_rpc *r, json_t *j, struct c2d_receipt *rc, s
 {
 	uint64_t status;
 	json_t *ca = json_object_get(j, "contractAddress");
-	if (c2d_quantity_parse(json_string_value(json_object_get(j, "status")), &status) < 0 || status > 1 ||
-	    c2d_quantity_parse(json_string_value(json_object_get(j, "blockNumber")), &rc->block) < 0 ||
-	    c2d_quantity_parse(json_string_value(json_object_get(j, "gasUsed")), &rc->gas_used) < 0)
+	if (c2d_quantity_parse(json_string_value(json_object_get(j, "status")), &status, err) < 0 || status > 1 ||
+	    c2d_quantity_parse(json_string_value(json_object_get(j, "blockNumber")), &rc->block, err) < 0 ||
+	    c2d_quantity_parse(json_string_value(json_object_get(j, "gasUsed")), &rc->gas_used, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "%s: eth_getTransactionReceipt: malformed receipt "
 				"(status, blockNumber or gasUsed)", r->url);
 	rc->status = (int)status;
@@ -463,14 +468,15 @@ int c2d_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], const uint8_t
 		size_t tl;
 		if (json_addr(json_object_get(l, "address"), out[i].address) < 0 || !json_is_array(t) ||
 		    json_array_size(t) > 4 ||
-		    c2d_data_parse(json_string_value(json_object_get(l, "data")), &out[i].data, &out[i].data_len) < 0 ||
-		    c2d_quantity_parse(json_string_value(json_object_get(l, "blockNumber")), &out[i].block) < 0) {
+		    c2d_data_parse(json_string_value(json_object_get(l, "data")), &out[i].data, &out[i].data_len,
+				   err) < 0 ||
+		    c2d_quantity_parse(json_string_value(json_object_get(l, "blockNumber")), &out[i].block, err) < 0) {
 			rc = c2d_fail(err, C2D_E_INPUT, "%s: eth_getLogs: malformed log %zu", r->url, i);
 			break;
 		}
 		out[i].ntopics = json_array_size(t);
 		for (size_t k = 0; k < out[i].ntopics; k++) {
-			int ok = c2d_data_parse(json_string_value(json_array_get(t, k)), &tb, &tl) == 0;
+			int ok = c2d_data_parse(json_string_value(json_array_get(t, k)), &tb, &tl, err) == 0;
 			if (ok && tl != 32) {
 				free(tb);
 				ok = 0;

@@ -65,10 +65,14 @@ void c2d_rpc_close(struct c2d_rpc *r);
 int c2d_rpc_call(struct c2d_rpc *r, const char *method, json_t *params, json_t **result,
 		 struct c2d_err *err);
 
-/* "0x..." quantities and data. */
-int c2d_quantity_parse(const char *s, uint64_t *v);
-int c2d_data_parse(const char *s, uint8_t **out, size_t *len);   /* malloc'd */
-char *c2d_data_text(const uint8_t *p, size_t len);              /* "0x..." malloc'd */
+/* "0x..." quantities (below 2^64, no leading zero) and data (*out
+ * malloc'd). s may be NULL (a missing JSON member): C2D_E_INPUT, as for
+ * any other text that is not one. */
+C2D_MUST_CHECK c2d_status c2d_quantity_parse(const char *s, uint64_t *v, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_data_parse(const char *s, uint8_t **out, size_t *len,
+					 struct c2d_err *err);
+/* "0x..." malloc'd; NULL when out of memory. */
+C2D_MUST_CHECK char *c2d_data_text(const uint8_t *p, size_t len);
 
 /* --- eth_* ----------------------------------------------------------------------- */
 

@@ -129,7 +129,7 @@ static int parse_u64(const char *s, const char *what, uint64_t *v, struct c2d_er
 
 static int parse_hash(const char *s, const char *what, uint8_t h[32], struct c2d_err *err)
 {
-	if (c2d_unhex(s, strlen(s), h, 32) < 0)
+	if (c2d_unhex(s, strlen(s), h, 32, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "%s: '%.80s' is not 32 bytes of hex", what, s);
 	return C2D_OK;
 }
@@ -237,8 +237,8 @@ static int signer_open(struct signer *s, const struct opts *o, struct c2d_err *e
 	memset(s, 0, sizeof(*s));
 	if ((st = need(o->key, "--key FILE", err)) < 0)
 		return st;
-	if ((s->ctx = c2d_secp_context(err)) == NULL)
-		return err != NULL ? err->status : C2D_E_NOMEM;
+	if ((st = c2d_secp_context(&s->ctx, err)) < 0)
+		return st;
 	if ((st = c2d_key_read(s->ctx, o->key, s->sk, err)) < 0 ||
 	    (st = c2d_eth_address(s->ctx, s->sk, s->from, err)) < 0)
 		return st;
@@ -379,7 +379,7 @@ static int read_bytecode(const char *path, uint8_t **code, size_t *len, struct c
 				je.line, je.column, je.text);
 	const char *hex = json_string_value(json_object_get(root, "bytecode"));
 	int st = C2D_OK;
-	if (hex == NULL || c2d_data_parse(hex, code, len) < 0 || *len == 0) {
+	if (hex == NULL || c2d_data_parse(hex, code, len, err) < 0 || *len == 0) {
 		if (hex != NULL && *len == 0)
 			free(*code);
 		st = c2d_fail(err, C2D_E_INPUT, "%s: no \"bytecode\" hex string", path);

@@ -74,7 +74,7 @@ static int from_getquote(const char *file, struct replay *rp, uint8_t **qbuf, st
 	}
 	size_t qn = json_string_length(jq);
 	if (qn % 2 != 0 || (*qbuf = malloc(qn / 2 + 1)) == NULL ||
-	    c2d_unhex(json_string_value(jq), qn, *qbuf, qn / 2) < 0) {
+	    c2d_unhex(json_string_value(jq), qn, *qbuf, qn / 2, err) < 0) {
 		json_decref(root);
 		return c2d_fail(err, C2D_E_INPUT, "%s: \"quote\" is not hex", file);
 	}

@@ -67,12 +67,12 @@ int c2d_cmd_keygen(int argc, char **argv, struct c2d_err *err)
 		return c2d_fail(err, C2D_E_USAGE, "%s: already exists; refusing to overwrite",
 				access(out, F_OK) == 0 ? out : pubpath);
 
-	secp256k1_context *ctx = c2d_secp_context(err);
-	if (ctx == NULL)
-		return err->status;
+	secp256k1_context *ctx;
+	int r = c2d_secp_context(&ctx, err);
+	if (r < 0)
+		return r;
 	uint8_t sk[32], pub[C2D_PUBKEY_LEN];
 	char hex[2 * C2D_PUBKEY_LEN + 2];
-	int r;
 	if ((r = c2d_key_generate(ctx, sk, err)) == C2D_OK &&
 	    (r = c2d_kw_pubkey(ctx, sk, pub, err)) == C2D_OK &&
 	    (r = c2d_key_write(out, sk, err)) == C2D_OK) {
@@ -100,7 +100,7 @@ static const char recipe_help[] =
 /* A public key given inline, or as a file holding it (keygen's FILE.pub). */
 static int read_pub(const char *arg, uint8_t pub[C2D_PUBKEY_LEN], struct c2d_err *err)
 {
-	if (c2d_unhex(arg, strlen(arg), pub, C2D_PUBKEY_LEN) == 0)
+	if (c2d_unhex(arg, strlen(arg), pub, C2D_PUBKEY_LEN, NULL) == 0)
 		return (pub[0] == 2 || pub[0] == 3) ? C2D_OK
 			: c2d_fail(err, C2D_E_INPUT, "--kms-pub: not a compressed public key");
 	uint8_t *text;
@@ -110,7 +110,7 @@ static int read_pub(const char *arg, uint8_t pub[C2D_PUBKEY_LEN], struct c2d_err
 		return c2d_fail(err, C2D_E_USAGE, "--kms-pub: neither 66 hex digits nor a readable file: %s", arg);
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		len--;
-	r = c2d_unhex((const char *)text, len, pub, C2D_PUBKEY_LEN);
+	r = c2d_unhex((const char *)text, len, pub, C2D_PUBKEY_LEN, err);
 	free(text);
 	if (r < 0 || (pub[0] != 2 && pub[0] != 3))
 		return c2d_fail(err, C2D_E_INPUT, "%s: expected a compressed public key in hex", arg);
@@ -144,14 +144,14 @@ int c2d_cmd_recipe(int argc, char **argv, struct c2d_err *err)
 	int r;
 	if ((r = read_pub(kms, rc.kms_pubkey, err)) < 0)
 		return r;
-	if (c2d_parse_address(app, rc.app_id) < 0)
+	if (c2d_parse_address(app, rc.app_id, err) < 0)
 		return c2d_fail(err, C2D_E_USAGE, "--app: expected a 20-byte address (0x and 40 hex digits)");
 	json_error_t je;
 	json_t *m = json_load_file(meas, 0, &je);
 	if (m == NULL)
 		return c2d_fail(err, C2D_E_INPUT, "%s:%d:%d: %s", meas, je.line, je.column, je.text);
 	const char *h = json_string_value(json_object_get(m, "compose_hash"));
-	if (h == NULL || c2d_unhex(h, strlen(h), rc.compose_hash, 32) < 0)
+	if (h == NULL || c2d_unhex(h, strlen(h), rc.compose_hash, 32, err) < 0)
 		r = c2d_fail(err, C2D_E_INPUT, "%s: no \"compose_hash\" of 32 bytes in hex", meas);
 	json_decref(m);
 	if (r < 0)
@@ -211,11 +211,11 @@ int c2d_cmd_seal(int argc, char **argv, struct c2d_err *err)
 	if (!owner || !p.in || !schema || !recipe || !p.out || optind != argc)
 		return c2d_fail(err, C2D_E_USAGE,
 				"--owner, --in, --schema, --recipe and --out are required; see 'c2d seal --help'");
-	if (c2d_parse_address(owner, p.owner) < 0)
+	if (c2d_parse_address(owner, p.owner, err) < 0)
 		return c2d_fail(err, C2D_E_USAGE, "--owner: expected a 20-byte address (0x and 40 hex digits)");
 	int r;
 	if (dsid != NULL) {
-		if (c2d_unhex(dsid, strlen(dsid), p.dataset_id, 32) < 0)
+		if (c2d_unhex(dsid, strlen(dsid), p.dataset_id, 32, err) < 0)
 			return c2d_fail(err, C2D_E_USAGE, "--dataset-id: expected 32 bytes in hex");
 	} else if ((r = c2d_random(p.dataset_id, 32, err)) < 0) {
 		return r;
@@ -228,10 +228,10 @@ int c2d_cmd_seal(int argc, char **argv, struct c2d_err *err)
 		return r;
 	p.recipe = &rc;
 	p.schema = &s;
-	secp256k1_context *ctx = c2d_secp_context(err);
-	if (ctx == NULL) {
+	secp256k1_context *ctx;
+	if ((r = c2d_secp_context(&ctx, err)) < 0) {
 		c2d_schema_free(&s);
-		return err->status;
+		return r;
 	}
 	struct c2d_seal_result res;
 	r = c2d_seal(ctx, &p, NULL, &res, err);

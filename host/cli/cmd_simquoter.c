@@ -126,7 +126,7 @@ static int parse(int argc, char **argv, struct opts *o, struct c2d_err *err)
 
 static int hex_arg(const char *flag, const char *text, uint8_t *out, size_t n, struct c2d_err *err)
 {
-	if (c2d_unhex(text, strlen(text), out, n) < 0)
+	if (c2d_unhex(text, strlen(text), out, n, err) < 0)
 		return c2d_fail(err, C2D_E_USAGE, "%s: expected %zu hex digits", flag, 2 * n);
 	return C2D_OK;
 }

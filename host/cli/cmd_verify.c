@@ -280,7 +280,7 @@ int c2d_quote_verify_cmd(int argc, char **argv, struct c2d_err *err)
 	if (o.accept != NULL && (r = parse_accept(o.accept, &pol.accept, err)) < 0)
 		return r;
 	if (o.now != NULL) {
-		if (c2d_rfc3339_parse(o.now, &now) < 0)
+		if (c2d_rfc3339_parse(o.now, &now, err) < 0)
 			return c2d_fail(err, C2D_E_USAGE, "--now: '%s' is not YYYY-MM-DDTHH:MM:SSZ", o.now);
 	} else {
 		now = (int64_t)time(NULL);

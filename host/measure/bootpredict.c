@@ -33,7 +33,7 @@ int c2d_parse_acpi(const char *flag, const char *s, struct c2d_rtmr0_parts *p,
 	uint8_t *dst[3] = { p->acpi_loader, p->acpi_rsdp, p->acpi_tables };
 	for (int i = 0; i < 3; i++) {
 		size_t n = strcspn(s, ",");
-		if (n != 2 * C2D_TDX_MR_LEN || c2d_unhex(s, n, dst[i], C2D_TDX_MR_LEN) != 0 ||
+		if (n != 2 * C2D_TDX_MR_LEN || c2d_unhex(s, n, dst[i], C2D_TDX_MR_LEN, err) != 0 ||
 		    (i < 2 && s[n] != ',') || (i == 2 && s[n] != '\0'))
 			return c2d_fail(err, C2D_E_USAGE, "%s: three comma-separated 96-digit hex digests expected", flag);
 		s += n + 1;

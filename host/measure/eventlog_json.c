@@ -72,10 +72,10 @@ static int one_event(json_t *o, size_t i, struct c2d_json_event *e, struct c2d_e
 	e->name = strdup(name);
 	if (e->payload == NULL || e->name == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
-	if (c2d_unhex(pl, pl_n, e->payload, e->payload_len) < 0)
+	if (c2d_unhex(pl, pl_n, e->payload, e->payload_len, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "event %zu: \"event_payload\" is not hex", i);
 	int have = dg_n > 0;
-	if (have && c2d_unhex(dg, dg_n, e->digest, C2D_RTMR_LEN) < 0)
+	if (have && c2d_unhex(dg, dg_n, e->digest, C2D_RTMR_LEN, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "event %zu: \"digest\" is not 96 hex digits (SHA-384)", i);
 	if (e->type != C2D_EVENT_RUNTIME) {
 		if (!have)

@@ -27,7 +27,7 @@ static int bound(const char *path, uint32_t i, const char *key, json_t *v,
 	case C2D_T_DATE: {
 		int32_t d;
 		const char *s = json_string_value(v);
-		if (s == NULL || c2d_parse_date(s, strlen(s), &d) < 0)
+		if (s == NULL || c2d_parse_date(s, strlen(s), &d, err) < 0)
 			return c2d_fail(err, C2D_E_INPUT, "%s: column %u ('%s'): %s must be a date \"YYYY-MM-DD\"",
 					path, i + 1, c->name, key);
 		b->i = d;

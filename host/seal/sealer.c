@@ -127,7 +127,7 @@ static int put_value(struct sealer *z, uint32_t col, const struct c2d_csv_field 
 	switch (c->type) {
 	case C2D_T_INT64: {
 		int64_t v;
-		if (c2d_parse_int64(f->p, f->len, &v) < 0)
+		if (c2d_parse_int64(f->p, f->len, &v, err) < 0)
 			return bad_value(z, f, c, "an int64", err);
 		int r = in_bounds(z, f, c, v, 0, err);
 		if (r < 0)
@@ -137,7 +137,7 @@ static int put_value(struct sealer *z, uint32_t col, const struct c2d_csv_field 
 	}
 	case C2D_T_FLOAT64: {
 		double v;
-		if (c2d_parse_float64(f->p, f->len, &v) < 0)
+		if (c2d_parse_float64(f->p, f->len, &v, err) < 0)
 			return bad_value(z, f, c, "a finite float64", err);
 		int r = in_bounds(z, f, c, 0, v, err);
 		if (r < 0)
@@ -147,14 +147,14 @@ static int put_value(struct sealer *z, uint32_t col, const struct c2d_csv_field 
 	}
 	case C2D_T_BOOL: {
 		int v;
-		if (c2d_parse_bool(f->p, f->len, &v) < 0)
+		if (c2d_parse_bool(f->p, f->len, &v, err) < 0)
 			return bad_value(z, f, c, "true or false", err);
 		c2d_rg_set_bool(&z->rg, col, v);
 		return C2D_OK;
 	}
 	case C2D_T_DATE: {
 		int32_t v;
-		if (c2d_parse_date(f->p, f->len, &v) < 0)
+		if (c2d_parse_date(f->p, f->len, &v, err) < 0)
 			return bad_value(z, f, c, "a date YYYY-MM-DD", err);
 		int r = in_bounds(z, f, c, v, 0, err);
 		if (r < 0)
@@ -311,7 +311,7 @@ static int run(struct sealer *z, const secp256k1_context *ctx, struct c2d_seal_h
 		return r;
 	uint8_t digest[32];
 	c2d_sealhdr_digest(hdr, hlen, digest);
-	if (c2d_stream_init(&z->st, sec->dataset_key, h->nonce_prefix, digest, z->p->impl) < 0) {
+	if (c2d_stream_init(&z->st, sec->dataset_key, h->nonce_prefix, digest, z->p->impl, err) < 0) {
 		free(hdr);
 		return c2d_fail(err, C2D_E_USAGE, "this CPU lacks the requested AES-GCM implementation");
 	}

@@ -3,8 +3,9 @@
  * from CSV and schema files and test tools print them back.
  *
  * Parsers take a byte slice (not NUL-terminated), accept exactly one form
- * each, and return 0 or -1; on -1 the caller reports what was expected and
- * what was found. All of them are locale-independent.
+ * each, and fail with C2D_E_INPUT saying what was expected; the caller,
+ * which knows the file and place, usually replaces the message with one
+ * that names them and what was found. All of them are locale-independent.
  *   int64    [+-]?[0-9]+ within range
  *   float64  decimal or scientific notation ([+-]?digits[.digits][e[+-]digits]),
  *            finite; no hex floats, inf or nan
@@ -18,11 +19,15 @@
 #include <stdint.h>
 
 #include "c2d/date.h"  /* c2d_days_from_civil and back */
+#include "c2d/err.h"
 
-int c2d_parse_int64(const char *s, size_t len, int64_t *out);
-int c2d_parse_float64(const char *s, size_t len, double *out);
-int c2d_parse_bool(const char *s, size_t len, int *out);
-int c2d_parse_date(const char *s, size_t len, int32_t *days);
+C2D_MUST_CHECK c2d_status c2d_parse_int64(const char *s, size_t len, int64_t *out,
+					  struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_parse_float64(const char *s, size_t len, double *out,
+					    struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_parse_bool(const char *s, size_t len, int *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_parse_date(const char *s, size_t len, int32_t *days,
+					 struct c2d_err *err);
 
 
 /* Writes YYYY-MM-DD (11 bytes with the NUL). */

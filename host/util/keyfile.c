@@ -39,7 +39,7 @@ int c2d_secret_hex_read(const char *path, uint8_t *out, size_t len, struct c2d_e
 	size_t got = (size_t)n;
 	if (got > 0 && buf[got - 1] == '\n')
 		got--;
-	int bad = got == sizeof(buf) || c2d_unhex(buf, got, out, len) < 0;
+	int bad = got == sizeof(buf) || c2d_unhex(buf, got, out, len, err) < 0;
 	explicit_bzero(buf, sizeof(buf));
 	if (bad)
 		return c2d_fail(err, C2D_E_INPUT, "%s: expected %zu hex digits of a secret key", path, 2 * len);
@@ -97,21 +97,21 @@ int c2d_key_generate(const secp256k1_context *ctx, uint8_t sk[32], struct c2d_er
 	return c2d_fail(err, C2D_E_INTERNAL, "no valid secp256k1 key from the random source");
 }
 
-secp256k1_context *c2d_secp_context(struct c2d_err *err)
+c2d_status c2d_secp_context(secp256k1_context **out, struct c2d_err *err)
 {
 	uint8_t seed[32];
+	*out = NULL;
 	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-	if (ctx == NULL) {
-		c2d_fail(err, C2D_E_NOMEM, "secp256k1: out of memory");
-		return NULL;
-	}
-	if (c2d_random(seed, sizeof(seed), err) < 0 || !secp256k1_context_randomize(ctx, seed)) {
-		explicit_bzero(seed, sizeof(seed));
-		secp256k1_context_destroy(ctx);
-		if (err != NULL && err->msg[0] == '\0')
-			c2d_fail(err, C2D_E_INTERNAL, "secp256k1: cannot randomize the context");
-		return NULL;
-	}
+	if (ctx == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "secp256k1: out of memory");
+	c2d_status r = c2d_random(seed, sizeof(seed), err);
+	if (r == C2D_OK && !secp256k1_context_randomize(ctx, seed))
+		r = c2d_fail(err, C2D_E_INTERNAL, "secp256k1: cannot randomize the context");
 	explicit_bzero(seed, sizeof(seed));
-	return ctx;
+	if (r < 0) {
+		secp256k1_context_destroy(ctx);
+		return r;
+	}
+	*out = ctx;
+	return C2D_OK;
 }

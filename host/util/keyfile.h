@@ -38,8 +38,8 @@ int c2d_key_write(const char *path, const uint8_t sk[32], struct c2d_err *err);
 int c2d_key_generate(const secp256k1_context *ctx, uint8_t sk[32], struct c2d_err *err);
 
 /* A secp256k1 context for signing and ECDH, randomized against side
- * channels. NULL on failure (err filled). Destroy with
+ * channels, into *ctx (NULL on failure). Destroy it with
  * secp256k1_context_destroy(). */
-secp256k1_context *c2d_secp_context(struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_secp_context(secp256k1_context **ctx, struct c2d_err *err);
 
 #endif

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint64_t v;
-	if (probe_parse_u64((const char *)data, size, &v) != 0)
+	if (probe_parse_u64((const char *)data, size, &v, NULL) != 0)
 		return 0;
 	char buf[32];
 	assert(size < sizeof(buf));

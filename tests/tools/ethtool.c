@@ -49,14 +49,14 @@ static void put_hex(const uint8_t *p, size_t n)
 static uint8_t *hex_arg(const char *s, size_t *n)
 {
 	uint8_t *p;
-	if (c2d_data_parse(s, &p, n) < 0)
+	if (c2d_data_parse(s, &p, n, NULL) < 0)
 		die("bad hex argument", NULL);
 	return p;
 }
 
 static void fixed(const char *s, uint8_t *out, size_t n)
 {
-	if (c2d_unhex(s, strlen(s), out, n) < 0)
+	if (c2d_unhex(s, strlen(s), out, n, NULL) < 0)
 		die("bad fixed-size hex argument", NULL);
 }
 
@@ -102,9 +102,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "address") == 0 && argc == 3) {
 		uint8_t sk[32], a[20];
 		char t[43];
-		secp256k1_context *ctx = c2d_secp_context(&err);
+		secp256k1_context *ctx;
 		fixed(argv[2], sk, 32);
-		if (ctx == NULL || c2d_eth_address(ctx, sk, a, &err) < 0)
+		if (c2d_secp_context(&ctx, &err) < 0 || c2d_eth_address(ctx, sk, a, &err) < 0)
 			die("address", &err);
 		c2d_eth_address_text(a, t);
 		puts(t);
@@ -128,8 +128,8 @@ int main(int argc, char **argv)
 		}
 		uint8_t *data = hex_arg(argv[10], &tx.data_len);
 		tx.data = data;
-		secp256k1_context *ctx = c2d_secp_context(&err);
-		if (ctx == NULL || c2d_tx1559_sign(ctx, &tx, sk, &raw, &n, h, &err) < 0)
+		secp256k1_context *ctx;
+		if (c2d_secp_context(&ctx, &err) < 0 || c2d_tx1559_sign(ctx, &tx, sk, &raw, &n, h, &err) < 0)
 			die("sign", &err);
 		put_hex(raw, n);
 		free(raw);

@@ -128,15 +128,16 @@ static int cmd_unseal(int argc, char **argv, struct c2d_err *err)
 	}
 	if (!key || !in || !out)
 		return c2d_fail(err, C2D_E_USAGE, "unseal: --kms-key, --in and --out are required");
-	secp256k1_context *ctx = c2d_secp_context(err);
-	if (ctx == NULL)
-		return err->status;
+	secp256k1_context *ctx;
+	int r = c2d_secp_context(&ctx, err);
+	if (r < 0)
+		return r;
 	uint8_t sk[32], wrap[32], dk[32];
 	struct c2d_seal_header h = { 0 };
 	uint8_t *raw = NULL;
 	struct c2d_tmp t = { .fd = -1 };
 	FILE *f = NULL;
-	int fd = open(in, O_RDONLY | O_CLOEXEC), r;
+	int fd = open(in, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot open", in);
 		goto out;
@@ -216,9 +217,9 @@ static int cmd_vector(int argc, char **argv, struct c2d_err *err)
 	struct c2d_seal_secrets sec;
 	uint8_t raw[71];
 	if (!secrets || !owner || !dsid || !p.in || !schema || !recipe || !p.out ||
-	    c2d_unhex(secrets, strlen(secrets), raw, sizeof(raw)) < 0 ||
-	    c2d_parse_address(owner, p.owner) < 0 ||
-	    c2d_unhex(dsid, strlen(dsid), p.dataset_id, 32) < 0)
+	    c2d_unhex(secrets, strlen(secrets), raw, sizeof(raw), err) < 0 ||
+	    c2d_parse_address(owner, p.owner, err) < 0 ||
+	    c2d_unhex(dsid, strlen(dsid), p.dataset_id, 32, err) < 0)
 		return c2d_fail(err, C2D_E_USAGE, "vector: missing or malformed arguments");
 	memcpy(sec.dataset_key, raw, 32);
 	memcpy(sec.ephemeral_sk, raw + 32, 32);
@@ -230,9 +231,10 @@ static int cmd_vector(int argc, char **argv, struct c2d_err *err)
 		return r;
 	p.recipe = &rc;
 	p.schema = &s;
-	secp256k1_context *ctx = c2d_secp_context(err);
+	secp256k1_context *ctx;
 	struct c2d_seal_result res;
-	r = ctx ? c2d_seal(ctx, &p, &sec, &res, err) : err->status;
+	if ((r = c2d_secp_context(&ctx, err)) == C2D_OK)
+		r = c2d_seal(ctx, &p, &sec, &res, err);
 	if (ctx)
 		secp256k1_context_destroy(ctx);
 	c2d_schema_free(&s);

@@ -129,16 +129,16 @@ static void test_parse_u64(void **state)
 {
 	(void)state;
 	uint64_t v;
-	assert_int_equal(probe_parse_u64("0\n", 2, &v), 0);
+	assert_int_equal(probe_parse_u64("0\n", 2, &v, NULL), 0);
 	assert_int_equal(v, 0);
-	assert_int_equal(probe_parse_u64("18446744073709551615", 20, &v), 0);
+	assert_int_equal(probe_parse_u64("18446744073709551615", 20, &v, NULL), 0);
 	assert_int_equal(v, UINT64_MAX);
-	assert_int_equal(probe_parse_u64("18446744073709551616", 20, &v), -1);
-	assert_int_equal(probe_parse_u64("", 0, &v), -1);
-	assert_int_equal(probe_parse_u64("\n", 1, &v), -1);
-	assert_int_equal(probe_parse_u64("+1", 2, &v), -1);
-	assert_int_equal(probe_parse_u64("1 ", 2, &v), -1);
-	assert_int_equal(probe_parse_u64("1\n\n", 3, &v), -1);
+	assert_int_equal(probe_parse_u64("18446744073709551616", 20, &v, NULL), C2D_E_INPUT);
+	assert_int_equal(probe_parse_u64("", 0, &v, NULL), C2D_E_INPUT);
+	assert_int_equal(probe_parse_u64("\n", 1, &v, NULL), C2D_E_INPUT);
+	assert_int_equal(probe_parse_u64("+1", 2, &v, NULL), C2D_E_INPUT);
+	assert_int_equal(probe_parse_u64("1 ", 2, &v, NULL), C2D_E_INPUT);
+	assert_int_equal(probe_parse_u64("1\n\n", 3, &v, NULL), C2D_E_INPUT);
 }
 
 int main(void)

@@ -193,13 +193,13 @@ static void test_quote(void **state)
 	/* The attestation key signs header ‖ body. */
 	c2d_p256_pub_from_xy(q.att_key, pub);
 	assert_memory_equal(pub, ca.ak.pub, 65);
-	assert_true(c2d_p256_verify_raw(pub, q.signed_data, q.signed_len, q.signature));
+	assert_int_equal(c2d_p256_verify_raw(pub, q.signed_data, q.signed_len, q.signature, NULL), C2D_OK);
 	buf[48 + 520] ^= 1;   /* report_data */
-	assert_false(c2d_p256_verify_raw(pub, q.signed_data, q.signed_len, q.signature));
+	assert_int_equal(c2d_p256_verify_raw(pub, q.signed_data, q.signed_len, q.signature, NULL), C2D_E_REFUSED);
 	buf[48 + 520] ^= 1;
 	/* The PCK key signs the QE report, which binds the attestation key. */
-	assert_true(c2d_p256_verify_raw(ca.pck.pub, q.qe_report.raw, 384, q.qe_report_sig));
-	assert_false(c2d_p256_verify_raw(ca.pca.pub, q.qe_report.raw, 384, q.qe_report_sig));
+	assert_int_equal(c2d_p256_verify_raw(ca.pck.pub, q.qe_report.raw, 384, q.qe_report_sig, NULL), C2D_OK);
+	assert_int_equal(c2d_p256_verify_raw(ca.pca.pub, q.qe_report.raw, 384, q.qe_report_sig, NULL), C2D_E_REFUSED);
 	uint8_t bind[64 + C2D_SIM_QE_AUTH_LEN];
 	memcpy(bind, q.att_key, 64);
 	memcpy(bind + 64, q.qe_auth, q.qe_auth_len);

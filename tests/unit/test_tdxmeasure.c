@@ -46,7 +46,7 @@ static void field48(const char *key, uint8_t out[48])
 {
 	const char *v = field(key);
 	assert_int_equal(strlen(v), 96);
-	assert_int_equal(c2d_unhex(v, 96, out, 48), 0);
+	assert_int_equal(c2d_unhex(v, 96, out, 48, NULL), 0);
 }
 
 static struct c2d_tdx_quote quote;
@@ -57,7 +57,7 @@ static void load_quote(void)
 	const char *hex = field("quote");
 	size_t n = strlen(hex) / 2;
 	quote_buf = malloc(n);
-	assert_int_equal(c2d_unhex(hex, 2 * n, quote_buf, n), 0);
+	assert_int_equal(c2d_unhex(hex, 2 * n, quote_buf, n, NULL), 0);
 	assert_int_equal(c2d_tdx_quote_parse(quote_buf, n, &quote, NULL), C2D_OK);
 }
 
@@ -117,7 +117,7 @@ static void witness_sections(struct c2d_tdvf *t)
 	uint8_t w[64];
 	const char *hex = field("td_hob_witness");
 	size_t n = strlen(hex) / 2;
-	assert_int_equal(c2d_unhex(hex, 2 * n, w, n), 0);
+	assert_int_equal(c2d_unhex(hex, 2 * n, w, n, NULL), 0);
 	const uint8_t *p = w, *end = w + n;
 	uint64_t base = varuint(&p, end), hob = base + varuint(&p, end), count = varuint(&p, end);
 	memset(t, 0, sizeof(*t));

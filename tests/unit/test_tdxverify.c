@@ -36,7 +36,7 @@ static int setup(void **state)
 	assert_int_equal(c2d_collateral_parse_dcapqvl((const char *)json, len, "collateral", &fx->col, &err),
 			 C2D_OK);
 	free(json);
-	assert_int_equal(c2d_rfc3339_parse("2025-07-01T00:00:00Z", &fx->now), 0);
+	assert_int_equal(c2d_rfc3339_parse("2025-07-01T00:00:00Z", &fx->now, NULL), 0);
 	*state = fx;
 	return 0;
 }
@@ -139,7 +139,7 @@ static void test_refusals(void **state)
 	/* Time outside the collateral. */
 	pol = (struct c2d_verify_policy){ 0 };
 	int64_t late;
-	assert_int_equal(c2d_rfc3339_parse("2025-07-20T00:00:00Z", &late), 0);
+	assert_int_equal(c2d_rfc3339_parse("2025-07-20T00:00:00Z", &late, NULL), 0);
 	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, late, &res, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "stale"));
 }

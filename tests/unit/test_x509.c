@@ -370,7 +370,7 @@ static void check_quote_chain(const char *path, int64_t now, const char *fmspc, 
 	assert_true(inter.is_ca);
 	assert_non_null(leaf.sgx_ext);
 	assert_int_equal(c2d_pck_ext_parse(leaf.sgx_ext, leaf.sgx_ext_len, &ext, &err), C2D_OK);
-	assert_int_equal(c2d_unhex(fmspc, 12, want, 6), 0);
+	assert_int_equal(c2d_unhex(fmspc, 12, want, 6, NULL), 0);
 	assert_memory_equal(ext.fmspc, want, 6);
 	assert_int_equal(ext.pceid[0], 0);
 	assert_int_equal(ext.pceid[1], 0);
@@ -596,7 +596,7 @@ static uint8_t *collateral_der(const char *json, const char *key, size_t *len)
 	assert_non_null(e);
 	*len = (size_t)(e - s) / 2;
 	uint8_t *der = malloc(*len);
-	assert_int_equal(c2d_unhex(s, (size_t)(e - s), der, *len), 0);
+	assert_int_equal(c2d_unhex(s, (size_t)(e - s), der, *len, NULL), 0);
 	return der;
 }
 
@@ -644,7 +644,7 @@ static void test_revokes(void **state)
 	assert_int_equal(c2d_crl_parse(der, len, &crl, NULL), C2D_OK);
 	/* The first serial listed, as `openssl crl -text` shows it. */
 	memset(&fake, 0, sizeof(fake));
-	assert_int_equal(c2d_unhex("6FC34E5023E728923435D61AA4B83C618166AD35", 40, serial, 20), 0);
+	assert_int_equal(c2d_unhex("6FC34E5023E728923435D61AA4B83C618166AD35", 40, serial, 20, NULL), 0);
 	fake.serial = serial;
 	fake.serial_len = 20;
 	assert_int_equal(c2d_crl_revokes(&crl, &fake), 1);
@@ -654,7 +654,7 @@ static void test_revokes(void **state)
 	fake.serial_len = 19;                   /* a prefix is another number */
 	assert_int_equal(c2d_crl_revokes(&crl, &fake), 0);
 	/* The one listed with a sign octet in its DER (high bit set). */
-	assert_int_equal(c2d_unhex("EFAE6E9715FCA13B87E333E8261ED6D990A926AD", 40, serial, 20), 0);
+	assert_int_equal(c2d_unhex("EFAE6E9715FCA13B87E333E8261ED6D990A926AD", 40, serial, 20, NULL), 0);
 	fake.serial_len = 20;
 	assert_int_equal(c2d_crl_revokes(&crl, &fake), 1);
 	/* The real PCK leaf of the same platform CA is not revoked. */

@@ -14,7 +14,7 @@ static void one_line(char *s)
 			*s = ' ';
 }
 
-static int vfail(struct c2d_err *err, int status, int errnum, const char *fmt,
+static c2d_status vfail(struct c2d_err *err, c2d_status status, int errnum, const char *fmt,
 		 va_list ap)
 {
 	if (err == NULL)
@@ -32,7 +32,7 @@ static int vfail(struct c2d_err *err, int status, int errnum, const char *fmt,
 	return status;
 }
 
-int c2d_fail(struct c2d_err *err, int status, const char *fmt, ...)
+c2d_status c2d_fail(struct c2d_err *err, c2d_status status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -41,7 +41,7 @@ int c2d_fail(struct c2d_err *err, int status, const char *fmt, ...)
 	return r;
 }
 
-int c2d_fail_errno(struct c2d_err *err, int status, const char *fmt, ...)
+c2d_status c2d_fail_errno(struct c2d_err *err, c2d_status status, const char *fmt, ...)
 {
 	int errnum = errno;
 	va_list ap;
@@ -72,7 +72,7 @@ void c2d_err_prefix(struct c2d_err *err, const char *fmt, ...)
 	one_line(err->msg);
 }
 
-int c2d_exit_code(int status)
+int c2d_exit_code(c2d_status status)
 {
 	switch (status) {
 	case C2D_OK: return 0;

@@ -22,19 +22,22 @@ static int nibble(char c)
 	return -1;
 }
 
-int c2d_unhex(const char *text, size_t text_len, uint8_t *out, size_t len)
+c2d_status c2d_unhex(const char *text, size_t text_len, uint8_t *out, size_t len,
+		     struct c2d_err *err)
 {
 	if (text_len >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
 		text += 2;
 		text_len -= 2;
 	}
 	if (text_len != 2 * len)
-		return -1;
+		return c2d_fail(err, C2D_E_INPUT, "expected %zu hex digits, found %zu characters",
+				2 * len, text_len);
 	for (size_t i = 0; i < len; i++) {
 		int hi = nibble(text[2 * i]), lo = nibble(text[2 * i + 1]);
 		if (hi < 0 || lo < 0)
-			return -1;
+			return c2d_fail(err, C2D_E_INPUT, "expected %zu hex digits, found another character at %zu",
+					2 * len, 2 * i + (hi < 0 ? 0 : 1));
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
-	return 0;
+	return C2D_OK;
 }

@@ -36,7 +36,8 @@ static int gcm_parts(enum c2d_gcm_impl impl, const br_block_ctr_class **ctr, br_
 	return *ctr != NULL && *gh != 0 ? 0 : -1;
 }
 
-int c2d_gcm_init(struct c2d_gcm *g, const uint8_t key[32], enum c2d_gcm_impl impl)
+c2d_status c2d_gcm_init(struct c2d_gcm *g, const uint8_t key[32], enum c2d_gcm_impl impl,
+			struct c2d_err *err)
 {
 	/* Fastest first; ct64 always succeeds, so the loop always picks one. */
 	static const enum c2d_gcm_impl prefer[] = { C2D_GCM_VAES, C2D_GCM_X86NI, C2D_GCM_CT64 };
@@ -51,12 +52,14 @@ int c2d_gcm_init(struct c2d_gcm *g, const uint8_t key[32], enum c2d_gcm_impl imp
 				break;
 		}
 	} else if (gcm_parts(impl, &ctr, &gh) < 0) {
-		return -1;
+		g->impl = impl;
+		return c2d_fail(err, C2D_E_UNAVAILABLE, "AES-GCM: this CPU cannot run the %s implementation",
+				c2d_gcm_impl_name(g));
 	}
 	g->impl = impl;
 	ctr->init(&g->keys.vtable, key, 32);
 	br_gcm_init(&g->gcm, &g->keys.vtable, gh);
-	return 0;
+	return C2D_OK;
 }
 
 void c2d_gcm_seal(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
@@ -70,18 +73,18 @@ void c2d_gcm_seal(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
 	br_gcm_get_tag(&g->gcm, tag);
 }
 
-int c2d_gcm_open(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
-		 const void *aad, size_t aad_len, void *buf, size_t len,
-		 const uint8_t tag[C2D_GCM_TAG_LEN])
+c2d_status c2d_gcm_open(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
+			const void *aad, size_t aad_len, void *buf, size_t len,
+			const uint8_t tag[C2D_GCM_TAG_LEN], struct c2d_err *err)
 {
 	br_gcm_reset(&g->gcm, nonce, C2D_GCM_NONCE_LEN);
 	br_gcm_aad_inject(&g->gcm, aad, aad_len);
 	br_gcm_flip(&g->gcm);
 	br_gcm_run(&g->gcm, 0, buf, len);
 	if (br_gcm_check_tag(&g->gcm, tag))
-		return 1;
+		return C2D_OK;
 	explicit_bzero(buf, len);
-	return 0;
+	return c2d_fail(err, C2D_E_REFUSED, "AES-GCM: the tag does not verify");
 }
 
 void c2d_gcm_wipe(struct c2d_gcm *g)
@@ -104,18 +107,21 @@ void c2d_aead_seal_once(const uint8_t key[32], const void *aad, size_t aad_len,
 {
 	static const uint8_t zero[C2D_GCM_NONCE_LEN];
 	struct c2d_gcm g;
-	c2d_gcm_init(&g, key, C2D_GCM_AUTO);
+	/* C2D_GCM_AUTO cannot fail: it falls back to ct64. */
+	c2d_ignore(c2d_gcm_init(&g, key, C2D_GCM_AUTO, NULL));
 	c2d_gcm_seal(&g, zero, aad, aad_len, buf, len, tag);
 	c2d_gcm_wipe(&g);
 }
 
-int c2d_aead_open_once(const uint8_t key[32], const void *aad, size_t aad_len,
-		       void *buf, size_t len, const uint8_t tag[C2D_GCM_TAG_LEN])
+c2d_status c2d_aead_open_once(const uint8_t key[32], const void *aad, size_t aad_len,
+			      void *buf, size_t len, const uint8_t tag[C2D_GCM_TAG_LEN],
+			      struct c2d_err *err)
 {
 	static const uint8_t zero[C2D_GCM_NONCE_LEN];
 	struct c2d_gcm g;
-	c2d_gcm_init(&g, key, C2D_GCM_AUTO);
-	int ok = c2d_gcm_open(&g, zero, aad, aad_len, buf, len, tag);
+	/* C2D_GCM_AUTO cannot fail: it falls back to ct64. */
+	c2d_ignore(c2d_gcm_init(&g, key, C2D_GCM_AUTO, NULL));
+	c2d_status r = c2d_gcm_open(&g, zero, aad, aad_len, buf, len, tag, err);
 	c2d_gcm_wipe(&g);
-	return ok;
+	return r;
 }

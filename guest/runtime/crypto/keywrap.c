@@ -111,8 +111,8 @@ int c2d_kw_unwrap(const uint8_t wrap_key[C2D_KEY_LEN],
 		  uint8_t dataset_key[C2D_KEY_LEN], struct c2d_err *err)
 {
 	memcpy(dataset_key, wrapped, C2D_KEY_LEN);
-	if (!c2d_aead_open_once(wrap_key, wrap_aad, sizeof(wrap_aad) - 1, dataset_key,
-				C2D_KEY_LEN, wrapped + C2D_KEY_LEN)) {
+	if (c2d_aead_open_once(wrap_key, wrap_aad, sizeof(wrap_aad) - 1, dataset_key,
+			       C2D_KEY_LEN, wrapped + C2D_KEY_LEN, err) < 0) {
 		explicit_bzero(dataset_key, C2D_KEY_LEN);
 		return c2d_fail(err, C2D_E_REFUSED,
 				"the dataset key does not unwrap: sealed for another recipe, owner or dataset");

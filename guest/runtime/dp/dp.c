@@ -36,11 +36,10 @@ static int rng_system_fill(void *ctx, uint8_t *buf, size_t len, struct c2d_err *
 	return c2d_random(buf, len, err);
 }
 
-int c2d_rng_system(struct c2d_rng *rng)
+void c2d_rng_system(struct c2d_rng *rng)
 {
 	rng->fill = rng_system_fill;
 	rng->ctx = NULL;
-	return C2D_OK;
 }
 
 static int cap_reached(struct c2d_err *err, const char *what)
@@ -306,16 +305,15 @@ int c2d_dp_discrete_gaussian(const struct c2d_rng *rng, uint64_t sigma2_num, uin
 
 /* --- the accountant ------------------------------------------------------- */
 
-int c2d_dp_accountant_init(struct c2d_dp_accountant *a, uint64_t budget_ueps)
+void c2d_dp_accountant_init(struct c2d_dp_accountant *a, uint64_t budget_ueps)
 {
-	return c2d_dp_accountant_init_zcdp(a, budget_ueps, 0);
+	c2d_dp_accountant_init_zcdp(a, budget_ueps, 0);
 }
 
-int c2d_dp_accountant_init_zcdp(struct c2d_dp_accountant *a, uint64_t budget_ueps,
-				uint64_t budget_urho)
+void c2d_dp_accountant_init_zcdp(struct c2d_dp_accountant *a, uint64_t budget_ueps,
+				 uint64_t budget_urho)
 {
 	*a = (struct c2d_dp_accountant){ .budget_ueps = budget_ueps, .budget_urho = budget_urho };
-	return C2D_OK;
 }
 
 static int charge_check(uint64_t budget, uint64_t spent, uint64_t amount, const char *unit,

@@ -13,15 +13,16 @@ void c2d_stream_nonce(const uint8_t prefix[7], uint64_t i, int last, uint8_t non
 	nonce[11] = last ? 1 : 0;
 }
 
-int c2d_stream_init(struct c2d_stream *s, const uint8_t key[32], const uint8_t prefix[7],
-		    const uint8_t aad[32], enum c2d_gcm_impl impl)
+c2d_status c2d_stream_init(struct c2d_stream *s, const uint8_t key[32], const uint8_t prefix[7],
+			  const uint8_t aad[32], enum c2d_gcm_impl impl, struct c2d_err *err)
 {
 	memset(s, 0, sizeof(*s));
-	if (c2d_gcm_init(&s->gcm, key, impl) < 0)
-		return -1;
+	c2d_status r = c2d_gcm_init(&s->gcm, key, impl, err);
+	if (r < 0)
+		return r;
 	memcpy(s->prefix, prefix, 7);
 	memcpy(s->aad, aad, 32);
-	return 0;
+	return C2D_OK;
 }
 
 static int next_nonce(struct c2d_stream *s, int last, uint8_t nonce[12], struct c2d_err *err)
@@ -55,7 +56,7 @@ int c2d_stream_open(struct c2d_stream *s, void *buf, size_t len, int last,
 	int r = next_nonce(s, last, nonce, err);
 	if (r < 0)
 		return r;
-	if (!c2d_gcm_open(&s->gcm, nonce, s->aad, sizeof(s->aad), buf, len, tag))
+	if (c2d_gcm_open(&s->gcm, nonce, s->aad, sizeof(s->aad), buf, len, tag, err) < 0)
 		return c2d_fail(err, C2D_E_REFUSED,
 				"chunk %llu does not authenticate (tampered, reordered, truncated or from another file)",
 				(unsigned long long)s->next);

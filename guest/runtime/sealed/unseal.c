@@ -188,7 +188,7 @@ int c2d_unseal_body(int fd, const char *name, const struct c2d_seal_header *h,
 	uint8_t digest[32];
 	c2d_sealhdr_digest(raw, h->header_len, digest);
 	struct c2d_stream st;
-	if (c2d_stream_init(&st, key, h->nonce_prefix, digest, impl) < 0)
+	if (c2d_stream_init(&st, key, h->nonce_prefix, digest, impl, err) < 0)
 		return c2d_fail(err, C2D_E_INTERNAL, "AES-GCM implementation not available");
 
 	struct c2d_plain b;

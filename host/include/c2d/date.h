@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "c2d/err.h"
+
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t c2d_days_from_civil(int64_t y, unsigned m, unsigned d);
 void c2d_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
@@ -25,12 +27,15 @@ void c2d_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 unsigned c2d_days_in_month(int64_t y, unsigned m);
 
 /* Parses a NUL-terminated "YYYY-MM-DDTHH:MM:SSZ" (years 0000-9999) into
- * Unix seconds. Returns 0, or -1 (and leaves *t alone) for anything else. */
-int c2d_rfc3339_parse(const char *s, int64_t *t);
+ * Unix seconds. C2D_E_INPUT (and *t left alone) for anything else; the
+ * message does not quote s, the caller names the field. */
+C2D_MUST_CHECK c2d_status c2d_rfc3339_parse(const char *s, int64_t *t, struct c2d_err *err);
 
-/* Writes t as "YYYY-MM-DDTHH:MM:SSZ" and a NUL; returns 0, or -1 (out set
- * to "") when the year is outside 0000-9999. */
+/* Writes t as "YYYY-MM-DDTHH:MM:SSZ" and a NUL. For a t whose year is
+ * outside 0000-9999 (never one that c2d_rfc3339_parse returned, nor the
+ * clock's), out is "": a formatter for messages and reports, whose times
+ * were parsed or read from the clock, so it does not fail. */
 #define C2D_RFC3339_LEN 21
-int c2d_rfc3339_format(int64_t t, char out[C2D_RFC3339_LEN]);
+void c2d_rfc3339_format(int64_t t, char out[C2D_RFC3339_LEN]);
 
 #endif

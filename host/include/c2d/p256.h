@@ -9,10 +9,12 @@
  * raw r ‖ s (64 bytes, big-endian: quotes and collateral JSON) or ASN.1
  * DER (X.509 certificates and CRLs).
  *
- * Return 1 when the signature is valid, 0 otherwise (including a key that
- * is not a point of the curve); these functions never fail in another way
- * and write nothing. Verification handles public data only, so it is not
- * required to be constant-time; BearSSL's code is anyway.
+ * The verifications return C2D_OK when the signature is valid, else
+ * C2D_E_REFUSED (including a key that is not a point of the curve); they
+ * never fail in another way and write nothing but err, whose message the
+ * caller usually replaces with one naming what was signed and by whom.
+ * Verification handles public data only, so it is not required to be
+ * constant-time; BearSSL's code is anyway.
  */
 #ifndef C2D_P256_H
 #define C2D_P256_H
@@ -20,16 +22,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "c2d/err.h"
+
 #define C2D_P256_PUB_LEN 65
 #define C2D_P256_SIG_LEN 64
 
 /* Verifies a raw r ‖ s signature over SHA-256(msg[0..len)). */
-int c2d_p256_verify_raw(const uint8_t pub[C2D_P256_PUB_LEN], const void *msg, size_t len,
-			const uint8_t sig[C2D_P256_SIG_LEN]);
+C2D_MUST_CHECK c2d_status c2d_p256_verify_raw(const uint8_t pub[C2D_P256_PUB_LEN], const void *msg,
+					      size_t len, const uint8_t sig[C2D_P256_SIG_LEN],
+					      struct c2d_err *err);
 
 /* Verifies a DER signature (sig[0..sig_len)) over SHA-256(msg[0..len)). */
-int c2d_p256_verify_asn1(const uint8_t pub[C2D_P256_PUB_LEN], const void *msg, size_t len,
-			 const uint8_t *sig, size_t sig_len);
+C2D_MUST_CHECK c2d_status c2d_p256_verify_asn1(const uint8_t pub[C2D_P256_PUB_LEN], const void *msg,
+					       size_t len, const uint8_t *sig, size_t sig_len,
+					       struct c2d_err *err);
 
 /* Turns a quote's raw x ‖ y key into the uncompressed form above. */
 void c2d_p256_pub_from_xy(const uint8_t xy[64], uint8_t pub[C2D_P256_PUB_LEN]);

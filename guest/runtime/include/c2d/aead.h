@@ -27,6 +27,7 @@
 #include <bearssl_block.h>
 
 #include "c2d/aes_vaes.h"
+#include "c2d/err.h"
 
 #define C2D_GCM_NONCE_LEN 12
 #define C2D_GCM_TAG_LEN 16
@@ -50,20 +51,22 @@ struct c2d_gcm {
 	enum c2d_gcm_impl impl;
 };
 
-/* Sets the key. With a specific impl that this CPU lacks, returns -1 (and
- * the context is unusable); otherwise 0. */
-int c2d_gcm_init(struct c2d_gcm *g, const uint8_t key[32], enum c2d_gcm_impl impl);
+/* Sets the key. With a specific impl that this CPU lacks, fails with
+ * C2D_E_UNAVAILABLE (and the context is unusable); C2D_GCM_AUTO never
+ * fails (ct64 runs everywhere). */
+C2D_MUST_CHECK c2d_status c2d_gcm_init(struct c2d_gcm *g, const uint8_t key[32],
+				       enum c2d_gcm_impl impl, struct c2d_err *err);
 
 /* Encrypts buf in place and writes the tag. */
 void c2d_gcm_seal(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
 		  const void *aad, size_t aad_len, void *buf, size_t len,
 		  uint8_t tag[C2D_GCM_TAG_LEN]);
 
-/* Decrypts buf in place; returns 1 if the tag verifies, else 0 with buf
- * wiped. */
-int c2d_gcm_open(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
-		 const void *aad, size_t aad_len, void *buf, size_t len,
-		 const uint8_t tag[C2D_GCM_TAG_LEN]);
+/* Decrypts buf in place; C2D_E_REFUSED, with buf wiped, when the tag
+ * does not verify. */
+C2D_MUST_CHECK c2d_status c2d_gcm_open(struct c2d_gcm *g, const uint8_t nonce[C2D_GCM_NONCE_LEN],
+				       const void *aad, size_t aad_len, void *buf, size_t len,
+				       const uint8_t tag[C2D_GCM_TAG_LEN], struct c2d_err *err);
 
 void c2d_gcm_wipe(struct c2d_gcm *g);
 
@@ -72,7 +75,8 @@ const char *c2d_gcm_impl_name(const struct c2d_gcm *g);
 /* One-shot forms with the all-zero nonce, for keys used exactly once. */
 void c2d_aead_seal_once(const uint8_t key[32], const void *aad, size_t aad_len,
 			void *buf, size_t len, uint8_t tag[C2D_GCM_TAG_LEN]);
-int c2d_aead_open_once(const uint8_t key[32], const void *aad, size_t aad_len,
-		       void *buf, size_t len, const uint8_t tag[C2D_GCM_TAG_LEN]);
+C2D_MUST_CHECK c2d_status c2d_aead_open_once(const uint8_t key[32], const void *aad,
+					     size_t aad_len, void *buf, size_t len,
+					     const uint8_t tag[C2D_GCM_TAG_LEN], struct c2d_err *err);
 
 #endif

@@ -53,8 +53,9 @@ struct c2d_rng {
 	void *ctx;
 };
 
-/* Sets rng to the kernel's CSPRNG (getrandom, unbuffered). Always 0. */
-int c2d_rng_system(struct c2d_rng *rng);
+/* Sets rng to the kernel's CSPRNG (getrandom, unbuffered): its fill fails
+ * if getrandom does. */
+void c2d_rng_system(struct c2d_rng *rng);
 
 /* Uniform integer in [0, m), m >= 1 (m == 1 draws nothing). */
 int c2d_dp_uniform(const struct c2d_rng *rng, uint64_t m, uint64_t *out, struct c2d_err *err);
@@ -121,9 +122,9 @@ struct c2d_dp_accountant {
 };
 
 /* A pure-ε budget, no zCDP budget (Gaussian releases are refused). */
-int c2d_dp_accountant_init(struct c2d_dp_accountant *a, uint64_t budget_ueps);
+void c2d_dp_accountant_init(struct c2d_dp_accountant *a, uint64_t budget_ueps);
 /* Both budgets. */
-int c2d_dp_accountant_init_zcdp(struct c2d_dp_accountant *a, uint64_t budget_ueps,
+void c2d_dp_accountant_init_zcdp(struct c2d_dp_accountant *a, uint64_t budget_ueps,
 				uint64_t budget_urho);
 /* Charges eps_ueps (> 0) / rho_urho (> 0) or refuses (C2D_E_REFUSED).
  * The budget only: nothing is entered in the ledger (the vector functions

@@ -32,9 +32,10 @@ struct c2d_stream {
 	int finished;        /* the last chunk has been processed */
 };
 
-/* impl as for c2d_gcm_init(); returns -1 if this CPU lacks it. */
-int c2d_stream_init(struct c2d_stream *s, const uint8_t key[32], const uint8_t prefix[7],
-		    const uint8_t aad[32], enum c2d_gcm_impl impl);
+/* impl as for c2d_gcm_init(): C2D_E_UNAVAILABLE if this CPU lacks it. */
+C2D_MUST_CHECK c2d_status c2d_stream_init(struct c2d_stream *s, const uint8_t key[32],
+					  const uint8_t prefix[7], const uint8_t aad[32],
+					  enum c2d_gcm_impl impl, struct c2d_err *err);
 
 /* Seals the next chunk in place. */
 int c2d_stream_seal(struct c2d_stream *s, void *buf, size_t len, int last,
