@@ -260,7 +260,8 @@ static int file(const char *in, const char *out, int decrypt, enum c2d_gcm_impl 
 				return 5;
 			total += (size_t)n - 16;
 		} else {
-			c2d_stream_seal(&s, buf, (size_t)n, last, buf + n, NULL);
+			if (c2d_stream_seal(&s, buf, (size_t)n, last, buf + n, NULL) < 0)
+				return 4;
 			if (write(fo, buf, (size_t)n + 16) != n + 16)
 				return 5;
 			total += (size_t)n;

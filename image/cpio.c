@@ -24,7 +24,7 @@ static int put_pad(FILE *out, size_t n, struct c2d_err *err)
 	return put(out, zeros, pad4(n), err);
 }
 
-int cpio_write_entry(FILE *out, const struct cpio_entry *e, struct c2d_err *err)
+c2d_status cpio_write_entry(FILE *out, const struct cpio_entry *e, struct c2d_err *err)
 {
 	char hdr[CPIO_HEADER_LEN + 1];
 	size_t namesize = strlen(e->name) + 1;
@@ -52,7 +52,7 @@ int cpio_write_entry(FILE *out, const struct cpio_entry *e, struct c2d_err *err)
 	return C2D_OK;
 }
 
-int cpio_write_trailer(FILE *out, struct c2d_err *err)
+c2d_status cpio_write_trailer(FILE *out, struct c2d_err *err)
 {
 	struct cpio_entry t = { .name = CPIO_TRAILER, .nlink = 1 };
 	return cpio_write_entry(out, &t, err);

@@ -40,16 +40,17 @@ struct cpio_entry {
 
 /* Appends one member to out. Fails with C2D_E_INPUT on a name or size the
  * format cannot carry, C2D_E_IO on a write error. */
-int cpio_write_entry(FILE *out, const struct cpio_entry *e, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status cpio_write_entry(FILE *out, const struct cpio_entry *e,
+					   struct c2d_err *err);
 
 /* Appends the TRAILER!!! member. */
-int cpio_write_trailer(FILE *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status cpio_write_trailer(FILE *out, struct c2d_err *err);
 
 /* Reads the member at *off in buf[0..len). On success returns 1 and fills e
  * (e->name points into buf, NUL-terminated there; e->data too) and advances
  * *off past the member's padding; returns 0 at the trailer; returns a
  * negative status on malformed input, naming the byte offset. */
-int cpio_read_entry(const uint8_t *buf, size_t len, size_t *off,
-		    struct cpio_entry *e, struct c2d_err *err);
+C2D_MUST_CHECK int cpio_read_entry(const uint8_t *buf, size_t len, size_t *off,
+				   struct cpio_entry *e, struct c2d_err *err);
 
 #endif

@@ -22,8 +22,8 @@ static const char *const sex_labels[CS_SEXES] = { "F", "M" };
 static const char *const stage_labels[CS_STAGES] = { "G1", "G2", "G3a", "G3b", "G4", "G5" };
 static const char *const site_labels[CS_SITES] = { "A", "B", "C", "D", "X" };
 
-int cohort_stats_bind(const struct c2d_schema *s, struct cohort_stats_cols *c, uint8_t *check,
-		      struct c2d_err *err)
+c2d_status cohort_stats_bind(const struct c2d_schema *s, struct cohort_stats_cols *c, uint8_t *check,
+			     struct c2d_err *err)
 {
 	int r;
 	if ((r = analysis_find_column(s, "cohort-stats", "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
@@ -222,14 +222,14 @@ static int run_groups(const struct c2d_rowfile *f, struct c2d_rowfile *walk, con
 	return r;
 }
 
-int cohort_stats_compute(const uint8_t *p, size_t len, struct cohort_stats *out,
-			 struct c2d_err *err)
+c2d_status cohort_stats_compute(const uint8_t *p, size_t len, struct cohort_stats *out,
+				struct c2d_err *err)
 {
 	return cohort_stats_compute_threads(p, len, analysis_cpus(), out, err);
 }
 
-int cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,
-				 struct cohort_stats *out, struct c2d_err *err)
+c2d_status cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,
+					struct cohort_stats *out, struct c2d_err *err)
 {
 	struct c2d_rowfile f;
 	struct cohort_stats_cols k;

@@ -82,20 +82,21 @@ struct cohort_stats_cols {
  * NULL (s->ncols bytes), sets check[i] for each column read: a reader
  * checks the values of those columns and only those (c2d/rowfile.h), since
  * the others cannot reach the output. */
-int cohort_stats_bind(const struct c2d_schema *s, struct cohort_stats_cols *c, uint8_t *check,
-		      struct c2d_err *err);
+C2D_MUST_CHECK c2d_status cohort_stats_bind(const struct c2d_schema *s, struct cohort_stats_cols *c,
+					    uint8_t *check, struct c2d_err *err);
 
 /* Computes every output over the rows of a c2d/rowfile.h input (len bytes
  * at p). out is zeroed first. */
-int cohort_stats_compute(const uint8_t *p, size_t len, struct cohort_stats *out,
-			 struct c2d_err *err);
+C2D_MUST_CHECK c2d_status cohort_stats_compute(const uint8_t *p, size_t len,
+					       struct cohort_stats *out, struct c2d_err *err);
 
 /* The same on at most `threads` threads (cohort_stats_compute uses one per
  * CPU it may run on, guest/analysis/cpus.h). The result is identical for every
  * thread count: the cells are exact integers, and partials are merged in a
  * fixed order. */
-int cohort_stats_compute_threads(const uint8_t *p, size_t len, unsigned threads,
-				 struct cohort_stats *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status cohort_stats_compute_threads(const uint8_t *p, size_t len,
+						       unsigned threads, struct cohort_stats *out,
+						       struct c2d_err *err);
 
 /* Adds the site cells into the pooled cells (zero before), for a backend
  * that computes only the site cells (host/gpu/gpu.h). */

@@ -3,9 +3,9 @@
 
 #include <string.h>
 
-int analysis_find_column(const struct c2d_schema *s, const char *analysis, const char *name,
-			 uint8_t type, int nullable_ok, const char *const *labels, uint32_t n,
-			 uint32_t *at, struct c2d_err *err)
+c2d_status analysis_find_column(const struct c2d_schema *s, const char *analysis, const char *name,
+				uint8_t type, int nullable_ok, const char *const *labels, uint32_t n,
+				uint32_t *at, struct c2d_err *err)
 {
 	for (uint32_t i = 0; i < s->ncols; i++) {
 		const struct c2d_column *c = &s->cols[i];

@@ -16,8 +16,9 @@
 #include "c2d/err.h"
 #include "c2d/schema.h"
 
-int analysis_find_column(const struct c2d_schema *s, const char *analysis, const char *name,
-			 uint8_t type, int nullable_ok, const char *const *labels, uint32_t n,
-			 uint32_t *at, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status analysis_find_column(const struct c2d_schema *s, const char *analysis,
+					       const char *name, uint8_t type, int nullable_ok,
+					       const char *const *labels, uint32_t n, uint32_t *at,
+					       struct c2d_err *err);
 
 #endif

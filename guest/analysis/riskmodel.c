@@ -33,7 +33,7 @@ static int bounds(const struct c2d_schema *s, uint32_t i, double *lo, double *hi
 	return C2D_OK;
 }
 
-int riskmodel_bind(const struct c2d_schema *s, struct riskmodel_cols *c, struct c2d_err *err)
+c2d_status riskmodel_bind(const struct c2d_schema *s, struct riskmodel_cols *c, struct c2d_err *err)
 {
 	int r;
 	if ((r = analysis_find_column(s, "risk-model", "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
@@ -136,8 +136,8 @@ static void pass_row(void *ctx, const double x[RM_DIM], int y)
 	ps->out->confusion[c.cell]++;
 }
 
-int riskmodel_pass(const uint8_t *rowfile, size_t len, const int64_t w[RM_DIM],
-		   struct riskmodel_round *out, struct c2d_err *err)
+c2d_status riskmodel_pass(const uint8_t *rowfile, size_t len, const int64_t w[RM_DIM],
+			  struct riskmodel_round *out, struct c2d_err *err)
 {
 	struct pass ps = { .out = out };
 	uint64_t rows;

@@ -92,13 +92,15 @@ struct riskmodel_cols {
 	struct rw_rm_bounds b;   /* age, egfr, creatinine, systolic_bp */
 };
 
-int riskmodel_bind(const struct c2d_schema *s, struct riskmodel_cols *c, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status riskmodel_bind(const struct c2d_schema *s, struct riskmodel_cols *c,
+					 struct c2d_err *err);
 
 /* One pass over the rows file (c2d/rowfile.h) at weights w (lattice,
  * |w_j| <= RM_W_MAX): the gradient round's sums and, in the same pass, the
  * confusion counts (predicted 1 when w·x >= 0, i.e. p >= 0.5). */
-int riskmodel_pass(const uint8_t *rowfile, size_t len, const int64_t w[RM_DIM],
-		   struct riskmodel_round *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status riskmodel_pass(const uint8_t *rowfile, size_t len,
+					 const int64_t w[RM_DIM], struct riskmodel_round *out,
+					 struct c2d_err *err);
 
 /* λ of the objective (both paths): RM_LAMBDA_NUM / RM_LAMBDA_DEN. */
 #define RM_LAMBDA_NUM 1

@@ -18,8 +18,8 @@
 #include "c2d/rowfile.h"
 #include "supervise.h"
 
-int analysis_input_open(struct analysis_input *in, const struct c2d_schema *s,
-			struct c2d_err *err)
+c2d_status analysis_input_open(struct analysis_input *in, const struct c2d_schema *s,
+			       struct c2d_err *err)
 {
 	memset(in, 0, sizeof(*in));
 	in->fd = -1;
@@ -45,8 +45,8 @@ int analysis_input_open(struct analysis_input *in, const struct c2d_schema *s,
 	return r;
 }
 
-int analysis_input_rows(void *arg, const struct c2d_schema *s, uint32_t nrows,
-			const struct c2d_rg_col *cols, struct c2d_err *err)
+c2d_status analysis_input_rows(void *arg, const struct c2d_schema *s, uint32_t nrows,
+			       const struct c2d_rg_col *cols, struct c2d_err *err)
 {
 	struct analysis_input *in = arg;
 	if (in->fd < 0 || in->sealed)
@@ -76,7 +76,7 @@ int analysis_input_rows(void *arg, const struct c2d_schema *s, uint32_t nrows,
 	return r;
 }
 
-int analysis_input_seal(struct analysis_input *in, struct c2d_err *err)
+c2d_status analysis_input_seal(struct analysis_input *in, struct c2d_err *err)
 {
 	uint8_t end[C2D_RG_END_LEN];
 	if (in->fd < 0 || in->sealed)
@@ -200,8 +200,8 @@ static int judge(const struct analysis_spec *spec, const struct supervise_result
 	return C2D_OK;
 }
 
-int analysis_run(const struct analysis_spec *spec, const struct analysis_input *in,
-		 struct c2d_agg *out, struct c2d_err *err)
+c2d_status analysis_run(const struct analysis_spec *spec, const struct analysis_input *in,
+			struct c2d_agg *out, struct c2d_err *err)
 {
 	int r, pfd[2];
 	memset(out, 0, sizeof(*out));
@@ -304,9 +304,9 @@ static int conv_output(void *ctx, struct supervise_io *io)
 	return r;
 }
 
-int analysis_run_rounds(const struct analysis_spec *spec, const struct analysis_input *in,
-			const struct analysis_rounds *ops, unsigned *rounds_done,
-			struct c2d_err *err)
+c2d_status analysis_run_rounds(const struct analysis_spec *spec, const struct analysis_input *in,
+			       const struct analysis_rounds *ops, unsigned *rounds_done,
+			       struct c2d_err *err)
 {
 	int r, pfd[2], sv[2];
 	*rounds_done = 0;

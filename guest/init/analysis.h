@@ -66,17 +66,17 @@ struct analysis_input {
 };
 
 /* Creates the memfd and writes the header for schema s. */
-int analysis_input_open(struct analysis_input *in, const struct c2d_schema *s,
-			struct c2d_err *err);
+C2D_MUST_CHECK c2d_status analysis_input_open(struct analysis_input *in, const struct c2d_schema *s,
+					      struct c2d_err *err);
 
 /* Appends one checked row group; a c2d_rows_fn (c2d/unseal.h), so that
  * c2d_unseal_body() can deliver into the input directly (arg is the
  * input). Refuses a group whose schema is not the input's. */
-int analysis_input_rows(void *arg, const struct c2d_schema *s, uint32_t nrows,
-			const struct c2d_rg_col *cols, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status analysis_input_rows(void *arg, const struct c2d_schema *s, uint32_t nrows,
+					      const struct c2d_rg_col *cols, struct c2d_err *err);
 
 /* Writes the end record and seals. No rows can be added after. */
-int analysis_input_seal(struct analysis_input *in, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status analysis_input_seal(struct analysis_input *in, struct c2d_err *err);
 
 void analysis_input_close(struct analysis_input *in);
 
@@ -89,8 +89,9 @@ struct analysis_spec {
 
 /* Runs the analysis on a sealed input. On success *out holds the checked
  * aggregate; on failure it is empty. */
-int analysis_run(const struct analysis_spec *spec, const struct analysis_input *in,
-		 struct c2d_agg *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status analysis_run(const struct analysis_spec *spec,
+				       const struct analysis_input *in, struct c2d_agg *out,
+				       struct c2d_err *err);
 
 /*
  * A conversation in rounds (risk-model): the child also gets, as its fd 5,
@@ -121,8 +122,9 @@ struct analysis_rounds {
 
 /* Runs it; returns 0 only when the conversation ended as the driver said
  * and the child exited 0. *rounds_done: the answers accepted. */
-int analysis_run_rounds(const struct analysis_spec *spec, const struct analysis_input *in,
-			const struct analysis_rounds *ops, unsigned *rounds_done,
-			struct c2d_err *err);
+C2D_MUST_CHECK c2d_status analysis_run_rounds(const struct analysis_spec *spec,
+					      const struct analysis_input *in,
+					      const struct analysis_rounds *ops,
+					      unsigned *rounds_done, struct c2d_err *err);
 
 #endif

@@ -120,8 +120,8 @@ bad:
 	return r;
 }
 
-int attest_sim(int fd, const uint8_t init_sha256[32], const uint8_t nonce[C2D_BOOT_NONCE_LEN],
-	       const struct attest_limits *lim, struct attest_result *out, struct c2d_err *err)
+c2d_status attest_sim(int fd, const uint8_t init_sha256[32], const uint8_t nonce[C2D_BOOT_NONCE_LEN],
+		      const struct attest_limits *lim, struct attest_result *out, struct c2d_err *err)
 {
 	struct c2d_boot_event ev[C2D_BOOT_EVENTS];
 	struct c2d_simproto_msg req, ans;
@@ -176,9 +176,9 @@ out:
 	return r;
 }
 
-int attest_tdx(const char *root, const uint8_t init_sha256[32],
-	       const uint8_t nonce[C2D_BOOT_NONCE_LEN], struct attest_result *out,
-	       struct c2d_err *err)
+c2d_status attest_tdx(const char *root, const uint8_t init_sha256[32],
+		      const uint8_t nonce[C2D_BOOT_NONCE_LEN], struct attest_result *out,
+		      struct c2d_err *err)
 {
 	struct c2d_boot_event ev[C2D_BOOT_EVENTS];
 	int r;
@@ -197,9 +197,9 @@ int attest_tdx(const char *root, const uint8_t init_sha256[32],
 	return C2D_OK;
 }
 
-int attest_boot(const struct probe_result *p, const char *devroot, const char *root,
-		const uint8_t init_sha256[32], const struct attest_limits *lim,
-		struct attest_result *out, struct c2d_err *err)
+c2d_status attest_boot(const struct probe_result *p, const char *devroot, const char *root,
+		       const uint8_t init_sha256[32], const struct attest_limits *lim,
+		       struct attest_result *out, struct c2d_err *err)
 {
 	char dev[32], path[600];
 	uint8_t nonce[C2D_BOOT_NONCE_LEN];

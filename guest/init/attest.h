@@ -68,20 +68,23 @@ enum attest_backend attest_choose(const struct probe_result *p, char dev[32]);
 /* The SIM backend over fd, an open stream to the quoter (the port, or a
  * socket in tests): waits for the host end, then EXTEND per boot event
  * (each acknowledged with OK), then QUOTE. nonce is the caller's. */
-int attest_sim(int fd, const uint8_t init_sha256[32], const uint8_t nonce[C2D_BOOT_NONCE_LEN],
-	       const struct attest_limits *lim, struct attest_result *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status attest_sim(int fd, const uint8_t init_sha256[32],
+				     const uint8_t nonce[C2D_BOOT_NONCE_LEN],
+				     const struct attest_limits *lim, struct attest_result *out,
+				     struct c2d_err *err);
 
 /* The TDX backend under root ("/" in the CVM). */
-int attest_tdx(const char *root, const uint8_t init_sha256[32],
-	       const uint8_t nonce[C2D_BOOT_NONCE_LEN], struct attest_result *out,
-	       struct c2d_err *err);
+C2D_MUST_CHECK c2d_status attest_tdx(const char *root, const uint8_t init_sha256[32],
+				     const uint8_t nonce[C2D_BOOT_NONCE_LEN],
+				     struct attest_result *out, struct c2d_err *err);
 
 /* Chooses the backend, draws the nonce (getrandom) and attests; ports are
  * opened under devroot, TDX interfaces under root. With ATTEST_NONE it
  * returns 0 with out->backend NONE and no quote. */
-int attest_boot(const struct probe_result *p, const char *devroot, const char *root,
-		const uint8_t init_sha256[32], const struct attest_limits *lim,
-		struct attest_result *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status attest_boot(const struct probe_result *p, const char *devroot,
+				      const char *root, const uint8_t init_sha256[32],
+				      const struct attest_limits *lim, struct attest_result *out,
+				      struct c2d_err *err);
 
 /* Frees out->quote; safe on a zeroed or already freed result. */
 void attest_result_free(struct attest_result *out);

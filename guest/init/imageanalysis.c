@@ -86,7 +86,7 @@ static int load(const char *root, struct image_analysis *a, struct c2d_err *err)
 	return C2D_OK;
 }
 
-int image_analysis_load(const char *root, struct image_analysis *a, struct c2d_err *err)
+c2d_status image_analysis_load(const char *root, struct image_analysis *a, struct c2d_err *err)
 {
 	memset(a, 0, sizeof(*a));
 	int r = load(root, a, err);

@@ -59,6 +59,7 @@ struct image_analysis {
 	struct riskmodel_params rm;
 };
 
-int image_analysis_load(const char *root, struct image_analysis *a, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status image_analysis_load(const char *root, struct image_analysis *a,
+					      struct c2d_err *err);
 
 #endif

@@ -157,8 +157,8 @@ static int probe_ports(const char *sysroot, struct probe_result *out,
 	return C2D_OK;
 }
 
-int probe_devices(const char *sysroot, struct probe_result *out,
-		  struct c2d_err *err)
+c2d_status probe_devices(const char *sysroot, struct probe_result *out,
+			 struct c2d_err *err)
 {
 	char path[600];
 	int r;
@@ -172,8 +172,8 @@ int probe_devices(const char *sysroot, struct probe_result *out,
 	return C2D_OK;
 }
 
-int probe_port_dev(const char *sysroot, const char *name, char dev[32],
-		   struct c2d_err *err)
+c2d_status probe_port_dev(const char *sysroot, const char *name, char dev[32],
+			  struct c2d_err *err)
 {
 	struct probe_result p;
 	memset(&p, 0, sizeof(p));

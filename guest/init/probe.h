@@ -43,14 +43,14 @@ struct probe_result {
  * directory order. Fails with C2D_E_INPUT on an unreadable or malformed
  * attribute (naming its path) or more devices than fit; missing class
  * directories just mean no devices of that class. */
-int probe_devices(const char *sysroot, struct probe_result *out,
-		  struct c2d_err *err);
+C2D_MUST_CHECK c2d_status probe_devices(const char *sysroot, struct probe_result *out,
+					struct c2d_err *err);
 
 /* Finds the device node (under /dev) of the port named name, reading only
  * the virtio-ports class: init looks up its status channel this way before
  * anything else, so that it can report failures of the full probe. */
-int probe_port_dev(const char *sysroot, const char *name, char dev[32],
-		   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status probe_port_dev(const char *sysroot, const char *name, char dev[32],
+					 struct c2d_err *err);
 
 /* Index of the port named name, or -1. */
 int probe_find_port(const struct probe_result *p, const char *name);

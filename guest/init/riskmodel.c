@@ -4,8 +4,8 @@
 #include <limits.h>
 #include <string.h>
 
-int riskmodel_params_from_conf(const struct c2d_aconf *c, struct riskmodel_params *p,
-			       struct c2d_err *err)
+c2d_status riskmodel_params_from_conf(const struct c2d_aconf *c, struct riskmodel_params *p,
+				      struct c2d_err *err)
 {
 	memset(p, 0, sizeof(*p));
 	if (c->kind != C2D_ACONF_RISK_MODEL)
@@ -165,10 +165,10 @@ static int check_params(const struct riskmodel_params *p, const struct c2d_dp_ac
 	return C2D_OK;
 }
 
-int riskmodel_run(const struct analysis_spec *spec, const struct analysis_input *in,
-		  const struct riskmodel_params *p, const struct c2d_rng *rng,
-		  struct c2d_dp_accountant *acct, struct riskmodel_release *out,
-		  struct c2d_err *err)
+c2d_status riskmodel_run(const struct analysis_spec *spec, const struct analysis_input *in,
+			 const struct riskmodel_params *p, const struct c2d_rng *rng,
+			 struct c2d_dp_accountant *acct, struct riskmodel_release *out,
+			 struct c2d_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	int r = check_params(p, acct, err);

@@ -40,6 +40,7 @@
 #include "analysis.h"
 #include "c2d/analysisconf.h"
 #include "c2d/dp.h"
+#include "c2d/err.h"
 #include "riskmodel.h"
 
 #define RM_MAX_EPOCHS C2D_ACONF_MAX_EPOCHS
@@ -60,8 +61,9 @@ struct riskmodel_params {
  * the mechanisms would refuse (c2d_dp_gaussian_check: the gradient noise's
  * variance must fit the sampler's limits), so that an image with such a
  * recipe fails at boot rather than in its first epoch. */
-int riskmodel_params_from_conf(const struct c2d_aconf *c, struct riskmodel_params *p,
-			       struct c2d_err *err);
+C2D_MUST_CHECK c2d_status riskmodel_params_from_conf(const struct c2d_aconf *c,
+						     struct riskmodel_params *p,
+						     struct c2d_err *err);
 
 struct riskmodel_release {
 	int64_t coef[RM_DIM];          /* w_T, scale 2^RM_W_SCALE */
@@ -75,9 +77,10 @@ struct riskmodel_release {
 /* Runs the conversation with spec->path (spec->schema is not used: each
  * round has its own) on the sealed input. acct must have room for the
  * whole run (checked before the child starts). */
-int riskmodel_run(const struct analysis_spec *spec, const struct analysis_input *in,
-		  const struct riskmodel_params *p, const struct c2d_rng *rng,
-		  struct c2d_dp_accountant *acct, struct riskmodel_release *out,
-		  struct c2d_err *err);
+C2D_MUST_CHECK c2d_status riskmodel_run(const struct analysis_spec *spec,
+					const struct analysis_input *in,
+					const struct riskmodel_params *p, const struct c2d_rng *rng,
+					struct c2d_dp_accountant *acct,
+					struct riskmodel_release *out, struct c2d_err *err);
 
 #endif

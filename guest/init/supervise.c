@@ -109,15 +109,15 @@ static int drain(struct supervise_io *io)
 	}
 }
 
-int supervise_run(const char *path, char *const argv[], long deadline_ms,
-		  struct supervise_result *res, struct c2d_err *err)
+c2d_status supervise_run(const char *path, char *const argv[], long deadline_ms,
+			 struct supervise_result *res, struct c2d_err *err)
 {
 	return supervise_run_io(path, argv, deadline_ms, NULL, res, err);
 }
 
-int supervise_run_io(const char *path, char *const argv[], long deadline_ms,
-		     struct supervise_io *io, struct supervise_result *res,
-		     struct c2d_err *err)
+c2d_status supervise_run_io(const char *path, char *const argv[], long deadline_ms,
+			    struct supervise_io *io, struct supervise_result *res,
+			    struct c2d_err *err)
 {
 	sigset_t chld, saved;
 	static char *const empty_env[] = { NULL };

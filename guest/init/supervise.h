@@ -31,8 +31,8 @@ struct supervise_result {
 	long elapsed_ms;
 };
 
-int supervise_run(const char *path, char *const argv[], long deadline_ms,
-		  struct supervise_result *res, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status supervise_run(const char *path, char *const argv[], long deadline_ms,
+					struct supervise_result *res, struct c2d_err *err);
 
 /*
  * supervise_run_io(): the same, for a child that must see only the
@@ -82,9 +82,9 @@ struct supervise_io {
 	int (*pre_exec)(const struct supervise_io *io);
 };
 
-int supervise_run_io(const char *path, char *const argv[], long deadline_ms,
-		     struct supervise_io *io, struct supervise_result *res,
-		     struct c2d_err *err);
+C2D_MUST_CHECK c2d_status supervise_run_io(const char *path, char *const argv[], long deadline_ms,
+					   struct supervise_io *io, struct supervise_result *res,
+					   struct c2d_err *err);
 
 /* Reaps every zombie child without blocking; returns how many. */
 int supervise_reap_all(void);

@@ -60,8 +60,8 @@ void c2d_collateral_free(struct c2d_collateral *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int c2d_tcb_info_check_sig(const struct c2d_tcb_info *ti, const uint8_t pub[C2D_P256_PUB_LEN],
-			   struct c2d_err *err)
+c2d_status c2d_tcb_info_check_sig(const struct c2d_tcb_info *ti, const uint8_t pub[C2D_P256_PUB_LEN],
+				  struct c2d_err *err)
 {
 	if (ti->body == NULL || c2d_p256_verify_raw(pub, ti->body, ti->body_len, ti->signature, err) < 0)
 		return c2d_fail(err, C2D_E_REFUSED,
@@ -69,8 +69,8 @@ int c2d_tcb_info_check_sig(const struct c2d_tcb_info *ti, const uint8_t pub[C2D_
 	return C2D_OK;
 }
 
-int c2d_qe_identity_check_sig(const struct c2d_qe_identity *qi,
-			      const uint8_t pub[C2D_P256_PUB_LEN], struct c2d_err *err)
+c2d_status c2d_qe_identity_check_sig(const struct c2d_qe_identity *qi,
+				     const uint8_t pub[C2D_P256_PUB_LEN], struct c2d_err *err)
 {
 	if (qi->body == NULL || c2d_p256_verify_raw(pub, qi->body, qi->body_len, qi->signature, err) < 0)
 		return c2d_fail(err, C2D_E_REFUSED,
@@ -132,8 +132,8 @@ int c2d_tcb_converge(int platform, int other)
 	return platform;
 }
 
-int c2d_tcb_result_merge(const struct c2d_tcb_result *platform, const struct c2d_tcb_result *qe,
-			 struct c2d_tcb_result *out, struct c2d_err *err)
+c2d_status c2d_tcb_result_merge(const struct c2d_tcb_result *platform, const struct c2d_tcb_result *qe,
+				struct c2d_tcb_result *out, struct c2d_err *err)
 {
 	if (out != platform)
 		*out = *platform;
@@ -203,10 +203,10 @@ static int check_module(const struct c2d_tcb_info *ti, const struct c2d_td_repor
 			want, svn);
 }
 
-int c2d_tcb_info_eval(const struct c2d_tcb_info *ti, const uint8_t fmspc[6],
-		      const uint8_t pceid[2], const uint8_t cpu_comp_svn[16], uint16_t pcesvn,
-		      const struct c2d_td_report *td, int64_t now, struct c2d_tcb_result *out,
-		      struct c2d_err *err)
+c2d_status c2d_tcb_info_eval(const struct c2d_tcb_info *ti, const uint8_t fmspc[6],
+			     const uint8_t pceid[2], const uint8_t cpu_comp_svn[16], uint16_t pcesvn,
+			     const struct c2d_td_report *td, int64_t now, struct c2d_tcb_result *out,
+			     struct c2d_err *err)
 {
 	int r;
 	struct c2d_tcb_result mod;
@@ -268,8 +268,8 @@ int c2d_tcb_info_eval(const struct c2d_tcb_info *ti, const uint8_t fmspc[6],
 			"(QVL: TCB_NOT_SUPPORTED)");
 }
 
-int c2d_qe_identity_eval(const struct c2d_qe_identity *qi, const struct c2d_sgx_report *qe,
-			 int64_t now, struct c2d_tcb_result *out, struct c2d_err *err)
+c2d_status c2d_qe_identity_eval(const struct c2d_qe_identity *qi, const struct c2d_sgx_report *qe,
+				int64_t now, struct c2d_tcb_result *out, struct c2d_err *err)
 {
 	int r;
 	memset(out, 0, sizeof(*out));

@@ -173,8 +173,8 @@ struct span {
 	size_t off, len;
 };
 
-int c2d_json_member_span(const char *buf, size_t len, const char *key, const char *name,
-			 size_t *off, size_t *vlen, struct c2d_err *err)
+c2d_status c2d_json_member_span(const char *buf, size_t len, const char *key, const char *name,
+				size_t *off, size_t *vlen, struct c2d_err *err)
 {
 	struct scan s = { buf, len, 0, name, err };
 	struct span keys[32], found = { 0, 0 };
@@ -685,8 +685,8 @@ static int pcs_envelope(const char *buf, size_t len, const char *name, const cha
 	return r;
 }
 
-int c2d_collateral_parse_pcs_tcb_info(const char *buf, size_t len, const char *name,
-				      struct c2d_tcb_info *ti, struct c2d_err *err)
+c2d_status c2d_collateral_parse_pcs_tcb_info(const char *buf, size_t len, const char *name,
+					     struct c2d_tcb_info *ti, struct c2d_err *err)
 {
 	struct ctx c = { name, "tcbInfo", err };
 	size_t off, vlen;
@@ -699,8 +699,8 @@ int c2d_collateral_parse_pcs_tcb_info(const char *buf, size_t len, const char *n
 	return r;
 }
 
-int c2d_collateral_parse_pcs_qe_identity(const char *buf, size_t len, const char *name,
-					 struct c2d_qe_identity *qi, struct c2d_err *err)
+c2d_status c2d_collateral_parse_pcs_qe_identity(const char *buf, size_t len, const char *name,
+						struct c2d_qe_identity *qi, struct c2d_err *err)
 {
 	struct ctx c = { name, "enclaveIdentity", err };
 	size_t off, vlen;
@@ -773,8 +773,8 @@ static int dcapqvl(struct ctx *c, json_t *o, struct c2d_collateral *col)
 	return qe_identity_from(c, s, strlen(s), &col->qe);
 }
 
-int c2d_collateral_parse_dcapqvl(const char *buf, size_t len, const char *name,
-				 struct c2d_collateral *col, struct c2d_err *err)
+c2d_status c2d_collateral_parse_dcapqvl(const char *buf, size_t len, const char *name,
+					struct c2d_collateral *col, struct c2d_err *err)
 {
 	struct ctx c = { name, "", err };
 	json_error_t je;
@@ -824,8 +824,8 @@ static int pem_file(const char *path, char **out, struct c2d_err *err)
 	return C2D_OK;
 }
 
-int c2d_collateral_load_files(const struct c2d_collateral_paths *p, struct c2d_collateral *c,
-			      struct c2d_err *err)
+c2d_status c2d_collateral_load_files(const struct c2d_collateral_paths *p, struct c2d_collateral *c,
+				     struct c2d_err *err)
 {
 	char *buf = NULL;
 	size_t n;

@@ -45,18 +45,24 @@
  * syntax error, nesting deeper than 64, a duplicate key or a missing key.
  * Hand-written: JSON libraries (jansson included) do not report where a
  * value lies in the input. */
-int c2d_json_member_span(const char *buf, size_t len, const char *key, const char *name,
-			 size_t *off, size_t *vlen, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_json_member_span(const char *buf, size_t len, const char *key,
+					       const char *name, size_t *off, size_t *vlen,
+					       struct c2d_err *err);
 
 /* dcap-qvl's collateral JSON: fills all of *c (pck_crl_chain included). */
-int c2d_collateral_parse_dcapqvl(const char *buf, size_t len, const char *name,
-				 struct c2d_collateral *c, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_collateral_parse_dcapqvl(const char *buf, size_t len,
+						       const char *name, struct c2d_collateral *c,
+						       struct c2d_err *err);
 
 /* Intel PCS responses. */
-int c2d_collateral_parse_pcs_tcb_info(const char *buf, size_t len, const char *name,
-				      struct c2d_tcb_info *ti, struct c2d_err *err);
-int c2d_collateral_parse_pcs_qe_identity(const char *buf, size_t len, const char *name,
-					 struct c2d_qe_identity *qi, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_collateral_parse_pcs_tcb_info(const char *buf, size_t len,
+							    const char *name,
+							    struct c2d_tcb_info *ti,
+							    struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_collateral_parse_pcs_qe_identity(const char *buf, size_t len,
+							       const char *name,
+							       struct c2d_qe_identity *qi,
+							       struct c2d_err *err);
 
 /* The separate files; pck_crl_chain may be NULL. */
 struct c2d_collateral_paths {
@@ -65,7 +71,7 @@ struct c2d_collateral_paths {
 	const char *tcb_chain, *qe_chain;        /* PEM */
 	const char *pck_crl_chain;               /* PEM, optional */
 };
-int c2d_collateral_load_files(const struct c2d_collateral_paths *p, struct c2d_collateral *c,
-			      struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_collateral_load_files(const struct c2d_collateral_paths *p,
+						    struct c2d_collateral *c, struct c2d_err *err);
 
 #endif

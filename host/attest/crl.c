@@ -32,7 +32,7 @@ static int entry(struct c2d_der *list, const uint8_t **serial, size_t *n, struct
 	return c2d_der_end(&e, "revoked certificate", err);
 }
 
-int c2d_crl_parse(const uint8_t *der, size_t len, struct c2d_crl *crl, struct c2d_err *err)
+c2d_status c2d_crl_parse(const uint8_t *der, size_t len, struct c2d_crl *crl, struct c2d_err *err)
 {
 	struct c2d_der top, tbs, list;
 	struct c2d_der_tlv t_tbs, t_issuer, t_list;
@@ -97,8 +97,8 @@ int c2d_crl_parse(const uint8_t *der, size_t len, struct c2d_crl *crl, struct c2
 	return c2d_der_end(&tbs, "tbsCertList", err);
 }
 
-int c2d_crl_verify(const struct c2d_crl *crl, const struct c2d_x509 *issuer, int64_t now,
-		   struct c2d_err *err)
+c2d_status c2d_crl_verify(const struct c2d_crl *crl, const struct c2d_x509 *issuer, int64_t now,
+			  struct c2d_err *err)
 {
 	char cn[64], a[32], b[32];
 	c2d_x509_cn(issuer, cn, sizeof(cn));

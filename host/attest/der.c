@@ -43,8 +43,8 @@ int c2d_der_peek(const struct c2d_der *d)
 	return d->at < d->end ? d->buf[d->at] : -1;
 }
 
-int c2d_der_any(struct c2d_der *d, const char *field, struct c2d_der_tlv *t,
-		struct c2d_err *err)
+c2d_status c2d_der_any(struct c2d_der *d, const char *field, struct c2d_der_tlv *t,
+		       struct c2d_err *err)
 {
 	size_t at = d->at, left = d->end - d->at;
 	const uint8_t *p = d->buf + at;
@@ -87,8 +87,8 @@ int c2d_der_any(struct c2d_der *d, const char *field, struct c2d_der_tlv *t,
 	return C2D_OK;
 }
 
-int c2d_der_get(struct c2d_der *d, uint8_t tag, const char *field, struct c2d_der_tlv *t,
-		struct c2d_err *err)
+c2d_status c2d_der_get(struct c2d_der *d, uint8_t tag, const char *field, struct c2d_der_tlv *t,
+		       struct c2d_err *err)
 {
 	int next = c2d_der_peek(d);
 	if (next >= 0 && next != tag)
@@ -97,8 +97,8 @@ int c2d_der_get(struct c2d_der *d, uint8_t tag, const char *field, struct c2d_de
 	return c2d_der_any(d, field, t, err);
 }
 
-int c2d_der_enter(struct c2d_der *d, uint8_t tag, const char *field, struct c2d_der *in,
-		  struct c2d_der_tlv *t, struct c2d_err *err)
+c2d_status c2d_der_enter(struct c2d_der *d, uint8_t tag, const char *field, struct c2d_der *in,
+			 struct c2d_der_tlv *t, struct c2d_err *err)
 {
 	struct c2d_der_tlv tmp;
 	if (t == NULL)
@@ -114,7 +114,7 @@ int c2d_der_enter(struct c2d_der *d, uint8_t tag, const char *field, struct c2d_
 	return C2D_OK;
 }
 
-int c2d_der_end(const struct c2d_der *d, const char *field, struct c2d_err *err)
+c2d_status c2d_der_end(const struct c2d_der *d, const char *field, struct c2d_err *err)
 {
 	if (d->at != d->end)
 		return c2d_fail(err, C2D_E_INPUT, "%s offset %zu: %s: %zu unexpected trailing bytes",
@@ -135,8 +135,8 @@ static int int_body(const struct c2d_der *d, const struct c2d_der_tlv *t, const 
 	return C2D_OK;
 }
 
-int c2d_der_integer(struct c2d_der *d, const char *field, const uint8_t **val, size_t *len,
-		    struct c2d_err *err)
+c2d_status c2d_der_integer(struct c2d_der *d, const char *field, const uint8_t **val, size_t *len,
+			   struct c2d_err *err)
 {
 	struct c2d_der_tlv t;
 	if (c2d_der_get(d, C2D_DER_INTEGER, field, &t, err) < 0 || int_body(d, &t, field, err) < 0)
@@ -146,8 +146,8 @@ int c2d_der_integer(struct c2d_der *d, const char *field, const uint8_t **val, s
 	return C2D_OK;
 }
 
-int c2d_der_uint(struct c2d_der *d, uint8_t tag, const char *field, uint32_t max,
-		 uint32_t *out, struct c2d_err *err)
+c2d_status c2d_der_uint(struct c2d_der *d, uint8_t tag, const char *field, uint32_t max,
+			uint32_t *out, struct c2d_err *err)
 {
 	struct c2d_der_tlv t;
 	if (c2d_der_get(d, tag, field, &t, err) < 0 || int_body(d, &t, field, err) < 0)
@@ -165,8 +165,8 @@ int c2d_der_uint(struct c2d_der *d, uint8_t tag, const char *field, uint32_t max
 	return C2D_OK;
 }
 
-int c2d_der_serial(struct c2d_der *d, const char *field, const uint8_t **val, size_t *len,
-		   struct c2d_err *err)
+c2d_status c2d_der_serial(struct c2d_der *d, const char *field, const uint8_t **val, size_t *len,
+			  struct c2d_err *err)
 {
 	size_t at = d->at;
 	const uint8_t *v;
@@ -188,8 +188,8 @@ int c2d_der_serial(struct c2d_der *d, const char *field, const uint8_t **val, si
 	return C2D_OK;
 }
 
-int c2d_der_oid(struct c2d_der *d, const char *field, struct c2d_der_tlv *t,
-		struct c2d_err *err)
+c2d_status c2d_der_oid(struct c2d_der *d, const char *field, struct c2d_der_tlv *t,
+		       struct c2d_err *err)
 {
 	if (c2d_der_get(d, C2D_DER_OID, field, t, err) < 0)
 		return C2D_E_INPUT;
@@ -208,7 +208,7 @@ int c2d_der_oid_is(const struct c2d_der_tlv *t, const uint8_t *oid, size_t len)
 	return t->tag == C2D_DER_OID && t->len == len && memcmp(t->val, oid, len) == 0;
 }
 
-int c2d_der_bool(struct c2d_der *d, const char *field, int *out, struct c2d_err *err)
+c2d_status c2d_der_bool(struct c2d_der *d, const char *field, int *out, struct c2d_err *err)
 {
 	struct c2d_der_tlv t;
 	if (c2d_der_get(d, C2D_DER_BOOLEAN, field, &t, err) < 0)
@@ -219,8 +219,8 @@ int c2d_der_bool(struct c2d_der *d, const char *field, int *out, struct c2d_err 
 	return C2D_OK;
 }
 
-int c2d_der_bits(struct c2d_der *d, const char *field, const uint8_t **val, size_t *len,
-		 struct c2d_err *err)
+c2d_status c2d_der_bits(struct c2d_der *d, const char *field, const uint8_t **val, size_t *len,
+			struct c2d_err *err)
 {
 	struct c2d_der_tlv t;
 	if (c2d_der_get(d, C2D_DER_BIT_STRING, field, &t, err) < 0)
@@ -234,7 +234,7 @@ int c2d_der_bits(struct c2d_der *d, const char *field, const uint8_t **val, size
 	return C2D_OK;
 }
 
-int c2d_der_ecdsa_sha256(struct c2d_der *d, const char *field, struct c2d_err *err)
+c2d_status c2d_der_ecdsa_sha256(struct c2d_der *d, const char *field, struct c2d_err *err)
 {
 	static const uint8_t ecdsa_sha256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
 	struct c2d_der in;
@@ -247,9 +247,9 @@ int c2d_der_ecdsa_sha256(struct c2d_der *d, const char *field, struct c2d_err *e
 	return c2d_der_end(&in, field, err);
 }
 
-int c2d_der_signed(struct c2d_der *d, const char *name, const char *tbs_name,
-		   struct c2d_der *tbs, struct c2d_der_tlv *t_tbs, const uint8_t **sig,
-		   size_t *sig_len, struct c2d_err *err)
+c2d_status c2d_der_signed(struct c2d_der *d, const char *name, const char *tbs_name,
+			  struct c2d_der *tbs, struct c2d_der_tlv *t_tbs, const uint8_t **sig,
+			  size_t *sig_len, struct c2d_err *err)
 {
 	struct c2d_der outer;
 	if (c2d_der_enter(d, C2D_DER_SEQUENCE, name, &outer, NULL, err) < 0 ||
@@ -262,8 +262,8 @@ int c2d_der_signed(struct c2d_der *d, const char *name, const char *tbs_name,
 	return C2D_OK;
 }
 
-int c2d_der_name(struct c2d_der *d, const char *field, struct c2d_der_tlv *whole,
-		 struct c2d_der_tlv *cn, struct c2d_err *err)
+c2d_status c2d_der_name(struct c2d_der *d, const char *field, struct c2d_der_tlv *whole,
+			struct c2d_der_tlv *cn, struct c2d_err *err)
 {
 	static const uint8_t common_name[] = { 0x55, 0x04, 0x03 };
 	struct c2d_der rdns, set, atv;
@@ -290,8 +290,8 @@ int c2d_der_name(struct c2d_der *d, const char *field, struct c2d_der_tlv *whole
 	return C2D_OK;
 }
 
-int c2d_der_extensions(struct c2d_der *d, const char *field, c2d_der_ext_fn fn, void *ctx,
-		       struct c2d_err *err)
+c2d_status c2d_der_extensions(struct c2d_der *d, const char *field, c2d_der_ext_fn fn, void *ctx,
+			      struct c2d_err *err)
 {
 	enum { MAX_EXT = 32 };
 	struct c2d_der list, ext;
@@ -383,7 +383,7 @@ static int leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-int c2d_der_time(struct c2d_der *d, const char *field, int64_t *out, struct c2d_err *err)
+c2d_status c2d_der_time(struct c2d_der *d, const char *field, int64_t *out, struct c2d_err *err)
 {
 	static const uint8_t mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	struct c2d_der_tlv t;

@@ -96,8 +96,8 @@ static int configuration(struct c2d_der *d, struct c2d_pck_ext *out, struct c2d_
 	return C2D_OK;
 }
 
-int c2d_pck_ext_parse(const uint8_t *ext, size_t len, struct c2d_pck_ext *out,
-		      struct c2d_err *err)
+c2d_status c2d_pck_ext_parse(const uint8_t *ext, size_t len, struct c2d_pck_ext *out,
+			     struct c2d_err *err)
 {
 	struct c2d_der top, list, e;
 	struct c2d_der_tlv t;

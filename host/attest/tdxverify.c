@@ -245,9 +245,9 @@ static int verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *co
 	return C2D_OK;
 }
 
-int c2d_quote_verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *col,
-		     const struct c2d_verify_policy *pol, int64_t now,
-		     struct c2d_verify_result *res, struct c2d_err *err)
+c2d_status c2d_quote_verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *col,
+			    const struct c2d_verify_policy *pol, int64_t now,
+			    struct c2d_verify_result *res, struct c2d_err *err)
 {
 	struct work w;
 	memset(&w, 0, sizeof(w));

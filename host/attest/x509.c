@@ -99,7 +99,7 @@ static int cert_ext(void *ctx, const struct c2d_der *d, const struct c2d_der_tlv
 	return OID(id, OID_KEY_USAGE);
 }
 
-int c2d_x509_parse(const uint8_t *der, size_t len, struct c2d_x509 *c, struct c2d_err *err)
+c2d_status c2d_x509_parse(const uint8_t *der, size_t len, struct c2d_x509 *c, struct c2d_err *err)
 {
 	struct c2d_der top, tbs, ver, validity;
 	struct c2d_der_tlv t_tbs, t_issuer, t_subject;
@@ -211,8 +211,8 @@ static int armour_line(const char *pem, size_t len, size_t at, const char *line)
 	return at == len || pem[at] == '\n' || pem[at] == '\r' || pem[at] == '\0';
 }
 
-int c2d_pem_chain_decode(const char *pem, size_t len, struct c2d_pem_chain *out,
-			 struct c2d_err *err)
+c2d_status c2d_pem_chain_decode(const char *pem, size_t len, struct c2d_pem_chain *out,
+				struct c2d_err *err)
 {
 	br_pem_decoder_context pc;
 	struct sink s = { NULL, 0, 0, 0 };
@@ -434,9 +434,9 @@ static int check_issued(const struct c2d_x509 *c, size_t i, const struct c2d_x50
 	return C2D_OK;
 }
 
-int c2d_x509_chain_verify(const struct c2d_pem_chain *chain, const uint8_t *root_der,
-			  size_t root_len, int64_t now, struct c2d_x509 *leaf,
-			  struct c2d_err *err)
+c2d_status c2d_x509_chain_verify(const struct c2d_pem_chain *chain, const uint8_t *root_der,
+				 size_t root_len, int64_t now, struct c2d_x509 *leaf,
+				 struct c2d_err *err)
 {
 	struct c2d_x509 root, certs[C2D_X509_MAX_CHAIN];
 	char up_name[112];

@@ -419,8 +419,8 @@ static int newton(const struct ftab *t, struct moments *part, size_t stride, dou
 #define RM_WARM_STRIDE 32
 #define RM_WARM_MIN_ROWS (1u << 15)
 
-int riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lambda, unsigned threads,
-				  struct riskmodel_result *out, struct c2d_err *err)
+c2d_status riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lambda, unsigned threads,
+					 struct riskmodel_result *out, struct c2d_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!(lambda > 0))
@@ -475,14 +475,14 @@ int riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lam
 	return r;
 }
 
-int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
-				 struct riskmodel_result *out, struct c2d_err *err)
+c2d_status riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
+					struct riskmodel_result *out, struct c2d_err *err)
 {
 	return riskmodel_fit_central_threads(rowfile, len, lambda, analysis_cpus(), out, err);
 }
 
-int riskmodel_fit_central(const uint8_t *rowfile, size_t len, struct riskmodel_result *out,
-			  struct c2d_err *err)
+c2d_status riskmodel_fit_central(const uint8_t *rowfile, size_t len, struct riskmodel_result *out,
+				 struct c2d_err *err)
 {
 	return riskmodel_fit_central_lambda(rowfile, len,
 					    (double)RM_LAMBDA_NUM / (double)RM_LAMBDA_DEN, out, err);

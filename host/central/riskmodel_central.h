@@ -23,6 +23,7 @@
 #ifndef C2D_HOST_RISKMODEL_CENTRAL_H
 #define C2D_HOST_RISKMODEL_CENTRAL_H
 
+#include "c2d/err.h"
 #include "riskmodel.h"
 
 #define RM_CENTRAL_TOL 1e-10
@@ -40,17 +41,20 @@ struct riskmodel_result {
  * minimises J above exactly (to RM_CENTRAL_TOL), with λ = RM_LAMBDA. For
  * the baseline of `c2d run --central` and for tests only; never in init.
  */
-int riskmodel_fit_central(const uint8_t *rowfile, size_t len, struct riskmodel_result *out,
-			  struct c2d_err *err);
+C2D_MUST_CHECK c2d_status riskmodel_fit_central(const uint8_t *rowfile, size_t len,
+						struct riskmodel_result *out, struct c2d_err *err);
 
 /* The same with another λ (> 0). */
-int riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
-				 struct riskmodel_result *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len,
+						       double lambda, struct riskmodel_result *out,
+						       struct c2d_err *err);
 
 /* The same on `threads` threads (1 to 16; 0 counts as 1, more as 16);
  * the two above use one per online CPU. The result, coefficients to the
  * last bit, is the same for every thread count (see above). */
-int riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lambda, unsigned threads,
-				  struct riskmodel_result *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len,
+							double lambda, unsigned threads,
+							struct riskmodel_result *out,
+							struct c2d_err *err);
 
 #endif

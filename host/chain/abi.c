@@ -327,8 +327,8 @@ static int encode_into(const char *types, const struct c2d_abi_value *v, size_t 
 	return C2D_OK;
 }
 
-int c2d_abi_encode(const char *types, const struct c2d_abi_value *v, uint8_t **out, size_t *len,
-		   struct c2d_err *err)
+c2d_status c2d_abi_encode(const char *types, const struct c2d_abi_value *v, uint8_t **out, size_t *len,
+			  struct c2d_err *err)
 {
 	return encode_into(types, v, 0, out, len, err);
 }
@@ -340,8 +340,8 @@ void c2d_abi_selector(const char *signature, uint8_t sel[4])
 	memcpy(sel, h, 4);
 }
 
-int c2d_abi_call(const char *signature, const struct c2d_abi_value *args, size_t n, uint8_t **out,
-		 size_t *len, struct c2d_err *err)
+c2d_status c2d_abi_call(const char *signature, const struct c2d_abi_value *args, size_t n, uint8_t **out,
+			size_t *len, struct c2d_err *err)
 {
 	const char *paren = strchr(signature, '(');
 	if (paren == NULL || paren == signature)
@@ -405,7 +405,7 @@ struct c2d_abi_value c2d_abi_tuple(struct c2d_abi_value *items, size_t n)
 	return (struct c2d_abi_value){ .kind = C2D_ABI_TUPLE, .items = items, .n = n };
 }
 
-int c2d_abi_get_u64(const struct c2d_abi_value *v, const char *what, uint64_t *out, struct c2d_err *err)
+c2d_status c2d_abi_get_u64(const struct c2d_abi_value *v, const char *what, uint64_t *out, struct c2d_err *err)
 {
 	if (v->kind != C2D_ABI_UINT || !word_fits(v->word, 64))
 		return c2d_fail(err, C2D_E_INPUT, "%s: not an integer below 2^64", what);
@@ -549,8 +549,8 @@ void c2d_abi_free(struct c2d_abi_value *v)
 	free(v);
 }
 
-int c2d_abi_decode(const char *types, const uint8_t *data, size_t len, struct c2d_abi_value **out,
-		   struct c2d_err *err)
+c2d_status c2d_abi_decode(const char *types, const uint8_t *data, size_t len, struct c2d_abi_value **out,
+			  struct c2d_err *err)
 {
 	struct typeset ts;
 	int root = parse_types(&ts, types, err);

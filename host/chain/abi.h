@@ -61,23 +61,23 @@ struct c2d_abi_value c2d_abi_array(struct c2d_abi_value *items, size_t n);
 struct c2d_abi_value c2d_abi_tuple(struct c2d_abi_value *items, size_t n);
 
 /* Encodes v, a value of the tuple type `types` ("(t1,t2,...)"). */
-int c2d_abi_encode(const char *types, const struct c2d_abi_value *v, uint8_t **out, size_t *len,
-		   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_abi_encode(const char *types, const struct c2d_abi_value *v,
+					 uint8_t **out, size_t *len, struct c2d_err *err);
 
 /* Call data: the 4-byte selector keccak256(signature)[0..4) followed by the
  * encoding of args[0..n) as the signature's parameter tuple. */
-int c2d_abi_call(const char *signature, const struct c2d_abi_value *args, size_t n, uint8_t **out,
-		 size_t *len, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_abi_call(const char *signature, const struct c2d_abi_value *args,
+				       size_t n, uint8_t **out, size_t *len, struct c2d_err *err);
 void c2d_abi_selector(const char *signature, uint8_t sel[4]);
 
 /* Decodes data[0..len) as the tuple type `types`; *out is a TUPLE. */
-int c2d_abi_decode(const char *types, const uint8_t *data, size_t len, struct c2d_abi_value **out,
-		   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_abi_decode(const char *types, const uint8_t *data, size_t len,
+					 struct c2d_abi_value **out, struct c2d_err *err);
 void c2d_abi_free(struct c2d_abi_value *v);
 
 /* A UINT value as uint64; C2D_E_INPUT (naming what) if it does not fit. */
-int c2d_abi_get_u64(const struct c2d_abi_value *v, const char *what, uint64_t *out,
-		    struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_abi_get_u64(const struct c2d_abi_value *v, const char *what,
+					  uint64_t *out, struct c2d_err *err);
 
 /* Writes a one-line description of revert data into out (always
  * NUL-terminated, truncated to cap): "the reason" for Error(string),

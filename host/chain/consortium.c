@@ -107,8 +107,8 @@ static int owner_line(const char *path, size_t lineno, const char *line, size_t 
 	return 0;
 }
 
-int c2d_owners_parse(const char *path, const char *text, size_t len, struct c2d_owners *out,
-		     struct c2d_err *err)
+c2d_status c2d_owners_parse(const char *path, const char *text, size_t len, struct c2d_owners *out,
+			    struct c2d_err *err)
 {
 	struct c2d_owners o = { calloc(C2D_OWNERS_MAX, sizeof(struct c2d_owner_line)), 0 };
 	size_t lineno = 0, i = 0;
@@ -143,7 +143,7 @@ int c2d_owners_parse(const char *path, const char *text, size_t len, struct c2d_
 	return C2D_OK;
 }
 
-int c2d_owners_read(const char *path, struct c2d_owners *out, struct c2d_err *err)
+c2d_status c2d_owners_read(const char *path, struct c2d_owners *out, struct c2d_err *err)
 {
 	uint8_t *buf;
 	size_t len;
@@ -155,7 +155,7 @@ int c2d_owners_read(const char *path, struct c2d_owners *out, struct c2d_err *er
 	return r;
 }
 
-int c2d_epsilon_parse(const char *text, uint64_t *micro, struct c2d_err *err)
+c2d_status c2d_epsilon_parse(const char *text, uint64_t *micro, struct c2d_err *err)
 {
 	uint64_t whole = 0, frac = 0;
 	size_t i = 0, digits = 0, decimals = 0;
@@ -195,7 +195,7 @@ void c2d_epsilon_text(uint64_t micro, char *out, size_t cap)
 		out[n - 1] = '\0';
 }
 
-int c2d_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err)
+c2d_status c2d_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err)
 {
 	size_t n = strlen(text);
 	if (c2d_unhex(text, n, id, 32, NULL) == 0)

@@ -44,16 +44,17 @@ struct c2d_owners {
 };
 
 /* Parses text[0..len) (the file's bytes); path is for messages only. */
-int c2d_owners_parse(const char *path, const char *text, size_t len, struct c2d_owners *out,
-		     struct c2d_err *err);
-int c2d_owners_read(const char *path, struct c2d_owners *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_owners_parse(const char *path, const char *text, size_t len,
+					   struct c2d_owners *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_owners_read(const char *path, struct c2d_owners *out,
+					  struct c2d_err *err);
 void c2d_owners_free(struct c2d_owners *o);
 
-int c2d_epsilon_parse(const char *text, uint64_t *micro, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_epsilon_parse(const char *text, uint64_t *micro, struct c2d_err *err);
 /* The text form of micro-epsilon: "1.25", "0.000001", "3". out >= 32. */
 void c2d_epsilon_text(uint64_t micro, char *out, size_t cap);
 
-int c2d_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err);
 
 /* The words of a labels string (c2d_owner_line.labels, or the same text read
  * back from the chain), split at spaces; runs of spaces and spaces at either

@@ -43,7 +43,7 @@ static int typed_payload(const struct c2d_tx1559 *tx, const uint8_t *sig65, uint
 	return c2d_rlp_finish(&e, out, len, err);
 }
 
-int c2d_tx1559_signing_hash(const struct c2d_tx1559 *tx, uint8_t hash[32], struct c2d_err *err)
+c2d_status c2d_tx1559_signing_hash(const struct c2d_tx1559 *tx, uint8_t hash[32], struct c2d_err *err)
 {
 	uint8_t *p;
 	size_t n;
@@ -55,8 +55,8 @@ int c2d_tx1559_signing_hash(const struct c2d_tx1559 *tx, uint8_t hash[32], struc
 	return C2D_OK;
 }
 
-int c2d_tx1559_sign(const secp256k1_context *ctx, const struct c2d_tx1559 *tx, const uint8_t sk[32],
-		    uint8_t **raw, size_t *raw_len, uint8_t txhash[32], struct c2d_err *err)
+c2d_status c2d_tx1559_sign(const secp256k1_context *ctx, const struct c2d_tx1559 *tx, const uint8_t sk[32],
+			   uint8_t **raw, size_t *raw_len, uint8_t txhash[32], struct c2d_err *err)
 {
 	uint8_t hash[32], sig[65];
 	int recid;
@@ -82,8 +82,8 @@ int c2d_tx1559_sign(const secp256k1_context *ctx, const struct c2d_tx1559 *tx, c
 	return C2D_OK;
 }
 
-int c2d_eth_address(const secp256k1_context *ctx, const uint8_t sk[32], uint8_t addr[20],
-		    struct c2d_err *err)
+c2d_status c2d_eth_address(const secp256k1_context *ctx, const uint8_t sk[32], uint8_t addr[20],
+			   struct c2d_err *err)
 {
 	secp256k1_pubkey pub;
 	uint8_t ser[65], h[32];
@@ -132,7 +132,7 @@ void c2d_eth_address_text(const uint8_t addr[20], char out[43])
 	}
 }
 
-int c2d_eth_address_parse(const char *text, const char *what, uint8_t addr[20], struct c2d_err *err)
+c2d_status c2d_eth_address_parse(const char *text, const char *what, uint8_t addr[20], struct c2d_err *err)
 {
 	int upper = 0, lower = 0;
 	if (strlen(text) != 42 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X') ||

@@ -103,7 +103,7 @@ void c2d_rlp_list_end(struct c2d_rlp *e, size_t mark)
 	e->len += h;
 }
 
-int c2d_rlp_finish(struct c2d_rlp *e, uint8_t **out, size_t *len, struct c2d_err *err)
+c2d_status c2d_rlp_finish(struct c2d_rlp *e, uint8_t **out, size_t *len, struct c2d_err *err)
 {
 	if (e->oom || reserve(e, 1) < 0) {   /* reserve: a buffer even for no bytes */
 		c2d_rlp_free(e);
@@ -115,8 +115,8 @@ int c2d_rlp_finish(struct c2d_rlp *e, uint8_t **out, size_t *len, struct c2d_err
 	return C2D_OK;
 }
 
-int c2d_rlp_decode(const uint8_t *in, size_t len, size_t base, struct c2d_rlp_item *it,
-		   size_t *used, struct c2d_err *err)
+c2d_status c2d_rlp_decode(const uint8_t *in, size_t len, size_t base, struct c2d_rlp_item *it,
+			  size_t *used, struct c2d_err *err)
 {
 	if (len == 0)
 		return c2d_fail(err, C2D_E_INPUT, "rlp offset %zu: no item", base);
@@ -164,7 +164,7 @@ int c2d_rlp_decode(const uint8_t *in, size_t len, size_t base, struct c2d_rlp_it
 	return C2D_OK;
 }
 
-int c2d_rlp_decode_all(const uint8_t *in, size_t len, struct c2d_rlp_item *it, struct c2d_err *err)
+c2d_status c2d_rlp_decode_all(const uint8_t *in, size_t len, struct c2d_rlp_item *it, struct c2d_err *err)
 {
 	size_t used;
 	int r = c2d_rlp_decode(in, len, 0, it, &used, err);
@@ -190,7 +190,7 @@ int c2d_rlp_next(const struct c2d_rlp_item *list, size_t *pos, struct c2d_rlp_it
 	return 1;
 }
 
-int c2d_rlp_get_uint(const struct c2d_rlp_item *it, uint64_t *v, struct c2d_err *err)
+c2d_status c2d_rlp_get_uint(const struct c2d_rlp_item *it, uint64_t *v, struct c2d_err *err)
 {
 	if (it->list)
 		return c2d_fail(err, C2D_E_INPUT, "rlp offset %zu: expected an integer, found a list", it->off);

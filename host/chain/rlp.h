@@ -44,7 +44,8 @@ size_t c2d_rlp_list_begin(const struct c2d_rlp *e);
 void c2d_rlp_list_end(struct c2d_rlp *e, size_t mark);
 /* Hands the encoding to the caller (*out malloc'd, never NULL on success)
  * and resets e; C2D_E_NOMEM if any append failed. */
-int c2d_rlp_finish(struct c2d_rlp *e, uint8_t **out, size_t *len, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rlp_finish(struct c2d_rlp *e, uint8_t **out, size_t *len,
+					 struct c2d_err *err);
 void c2d_rlp_free(struct c2d_rlp *e);
 
 struct c2d_rlp_item {
@@ -56,16 +57,17 @@ struct c2d_rlp_item {
 
 /* Decodes the item at the start of in[0..len); *used = its encoded size.
  * base is the offset of in within the outermost input, for messages. */
-int c2d_rlp_decode(const uint8_t *in, size_t len, size_t base, struct c2d_rlp_item *it,
-		   size_t *used, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rlp_decode(const uint8_t *in, size_t len, size_t base,
+					 struct c2d_rlp_item *it, size_t *used, struct c2d_err *err);
 /* Decodes in[0..len) as exactly one item, with nothing after it. */
-int c2d_rlp_decode_all(const uint8_t *in, size_t len, struct c2d_rlp_item *it,
-		       struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rlp_decode_all(const uint8_t *in, size_t len, struct c2d_rlp_item *it,
+					     struct c2d_err *err);
 /* The items of a list, one by one: *pos starts at 0; returns 1 with *it
  * set, 0 at the end of the list, or a negative status. */
-int c2d_rlp_next(const struct c2d_rlp_item *list, size_t *pos, struct c2d_rlp_item *it,
-		 struct c2d_err *err);
+C2D_MUST_CHECK int c2d_rlp_next(const struct c2d_rlp_item *list, size_t *pos,
+				struct c2d_rlp_item *it, struct c2d_err *err);
 /* A canonical unsigned integer of at most 8 bytes (no leading zero byte). */
-int c2d_rlp_get_uint(const struct c2d_rlp_item *it, uint64_t *v, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rlp_get_uint(const struct c2d_rlp_item *it, uint64_t *v,
+					   struct c2d_err *err);
 
 #endif

@@ -86,8 +86,8 @@ static void printable(char *dst, size_t cap, const char *src)
 	dst[i] = '\0';
 }
 
-int c2d_rpc_parse_response(const char *body, size_t len, uint64_t id, struct c2d_rpc_reply *out,
-			   struct c2d_err *err)
+c2d_status c2d_rpc_parse_response(const char *body, size_t len, uint64_t id, struct c2d_rpc_reply *out,
+				  struct c2d_err *err)
 {
 	json_error_t je;
 	memset(out, 0, sizeof(*out));
@@ -158,7 +158,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-int c2d_rpc_open(struct c2d_rpc *r, const char *url, struct c2d_err *err)
+c2d_status c2d_rpc_open(struct c2d_rpc *r, const char *url, struct c2d_err *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->url = url;
@@ -231,8 +231,8 @@ static int post(struct c2d_rpc *r, const char *method, const char *req, struct b
 	return C2D_OK;
 }
 
-int c2d_rpc_call(struct c2d_rpc *r, const char *method, json_t *params, json_t **result,
-		 struct c2d_err *err)
+c2d_status c2d_rpc_call(struct c2d_rpc *r, const char *method, json_t *params, json_t **result,
+			struct c2d_err *err)
 {
 	uint64_t id = r->next_id++;
 	json_t *req = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id", (json_int_t)id, "method",
@@ -286,18 +286,18 @@ static int result_quantity(struct c2d_rpc *r, const char *method, json_t *params
 	return rc;
 }
 
-int c2d_eth_chain_id(struct c2d_rpc *r, uint64_t *id, struct c2d_err *err)
+c2d_status c2d_eth_chain_id(struct c2d_rpc *r, uint64_t *id, struct c2d_err *err)
 {
 	return result_quantity(r, "eth_chainId", json_array(), id, err);
 }
 
-int c2d_eth_nonce(struct c2d_rpc *r, const uint8_t addr[20], uint64_t *nonce, struct c2d_err *err)
+c2d_status c2d_eth_nonce(struct c2d_rpc *r, const uint8_t addr[20], uint64_t *nonce, struct c2d_err *err)
 {
 	return result_quantity(r, "eth_getTransactionCount",
 			       json_pack("[o, s]", addr_json(addr), "pending"), nonce, err);
 }
 
-int c2d_eth_fees(struct c2d_rpc *r, uint64_t *tip, uint64_t *max_fee, struct c2d_err *err)
+c2d_status c2d_eth_fees(struct c2d_rpc *r, uint64_t *tip, uint64_t *max_fee, struct c2d_err *err)
 {
 	json_t *blk;
 	uint64_t base;
@@ -332,15 +332,15 @@ static json_t *call_object(const uint8_t *from, const uint8_t *to, const uint8_t
 	return o;
 }
 
-int c2d_eth_estimate_gas(struct c2d_rpc *r, const uint8_t from[20], const uint8_t *to, const uint8_t *data,
-			 size_t len, uint64_t *gas, struct c2d_err *err)
+c2d_status c2d_eth_estimate_gas(struct c2d_rpc *r, const uint8_t from[20], const uint8_t *to, const uint8_t *data,
+				size_t len, uint64_t *gas, struct c2d_err *err)
 {
 	return result_quantity(r, "eth_estimateGas", json_pack("[o]", call_object(from, to, data, len)), gas,
 			       err);
 }
 
-int c2d_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20], const uint8_t *data,
-		 size_t len, const char *block, uint8_t **ret, size_t *ret_len, struct c2d_err *err)
+c2d_status c2d_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20], const uint8_t *data,
+			size_t len, const char *block, uint8_t **ret, size_t *ret_len, struct c2d_err *err)
 {
 	json_t *res;
 	int rc = c2d_rpc_call(r, "eth_call", json_pack("[o, s]", call_object(from, to, data, len), block), &res,
@@ -353,8 +353,8 @@ int c2d_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20], c
 	return rc;
 }
 
-int c2d_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len, const uint8_t txhash[32],
-		     struct c2d_err *err)
+c2d_status c2d_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len, const uint8_t txhash[32],
+			    struct c2d_err *err)
 {
 	json_t *res;
 	uint8_t *h = NULL;
@@ -401,8 +401,8 @@ static void sleep_ms(long ms)
 		;
 }
 
-int c2d_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32], struct c2d_receipt *rc,
-			 struct c2d_err *err)
+c2d_status c2d_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32], struct c2d_receipt *rc,
+				struct c2d_err *err)
 {
 	/* Bounded by a count of polls, not by the clock alone: a node that
 	 * answers slowly still cannot keep us beyond receipt_ms plus one
@@ -437,8 +437,8 @@ void c2d_logs_free(struct c2d_log *logs, size_t n)
 	free(logs);
 }
 
-int c2d_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], const uint8_t *const topics[4],
-		     struct c2d_log **logs, size_t *n, struct c2d_err *err)
+c2d_status c2d_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], const uint8_t *const topics[4],
+			    struct c2d_log **logs, size_t *n, struct c2d_err *err)
 {
 	json_t *tj = json_array(), *res;
 	size_t last = 0;
@@ -524,9 +524,9 @@ static int replay_failure(struct c2d_rpc *r, const uint8_t from[20], const uint8
 			"reproduce a reason)", h, (unsigned long long)rc->block);
 }
 
-int c2d_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx, const uint8_t sk[32],
-		     uint64_t chain_id, const uint8_t *to, const uint8_t *data, size_t len,
-		     struct c2d_receipt *rc, struct c2d_err *err)
+c2d_status c2d_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx, const uint8_t sk[32],
+			    uint64_t chain_id, const uint8_t *to, const uint8_t *data, size_t len,
+			    struct c2d_receipt *rc, struct c2d_err *err)
 {
 	struct c2d_tx1559 tx = { .chain_id = chain_id, .data = data, .data_len = len };
 	uint8_t from[20], txhash[32], *raw = NULL;

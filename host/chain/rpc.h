@@ -54,16 +54,16 @@ struct c2d_rpc_reply {
 /* Parses one HTTP response body as the JSON-RPC 2.0 response to request
  * id: {"jsonrpc":"2.0","id":id} with either "result" (any JSON value) or
  * "error" {"code": integer, "message": string, ["data": ...]}. */
-int c2d_rpc_parse_response(const char *body, size_t len, uint64_t id, struct c2d_rpc_reply *out,
-			   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rpc_parse_response(const char *body, size_t len, uint64_t id,
+						 struct c2d_rpc_reply *out, struct c2d_err *err);
 void c2d_rpc_reply_free(struct c2d_rpc_reply *rep);
 
-int c2d_rpc_open(struct c2d_rpc *r, const char *url, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rpc_open(struct c2d_rpc *r, const char *url, struct c2d_err *err);
 void c2d_rpc_close(struct c2d_rpc *r);
 /* Calls method with params (a JSON array; the reference is stolen) and
  * hands back its result (a new reference the caller decrefs). */
-int c2d_rpc_call(struct c2d_rpc *r, const char *method, json_t *params, json_t **result,
-		 struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rpc_call(struct c2d_rpc *r, const char *method, json_t *params,
+				       json_t **result, struct c2d_err *err);
 
 /* "0x..." quantities (below 2^64, no leading zero) and data (*out
  * malloc'd). s may be NULL (a missing JSON member): C2D_E_INPUT, as for
@@ -76,20 +76,24 @@ C2D_MUST_CHECK char *c2d_data_text(const uint8_t *p, size_t len);
 
 /* --- eth_* ----------------------------------------------------------------------- */
 
-int c2d_eth_chain_id(struct c2d_rpc *r, uint64_t *id, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_eth_chain_id(struct c2d_rpc *r, uint64_t *id, struct c2d_err *err);
 /* The next nonce of addr, counting pending transactions. */
-int c2d_eth_nonce(struct c2d_rpc *r, const uint8_t addr[20], uint64_t *nonce, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_eth_nonce(struct c2d_rpc *r, const uint8_t addr[20], uint64_t *nonce,
+					struct c2d_err *err);
 /* EIP-1559 fees: the tip from eth_maxPriorityFeePerGas, and a fee cap of
  * twice the latest block's baseFeePerGas plus the tip, which stays valid
  * through six full blocks of base-fee increases (12.5% each). */
-int c2d_eth_fees(struct c2d_rpc *r, uint64_t *tip, uint64_t *max_fee, struct c2d_err *err);
-int c2d_eth_estimate_gas(struct c2d_rpc *r, const uint8_t from[20], const uint8_t *to, const uint8_t *data,
-			 size_t len, uint64_t *gas, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_eth_fees(struct c2d_rpc *r, uint64_t *tip, uint64_t *max_fee,
+				       struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_eth_estimate_gas(struct c2d_rpc *r, const uint8_t from[20],
+					       const uint8_t *to, const uint8_t *data, size_t len,
+					       uint64_t *gas, struct c2d_err *err);
 /* eth_call at block ("latest" or a quantity); from and to may be NULL. */
-int c2d_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20], const uint8_t *data,
-		 size_t len, const char *block, uint8_t **ret, size_t *ret_len, struct c2d_err *err);
-int c2d_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len, const uint8_t txhash[32],
-		     struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20],
+				       const uint8_t *data, size_t len, const char *block,
+				       uint8_t **ret, size_t *ret_len, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len,
+					   const uint8_t txhash[32], struct c2d_err *err);
 
 struct c2d_receipt {
 	int status;                   /* 1 success, 0 reverted */
@@ -100,8 +104,8 @@ struct c2d_receipt {
 	uint8_t txhash[32];
 };
 /* Polls eth_getTransactionReceipt every poll_ms for at most receipt_ms. */
-int c2d_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32], struct c2d_receipt *rc,
-			 struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32],
+					       struct c2d_receipt *rc, struct c2d_err *err);
 
 struct c2d_log {
 	uint8_t address[20];
@@ -113,8 +117,9 @@ struct c2d_log {
 };
 /* eth_getLogs from block 0 to latest for address, topics[i] NULL for any;
  * *logs malloc'd (free with c2d_logs_free). */
-int c2d_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], const uint8_t *const topics[4],
-		     struct c2d_log **logs, size_t *n, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20],
+					   const uint8_t *const topics[4], struct c2d_log **logs,
+					   size_t *n, struct c2d_err *err);
 void c2d_logs_free(struct c2d_log *logs, size_t n);
 
 /* Sends a transaction from sk's account: nonce (pending), fees, gas
@@ -122,8 +127,9 @@ void c2d_logs_free(struct c2d_log *logs, size_t n);
  * nothing is sent), signs, sends, waits for the receipt. A receipt with
  * status 0 is C2D_E_REFUSED, with the reason found by replaying the call
  * with eth_call on the state after its block, then before it. to NULL: creation. */
-int c2d_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx, const uint8_t sk[32],
-		     uint64_t chain_id, const uint8_t *to, const uint8_t *data, size_t len,
-		     struct c2d_receipt *rc, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx,
+					   const uint8_t sk[32], uint64_t chain_id,
+					   const uint8_t *to, const uint8_t *data, size_t len,
+					   struct c2d_receipt *rc, struct c2d_err *err);
 
 #endif

@@ -320,17 +320,17 @@ static int cmd_approve_revoke(int argc, char **argv, int approve, struct c2d_err
 	return st;
 }
 
-int c2d_cmd_approve(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_approve(int argc, char **argv, struct c2d_err *err)
 {
 	return cmd_approve_revoke(argc, argv, 1, err);
 }
 
-int c2d_cmd_revoke(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_revoke(int argc, char **argv, struct c2d_err *err)
 {
 	return cmd_approve_revoke(argc, argv, 0, err);
 }
 
-int c2d_cmd_budget(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_budget(int argc, char **argv, struct c2d_err *err)
 {
 	struct opts o;
 	struct signer s;
@@ -679,7 +679,7 @@ out:
 	return st;
 }
 
-int c2d_cmd_chain(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_chain(int argc, char **argv, struct c2d_err *err)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(chain_help, argc < 2 ? stderr : stdout);

@@ -105,7 +105,7 @@ static const char help[] =
 	"demo's four hospitals (820k, 410k, 230k, 140k rows), --rows any size\n"
 	"(site X). --schema also writes the matching schema file.\n";
 
-int c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err)
 {
 	static const struct option opts[] = {
 		{ "site", required_argument, 0, 'i' }, { "rows", required_argument, 0, 'n' },

@@ -118,7 +118,7 @@ static json_t *part_json(const struct c2d_digests *d)
 			 "size", (json_int_t)d->size);
 }
 
-int c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, 0, 'j' },

@@ -69,7 +69,7 @@ static json_t *quote_json(const struct c2d_tdx_quote *q)
 			 "pck_chain_len", (json_int_t)q->pck_chain_len, "used_len", (json_int_t)q->used);
 }
 
-int c2d_cmd_quote(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_quote(int argc, char **argv, struct c2d_err *err)
 {
 	int json = 0;
 	const char *file = NULL;

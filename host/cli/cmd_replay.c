@@ -167,7 +167,7 @@ static int report(const struct replay *rp, int json)
 	return bad;
 }
 
-int c2d_quote_replay(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_quote_replay(int argc, char **argv, struct c2d_err *err)
 {
 	int json = 0;
 	const char *file = NULL, *ccel = NULL, *quote = NULL;

@@ -829,7 +829,7 @@ static int parse(int argc, char **argv, struct run_opts *o, struct c2d_err *err)
 	return C2D_OK;
 }
 
-int c2d_cmd_run(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_run(int argc, char **argv, struct c2d_err *err)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

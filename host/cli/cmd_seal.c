@@ -45,7 +45,7 @@ static const char keygen_help[] =
 	"existing file is never overwritten) and its compressed public key in\n"
 	"FILE.pub. Prints the public key.\n";
 
-int c2d_cmd_keygen(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_keygen(int argc, char **argv, struct c2d_err *err)
 {
 	static const struct option opts[] = { { "out", required_argument, 0, 'o' }, { 0, 0, 0, 0 } };
 	const char *out = NULL;
@@ -117,7 +117,7 @@ static int read_pub(const char *arg, uint8_t pub[C2D_PUBKEY_LEN], struct c2d_err
 	return C2D_OK;
 }
 
-int c2d_cmd_recipe(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_recipe(int argc, char **argv, struct c2d_err *err)
 {
 	static const struct option opts[] = {
 		{ "measurements", required_argument, 0, 'm' }, { "kms-pub", required_argument, 0, 'k' },
@@ -171,7 +171,7 @@ static const char seal_help[] =
 	"when complete. --in - reads standard input. --dataset-id names the\n"
 	"dataset for privacy budgets (32 bytes hex; random when absent).\n";
 
-int c2d_cmd_seal(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_seal(int argc, char **argv, struct c2d_err *err)
 {
 	static const struct option opts[] = {
 		{ "owner", required_argument, 0, 'w' }, { "in", required_argument, 0, 'i' },
@@ -351,7 +351,7 @@ static json_t *bound_json(const struct c2d_column *c, union c2d_bound b)
 	return json_integer(b.i);
 }
 
-int c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err)
 {
 	if (parse_help(argc, argv, inspect_help))
 		return C2D_OK;

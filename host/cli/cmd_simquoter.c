@@ -521,7 +521,7 @@ static int cmd_serve(const struct opts *o, struct c2d_err *err)
 	return r;
 }
 
-int c2d_cmd_sim_quoter(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_sim_quoter(int argc, char **argv, struct c2d_err *err)
 {
 	struct opts o;
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

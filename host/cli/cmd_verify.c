@@ -268,7 +268,7 @@ static void print_text(const json_t *j)
 		       json_string_value(json_array_get(json_object_get(j, "rtmr"), i)));
 }
 
-int c2d_quote_verify_cmd(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_quote_verify_cmd(int argc, char **argv, struct c2d_err *err)
 {
 	struct opts o;
 	int r = parse_args(argc, argv, &o, err);

@@ -140,7 +140,7 @@ static int start(struct cudadrv *d, struct c2d_err *err)
 	return C2D_OK;
 }
 
-int cudadrv_open(struct cudadrv **out, struct c2d_err *err)
+c2d_status cudadrv_open(struct cudadrv **out, struct c2d_err *err)
 {
 	*out = NULL;
 	struct cudadrv *d = calloc(1, sizeof(*d));
@@ -175,7 +175,7 @@ void cudadrv_info(const struct cudadrv *d, struct cudadrv_info *info)
 	*info = d->info;
 }
 
-int cudadrv_alloc(struct cudadrv *d, size_t n, uint64_t *dptr, struct c2d_err *err)
+c2d_status cudadrv_alloc(struct cudadrv *d, size_t n, uint64_t *dptr, struct c2d_err *err)
 {
 	CUdeviceptr p;
 	CALL(d, err, C2D_E_NOMEM, cuMemAlloc_v2, &p, n ? n : 1);
@@ -189,30 +189,30 @@ void cudadrv_free(struct cudadrv *d, uint64_t dptr)
 		d->cuMemFree_v2(dptr);
 }
 
-int cudadrv_upload(struct cudadrv *d, uint64_t dst, const void *src, size_t n,
-		   struct c2d_err *err)
+c2d_status cudadrv_upload(struct cudadrv *d, uint64_t dst, const void *src, size_t n,
+			  struct c2d_err *err)
 {
 	if (n > 0)
 		CALL(d, err, C2D_E_IO, cuMemcpyHtoD_v2, dst, src, n);
 	return C2D_OK;
 }
 
-int cudadrv_download(struct cudadrv *d, void *dst, uint64_t src, size_t n, struct c2d_err *err)
+c2d_status cudadrv_download(struct cudadrv *d, void *dst, uint64_t src, size_t n, struct c2d_err *err)
 {
 	if (n > 0)
 		CALL(d, err, C2D_E_IO, cuMemcpyDtoH_v2, dst, src, n);
 	return C2D_OK;
 }
 
-int cudadrv_zero(struct cudadrv *d, uint64_t dst, size_t n, struct c2d_err *err)
+c2d_status cudadrv_zero(struct cudadrv *d, uint64_t dst, size_t n, struct c2d_err *err)
 {
 	if (n > 0)
 		CALL(d, err, C2D_E_IO, cuMemsetD8_v2, dst, 0, n);
 	return C2D_OK;
 }
 
-int cudadrv_launch(struct cudadrv *d, const char *name, unsigned grid, unsigned block,
-		   void **args, struct c2d_err *err)
+c2d_status cudadrv_launch(struct cudadrv *d, const char *name, unsigned grid, unsigned block,
+			  void **args, struct c2d_err *err)
 {
 	CUfunction f;
 	CUresult r = d->cuModuleGetFunction(&f, d->mod, name);

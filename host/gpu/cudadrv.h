@@ -39,22 +39,25 @@ struct cudadrv_info {
 	double peak_bytes_per_s;   /* 2 x memory clock x bus width: the data sheet's figure */
 };
 
-int cudadrv_open(struct cudadrv **out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status cudadrv_open(struct cudadrv **out, struct c2d_err *err);
 void cudadrv_close(struct cudadrv *d);
 void cudadrv_info(const struct cudadrv *d, struct cudadrv_info *info);
 
 /* Device memory, as the driver's 64-bit device addresses. */
-int cudadrv_alloc(struct cudadrv *d, size_t n, uint64_t *dptr, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status cudadrv_alloc(struct cudadrv *d, size_t n, uint64_t *dptr,
+					struct c2d_err *err);
 void cudadrv_free(struct cudadrv *d, uint64_t dptr);
-int cudadrv_upload(struct cudadrv *d, uint64_t dst, const void *src, size_t n,
-		   struct c2d_err *err);
-int cudadrv_download(struct cudadrv *d, void *dst, uint64_t src, size_t n, struct c2d_err *err);
-int cudadrv_zero(struct cudadrv *d, uint64_t dst, size_t n, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status cudadrv_upload(struct cudadrv *d, uint64_t dst, const void *src, size_t n,
+					 struct c2d_err *err);
+C2D_MUST_CHECK c2d_status cudadrv_download(struct cudadrv *d, void *dst, uint64_t src, size_t n,
+					   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status cudadrv_zero(struct cudadrv *d, uint64_t dst, size_t n,
+				       struct c2d_err *err);
 
 /* Launches kernel `name` (one of gpu_abi.h's) on a 1-D grid and waits for
  * it: args as cuLaunchKernel takes them (an array of pointers to each
  * argument). A fault in the kernel is reported here. */
-int cudadrv_launch(struct cudadrv *d, const char *name, unsigned grid, unsigned block,
-		   void **args, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status cudadrv_launch(struct cudadrv *d, const char *name, unsigned grid,
+					 unsigned block, void **args, struct c2d_err *err);
 
 #endif

@@ -112,8 +112,8 @@ static int describe(struct gpu_rows *g, const uint8_t *p, size_t len, struct vec
 	return r;
 }
 
-int gpu_rows_open(struct cudadrv *d, enum gpu_analysis a, const uint8_t *p, size_t len,
-		  struct gpu_rows **out, struct c2d_err *err)
+c2d_status gpu_rows_open(struct cudadrv *d, enum gpu_analysis a, const uint8_t *p, size_t len,
+			 struct gpu_rows **out, struct c2d_err *err)
 {
 	*out = NULL;
 	struct gpu_rows *g = calloc(1, sizeof(*g));
@@ -168,7 +168,7 @@ static int run(struct gpu_rows *g, const char *kernel, void *params, uint64_t *a
 	return r;
 }
 
-int gpu_cohort_stats(struct gpu_rows *g, struct cohort_stats *out, struct c2d_err *err)
+c2d_status gpu_cohort_stats(struct gpu_rows *g, struct cohort_stats *out, struct c2d_err *err)
 {
 	uint64_t acc[GPU_CS_ACC];
 	struct gpu_cs_params prm;
@@ -194,8 +194,8 @@ int gpu_cohort_stats(struct gpu_rows *g, struct cohort_stats *out, struct c2d_er
 	return C2D_OK;
 }
 
-int gpu_riskmodel_pass(struct gpu_rows *g, const int64_t w[RM_DIM], struct riskmodel_round *out,
-		       struct c2d_err *err)
+c2d_status gpu_riskmodel_pass(struct gpu_rows *g, const int64_t w[RM_DIM], struct riskmodel_round *out,
+			      struct c2d_err *err)
 {
 	uint64_t acc[GPU_RM_ACC];
 	struct gpu_rm_params prm;

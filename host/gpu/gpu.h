@@ -37,15 +37,16 @@ enum gpu_analysis { GPU_COHORT_STATS, GPU_RISK_MODEL };
 
 struct gpu_rows;
 
-int gpu_rows_open(struct cudadrv *d, enum gpu_analysis a, const uint8_t *p, size_t len,
-		  struct gpu_rows **out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status gpu_rows_open(struct cudadrv *d, enum gpu_analysis a, const uint8_t *p,
+					size_t len, struct gpu_rows **out, struct c2d_err *err);
 void gpu_rows_close(struct gpu_rows *g);
 
 /* cohort_stats_compute() on the GPU (the handle opened for GPU_COHORT_STATS). */
-int gpu_cohort_stats(struct gpu_rows *g, struct cohort_stats *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status gpu_cohort_stats(struct gpu_rows *g, struct cohort_stats *out,
+					   struct c2d_err *err);
 
 /* riskmodel_pass() on the GPU (the handle opened for GPU_RISK_MODEL). */
-int gpu_riskmodel_pass(struct gpu_rows *g, const int64_t w[RM_DIM], struct riskmodel_round *out,
-		       struct c2d_err *err);
+C2D_MUST_CHECK c2d_status gpu_riskmodel_pass(struct gpu_rows *g, const int64_t w[RM_DIM],
+					     struct riskmodel_round *out, struct c2d_err *err);
 
 #endif

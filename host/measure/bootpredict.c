@@ -11,7 +11,7 @@
 
 #define MAX_PART (UINT64_C(1) << 30)
 
-int c2d_parse_size(const char *flag, const char *s, uint64_t *out, struct c2d_err *err)
+c2d_status c2d_parse_size(const char *flag, const char *s, uint64_t *out, struct c2d_err *err)
 {
 	char *end;
 	if (*s < '0' || *s > '9')
@@ -27,8 +27,8 @@ int c2d_parse_size(const char *flag, const char *s, uint64_t *out, struct c2d_er
 	return C2D_OK;
 }
 
-int c2d_parse_acpi(const char *flag, const char *s, struct c2d_rtmr0_parts *p,
-		   struct c2d_err *err)
+c2d_status c2d_parse_acpi(const char *flag, const char *s, struct c2d_rtmr0_parts *p,
+			  struct c2d_err *err)
 {
 	uint8_t *dst[3] = { p->acpi_loader, p->acpi_rsdp, p->acpi_tables };
 	for (int i = 0; i < 3; i++) {
@@ -41,8 +41,8 @@ int c2d_parse_acpi(const char *flag, const char *s, struct c2d_rtmr0_parts *p,
 	return C2D_OK;
 }
 
-int c2d_initrd_init_sha256(const uint8_t *initrd, size_t len, uint8_t sha256[32],
-			   struct c2d_err *err)
+c2d_status c2d_initrd_init_sha256(const uint8_t *initrd, size_t len, uint8_t sha256[32],
+				  struct c2d_err *err)
 {
 	struct cpio_entry e;
 	size_t off = 0;
@@ -121,8 +121,8 @@ static int predict_firmware(const struct c2d_boot_files *f, struct c2d_boot_pred
 	return C2D_OK;
 }
 
-int c2d_boot_predict(const struct c2d_boot_files *f, struct c2d_boot_prediction *p,
-		     struct c2d_err *err)
+c2d_status c2d_boot_predict(const struct c2d_boot_files *f, struct c2d_boot_prediction *p,
+			    struct c2d_err *err)
 {
 	uint8_t *kernel = NULL, *initrd = NULL;
 	size_t klen, ilen;

@@ -100,7 +100,7 @@ static int spec_id(struct c2d_ccel *log, const uint8_t *p, uint32_t size, size_t
 	return C2D_OK;
 }
 
-int c2d_ccel_open(struct c2d_ccel *log, const uint8_t *buf, size_t len, struct c2d_err *err)
+c2d_status c2d_ccel_open(struct c2d_ccel *log, const uint8_t *buf, size_t len, struct c2d_err *err)
 {
 	static const uint8_t zero20[20];
 	struct c2d_reader r;
@@ -224,8 +224,8 @@ int c2d_ccel_next(struct c2d_ccel *log, struct c2d_ccel_event *ev, struct c2d_er
 	return 1;
 }
 
-int c2d_ccel_replay(const uint8_t *buf, size_t len, struct c2d_rtmrs *out, size_t *n_events,
-		    struct c2d_err *err)
+c2d_status c2d_ccel_replay(const uint8_t *buf, size_t len, struct c2d_rtmrs *out, size_t *n_events,
+			   struct c2d_err *err)
 {
 	struct c2d_ccel log;
 	struct c2d_ccel_event ev;

@@ -103,8 +103,8 @@ void c2d_eventlog_json_free(struct c2d_json_eventlog *log)
 	memset(log, 0, sizeof(*log));
 }
 
-int c2d_eventlog_json_parse(const char *text, size_t len, struct c2d_json_eventlog *log,
-			    struct c2d_err *err)
+c2d_status c2d_eventlog_json_parse(const char *text, size_t len, struct c2d_json_eventlog *log,
+				   struct c2d_err *err)
 {
 	json_error_t je;
 	memset(log, 0, sizeof(*log));
@@ -130,8 +130,8 @@ int c2d_eventlog_json_parse(const char *text, size_t len, struct c2d_json_eventl
 	return rc;
 }
 
-int c2d_eventlog_json_replay(const struct c2d_json_eventlog *log, struct c2d_rtmrs *out,
-			     struct c2d_err *err)
+c2d_status c2d_eventlog_json_replay(const struct c2d_json_eventlog *log, struct c2d_rtmrs *out,
+				    struct c2d_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < log->n; i++) {

@@ -53,13 +53,14 @@ struct c2d_json_eventlog {
 
 /* Parses text[0..len) into *log (which the caller frees with
  * c2d_eventlog_json_free, on success only). */
-int c2d_eventlog_json_parse(const char *text, size_t len, struct c2d_json_eventlog *log,
-			    struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_eventlog_json_parse(const char *text, size_t len,
+						  struct c2d_json_eventlog *log,
+						  struct c2d_err *err);
 
 void c2d_eventlog_json_free(struct c2d_json_eventlog *log);
 
 /* Replays the log into *out (zeroed first): event i extends RTMR imr. */
-int c2d_eventlog_json_replay(const struct c2d_json_eventlog *log, struct c2d_rtmrs *out,
-			     struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_eventlog_json_replay(const struct c2d_json_eventlog *log,
+						   struct c2d_rtmrs *out, struct c2d_err *err);
 
 #endif

@@ -130,14 +130,14 @@ static int authenticode(const br_hash_class *vt, const uint8_t *img, size_t len,
 	return C2D_OK;
 }
 
-int c2d_pe_authenticode_sha384(const uint8_t *img, size_t len, uint8_t out[48],
-			       struct c2d_err *err)
+c2d_status c2d_pe_authenticode_sha384(const uint8_t *img, size_t len, uint8_t out[48],
+				      struct c2d_err *err)
 {
 	return authenticode(&br_sha384_vtable, img, len, out, err);
 }
 
-int c2d_pe_authenticode_sha256(const uint8_t *img, size_t len, uint8_t out[32],
-			       struct c2d_err *err)
+c2d_status c2d_pe_authenticode_sha256(const uint8_t *img, size_t len, uint8_t out[32],
+				      struct c2d_err *err)
 {
 	return authenticode(&br_sha256_vtable, img, len, out, err);
 }

@@ -63,9 +63,9 @@ static uint64_t below_4g(uint64_t mem)
 	return mem >= lowmem ? lowmem : mem;
 }
 
-int c2d_qemu_patch_kernel(const uint8_t *kernel, size_t len, uint8_t *out,
-			  const char *cmdline, size_t initrd_len, uint64_t mem_size,
-			  struct c2d_err *err)
+c2d_status c2d_qemu_patch_kernel(const uint8_t *kernel, size_t len, uint8_t *out,
+				 const char *cmdline, size_t initrd_len, uint64_t mem_size,
+				 struct c2d_err *err)
 {
 	if (len < 0x400 || memcmp(kernel + 0x202, "HdrS", 4) != 0)
 		return c2d_fail(err, C2D_E_INPUT, "kernel offset 0x202: no Linux boot protocol header (HdrS)");
@@ -185,11 +185,11 @@ void c2d_rtmr2_from_digests(const uint8_t cmdline_digest[C2D_TDX_MR_LEN],
 	c2d_rtmr_extend(rtmr2, initrd_sha384);
 }
 
-int c2d_predict_rtmr12(const uint8_t *kernel, size_t klen, const uint8_t *initrd,
-		       size_t ilen, const char *cmdline, uint64_t mem_size,
-		       enum c2d_qemu_kernel qemu, uint8_t rtmr1[C2D_TDX_MR_LEN],
-		       uint8_t rtmr2[C2D_TDX_MR_LEN],
-		       uint8_t kernel_authenticode[C2D_TDX_MR_LEN], struct c2d_err *err)
+c2d_status c2d_predict_rtmr12(const uint8_t *kernel, size_t klen, const uint8_t *initrd,
+			      size_t ilen, const char *cmdline, uint64_t mem_size,
+			      enum c2d_qemu_kernel qemu, uint8_t rtmr1[C2D_TDX_MR_LEN],
+			      uint8_t rtmr2[C2D_TDX_MR_LEN],
+			      uint8_t kernel_authenticode[C2D_TDX_MR_LEN], struct c2d_err *err)
 {
 	if (ilen == 0)
 		return c2d_fail(err, C2D_E_INPUT, "initrd is empty: the model covers a non-empty initrd only");
@@ -301,7 +301,7 @@ static int check_section(const struct c2d_tdvf_section *s, size_t len, size_t at
 	return C2D_OK;
 }
 
-int c2d_tdvf_parse(const uint8_t *fw, size_t len, struct c2d_tdvf *out, struct c2d_err *err)
+c2d_status c2d_tdvf_parse(const uint8_t *fw, size_t len, struct c2d_tdvf *out, struct c2d_err *err)
 {
 	size_t meta = 0;
 	memset(out, 0, sizeof(*out));
@@ -384,8 +384,8 @@ void c2d_tdvf_mrtd(const struct c2d_tdvf *t, const uint8_t *fw, enum c2d_mrtd_or
 	br_sha384_out(&c, mrtd);
 }
 
-int c2d_predict_mrtd(const uint8_t *fw, size_t len, enum c2d_mrtd_order order,
-		     uint8_t mrtd[C2D_TDX_MR_LEN], struct c2d_err *err)
+c2d_status c2d_predict_mrtd(const uint8_t *fw, size_t len, enum c2d_mrtd_order order,
+			    uint8_t mrtd[C2D_TDX_MR_LEN], struct c2d_err *err)
 {
 	struct c2d_tdvf t;
 	int r = c2d_tdvf_parse(fw, len, &t, err);
@@ -449,8 +449,8 @@ static size_t resource_hob(uint8_t *p, uint8_t type, uint64_t start, uint64_t le
 	return 48;
 }
 
-int c2d_tdx_td_hob_digest(const struct c2d_tdvf *t, uint64_t mem_size,
-			  uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err)
+c2d_status c2d_tdx_td_hob_digest(const struct c2d_tdvf *t, uint64_t mem_size,
+				 uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err)
 {
 	struct range rs[MAX_RANGES] = { { 0, 0, mem_size } };
 	size_t n = 1;
@@ -494,8 +494,8 @@ int c2d_tdx_td_hob_digest(const struct c2d_tdvf *t, uint64_t mem_size,
 	return C2D_OK;
 }
 
-int c2d_tdvf_cfv_digest(const struct c2d_tdvf *t, const uint8_t *fw,
-			uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err)
+c2d_status c2d_tdvf_cfv_digest(const struct c2d_tdvf *t, const uint8_t *fw,
+			       uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err)
 {
 	for (uint32_t i = 0; i < t->nsections; i++)
 		if (t->sec[i].type == C2D_TDVF_CFV) {

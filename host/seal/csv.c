@@ -8,8 +8,8 @@
 
 #define INITIAL_CAP (1u << 20)
 
-int c2d_csv_open(struct c2d_csv *c, int fd, const char *path, int tsv,
-		 struct c2d_err *err)
+c2d_status c2d_csv_open(struct c2d_csv *c, int fd, const char *path, int tsv,
+			struct c2d_err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;

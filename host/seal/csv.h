@@ -53,13 +53,13 @@ struct c2d_csv {
 };
 
 /* tsv selects TSV. fd stays the caller's. */
-int c2d_csv_open(struct c2d_csv *c, int fd, const char *path, int tsv,
-		 struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_csv_open(struct c2d_csv *c, int fd, const char *path, int tsv,
+				       struct c2d_err *err);
 
 /* Reads the next record: 1 when c->fields/c->nfields hold one, 0 at end of
  * input, or a negative status (malformed quoting, a record too long, a read
  * error), with the message naming path:line:column. */
-int c2d_csv_next(struct c2d_csv *c, struct c2d_err *err);
+C2D_MUST_CHECK int c2d_csv_next(struct c2d_csv *c, struct c2d_err *err);
 
 void c2d_csv_close(struct c2d_csv *c);
 

@@ -21,7 +21,7 @@ static int hex_field(const char *path, json_t *root, const char *key, uint8_t *o
 	return C2D_OK;
 }
 
-int c2d_recipe_load(const char *path, struct c2d_recipe *r, struct c2d_err *err)
+c2d_status c2d_recipe_load(const char *path, struct c2d_recipe *r, struct c2d_err *err)
 {
 	json_error_t je;
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
@@ -52,7 +52,7 @@ out:
 	return rc;
 }
 
-int c2d_recipe_save(const char *path, const struct c2d_recipe *r, struct c2d_err *err)
+c2d_status c2d_recipe_save(const char *path, const struct c2d_recipe *r, struct c2d_err *err)
 {
 	char k[2 * C2D_PUBKEY_LEN + 1], a[2 + 2 * C2D_ADDRESS_LEN + 1], h[65];
 	c2d_hex(r->kms_pubkey, C2D_PUBKEY_LEN, k);

@@ -16,8 +16,10 @@
 #include "c2d/err.h"
 #include "c2d/sealfmt.h"
 
-int c2d_recipe_load(const char *path, struct c2d_recipe *r, struct c2d_err *err);
-int c2d_recipe_save(const char *path, const struct c2d_recipe *r, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_recipe_load(const char *path, struct c2d_recipe *r,
+					  struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_recipe_save(const char *path, const struct c2d_recipe *r,
+					  struct c2d_err *err);
 
 /* Parses "0x" + 40 hex digits (or 40 digits) as an address. */
 C2D_MUST_CHECK c2d_status c2d_parse_address(const char *s, uint8_t out[C2D_ADDRESS_LEN],

@@ -108,7 +108,7 @@ static int column(const char *path, uint32_t i, json_t *o, struct c2d_column *c,
 	return C2D_OK;
 }
 
-int c2d_schema_load(const char *path, struct c2d_schema *s, struct c2d_err *err)
+c2d_status c2d_schema_load(const char *path, struct c2d_schema *s, struct c2d_err *err)
 {
 	json_error_t je;
 	memset(s, 0, sizeof(*s));

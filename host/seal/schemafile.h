@@ -20,6 +20,7 @@
 #include "c2d/err.h"
 #include "c2d/schema.h"
 
-int c2d_schema_load(const char *path, struct c2d_schema *s, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_schema_load(const char *path, struct c2d_schema *s,
+					  struct c2d_err *err);
 
 #endif

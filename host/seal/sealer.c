@@ -387,8 +387,8 @@ static void close_input(struct sealer *z, int in_fd)
 	c2d_csv_close(&z->csv);
 }
 
-int c2d_table_pack(const char *in, int tsv, const struct c2d_schema *s, c2d_group_fn fn,
-		   void *arg, uint64_t *rows, struct c2d_err *err)
+c2d_status c2d_table_pack(const char *in, int tsv, const struct c2d_schema *s, c2d_group_fn fn,
+			  void *arg, uint64_t *rows, struct c2d_err *err)
 {
 	struct c2d_seal_params p = { .in = in, .tsv = tsv, .schema = s };
 	struct sealer z = { .p = &p, .s = s, .sink = fn, .sink_arg = arg, .out = { .fd = -1 } };
@@ -402,9 +402,9 @@ int c2d_table_pack(const char *in, int tsv, const struct c2d_schema *s, c2d_grou
 	return r;
 }
 
-int c2d_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
-	     const struct c2d_seal_secrets *fixed, struct c2d_seal_result *res,
-	     struct c2d_err *err)
+c2d_status c2d_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
+		    const struct c2d_seal_secrets *fixed, struct c2d_seal_result *res,
+		    struct c2d_err *err)
 {
 	struct sealer z = { .p = p, .s = p->schema, .out = { .fd = -1 } };
 	struct c2d_seal_header h = { .chunk_size = p->chunk_size ? p->chunk_size : C2D_SEAL_CHUNK_DEFAULT };

@@ -57,9 +57,9 @@ struct c2d_seal_result {
 	uint64_t chunks;
 };
 
-int c2d_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
-	     const struct c2d_seal_secrets *fixed, struct c2d_seal_result *res,
-	     struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
+				   const struct c2d_seal_secrets *fixed,
+				   struct c2d_seal_result *res, struct c2d_err *err);
 
 /* Receives each packed row group (c2d/rowgroup.h: header and body); a
  * negative return aborts with that status (the callback fills err). */
@@ -70,7 +70,8 @@ typedef int (*c2d_group_fn)(void *arg, const uint8_t *group, size_t len, struct 
  * against s and packed into row groups handed to fn, with the same errors
  * as c2d_seal(). *rows receives the rows packed. The end record is the
  * caller's. Group buffers are wiped before they are freed. */
-int c2d_table_pack(const char *in, int tsv, const struct c2d_schema *s, c2d_group_fn fn,
-		   void *arg, uint64_t *rows, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_table_pack(const char *in, int tsv, const struct c2d_schema *s,
+					 c2d_group_fn fn, void *arg, uint64_t *rows,
+					 struct c2d_err *err);
 
 #endif

@@ -209,7 +209,7 @@ void c2d_derw_time(struct c2d_derw *d, time_t t)
 	c2d_derw_tlv(d, utc ? C2D_DERW_UTCTIME : C2D_DERW_GENTIME, s, (size_t)k + 11);
 }
 
-int c2d_derw_finish(const struct c2d_derw *d, const char *what, struct c2d_err *err)
+c2d_status c2d_derw_finish(const struct c2d_derw *d, const char *what, struct c2d_err *err)
 {
 	if (d->bad == NULL)
 		return C2D_OK;

@@ -80,6 +80,7 @@ void c2d_derw_time(struct c2d_derw *d, time_t t);
 
 /* 0 if everything was written, else C2D_E_NOMEM or C2D_E_INTERNAL with
  * what names the structure being built. */
-int c2d_derw_finish(const struct c2d_derw *d, const char *what, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_derw_finish(const struct c2d_derw *d, const char *what,
+					  struct c2d_err *err);
 
 #endif

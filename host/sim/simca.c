@@ -154,8 +154,8 @@ static int sign_asn1(const struct c2d_simkey *k, const void *msg, size_t len, ui
 	return *sig_len == 0 ? c2d_fail(err, C2D_E_INTERNAL, "ECDSA P-256 signing failed") : C2D_OK;
 }
 
-int c2d_simca_sign_raw(const struct c2d_simkey *k, const void *msg, size_t len,
-		       uint8_t sig[64], struct c2d_err *err)
+c2d_status c2d_simca_sign_raw(const struct c2d_simkey *k, const void *msg, size_t len,
+			      uint8_t sig[64], struct c2d_err *err)
 {
 	if (sign(k, msg, len, sig, br_ecdsa_i31_sign_raw) != 64)
 		return c2d_fail(err, C2D_E_INTERNAL, "ECDSA P-256 signing failed");
@@ -558,7 +558,7 @@ static int make_dirs(const char *dir, struct c2d_err *err)
 	return C2D_OK;
 }
 
-int c2d_simca_open(struct c2d_simca *ca, const char *dir, struct c2d_err *err)
+c2d_status c2d_simca_open(struct c2d_simca *ca, const char *dir, struct c2d_err *err)
 {
 	char path[4096];
 	memset(ca, 0, sizeof(*ca));
@@ -606,7 +606,7 @@ int c2d_simca_open(struct c2d_simca *ca, const char *dir, struct c2d_err *err)
 
 /* --- collateral ----------------------------------------------------------- */
 
-int c2d_simca_pem(const struct c2d_simcert *cert, char **pem, size_t *len, struct c2d_err *err)
+c2d_status c2d_simca_pem(const struct c2d_simcert *cert, char **pem, size_t *len, struct c2d_err *err)
 {
 	size_t old = *pem ? *len : 0;
 	size_t n = br_pem_encode(NULL, cert->der, cert->len, "CERTIFICATE", BR_PEM_LINE64);
@@ -756,8 +756,8 @@ static int set_chain(json_t *out, const char *key, const struct c2d_simcert *a,
 	return r;
 }
 
-int c2d_simca_collateral(const struct c2d_simca *ca, time_t now, int revoke_pck, char **json,
-			 struct c2d_err *err)
+c2d_status c2d_simca_collateral(const struct c2d_simca *ca, time_t now, int revoke_pck, char **json,
+				struct c2d_err *err)
 {
 	struct c2d_simcert root_crl = { 0 }, pck_crl = { 0 };
 	json_t *out = json_object();

@@ -83,26 +83,27 @@ struct c2d_simca {
  * its files. C2D_E_INPUT for partial or inconsistent state (a certificate
  * that does not match its key, a key file readable by others), C2D_E_IO
  * naming the file. On failure ca holds nothing to free. */
-int c2d_simca_open(struct c2d_simca *ca, const char *dir, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_simca_open(struct c2d_simca *ca, const char *dir, struct c2d_err *err);
 
 /* Wipes the keys and frees the certificates. */
 void c2d_simca_close(struct c2d_simca *ca);
 
 /* Signs SHA-256(msg) with k: raw r ‖ s (quotes, collateral JSON). */
-int c2d_simca_sign_raw(const struct c2d_simkey *k, const void *msg, size_t len,
-		       uint8_t sig[64], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_simca_sign_raw(const struct c2d_simkey *k, const void *msg,
+					     size_t len, uint8_t sig[64], struct c2d_err *err);
 
 /* Appends the PEM of cert to a malloc'd string (*pem may be NULL). */
-int c2d_simca_pem(const struct c2d_simcert *cert, char **pem, size_t *len, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_simca_pem(const struct c2d_simcert *cert, char **pem, size_t *len,
+					struct c2d_err *err);
 
 /* The collateral for this CA in the JSON layout of
  * tests/vectors/tdx/dcapqvl_tdx_quote_collateral.json: issuer chains as
  * PEM, CRLs as hex DER, TCB info (v3, id TDX) and QE identity (v2, TD_QE)
  * as the exact JSON text their hex r ‖ s signatures cover. Issue dates are
  * now, next updates now + 30 days. revoke_pck: the PCK CRL lists the sim
- * PCK certificate as revoked (keyCompromise), for negative tests. Returns a
- * malloc'd NUL-terminated JSON text. */
-int c2d_simca_collateral(const struct c2d_simca *ca, time_t now, int revoke_pck, char **json,
-			 struct c2d_err *err);
+ * PCK certificate as revoked (keyCompromise), for negative tests. *json
+ * gets a malloc'd NUL-terminated JSON text. */
+C2D_MUST_CHECK c2d_status c2d_simca_collateral(const struct c2d_simca *ca, time_t now,
+					       int revoke_pck, char **json, struct c2d_err *err);
 
 #endif

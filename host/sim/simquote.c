@@ -47,9 +47,9 @@ static void qe_report(const uint8_t ak_xy[64], const uint8_t *auth, uint8_t *r)
 	c2d_sha256(bind, sizeof(bind), r + 320);
 }
 
-int c2d_simquote_build(const struct c2d_simca *ca, const struct c2d_simregs *regs,
-		       const uint8_t report_data[64], uint8_t **quote, size_t *len,
-		       struct c2d_err *err)
+c2d_status c2d_simquote_build(const struct c2d_simca *ca, const struct c2d_simregs *regs,
+			      const uint8_t report_data[64], uint8_t **quote, size_t *len,
+			      struct c2d_err *err)
 {
 	char *pem = NULL;
 	size_t pem_len = 0;

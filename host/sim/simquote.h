@@ -35,8 +35,9 @@ struct c2d_simregs {
 
 /* Builds a quote over regs and report_data into a malloc'd buffer
  * (*quote, *len; the caller frees it). */
-int c2d_simquote_build(const struct c2d_simca *ca, const struct c2d_simregs *regs,
-		       const uint8_t report_data[64], uint8_t **quote, size_t *len,
-		       struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_simquote_build(const struct c2d_simca *ca,
+					     const struct c2d_simregs *regs,
+					     const uint8_t report_data[64], uint8_t **quote,
+					     size_t *len, struct c2d_err *err);
 
 #endif

@@ -26,7 +26,7 @@ static int sync_parent(const char *path)
 	return r;
 }
 
-int c2d_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err)
+c2d_status c2d_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err)
 {
 	static const char suffix[] = ".tmp.XXXXXX";
 	size_t plen = strlen(path);
@@ -58,7 +58,7 @@ void c2d_tmp_abort(struct c2d_tmp *t)
 	t->tmp = NULL;
 }
 
-int c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err)
+c2d_status c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err)
 {
 	int r = C2D_OK;
 	if (fchmod(t->fd, mode) < 0)
@@ -81,8 +81,8 @@ int c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err)
 	return C2D_OK;
 }
 
-int c2d_write_atomic(const char *path, const void *data, size_t len,
-		     mode_t mode, struct c2d_err *err)
+c2d_status c2d_write_atomic(const char *path, const void *data, size_t len,
+			    mode_t mode, struct c2d_err *err)
 {
 	struct c2d_tmp t;
 	int r = c2d_tmp_open(&t, path, err);
@@ -95,8 +95,8 @@ int c2d_write_atomic(const char *path, const void *data, size_t len,
 	return c2d_tmp_commit(&t, mode, err);
 }
 
-int c2d_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
-		  struct c2d_err *err)
+c2d_status c2d_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
+			 struct c2d_err *err)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -20,8 +20,8 @@
 #include "c2d/err.h"
 #include "c2d/fdio.h"
 
-int c2d_write_atomic(const char *path, const void *data, size_t len,
-		     mode_t mode, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_write_atomic(const char *path, const void *data, size_t len,
+					   mode_t mode, struct c2d_err *err);
 
 /* The same, for output written in pieces: c2d_tmp_open() creates the
  * temporary file beside path; c2d_tmp_commit() gives it mode, syncs it,
@@ -32,13 +32,13 @@ struct c2d_tmp {
 	char *tmp;          /* the temporary name (malloc'd) */
 	const char *path;   /* the destination */
 };
-int c2d_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err);
-int c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err);
 void c2d_tmp_abort(struct c2d_tmp *t);
 
 /* Whole writes are c2d_write_all() of c2d/fdio.h. */
 
-int c2d_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
-		  struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
+					struct c2d_err *err);
 
 #endif

@@ -23,8 +23,8 @@ char *c2d_json_text(const json_t *root)
 	return out;
 }
 
-int c2d_json_write(const char *path, const json_t *root, char **text,
-		   struct c2d_err *err)
+c2d_status c2d_json_write(const char *path, const json_t *root, char **text,
+			  struct c2d_err *err)
 {
 	char *t = c2d_json_text(root);
 	if (t == NULL)
@@ -37,7 +37,7 @@ int c2d_json_write(const char *path, const json_t *root, char **text,
 	return r;
 }
 
-int c2d_json_print(json_t *root, struct c2d_err *err)
+c2d_status c2d_json_print(json_t *root, struct c2d_err *err)
 {
 	char *text = root != NULL ? c2d_json_text(root) : NULL;
 	json_decref(root);

@@ -12,16 +12,16 @@
 
 /* Serialises root. Returns a malloc'd NUL-terminated string ending in "\n"
  * (the caller frees it), or NULL when out of memory. */
-char *c2d_json_text(const json_t *root);
+C2D_MUST_CHECK char *c2d_json_text(const json_t *root);
 
 /* Writes c2d_json_text(root) to path with mode 0644. If text is not NULL, it
  * receives the serialised text (the caller frees it) on success. */
-int c2d_json_write(const char *path, const json_t *root, char **text,
-		   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_json_write(const char *path, const json_t *root, char **text,
+					 struct c2d_err *err);
 
 /* Prints c2d_json_text(root) on stdout and drops the caller's reference to
  * root, which may be NULL (a json_pack that ran out of memory): then
  * C2D_E_NOMEM. */
-int c2d_json_print(json_t *root, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_json_print(json_t *root, struct c2d_err *err);
 
 #endif

@@ -10,7 +10,7 @@
 #include "c2d/hex.h"
 #include "c2d/random.h"
 
-int c2d_secret_hex_read(const char *path, uint8_t *out, size_t len, struct c2d_err *err)
+c2d_status c2d_secret_hex_read(const char *path, uint8_t *out, size_t len, struct c2d_err *err)
 {
 	char buf[2 * 64 + 16];
 	struct stat st;
@@ -46,8 +46,8 @@ int c2d_secret_hex_read(const char *path, uint8_t *out, size_t len, struct c2d_e
 	return C2D_OK;
 }
 
-int c2d_key_read(const secp256k1_context *ctx, const char *path, uint8_t sk[32],
-		 struct c2d_err *err)
+c2d_status c2d_key_read(const secp256k1_context *ctx, const char *path, uint8_t sk[32],
+			struct c2d_err *err)
 {
 	int r = c2d_secret_hex_read(path, sk, 32, err);
 	if (r < 0)
@@ -60,7 +60,7 @@ int c2d_key_read(const secp256k1_context *ctx, const char *path, uint8_t sk[32],
 	return C2D_OK;
 }
 
-int c2d_key_write(const char *path, const uint8_t sk[32], struct c2d_err *err)
+c2d_status c2d_key_write(const char *path, const uint8_t sk[32], struct c2d_err *err)
 {
 	char hex[66];
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -83,7 +83,7 @@ int c2d_key_write(const char *path, const uint8_t sk[32], struct c2d_err *err)
 	return r;
 }
 
-int c2d_key_generate(const secp256k1_context *ctx, uint8_t sk[32], struct c2d_err *err)
+c2d_status c2d_key_generate(const secp256k1_context *ctx, uint8_t sk[32], struct c2d_err *err)
 {
 	/* An invalid scalar has probability about 2^-128 per draw. */
 	for (int i = 0; i < 8; i++) {

@@ -25,17 +25,19 @@
 
 /* The file format and checks above, for a secret of len bytes of any kind
  * (2*len hex digits): the caller validates the value. */
-int c2d_secret_hex_read(const char *path, uint8_t *out, size_t len, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_secret_hex_read(const char *path, uint8_t *out, size_t len,
+					      struct c2d_err *err);
 
-int c2d_key_read(const secp256k1_context *ctx, const char *path, uint8_t sk[32],
-		 struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_key_read(const secp256k1_context *ctx, const char *path,
+				       uint8_t sk[32], struct c2d_err *err);
 
 /* Creates path (mode 0600, never overwriting) holding sk. */
-int c2d_key_write(const char *path, const uint8_t sk[32], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_key_write(const char *path, const uint8_t sk[32], struct c2d_err *err);
 
 /* A new secret key from the kernel's randomness (retrying the negligible
  * chance of an invalid scalar). */
-int c2d_key_generate(const secp256k1_context *ctx, uint8_t sk[32], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_key_generate(const secp256k1_context *ctx, uint8_t sk[32],
+					   struct c2d_err *err);
 
 /* A secp256k1 context for signing and ECDH, randomized against side
  * channels, into *ctx (NULL on failure). Destroy it with

@@ -27,6 +27,12 @@ static size_t unhex(const char *s, uint8_t *out)
 	return n;
 }
 
+/* Random test data; a failing getrandom fails the test. */
+static void rnd(void *p, size_t n)
+{
+	assert_int_equal(c2d_random(p, n, NULL), C2D_OK);
+}
+
 static const enum c2d_gcm_impl impls[] = { C2D_GCM_CT64, C2D_GCM_X86NI, C2D_GCM_VAES };
 
 /* McGrew and Viega, "The Galois/Counter Mode of Operation", test cases
@@ -99,13 +105,13 @@ static void test_gcm_implementations_agree(void **state)
 	uint8_t ta[16], tb[16];
 	for (int round = 0; round < 200; round++) {
 		uint8_t len_bytes[4];
-		c2d_random(len_bytes, sizeof(len_bytes), NULL);
+		rnd(len_bytes, sizeof(len_bytes));
 		size_t len = (len_bytes[0] | len_bytes[1] << 8 | (len_bytes[2] & 1) << 16) % 70000;
 		size_t alen = len_bytes[3] % sizeof(aad);
-		c2d_random(key, 32, NULL);
-		c2d_random(nonce, 12, NULL);
-		c2d_random(aad, alen, NULL);
-		c2d_random(a, len, NULL);
+		rnd(key, 32);
+		rnd(nonce, 12);
+		rnd(aad, alen);
+		rnd(a, len);
 		memcpy(b, a, len);
 		assert_int_equal(c2d_gcm_init(&ref, key, C2D_GCM_CT64, NULL), C2D_OK);
 		c2d_gcm_seal(&ref, nonce, aad, alen, a, len, ta);
@@ -128,7 +134,7 @@ static void test_gcm_implementations_agree(void **state)
 static size_t rand_below(size_t n)
 {
 	uint8_t b[4];
-	c2d_random(b, sizeof(b), NULL);
+	rnd(b, sizeof(b));
 	return ((size_t)b[0] | (size_t)b[1] << 8 | (size_t)b[2] << 16 | (size_t)b[3] << 24) % n;
 }
 
@@ -168,12 +174,12 @@ static void test_vaes_pieces_match_bearssl(void **state)
 		 * takes over; make sure they come up. */
 		if (round % 5 == 0)
 			len = 256 * (1 + rand_below(MAXLEN / 256)) - 16 + 16 * rand_below(3) + rand_below(2);
-		c2d_random(key, klen, NULL);
-		c2d_random(iv, sizeof(iv), NULL);
-		c2d_random(&cc, sizeof(cc), NULL);
+		rnd(key, klen);
+		rnd(iv, sizeof(iv));
+		rnd(&cc, sizeof(cc));
 		if (round % 4 == 0)
 			cc = 0xFFFFFFFFu - (uint32_t)rand_below(40);
-		c2d_random(a + off, len, NULL);
+		rnd(a + off, len);
 		memcpy(b + off, a + off, len);
 
 		vaes->init(&kv.vtable, key, klen);
@@ -194,9 +200,9 @@ static void test_vaes_pieces_match_bearssl(void **state)
 			assert_int_equal(rv, rr);
 
 		uint8_t y[16], y2[16], h[16];
-		c2d_random(y, sizeof(y), NULL);
+		rnd(y, sizeof(y));
 		memcpy(y2, y, sizeof(y));
-		c2d_random(h, sizeof(h), NULL);
+		rnd(h, sizeof(h));
 		/* Both values of the bit that the key set-up reduces on. */
 		h[0] = (uint8_t)((h[0] & 0x7F) | (round & 1) << 7);
 		vpclmul(y, h, a + off, len);
@@ -211,11 +217,11 @@ static void test_vaes_pieces_match_bearssl(void **state)
 static void fill_recipe(struct c2d_recipe *r, secp256k1_context *ctx, uint8_t kms_sk[32])
 {
 	do
-		c2d_random(kms_sk, 32, NULL);
+		rnd(kms_sk, 32);
 	while (!secp256k1_ec_seckey_verify(ctx, kms_sk));
 	assert_int_equal(c2d_kw_pubkey(ctx, kms_sk, r->kms_pubkey, NULL), C2D_OK);
-	c2d_random(r->app_id, sizeof(r->app_id), NULL);
-	c2d_random(r->compose_hash, sizeof(r->compose_hash), NULL);
+	rnd(r->app_id, sizeof(r->app_id));
+	rnd(r->compose_hash, sizeof(r->compose_hash));
 }
 
 /* The key wrap: the KMS re-derives the key; any other recipe field, owner
@@ -228,11 +234,11 @@ static void test_keywrap_binding(void **state)
 	struct c2d_recipe rc;
 	uint8_t kms_sk[32], owner[20], dsid[32], eph[32], dk[32], pub[33], wrapped[48];
 	fill_recipe(&rc, ctx, kms_sk);
-	c2d_random(owner, 20, NULL);
-	c2d_random(dsid, 32, NULL);
-	c2d_random(dk, 32, NULL);
+	rnd(owner, 20);
+	rnd(dsid, 32);
+	rnd(dk, 32);
 	do
-		c2d_random(eph, 32, NULL);
+		rnd(eph, 32);
 	while (!secp256k1_ec_seckey_verify(ctx, eph));
 	struct c2d_wrap_binding b = { &rc, owner, dsid };
 	assert_int_equal(c2d_kw_wrap(ctx, &b, eph, dk, pub, wrapped, NULL), C2D_OK);
@@ -267,9 +273,9 @@ static void test_keywrap_binding(void **state)
 	/* A second dataset of the same owner and recipe: its wrap key differs
 	 * and opens neither the first dataset's key nor is opened by it. */
 	uint8_t eph2[32], dk2[32], pub2[33], wrapped2[48], wk4[32];
-	c2d_random(dk2, 32, NULL);
+	rnd(dk2, 32);
 	do
-		c2d_random(eph2, 32, NULL);
+		rnd(eph2, 32);
 	while (!secp256k1_ec_seckey_verify(ctx, eph2));
 	assert_int_equal(c2d_kw_wrap(ctx, &b, eph2, dk2, pub2, wrapped2, NULL), C2D_OK);
 	assert_int_equal(c2d_kw_derive_kms(ctx, &b, kms_sk, pub2, wk4, NULL), C2D_OK);
@@ -293,9 +299,9 @@ static void test_stream_tamper(void **state)
 {
 	(void)state;
 	uint8_t key[32], prefix[7], aad[32], aad2[32];
-	c2d_random(key, 32, NULL);
-	c2d_random(prefix, 7, NULL);
-	c2d_random(aad, 32, NULL);
+	rnd(key, 32);
+	rnd(prefix, 7);
+	rnd(aad, 32);
 	memcpy(aad2, aad, 32);
 	aad2[5] ^= 0x40;
 	uint8_t chunks[3][100], tags[3][16];

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-int c2d_path_fmt(char *buf, size_t cap, struct c2d_err *err, const char *fmt, ...)
+c2d_status c2d_path_fmt(char *buf, size_t cap, struct c2d_err *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <sys/random.h>
 
-int c2d_random(void *buf, size_t len, struct c2d_err *err)
+c2d_status c2d_random(void *buf, size_t len, struct c2d_err *err)
 {
 	uint8_t *p = buf;
 	while (len > 0) {

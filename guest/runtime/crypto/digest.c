@@ -63,8 +63,8 @@ void c2d_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN])
 	explicit_bzero(&c, sizeof(c));
 }
 
-int c2d_digest_file(const char *path, struct c2d_digests *out,
-		    struct c2d_err *err)
+c2d_status c2d_digest_file(const char *path, struct c2d_digests *out,
+			   struct c2d_err *err)
 {
 	uint8_t buf[64 * 1024];
 	struct both b;

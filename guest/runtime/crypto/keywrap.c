@@ -56,8 +56,8 @@ static int parse_pub(const secp256k1_context *ctx, secp256k1_pubkey *pk,
 	return C2D_OK;
 }
 
-int c2d_kw_pubkey(const secp256k1_context *ctx, const uint8_t sk[32],
-		  uint8_t pub[C2D_PUBKEY_LEN], struct c2d_err *err)
+c2d_status c2d_kw_pubkey(const secp256k1_context *ctx, const uint8_t sk[32],
+			 uint8_t pub[C2D_PUBKEY_LEN], struct c2d_err *err)
 {
 	secp256k1_pubkey pk;
 	size_t n = C2D_PUBKEY_LEN;
@@ -67,10 +67,10 @@ int c2d_kw_pubkey(const secp256k1_context *ctx, const uint8_t sk[32],
 	return C2D_OK;
 }
 
-int c2d_kw_wrap(const secp256k1_context *ctx, const struct c2d_wrap_binding *b,
-		const uint8_t eph_sk[32], const uint8_t dataset_key[C2D_KEY_LEN],
-		uint8_t eph_pub[C2D_PUBKEY_LEN], uint8_t wrapped[C2D_WRAPPED_LEN],
-		struct c2d_err *err)
+c2d_status c2d_kw_wrap(const secp256k1_context *ctx, const struct c2d_wrap_binding *b,
+		       const uint8_t eph_sk[32], const uint8_t dataset_key[C2D_KEY_LEN],
+		       uint8_t eph_pub[C2D_PUBKEY_LEN], uint8_t wrapped[C2D_WRAPPED_LEN],
+		       struct c2d_err *err)
 {
 	secp256k1_pubkey kms;
 	uint8_t shared[32], wrap_key[32];
@@ -90,9 +90,9 @@ int c2d_kw_wrap(const secp256k1_context *ctx, const struct c2d_wrap_binding *b,
 	return C2D_OK;
 }
 
-int c2d_kw_derive_kms(const secp256k1_context *ctx, const struct c2d_wrap_binding *b,
-		      const uint8_t kms_sk[32], const uint8_t eph_pub[C2D_PUBKEY_LEN],
-		      uint8_t wrap_key[C2D_KEY_LEN], struct c2d_err *err)
+c2d_status c2d_kw_derive_kms(const secp256k1_context *ctx, const struct c2d_wrap_binding *b,
+			     const uint8_t kms_sk[32], const uint8_t eph_pub[C2D_PUBKEY_LEN],
+			     uint8_t wrap_key[C2D_KEY_LEN], struct c2d_err *err)
 {
 	secp256k1_pubkey eph;
 	uint8_t shared[32];
@@ -106,9 +106,9 @@ int c2d_kw_derive_kms(const secp256k1_context *ctx, const struct c2d_wrap_bindin
 	return C2D_OK;
 }
 
-int c2d_kw_unwrap(const uint8_t wrap_key[C2D_KEY_LEN],
-		  const uint8_t wrapped[C2D_WRAPPED_LEN],
-		  uint8_t dataset_key[C2D_KEY_LEN], struct c2d_err *err)
+c2d_status c2d_kw_unwrap(const uint8_t wrap_key[C2D_KEY_LEN],
+			 const uint8_t wrapped[C2D_WRAPPED_LEN],
+			 uint8_t dataset_key[C2D_KEY_LEN], struct c2d_err *err)
 {
 	memcpy(dataset_key, wrapped, C2D_KEY_LEN);
 	if (c2d_aead_open_once(wrap_key, wrap_aad, sizeof(wrap_aad) - 1, dataset_key,

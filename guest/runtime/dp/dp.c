@@ -79,7 +79,7 @@ static int uniform128(const struct c2d_rng *rng, u128 m, u128 *out, struct c2d_e
 	return cap_reached(err, "uniform");
 }
 
-int c2d_dp_uniform(const struct c2d_rng *rng, uint64_t m, uint64_t *out, struct c2d_err *err)
+c2d_status c2d_dp_uniform(const struct c2d_rng *rng, uint64_t m, uint64_t *out, struct c2d_err *err)
 {
 	if (m == 0)
 		return c2d_fail(err, C2D_E_USAGE, "dp: uniform: empty range [0, 0)");
@@ -142,8 +142,8 @@ static int bexp(const struct c2d_rng *rng, u128 whole, u128 num, u128 den, int *
 	return bexp_frac(rng, num, den, out, err);
 }
 
-int c2d_dp_bernoulli_exp(const struct c2d_rng *rng, uint64_t gamma_num, uint64_t gamma_den,
-			 int *out, struct c2d_err *err)
+c2d_status c2d_dp_bernoulli_exp(const struct c2d_rng *rng, uint64_t gamma_num, uint64_t gamma_den,
+				int *out, struct c2d_err *err)
 {
 	if (gamma_den == 0)
 		return c2d_fail(err, C2D_E_USAGE, "dp: Bernoulli(exp(-n/d)): denominator 0");
@@ -221,8 +221,8 @@ static int laplace_params(uint64_t *t_num, uint64_t *t_den, struct c2d_err *err)
 	return C2D_OK;
 }
 
-int c2d_dp_discrete_laplace(const struct c2d_rng *rng, uint64_t t_num, uint64_t t_den,
-			    int64_t *out, struct c2d_err *err)
+c2d_status c2d_dp_discrete_laplace(const struct c2d_rng *rng, uint64_t t_num, uint64_t t_den,
+				   int64_t *out, struct c2d_err *err)
 {
 	int rc = laplace_params(&t_num, &t_den, err);
 	if (rc < 0)
@@ -294,8 +294,8 @@ static int gaussian(const struct c2d_rng *rng, uint64_t a, uint64_t b, int64_t *
 	return cap_reached(err, "discrete Gaussian");
 }
 
-int c2d_dp_discrete_gaussian(const struct c2d_rng *rng, uint64_t sigma2_num, uint64_t sigma2_den,
-			     int64_t *out, struct c2d_err *err)
+c2d_status c2d_dp_discrete_gaussian(const struct c2d_rng *rng, uint64_t sigma2_num, uint64_t sigma2_den,
+				    int64_t *out, struct c2d_err *err)
 {
 	int rc = gauss_params(&sigma2_num, &sigma2_den, err);
 	if (rc < 0)
@@ -329,7 +329,7 @@ static int charge_check(uint64_t budget, uint64_t spent, uint64_t amount, const 
 	return C2D_OK;
 }
 
-int c2d_dp_charge_eps(struct c2d_dp_accountant *a, uint64_t eps_ueps, struct c2d_err *err)
+c2d_status c2d_dp_charge_eps(struct c2d_dp_accountant *a, uint64_t eps_ueps, struct c2d_err *err)
 {
 	int rc = charge_check(a->budget_ueps, a->spent_ueps, eps_ueps, "micro-epsilon", err);
 	if (rc < 0)
@@ -338,7 +338,7 @@ int c2d_dp_charge_eps(struct c2d_dp_accountant *a, uint64_t eps_ueps, struct c2d
 	return C2D_OK;
 }
 
-int c2d_dp_charge_rho(struct c2d_dp_accountant *a, uint64_t rho_urho, struct c2d_err *err)
+c2d_status c2d_dp_charge_rho(struct c2d_dp_accountant *a, uint64_t rho_urho, struct c2d_err *err)
 {
 	int rc = charge_check(a->budget_urho, a->spent_urho, rho_urho, "micro-rho", err);
 	if (rc < 0)
@@ -477,15 +477,15 @@ static int laplace_scale(const char *what, uint64_t l1_sensitivity, uint64_t eps
 			   t, s, what, err);
 }
 
-int c2d_dp_laplace_check(uint64_t l1_sensitivity, uint64_t eps_ueps, struct c2d_err *err)
+c2d_status c2d_dp_laplace_check(uint64_t l1_sensitivity, uint64_t eps_ueps, struct c2d_err *err)
 {
 	uint64_t t, s;
 	return laplace_scale("Laplace vector", l1_sensitivity, eps_ueps, &t, &s, err);
 }
 
-int c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
-			  const char *label, uint64_t l1_sensitivity, uint64_t eps_ueps,
-			  int64_t *values, size_t n, struct c2d_err *err)
+c2d_status c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
+				 const char *label, uint64_t l1_sensitivity, uint64_t eps_ueps,
+				 int64_t *values, size_t n, struct c2d_err *err)
 {
 	const char *what = label != NULL ? label : "release";
 	uint64_t t = 0, s = 1;
@@ -518,15 +518,15 @@ static int gaussian_variance(const char *what, uint64_t l2_sensitivity, uint64_t
 	return C2D_OK;
 }
 
-int c2d_dp_gaussian_check(uint64_t l2_sensitivity, uint64_t rho_urho, struct c2d_err *err)
+c2d_status c2d_dp_gaussian_check(uint64_t l2_sensitivity, uint64_t rho_urho, struct c2d_err *err)
 {
 	uint64_t sa, sb;
 	return gaussian_variance("Gaussian vector", l2_sensitivity, rho_urho, &sa, &sb, err);
 }
 
-int c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
-			   const char *label, uint64_t l2_sensitivity, uint64_t rho_urho,
-			   int64_t *values, size_t n, struct c2d_err *err)
+c2d_status c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
+				  const char *label, uint64_t l2_sensitivity, uint64_t rho_urho,
+				  int64_t *values, size_t n, struct c2d_err *err)
 {
 	const char *what = label != NULL ? label : "release";
 	uint64_t sa = 0, sb = 1;

@@ -61,7 +61,7 @@ size_t c2d_outschema_wire_len(const struct c2d_outschema *s)
 	return len;
 }
 
-int c2d_outschema_check(const struct c2d_outschema *s, struct c2d_err *err)
+c2d_status c2d_outschema_check(const struct c2d_outschema *s, struct c2d_err *err)
 {
 	const char *an = s->analysis ? s->analysis : "?";
 	if (s->noutputs == 0 || s->noutputs > UINT16_MAX)
@@ -193,7 +193,7 @@ static int decode_output(struct c2d_reader *r, size_t i, struct c2d_agg_output *
 	return C2D_OK;
 }
 
-int c2d_agg_decode(const uint8_t *buf, size_t len, struct c2d_agg *a, struct c2d_err *err)
+c2d_status c2d_agg_decode(const uint8_t *buf, size_t len, struct c2d_agg *a, struct c2d_err *err)
 {
 	struct c2d_reader r;
 	int ret;
@@ -233,8 +233,8 @@ fail:
 	return ret;
 }
 
-int c2d_agg_check(const struct c2d_outschema *s, const struct c2d_agg *a, uint64_t n_rows,
-		  struct c2d_err *err)
+c2d_status c2d_agg_check(const struct c2d_outschema *s, const struct c2d_agg *a, uint64_t n_rows,
+			 struct c2d_err *err)
 {
 	const char *an = s->analysis ? s->analysis : "?";
 	if (a->noutputs != s->noutputs)

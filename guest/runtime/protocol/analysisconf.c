@@ -268,8 +268,8 @@ static int parse(const char *name, const uint8_t *text, size_t len, struct c2d_a
 						 : parse_risk(&c, &eps, a, err);
 }
 
-int c2d_aconf_parse(const char *name, const uint8_t *text, size_t len, struct c2d_aconf *c,
-		    struct c2d_err *err)
+c2d_status c2d_aconf_parse(const char *name, const uint8_t *text, size_t len, struct c2d_aconf *c,
+			   struct c2d_err *err)
 {
 	memset(c, 0, sizeof(*c));
 	int r = parse(name, text, len, c, err);
@@ -278,7 +278,7 @@ int c2d_aconf_parse(const char *name, const uint8_t *text, size_t len, struct c2
 	return r;
 }
 
-int c2d_aconf_load(const char *path, struct c2d_aconf *c, struct c2d_err *err)
+c2d_status c2d_aconf_load(const char *path, struct c2d_aconf *c, struct c2d_err *err)
 {
 	uint8_t buf[C2D_ACONF_MAX_LEN + 1];
 	size_t len;
@@ -287,8 +287,8 @@ int c2d_aconf_load(const char *path, struct c2d_aconf *c, struct c2d_err *err)
 	return r < 0 ? r : c2d_aconf_parse(path, buf, len, c, err);
 }
 
-int c2d_aconf_output_eps(const struct c2d_aconf *c, const struct c2d_outschema *s,
-			 uint64_t *eps_ueps, struct c2d_err *err)
+c2d_status c2d_aconf_output_eps(const struct c2d_aconf *c, const struct c2d_outschema *s,
+				uint64_t *eps_ueps, struct c2d_err *err)
 {
 	const char *an = s->analysis ? s->analysis : "?";
 	if (c->nshares == 0)

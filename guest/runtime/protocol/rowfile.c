@@ -26,7 +26,7 @@ void c2d_rowfile_header(const struct c2d_schema *s, uint8_t *out)
 	memset(out + C2D_ROWFILE_FIXED_LEN + sl, 0, len - C2D_ROWFILE_FIXED_LEN - sl);
 }
 
-int c2d_rowfile_open(struct c2d_rowfile *f, const uint8_t *p, size_t len, struct c2d_err *err)
+c2d_status c2d_rowfile_open(struct c2d_rowfile *f, const uint8_t *p, size_t len, struct c2d_err *err)
 {
 	struct c2d_reader r;
 	memset(f, 0, sizeof(*f));
@@ -106,8 +106,8 @@ int c2d_rowfile_raw(struct c2d_rowfile *f, struct c2d_rowfile_group *g, struct c
 	return 1;
 }
 
-int c2d_rowfile_decode(const struct c2d_rowfile *f, const struct c2d_rowfile_group *g,
-		       struct c2d_rg_col *cols, struct c2d_err *err)
+c2d_status c2d_rowfile_decode(const struct c2d_rowfile *f, const struct c2d_rowfile_group *g,
+			      struct c2d_rg_col *cols, struct c2d_err *err)
 {
 	int r = c2d_rg_decode_some(&f->schema, g->nrows, g->body, g->len, f->check, cols, err);
 	if (r < 0)

@@ -190,15 +190,15 @@ static int check_values(const struct c2d_column *c, uint32_t n, const uint8_t *v
 	return 1;
 }
 
-int c2d_rg_decode(const struct c2d_schema *s, uint32_t nrows, const uint8_t *body,
-		  size_t len, struct c2d_rg_col *cols, struct c2d_err *err)
+c2d_status c2d_rg_decode(const struct c2d_schema *s, uint32_t nrows, const uint8_t *body,
+			 size_t len, struct c2d_rg_col *cols, struct c2d_err *err)
 {
 	return c2d_rg_decode_some(s, nrows, body, len, NULL, cols, err);
 }
 
-int c2d_rg_decode_some(const struct c2d_schema *s, uint32_t nrows, const uint8_t *body,
-		       size_t len, const uint8_t *check, struct c2d_rg_col *cols,
-		       struct c2d_err *err)
+c2d_status c2d_rg_decode_some(const struct c2d_schema *s, uint32_t nrows, const uint8_t *body,
+			      size_t len, const uint8_t *check, struct c2d_rg_col *cols,
+			      struct c2d_err *err)
 {
 	if (nrows == 0 || nrows > C2D_RG_MAX_ROWS)
 		return c2d_fail(err, C2D_E_INPUT, "row group of %u rows", nrows);
@@ -236,8 +236,8 @@ int c2d_rg_decode_some(const struct c2d_schema *s, uint32_t nrows, const uint8_t
 	return C2D_OK;
 }
 
-int c2d_rg_builder_init(struct c2d_rg_builder *b, const struct c2d_schema *s,
-			uint32_t cap, struct c2d_err *err)
+c2d_status c2d_rg_builder_init(struct c2d_rg_builder *b, const struct c2d_schema *s,
+			       uint32_t cap, struct c2d_err *err)
 {
 	memset(b, 0, sizeof(*b));
 	if (cap == 0 || cap > C2D_RG_MAX_ROWS)

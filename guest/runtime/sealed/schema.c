@@ -79,7 +79,7 @@ static int label_ok(const char *l)
 	return 1;
 }
 
-int c2d_schema_check(const struct c2d_schema *s, struct c2d_err *err)
+c2d_status c2d_schema_check(const struct c2d_schema *s, struct c2d_err *err)
 {
 	if (s->ncols == 0 || s->ncols > C2D_SCHEMA_MAX_COLS)
 		return c2d_fail(err, C2D_E_INPUT, "schema: expected 1 to %d columns, found %u",
@@ -238,8 +238,8 @@ static union c2d_bound read_bound(struct c2d_reader *r, uint8_t type)
 	return b;
 }
 
-int c2d_schema_decode(struct c2d_reader *r, struct c2d_schema *s,
-		      struct c2d_err *err)
+c2d_status c2d_schema_decode(struct c2d_reader *r, struct c2d_schema *s,
+			     struct c2d_err *err)
 {
 	memset(s, 0, sizeof(*s));
 	size_t start = r->off;

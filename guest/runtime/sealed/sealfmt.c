@@ -10,8 +10,8 @@
 
 static const uint8_t magic[8] = { 'C', '2', 'D', 'S', 'E', 'A', 'L', 0 };
 
-int c2d_sealhdr_peek(const uint8_t p[C2D_SEAL_PREFIX_LEN], uint32_t *header_len,
-		     uint64_t *total_len, struct c2d_err *err)
+c2d_status c2d_sealhdr_peek(const uint8_t p[C2D_SEAL_PREFIX_LEN], uint32_t *header_len,
+			    uint64_t *total_len, struct c2d_err *err)
 {
 	if (memcmp(p, magic, 8) != 0)
 		return c2d_fail(err, C2D_E_INPUT, "not a c2d sealed file (bad magic)");
@@ -34,8 +34,8 @@ int c2d_sealhdr_peek(const uint8_t p[C2D_SEAL_PREFIX_LEN], uint32_t *header_len,
 	return C2D_OK;
 }
 
-int c2d_sealhdr_parse(const uint8_t *buf, size_t len, struct c2d_seal_header *h,
-		      struct c2d_err *err)
+c2d_status c2d_sealhdr_parse(const uint8_t *buf, size_t len, struct c2d_seal_header *h,
+			     struct c2d_err *err)
 {
 	memset(h, 0, sizeof(*h));
 	if (len < C2D_SEAL_PREFIX_LEN)
@@ -88,8 +88,8 @@ int c2d_sealhdr_parse(const uint8_t *buf, size_t len, struct c2d_seal_header *h,
 	return C2D_OK;
 }
 
-int c2d_sealhdr_encode(struct c2d_seal_header *h, uint8_t **out, size_t *len,
-		       struct c2d_err *err)
+c2d_status c2d_sealhdr_encode(struct c2d_seal_header *h, uint8_t **out, size_t *len,
+			      struct c2d_err *err)
 {
 	int r = c2d_schema_check(&h->schema, err);
 	if (r < 0)

@@ -36,8 +36,8 @@ static int next_nonce(struct c2d_stream *s, int last, uint8_t nonce[12], struct 
 	return C2D_OK;
 }
 
-int c2d_stream_seal(struct c2d_stream *s, void *buf, size_t len, int last,
-		    uint8_t tag[C2D_GCM_TAG_LEN], struct c2d_err *err)
+c2d_status c2d_stream_seal(struct c2d_stream *s, void *buf, size_t len, int last,
+			   uint8_t tag[C2D_GCM_TAG_LEN], struct c2d_err *err)
 {
 	uint8_t nonce[12];
 	int r = next_nonce(s, last, nonce, err);
@@ -49,8 +49,8 @@ int c2d_stream_seal(struct c2d_stream *s, void *buf, size_t len, int last,
 	return C2D_OK;
 }
 
-int c2d_stream_open(struct c2d_stream *s, void *buf, size_t len, int last,
-		    const uint8_t tag[C2D_GCM_TAG_LEN], struct c2d_err *err)
+c2d_status c2d_stream_open(struct c2d_stream *s, void *buf, size_t len, int last,
+			   const uint8_t tag[C2D_GCM_TAG_LEN], struct c2d_err *err)
 {
 	uint8_t nonce[12];
 	int r = next_nonce(s, last, nonce, err);

@@ -26,8 +26,8 @@ static ssize_t read_full(int fd, uint8_t *p, size_t len)
 	return (ssize_t)got;
 }
 
-int c2d_unseal_header(int fd, const char *name, struct c2d_seal_header *h,
-		      uint8_t **raw, struct c2d_err *err)
+c2d_status c2d_unseal_header(int fd, const char *name, struct c2d_seal_header *h,
+			     uint8_t **raw, struct c2d_err *err)
 {
 	uint8_t prefix[C2D_SEAL_PREFIX_LEN];
 	uint32_t hl;
@@ -65,8 +65,8 @@ int c2d_unseal_header(int fd, const char *name, struct c2d_seal_header *h,
 /* The plaintext parser: row groups may straddle chunks, so bytes are
  * assembled in p->buf until a whole item (group header, body, end record)
  * is there. */
-int c2d_plain_init(struct c2d_plain *p, const struct c2d_schema *s, c2d_rows_fn fn,
-		   void *arg, struct c2d_err *err)
+c2d_status c2d_plain_init(struct c2d_plain *p, const struct c2d_schema *s, c2d_rows_fn fn,
+			  void *arg, struct c2d_err *err)
 {
 	*p = (struct c2d_plain){ .s = s, .fn = fn, .arg = arg, .need = C2D_RG_HEADER_LEN,
 				 .cap = 4096 };
@@ -137,7 +137,7 @@ static int item_done(struct c2d_plain *b, struct c2d_err *err)
 	return C2D_OK;
 }
 
-int c2d_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len, struct c2d_err *err)
+c2d_status c2d_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len, struct c2d_err *err)
 {
 	while (len > 0) {
 		if (p->ended)
@@ -158,7 +158,7 @@ int c2d_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len, struct 
 	return C2D_OK;
 }
 
-int c2d_plain_finish(struct c2d_plain *p, uint64_t row_count, struct c2d_err *err)
+c2d_status c2d_plain_finish(struct c2d_plain *p, uint64_t row_count, struct c2d_err *err)
 {
 	if (!p->ended)
 		return c2d_fail(err, C2D_E_INPUT, "the plaintext has no end record");
@@ -170,9 +170,9 @@ int c2d_plain_finish(struct c2d_plain *p, uint64_t row_count, struct c2d_err *er
 	return C2D_OK;
 }
 
-int c2d_unseal_body(int fd, const char *name, const struct c2d_seal_header *h,
-		    const uint8_t *raw, const uint8_t key[32], enum c2d_gcm_impl impl,
-		    int strict, c2d_rows_fn fn, void *arg, struct c2d_err *err)
+c2d_status c2d_unseal_body(int fd, const char *name, const struct c2d_seal_header *h,
+			   const uint8_t *raw, const uint8_t key[32], enum c2d_gcm_impl impl,
+			   int strict, c2d_rows_fn fn, void *arg, struct c2d_err *err)
 {
 	uint64_t data = h->total_len - h->header_len;
 	uint64_t full = (uint64_t)h->chunk_size + C2D_SEAL_TAG_LEN;

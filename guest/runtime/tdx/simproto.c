@@ -19,8 +19,8 @@ static int printable(const uint8_t *p, size_t n)
 	return 1;
 }
 
-int c2d_simproto_header(const uint8_t hdr[C2D_SIMPROTO_HDR_LEN], uint8_t *type,
-			uint32_t *payload_len, struct c2d_err *err)
+c2d_status c2d_simproto_header(const uint8_t hdr[C2D_SIMPROTO_HDR_LEN], uint8_t *type,
+			       uint32_t *payload_len, struct c2d_err *err)
 {
 	if (memcmp(hdr, magic, 4) != 0)
 		return c2d_fail(err, C2D_E_INPUT, "simproto offset 0: bad magic (not a c2d quote-channel frame)");
@@ -88,8 +88,8 @@ static int payload(uint8_t t, const uint8_t *p, size_t n, struct c2d_simproto_ms
 	}
 }
 
-int c2d_simproto_decode(const uint8_t *buf, size_t len, struct c2d_simproto_msg *m,
-			struct c2d_err *err)
+c2d_status c2d_simproto_decode(const uint8_t *buf, size_t len, struct c2d_simproto_msg *m,
+			       struct c2d_err *err)
 {
 	uint8_t type;
 	uint32_t n;
@@ -105,8 +105,8 @@ int c2d_simproto_decode(const uint8_t *buf, size_t len, struct c2d_simproto_msg 
 	return payload(type, buf + C2D_SIMPROTO_HDR_LEN, n, m, err);
 }
 
-int c2d_simproto_encode(const struct c2d_simproto_msg *m, uint8_t *buf, size_t cap,
-			size_t *len, struct c2d_err *err)
+c2d_status c2d_simproto_encode(const struct c2d_simproto_msg *m, uint8_t *buf, size_t cap,
+			       size_t *len, struct c2d_err *err)
 {
 	size_t n;
 	switch (m->type) {
@@ -202,8 +202,8 @@ static int wait_fd(int fd, short events, int64_t deadline, const char *what, str
 	}
 }
 
-int c2d_simproto_send(int fd, const uint8_t *buf, size_t len, int timeout_ms,
-		      struct c2d_err *err)
+c2d_status c2d_simproto_send(int fd, const uint8_t *buf, size_t len, int timeout_ms,
+			     struct c2d_err *err)
 {
 	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	while (len > 0) {

@@ -30,8 +30,8 @@ enum {
 	TDINFO = 512,
 };
 
-int c2d_tdreport_parse(const uint8_t *buf, size_t len, struct c2d_tdreport *r,
-		       struct c2d_err *err)
+c2d_status c2d_tdreport_parse(const uint8_t *buf, size_t len, struct c2d_tdreport *r,
+			      struct c2d_err *err)
 {
 	memset(r, 0, sizeof(*r));
 	if (len != C2D_TDREPORT_LEN)
@@ -67,8 +67,8 @@ int c2d_tdreport_parse(const uint8_t *buf, size_t len, struct c2d_tdreport *r,
 
 /* Root "/" gives "//dev/...", which the kernel reads as "/dev/...". */
 
-int c2d_tdx_get_report(const char *root, const uint8_t reportdata[64],
-		       uint8_t tdreport[1024], struct c2d_err *err)
+c2d_status c2d_tdx_get_report(const char *root, const uint8_t reportdata[64],
+			      uint8_t tdreport[1024], struct c2d_err *err)
 {
 	char path[512];
 	int r = c2d_path_fmt(path, sizeof(path), err, "%s/dev/tdx_guest", root);
@@ -218,8 +218,8 @@ fail:
 	return r;
 }
 
-int c2d_tsm_get_quote(const char *root, const uint8_t reportdata[64],
-		      uint8_t **quote, size_t *len, struct c2d_err *err)
+c2d_status c2d_tsm_get_quote(const char *root, const uint8_t reportdata[64],
+			     uint8_t **quote, size_t *len, struct c2d_err *err)
 {
 	char dir[512], entry[600];
 	struct stat st;
@@ -275,7 +275,7 @@ static int rtmr_path(const char *root, int index, char *path, size_t cap, struct
 			"kernel has no RTMR extension ABI (Linux >= 6.16): %s missing", path);
 }
 
-int c2d_tdx_extend_rtmr3(const char *root, const uint8_t digest[48], struct c2d_err *err)
+c2d_status c2d_tdx_extend_rtmr3(const char *root, const uint8_t digest[48], struct c2d_err *err)
 {
 	char path[600];
 	int r = rtmr_path(root, 3, path, sizeof(path), err);
@@ -284,7 +284,7 @@ int c2d_tdx_extend_rtmr3(const char *root, const uint8_t digest[48], struct c2d_
 	return write_once(path, digest, C2D_RTMR_LEN, err);
 }
 
-int c2d_tdx_read_rtmr(const char *root, int index, uint8_t value[48], struct c2d_err *err)
+c2d_status c2d_tdx_read_rtmr(const char *root, int index, uint8_t value[48], struct c2d_err *err)
 {
 	char path[600];
 	uint8_t buf[C2D_RTMR_LEN + 1];

@@ -70,8 +70,8 @@ static void sgx_report(const uint8_t *p, struct c2d_sgx_report *s)
 	s->report_data = p + 320;
 }
 
-int c2d_tdx_quote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_quote *q,
-			struct c2d_err *err)
+c2d_status c2d_tdx_quote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_quote *q,
+			       struct c2d_err *err)
 {
 	struct c2d_reader r;
 	const uint8_t *p;

@@ -167,10 +167,12 @@ struct c2d_tcb_result {
 /* The signatures, with the public key of the certificate that signs each
  * (the leaf of its issuer chain, verified elsewhere): 0, or C2D_E_REFUSED
  * naming the TCB info or the QE identity. */
-int c2d_tcb_info_check_sig(const struct c2d_tcb_info *ti, const uint8_t pub[C2D_P256_PUB_LEN],
-			   struct c2d_err *err);
-int c2d_qe_identity_check_sig(const struct c2d_qe_identity *qi,
-			      const uint8_t pub[C2D_P256_PUB_LEN], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_tcb_info_check_sig(const struct c2d_tcb_info *ti,
+						 const uint8_t pub[C2D_P256_PUB_LEN],
+						 struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_qe_identity_check_sig(const struct c2d_qe_identity *qi,
+						    const uint8_t pub[C2D_P256_PUB_LEN],
+						    struct c2d_err *err);
 
 /* Evaluates the TCB info for a TDX platform. fmspc, pceid, cpu_comp_svn
  * and pcesvn come from the PCK certificate's SGX extension; td is the
@@ -183,17 +185,19 @@ int c2d_qe_identity_check_sig(const struct c2d_qe_identity *qi,
  * level's (TDX components from index 2 when tee_tcb_svn[1] is not 0: those
  * two bytes are the module's own SVN and version, checked just above).
  * out->status is that level's status converged with the module's. */
-int c2d_tcb_info_eval(const struct c2d_tcb_info *ti, const uint8_t fmspc[6],
-		      const uint8_t pceid[2], const uint8_t cpu_comp_svn[16], uint16_t pcesvn,
-		      const struct c2d_td_report *td, int64_t now, struct c2d_tcb_result *out,
-		      struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_tcb_info_eval(const struct c2d_tcb_info *ti, const uint8_t fmspc[6],
+					    const uint8_t pceid[2], const uint8_t cpu_comp_svn[16],
+					    uint16_t pcesvn, const struct c2d_td_report *td,
+					    int64_t now, struct c2d_tcb_result *out,
+					    struct c2d_err *err);
 
 /* Evaluates the QE identity against the quote's QE report: id "TD_QE"
  * and version 2; the time window; MISCSELECT and ATTRIBUTES under their
  * masks, MRSIGNER and ISVPRODID equal; the first level with isvsvn <= the
  * report's ISVSVN gives the status (UpToDate, OutOfDate or Revoked). */
-int c2d_qe_identity_eval(const struct c2d_qe_identity *qi, const struct c2d_sgx_report *qe,
-			 int64_t now, struct c2d_tcb_result *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_qe_identity_eval(const struct c2d_qe_identity *qi,
+					       const struct c2d_sgx_report *qe, int64_t now,
+					       struct c2d_tcb_result *out, struct c2d_err *err);
 
 /* The final status of a platform status combined with a QE (or TDX
  * module) status, as QVL's convergeTcbStatusWithQeTcbStatus does: an
@@ -205,7 +209,8 @@ int c2d_tcb_converge(int platform, int other);
 /* Combines a platform result and a QE result into out (which may alias
  * platform): the converged status, the platform's TCB date, the advisory
  * IDs of both. C2D_E_INPUT if the advisory IDs exceed C2D_ADVISORIES_MAX. */
-int c2d_tcb_result_merge(const struct c2d_tcb_result *platform, const struct c2d_tcb_result *qe,
-			 struct c2d_tcb_result *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_tcb_result_merge(const struct c2d_tcb_result *platform,
+					       const struct c2d_tcb_result *qe,
+					       struct c2d_tcb_result *out, struct c2d_err *err);
 
 #endif

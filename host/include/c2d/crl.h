@@ -46,13 +46,14 @@ struct c2d_crl {
 /* Parses der[0..len), which must hold exactly one CRL, and checks every
  * revoked entry (positive serial of at most 20 octets, revocation date,
  * extensions). */
-int c2d_crl_parse(const uint8_t *der, size_t len, struct c2d_crl *crl, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_crl_parse(const uint8_t *der, size_t len, struct c2d_crl *crl,
+					struct c2d_err *err);
 
 /* C2D_OK when the CRL's issuer Name equals issuer's subject, its
  * signature verifies with issuer's key, and this_update <= now <
  * next_update; else C2D_E_REFUSED naming which. */
-int c2d_crl_verify(const struct c2d_crl *crl, const struct c2d_x509 *issuer, int64_t now,
-		   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_crl_verify(const struct c2d_crl *crl, const struct c2d_x509 *issuer,
+					 int64_t now, struct c2d_err *err);
 
 /* 1 if cert's serial number is listed in the (parsed) CRL, else 0.
  * Serials compare as numbers: both sides are stored without sign octets.

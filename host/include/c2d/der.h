@@ -70,64 +70,69 @@ void c2d_der_init(struct c2d_der *d, const uint8_t *buf, size_t len, const char 
 int c2d_der_peek(const struct c2d_der *d);
 
 /* Reads the next element, whatever its tag. field names it in messages. */
-int c2d_der_any(struct c2d_der *d, const char *field, struct c2d_der_tlv *t,
-		struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_any(struct c2d_der *d, const char *field, struct c2d_der_tlv *t,
+				      struct c2d_err *err);
 
 /* Reads the next element and requires tag. */
-int c2d_der_get(struct c2d_der *d, uint8_t tag, const char *field, struct c2d_der_tlv *t,
-		struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_get(struct c2d_der *d, uint8_t tag, const char *field,
+				      struct c2d_der_tlv *t, struct c2d_err *err);
 
 /* Reads the next element, requires tag and that it is constructed, and
  * opens a reader over its contents. */
-int c2d_der_enter(struct c2d_der *d, uint8_t tag, const char *field, struct c2d_der *in,
-		  struct c2d_der_tlv *t, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_enter(struct c2d_der *d, uint8_t tag, const char *field,
+					struct c2d_der *in, struct c2d_der_tlv *t,
+					struct c2d_err *err);
 
 /* Requires the window to be fully read: nothing trails inside field. */
-int c2d_der_end(const struct c2d_der *d, const char *field, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_end(const struct c2d_der *d, const char *field,
+				      struct c2d_err *err);
 
 /* INTEGER, checked minimal and non-empty. *val, *len: its contents, two's
  * complement, big-endian. */
-int c2d_der_integer(struct c2d_der *d, const char *field, const uint8_t **val, size_t *len,
-		    struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_integer(struct c2d_der *d, const char *field, const uint8_t **val,
+					  size_t *len, struct c2d_err *err);
 
 /* A non-negative INTEGER (or, with tag C2D_DER_ENUMERATED, ENUMERATED)
  * no greater than max. */
-int c2d_der_uint(struct c2d_der *d, uint8_t tag, const char *field, uint32_t max,
-		 uint32_t *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_uint(struct c2d_der *d, uint8_t tag, const char *field,
+				       uint32_t max, uint32_t *out, struct c2d_err *err);
 
 /* A positive INTEGER used as a serial number: *val, *len are its magnitude,
  * without the sign octet, at most 20 octets (RFC 5280, 4.1.2.2). Zero and
  * negative serials are refused. */
-int c2d_der_serial(struct c2d_der *d, const char *field, const uint8_t **val, size_t *len,
-		   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_serial(struct c2d_der *d, const char *field, const uint8_t **val,
+					 size_t *len, struct c2d_err *err);
 
 /* OBJECT IDENTIFIER with well-formed subidentifiers (non-empty, each
  * minimal, the last octet terminating). *t holds it. */
-int c2d_der_oid(struct c2d_der *d, const char *field, struct c2d_der_tlv *t,
-		struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_oid(struct c2d_der *d, const char *field, struct c2d_der_tlv *t,
+				      struct c2d_err *err);
 
 /* 1 if the OID element t has exactly the content oid[0..len). */
 int c2d_der_oid_is(const struct c2d_der_tlv *t, const uint8_t *oid, size_t len);
 
 /* BOOLEAN: DER allows only 0x00 and 0xff. */
-int c2d_der_bool(struct c2d_der *d, const char *field, int *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_bool(struct c2d_der *d, const char *field, int *out,
+				       struct c2d_err *err);
 
 /* BIT STRING with no unused bits (every one c2d reads is whole octets);
  * *val, *len: the octets after the unused-bits octet. */
-int c2d_der_bits(struct c2d_der *d, const char *field, const uint8_t **val, size_t *len,
-		 struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_bits(struct c2d_der *d, const char *field, const uint8_t **val,
+				       size_t *len, struct c2d_err *err);
 
 /* A Time (RFC 5280, 4.1.2.5): UTCTime YYMMDDHHMMSSZ (YY < 50 means 20YY,
  * else 19YY) or GeneralizedTime YYYYMMDDHHMMSSZ, seconds and 'Z' required,
  * no fractions; GeneralizedTime only for years from 2050, as RFC 5280
  * requires. *out: seconds since 1970-01-01T00:00:00Z. */
-int c2d_der_time(struct c2d_der *d, const char *field, int64_t *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_time(struct c2d_der *d, const char *field, int64_t *out,
+				       struct c2d_err *err);
 
 /* Pieces of RFC 5280 shared by certificates and CRLs. */
 
 /* AlgorithmIdentifier of ecdsa-with-SHA256 (1.2.840.10045.4.3.2) with
  * its parameters absent (RFC 5758, 3.2); anything else is refused. */
-int c2d_der_ecdsa_sha256(struct c2d_der *d, const char *field, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_ecdsa_sha256(struct c2d_der *d, const char *field,
+					       struct c2d_err *err);
 
 /* The envelope of certificates and CRLs, SEQUENCE { tbs SEQUENCE,
  * signatureAlgorithm, signatureValue BIT STRING }, filling d's whole
@@ -135,15 +140,16 @@ int c2d_der_ecdsa_sha256(struct c2d_der *d, const char *field, struct c2d_err *e
  * signed contents; *t_tbs: its whole encoding (what is signed); *sig,
  * *sig_len: the signature's DER. name names the envelope ("Certificate"),
  * tbs_name the signed part ("tbsCertificate"). */
-int c2d_der_signed(struct c2d_der *d, const char *name, const char *tbs_name,
-		   struct c2d_der *tbs, struct c2d_der_tlv *t_tbs, const uint8_t **sig,
-		   size_t *sig_len, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_signed(struct c2d_der *d, const char *name, const char *tbs_name,
+					 struct c2d_der *tbs, struct c2d_der_tlv *t_tbs,
+					 const uint8_t **sig, size_t *sig_len, struct c2d_err *err);
 
 /* Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }: checks the
  * shape; *whole receives the Name, *cn (may be NULL) the first commonName
  * value (cn->val NULL when there is none). */
-int c2d_der_name(struct c2d_der *d, const char *field, struct c2d_der_tlv *whole,
-		 struct c2d_der_tlv *cn, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_name(struct c2d_der *d, const char *field,
+				       struct c2d_der_tlv *whole, struct c2d_der_tlv *cn,
+				       struct c2d_err *err);
 
 /* Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension;
  * Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE,
@@ -155,8 +161,8 @@ int c2d_der_name(struct c2d_der *d, const char *field, struct c2d_der_tlv *whole
  * (refused when critical, as RFC 5280 requires), or a negative status. */
 typedef int (*c2d_der_ext_fn)(void *ctx, const struct c2d_der *d, const struct c2d_der_tlv *id,
 			      const struct c2d_der_tlv *value, struct c2d_err *err);
-int c2d_der_extensions(struct c2d_der *d, const char *field, c2d_der_ext_fn fn, void *ctx,
-		       struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_der_extensions(struct c2d_der *d, const char *field,
+					     c2d_der_ext_fn fn, void *ctx, struct c2d_err *err);
 
 /* Seconds since the epoch of a proleptic Gregorian UTC date and time;
  * the fields must already be in range. */

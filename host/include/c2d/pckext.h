@@ -49,7 +49,7 @@ struct c2d_pck_ext {
 };
 
 /* ext[0..len): the extnValue content (struct c2d_x509's sgx_ext). */
-int c2d_pck_ext_parse(const uint8_t *ext, size_t len, struct c2d_pck_ext *out,
-		      struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_pck_ext_parse(const uint8_t *ext, size_t len, struct c2d_pck_ext *out,
+					    struct c2d_err *err);
 
 #endif

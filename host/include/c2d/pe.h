@@ -36,9 +36,9 @@
 
 #define C2D_PE_MAX_SECTIONS 96 /* the PE/COFF limit is 96 for images */
 
-int c2d_pe_authenticode_sha384(const uint8_t *img, size_t len, uint8_t out[48],
-			       struct c2d_err *err);
-int c2d_pe_authenticode_sha256(const uint8_t *img, size_t len, uint8_t out[32],
-			       struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_pe_authenticode_sha384(const uint8_t *img, size_t len,
+						     uint8_t out[48], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_pe_authenticode_sha256(const uint8_t *img, size_t len,
+						     uint8_t out[32], struct c2d_err *err);
 
 #endif

@@ -72,9 +72,9 @@ enum c2d_qemu_kernel {
  * string. Fails like QEMU does: not a Linux boot-protocol image (no "HdrS"),
  * an initrd with a protocol older than 2.00 or too large, an invalid vga=
  * value, a setup area larger than the file. */
-int c2d_qemu_patch_kernel(const uint8_t *kernel, size_t len, uint8_t *out,
-			  const char *cmdline, size_t initrd_len, uint64_t mem_size,
-			  struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_qemu_patch_kernel(const uint8_t *kernel, size_t len, uint8_t *out,
+						const char *cmdline, size_t initrd_len,
+						uint64_t mem_size, struct c2d_err *err);
 
 /* ---- RTMR1 and RTMR2 ---------------------------------------------------- */
 
@@ -104,11 +104,14 @@ void c2d_rtmr2_from_digests(const uint8_t cmdline_digest[C2D_TDX_MR_LEN],
  * treatment. kernel_authenticode, if not NULL, receives the first RTMR1
  * event digest. Needs len bytes of heap for the patched copy
  * (C2D_E_NOMEM). */
-int c2d_predict_rtmr12(const uint8_t *kernel, size_t klen, const uint8_t *initrd,
-		       size_t ilen, const char *cmdline, uint64_t mem_size,
-		       enum c2d_qemu_kernel qemu, uint8_t rtmr1[C2D_TDX_MR_LEN],
-		       uint8_t rtmr2[C2D_TDX_MR_LEN],
-		       uint8_t kernel_authenticode[C2D_TDX_MR_LEN], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_predict_rtmr12(const uint8_t *kernel, size_t klen,
+					     const uint8_t *initrd, size_t ilen,
+					     const char *cmdline, uint64_t mem_size,
+					     enum c2d_qemu_kernel qemu,
+					     uint8_t rtmr1[C2D_TDX_MR_LEN],
+					     uint8_t rtmr2[C2D_TDX_MR_LEN],
+					     uint8_t kernel_authenticode[C2D_TDX_MR_LEN],
+					     struct c2d_err *err);
 
 /* ---- TDVF metadata and MRTD --------------------------------------------- */
 
@@ -147,8 +150,8 @@ struct c2d_tdvf {
  * for TD_HOB/TEMP_MEM/PERM_MEM, PAGE_AUG for PERM_MEM, MR_EXTEND only on
  * BFV/CFV with the whole memory size inside the file, known types and
  * attributes, at most C2D_TDVF_MAX_ADD_PAGES pages added. */
-int c2d_tdvf_parse(const uint8_t *fw, size_t len, struct c2d_tdvf *out,
-		   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_tdvf_parse(const uint8_t *fw, size_t len, struct c2d_tdvf *out,
+					 struct c2d_err *err);
 
 enum c2d_mrtd_order {
 	C2D_MRTD_SINGLE_PASS = 0,  /* upstream KVM, QEMU >= 9 */
@@ -160,8 +163,8 @@ void c2d_tdvf_mrtd(const struct c2d_tdvf *t, const uint8_t *fw,
 		   enum c2d_mrtd_order order, uint8_t mrtd[C2D_TDX_MR_LEN]);
 
 /* Parses fw and computes its MRTD. */
-int c2d_predict_mrtd(const uint8_t *fw, size_t len, enum c2d_mrtd_order order,
-		     uint8_t mrtd[C2D_TDX_MR_LEN], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_predict_mrtd(const uint8_t *fw, size_t len, enum c2d_mrtd_order order,
+					   uint8_t mrtd[C2D_TDX_MR_LEN], struct c2d_err *err);
 
 /* ---- RTMR0 -------------------------------------------------------------- */
 
@@ -171,14 +174,14 @@ int c2d_predict_mrtd(const uint8_t *fw, size_t len, enum c2d_mrtd_order order,
  * "system memory" for the TD_HOB and TEMP_MEM sections (accepted at build
  * time), "unaccepted" elsewhere, RAM above 2 GiB relocated to 4 GiB when
  * mem_size >= 0xB0000000 (q35). Fails without a TD_HOB section. */
-int c2d_tdx_td_hob_digest(const struct c2d_tdvf *t, uint64_t mem_size,
-			  uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_tdx_td_hob_digest(const struct c2d_tdvf *t, uint64_t mem_size,
+						uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err);
 
 /* The second RTMR0 event as TDVF's SEC phase records it: SHA-384 of the
  * configuration firmware volume (the CFV section's raw data). Fails
  * without a CFV section. */
-int c2d_tdvf_cfv_digest(const struct c2d_tdvf *t, const uint8_t *fw,
-			uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_tdvf_cfv_digest(const struct c2d_tdvf *t, const uint8_t *fw,
+					      uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err);
 
 /* The event digests RTMR0 depends on that vary with firmware and VM. */
 struct c2d_rtmr0_parts {

@@ -47,7 +47,8 @@ struct c2d_x509 {
  * another version, key type or signature algorithm, unique identifiers,
  * duplicate extensions, and critical extensions other than
  * basicConstraints and keyUsage. Checks no signature and no date. */
-int c2d_x509_parse(const uint8_t *der, size_t len, struct c2d_x509 *c, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_x509_parse(const uint8_t *der, size_t len, struct c2d_x509 *c,
+					 struct c2d_err *err);
 
 /* Copies the subject's common name into out (size n, n >= 1), printable
  * ASCII only (anything else becomes '?'); "(no CN)" when it has none. */
@@ -64,8 +65,8 @@ struct c2d_pem_chain {
  * is not PEM, or more certificates are refused; trailing NULs and white
  * space are tolerated (quotes carry a trailing NUL). On failure *out owns
  * nothing. */
-int c2d_pem_chain_decode(const char *pem, size_t len, struct c2d_pem_chain *out,
-			 struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_pem_chain_decode(const char *pem, size_t len,
+					       struct c2d_pem_chain *out, struct c2d_err *err);
 void c2d_pem_chain_free(struct c2d_pem_chain *c);
 
 /* Verifies chain (leaf first) at time now (unix seconds) against the
@@ -77,9 +78,10 @@ void c2d_pem_chain_free(struct c2d_pem_chain *c);
  *     with the next one's key; every certificate but the leaf is a CA;
  *     the last one is the root itself (byte for byte) or is issued by it.
  * On success fills *leaf (pointing into chain->buf). */
-int c2d_x509_chain_verify(const struct c2d_pem_chain *chain, const uint8_t *root_der,
-			  size_t root_len, int64_t now, struct c2d_x509 *leaf,
-			  struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_x509_chain_verify(const struct c2d_pem_chain *chain,
+						const uint8_t *root_der, size_t root_len,
+						int64_t now, struct c2d_x509 *leaf,
+						struct c2d_err *err);
 
 /* The Intel SGX Root CA, DER (host/attest/intel_root.c). */
 extern const uint8_t c2d_intel_sgx_root_der[];

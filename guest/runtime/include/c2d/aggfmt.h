@@ -105,7 +105,7 @@ size_t c2d_outschema_wire_len(const struct c2d_outschema *s);
 /* Checks the schema itself: names, kinds, scales, dims, bounds, and
  * max_bytes equal to the wire length (C2D_E_INTERNAL: a schema is compiled
  * in, so a bad one is a bug). */
-int c2d_outschema_check(const struct c2d_outschema *s, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_outschema_check(const struct c2d_outschema *s, struct c2d_err *err);
 
 /* Encodes values[i] (c2d_outspec_cells(&s->outputs[i]) each; counts must be
  * >= 0) in schema s's shape into out, which has s->max_bytes bytes.
@@ -114,12 +114,13 @@ size_t c2d_agg_encode(const struct c2d_outschema *s, const int64_t *const values
 		      uint8_t *out);
 
 /* Parses an aggregate (format only). On failure a is left empty. */
-int c2d_agg_decode(const uint8_t *buf, size_t len, struct c2d_agg *a, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_agg_decode(const uint8_t *buf, size_t len, struct c2d_agg *a,
+					 struct c2d_err *err);
 
 /* Refuses an aggregate that is not schema s's, or that n_rows input rows
  * could not have produced. */
-int c2d_agg_check(const struct c2d_outschema *s, const struct c2d_agg *a, uint64_t n_rows,
-		  struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_agg_check(const struct c2d_outschema *s, const struct c2d_agg *a,
+					uint64_t n_rows, struct c2d_err *err);
 
 /* Wipes and frees; a may be zeroed or already freed. */
 void c2d_agg_free(struct c2d_agg *a);

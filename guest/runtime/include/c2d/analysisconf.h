@@ -102,17 +102,18 @@ struct c2d_aconf {
 };
 
 /* Parses len bytes of text; name labels the messages. */
-int c2d_aconf_parse(const char *name, const uint8_t *text, size_t len, struct c2d_aconf *c,
-		    struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_aconf_parse(const char *name, const uint8_t *text, size_t len,
+					  struct c2d_aconf *c, struct c2d_err *err);
 
 /* Reads and parses the file at path (messages name the path). */
-int c2d_aconf_load(const char *path, struct c2d_aconf *c, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_aconf_load(const char *path, struct c2d_aconf *c, struct c2d_err *err);
 
 /* For a conf with per-output shares: eps_ueps[i] = the share of schema s's
  * output i. Refuses (C2D_E_INPUT, naming the line) unless the conf names
  * exactly s's outputs in s's order, and a conf without shares. */
-int c2d_aconf_output_eps(const struct c2d_aconf *c, const struct c2d_outschema *s,
-			 uint64_t *eps_ueps, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_aconf_output_eps(const struct c2d_aconf *c,
+					       const struct c2d_outschema *s, uint64_t *eps_ueps,
+					       struct c2d_err *err);
 
 /* Millionths as a decimal with six places: 1000000 -> "1.000000". */
 void c2d_aconf_fmt_micro(uint64_t v, char buf[C2D_ACONF_DEC_LEN]);

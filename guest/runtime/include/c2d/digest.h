@@ -32,8 +32,8 @@ void c2d_digest_buf(const void *data, size_t len, struct c2d_digests *out);
 
 /* Hashes the whole file at path, reading in fixed-size blocks (constant
  * memory). Fails with C2D_E_IO naming the path. */
-int c2d_digest_file(const char *path, struct c2d_digests *out,
-		    struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_digest_file(const char *path, struct c2d_digests *out,
+					  struct c2d_err *err);
 
 /* SHA-256 of len bytes. */
 void c2d_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN]);

@@ -58,7 +58,8 @@ struct c2d_rng {
 void c2d_rng_system(struct c2d_rng *rng);
 
 /* Uniform integer in [0, m), m >= 1 (m == 1 draws nothing). */
-int c2d_dp_uniform(const struct c2d_rng *rng, uint64_t m, uint64_t *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_uniform(const struct c2d_rng *rng, uint64_t m, uint64_t *out,
+					 struct c2d_err *err);
 
 /* Limits. Denominators and numerators are reduced by their gcd first; the
  * limits hold for the reduced fraction.
@@ -74,16 +75,17 @@ int c2d_dp_uniform(const struct c2d_rng *rng, uint64_t m, uint64_t *out, struct 
 #define C2D_DP_GEOM_CAP 64
 
 /* *out = 1 with probability exp(-gamma_num/gamma_den), else 0. */
-int c2d_dp_bernoulli_exp(const struct c2d_rng *rng, uint64_t gamma_num, uint64_t gamma_den,
-			 int *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_bernoulli_exp(const struct c2d_rng *rng, uint64_t gamma_num,
+					       uint64_t gamma_den, int *out, struct c2d_err *err);
 
 /* P(x) ∝ exp(-|x|/t) over the integers, t = t_num/t_den > 0. */
-int c2d_dp_discrete_laplace(const struct c2d_rng *rng, uint64_t t_num, uint64_t t_den,
-			    int64_t *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_discrete_laplace(const struct c2d_rng *rng, uint64_t t_num,
+						  uint64_t t_den, int64_t *out, struct c2d_err *err);
 
 /* P(x) ∝ exp(-x²/(2σ²)) over the integers, σ² = sigma2_num/sigma2_den > 0. */
-int c2d_dp_discrete_gaussian(const struct c2d_rng *rng, uint64_t sigma2_num, uint64_t sigma2_den,
-			     int64_t *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_discrete_gaussian(const struct c2d_rng *rng, uint64_t sigma2_num,
+						   uint64_t sigma2_den, int64_t *out,
+						   struct c2d_err *err);
 
 /*
  * The accountant of one run: basic (sequential) composition. Pure ε-DP
@@ -129,8 +131,10 @@ void c2d_dp_accountant_init_zcdp(struct c2d_dp_accountant *a, uint64_t budget_ue
 /* Charges eps_ueps (> 0) / rho_urho (> 0) or refuses (C2D_E_REFUSED).
  * The budget only: nothing is entered in the ledger (the vector functions
  * charge through these and record their releases). */
-int c2d_dp_charge_eps(struct c2d_dp_accountant *a, uint64_t eps_ueps, struct c2d_err *err);
-int c2d_dp_charge_rho(struct c2d_dp_accountant *a, uint64_t rho_urho, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_charge_eps(struct c2d_dp_accountant *a, uint64_t eps_ueps,
+					    struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_charge_rho(struct c2d_dp_accountant *a, uint64_t rho_urho,
+					    struct c2d_err *err);
 
 /*
  * The lattice. Values are integers: counts, and sums in fixed point (a
@@ -164,17 +168,21 @@ int c2d_dp_charge_rho(struct c2d_dp_accountant *a, uint64_t rho_urho, struct c2d
  * (reduced; within C2D_DP_GAUSS_MAX) and charges rho_urho, with the same
  * order and failure rules.
  */
-int c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
-			  const char *label, uint64_t l1_sensitivity, uint64_t eps_ueps,
-			  int64_t *values, size_t n, struct c2d_err *err);
-int c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accountant *a,
-			   const char *label, uint64_t l2_sensitivity, uint64_t rho_urho,
-			   int64_t *values, size_t n, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_laplace_vector(const struct c2d_rng *rng,
+						struct c2d_dp_accountant *a, const char *label,
+						uint64_t l1_sensitivity, uint64_t eps_ueps,
+						int64_t *values, size_t n, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_gaussian_vector(const struct c2d_rng *rng,
+						 struct c2d_dp_accountant *a, const char *label,
+						 uint64_t l2_sensitivity, uint64_t rho_urho,
+						 int64_t *values, size_t n, struct c2d_err *err);
 
 /* The vector functions' parameter checks alone (no values, no charge), so
  * that a configuration can be refused before any run starts: 0, or what
  * the vector function would refuse the parameters with (C2D_E_USAGE). */
-int c2d_dp_laplace_check(uint64_t l1_sensitivity, uint64_t eps_ueps, struct c2d_err *err);
-int c2d_dp_gaussian_check(uint64_t l2_sensitivity, uint64_t rho_urho, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_laplace_check(uint64_t l1_sensitivity, uint64_t eps_ueps,
+					       struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_gaussian_check(uint64_t l2_sensitivity, uint64_t rho_urho,
+						struct c2d_err *err);
 
 #endif

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "c2d/err.h"
+
 /* Room for n more elements of size (> 0) bytes after the first len of buf, an
  * array of *cap elements (len <= *cap): returns buf when they fit, else
  * buf reallocated to the capacity doubled, from first (or *cap when not
@@ -20,6 +22,7 @@
  * always allocated, so the result is never NULL on success. NULL, with buf
  * and *cap unchanged, when memory is short or the size would not fit in a
  * size_t. */
-void *c2d_grow(void *buf, size_t *cap, size_t len, size_t n, size_t size, size_t first);
+C2D_MUST_CHECK void *c2d_grow(void *buf, size_t *cap, size_t len, size_t n, size_t size,
+			       size_t first);
 
 #endif

@@ -46,25 +46,28 @@ struct c2d_wrap_binding {
 /* Owner side: from the ephemeral secret eph_sk (a valid secp256k1 scalar),
  * computes eph_pub and wraps dataset_key into wrapped. Fails with
  * C2D_E_INPUT for an invalid scalar or KMS key. */
-int c2d_kw_wrap(const secp256k1_context *ctx, const struct c2d_wrap_binding *b,
-		const uint8_t eph_sk[32], const uint8_t dataset_key[C2D_KEY_LEN],
-		uint8_t eph_pub[C2D_PUBKEY_LEN], uint8_t wrapped[C2D_WRAPPED_LEN],
-		struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_kw_wrap(const secp256k1_context *ctx,
+				      const struct c2d_wrap_binding *b, const uint8_t eph_sk[32],
+				      const uint8_t dataset_key[C2D_KEY_LEN],
+				      uint8_t eph_pub[C2D_PUBKEY_LEN],
+				      uint8_t wrapped[C2D_WRAPPED_LEN], struct c2d_err *err);
 
 /* KMS side: re-derives the wrap key from the KMS secret key and the header's
  * ephemeral public key. Call it only once the release policy holds. */
-int c2d_kw_derive_kms(const secp256k1_context *ctx, const struct c2d_wrap_binding *b,
-		      const uint8_t kms_sk[32], const uint8_t eph_pub[C2D_PUBKEY_LEN],
-		      uint8_t wrap_key[C2D_KEY_LEN], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_kw_derive_kms(const secp256k1_context *ctx,
+					    const struct c2d_wrap_binding *b,
+					    const uint8_t kms_sk[32],
+					    const uint8_t eph_pub[C2D_PUBKEY_LEN],
+					    uint8_t wrap_key[C2D_KEY_LEN], struct c2d_err *err);
 
 /* Opens wrapped with wrap_key. C2D_E_REFUSED when the tag does not verify
  * (wrong key: another recipe, owner or dataset); dataset_key is then zero. */
-int c2d_kw_unwrap(const uint8_t wrap_key[C2D_KEY_LEN],
-		  const uint8_t wrapped[C2D_WRAPPED_LEN],
-		  uint8_t dataset_key[C2D_KEY_LEN], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_kw_unwrap(const uint8_t wrap_key[C2D_KEY_LEN],
+					const uint8_t wrapped[C2D_WRAPPED_LEN],
+					uint8_t dataset_key[C2D_KEY_LEN], struct c2d_err *err);
 
 /* The compressed public key of a secret key; C2D_E_INPUT if invalid. */
-int c2d_kw_pubkey(const secp256k1_context *ctx, const uint8_t sk[32],
-		  uint8_t pub[C2D_PUBKEY_LEN], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_kw_pubkey(const secp256k1_context *ctx, const uint8_t sk[32],
+					uint8_t pub[C2D_PUBKEY_LEN], struct c2d_err *err);
 
 #endif

@@ -15,7 +15,8 @@
 
 /* snprintf into buf (cap bytes). C2D_E_INPUT, naming the start of the
  * truncated path, when it does not fit. */
-int c2d_path_fmt(char *buf, size_t cap, struct c2d_err *err, const char *fmt, ...)
+C2D_MUST_CHECK c2d_status c2d_path_fmt(char *buf, size_t cap, struct c2d_err *err,
+				       const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 #endif

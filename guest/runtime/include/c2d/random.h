@@ -11,6 +11,6 @@
 #include "c2d/err.h"
 
 /* Fills buf; fails only if the kernel refuses (C2D_E_IO). */
-int c2d_random(void *buf, size_t len, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_random(void *buf, size_t len, struct c2d_err *err);
 
 #endif

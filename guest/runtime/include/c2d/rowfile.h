@@ -55,13 +55,14 @@ struct c2d_rowfile {
 };
 
 /* Parses the header and schema of the len bytes at p. */
-int c2d_rowfile_open(struct c2d_rowfile *f, const uint8_t *p, size_t len, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rowfile_open(struct c2d_rowfile *f, const uint8_t *p, size_t len,
+					   struct c2d_err *err);
 
 /* The next row group: 1 with *nrows and cols (f->schema.ncols entries)
  * filled, 0 after the end record (whose count matched and after which
  * nothing followed), or a negative status. */
-int c2d_rowfile_next(struct c2d_rowfile *f, uint32_t *nrows, struct c2d_rg_col *cols,
-		     struct c2d_err *err);
+C2D_MUST_CHECK int c2d_rowfile_next(struct c2d_rowfile *f, uint32_t *nrows, struct c2d_rg_col *cols,
+				    struct c2d_err *err);
 
 /* The same walk in two steps, for readers that decode groups in parallel:
  * c2d_rowfile_raw() frames the next group (1, 0 after a valid end record,
@@ -74,9 +75,11 @@ struct c2d_rowfile_group {
 	const uint8_t *body;
 	size_t len;
 };
-int c2d_rowfile_raw(struct c2d_rowfile *f, struct c2d_rowfile_group *g, struct c2d_err *err);
-int c2d_rowfile_decode(const struct c2d_rowfile *f, const struct c2d_rowfile_group *g,
-		       struct c2d_rg_col *cols, struct c2d_err *err);
+C2D_MUST_CHECK int c2d_rowfile_raw(struct c2d_rowfile *f, struct c2d_rowfile_group *g,
+				   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rowfile_decode(const struct c2d_rowfile *f,
+					     const struct c2d_rowfile_group *g,
+					     struct c2d_rg_col *cols, struct c2d_err *err);
 
 void c2d_rowfile_close(struct c2d_rowfile *f);
 

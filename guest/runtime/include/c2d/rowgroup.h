@@ -50,17 +50,18 @@ size_t c2d_rg_body_len(const struct c2d_schema *s, uint32_t n);
 uint32_t c2d_rg_rows_per_group(const struct c2d_schema *s);
 
 /* Checks and maps a body. cols has s->ncols entries. */
-int c2d_rg_decode(const struct c2d_schema *s, uint32_t nrows, const uint8_t *body,
-		  size_t len, struct c2d_rg_col *cols, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rg_decode(const struct c2d_schema *s, uint32_t nrows,
+					const uint8_t *body, size_t len, struct c2d_rg_col *cols,
+					struct c2d_err *err);
 
 /* Like c2d_rg_decode, but checks the values of column i only where
  * check[i] is non-zero (the layout of every column is still checked): for
  * a reader that uses some columns of rows whose every column another
  * decoder has already checked. The unchecked columns' pointers are set but
  * must not be read. check == NULL checks every column. */
-int c2d_rg_decode_some(const struct c2d_schema *s, uint32_t nrows, const uint8_t *body,
-		       size_t len, const uint8_t *check, struct c2d_rg_col *cols,
-		       struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rg_decode_some(const struct c2d_schema *s, uint32_t nrows,
+					     const uint8_t *body, size_t len, const uint8_t *check,
+					     struct c2d_rg_col *cols, struct c2d_err *err);
 
 /* Building row groups (the sealer). Values are set per row and column; a
  * row is complete when every column got a value or a null. */
@@ -73,8 +74,8 @@ struct c2d_rg_builder {
 	size_t *off_data;     /* per column: offset of the values */
 };
 
-int c2d_rg_builder_init(struct c2d_rg_builder *b, const struct c2d_schema *s,
-			uint32_t cap, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rg_builder_init(struct c2d_rg_builder *b, const struct c2d_schema *s,
+					      uint32_t cap, struct c2d_err *err);
 void c2d_rg_builder_free(struct c2d_rg_builder *b);
 
 /* Setters for row b->n. */

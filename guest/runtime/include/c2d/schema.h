@@ -72,15 +72,15 @@ struct c2d_schema {
 };
 
 /* Checks every rule above; names the column on failure (C2D_E_INPUT). */
-int c2d_schema_check(const struct c2d_schema *s, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_schema_check(const struct c2d_schema *s, struct c2d_err *err);
 
 /* Size of the binary form, and writing it (out has that many bytes). */
 size_t c2d_schema_encoded_len(const struct c2d_schema *s);
 void c2d_schema_encode(const struct c2d_schema *s, uint8_t *out);
 
 /* Parses and checks a binary schema from r. On failure s is left empty. */
-int c2d_schema_decode(struct c2d_reader *r, struct c2d_schema *s,
-		      struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_schema_decode(struct c2d_reader *r, struct c2d_schema *s,
+					    struct c2d_err *err);
 
 /* Releases what the schema owns; s may be zeroed or partially filled. */
 void c2d_schema_free(struct c2d_schema *s);

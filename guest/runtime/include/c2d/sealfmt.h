@@ -77,18 +77,19 @@ struct c2d_seal_header {
 /* Reads header_len and total_len from the first C2D_SEAL_PREFIX_LEN bytes,
  * checking magic, version and reserved bytes and that the lengths are
  * plausible. Fails with C2D_E_INPUT. */
-int c2d_sealhdr_peek(const uint8_t prefix[C2D_SEAL_PREFIX_LEN],
-		     uint32_t *header_len, uint64_t *total_len, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_sealhdr_peek(const uint8_t prefix[C2D_SEAL_PREFIX_LEN],
+					   uint32_t *header_len, uint64_t *total_len,
+					   struct c2d_err *err);
 
 /* Parses a whole header (len must be header_len). Takes ownership of
  * nothing; fills h (whose schema the caller frees with c2d_sealhdr_free). */
-int c2d_sealhdr_parse(const uint8_t *buf, size_t len, struct c2d_seal_header *h,
-		      struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_sealhdr_parse(const uint8_t *buf, size_t len,
+					    struct c2d_seal_header *h, struct c2d_err *err);
 
 /* Encodes h, with header_len computed (rounded up to 16 bytes) and stored
  * back into h. *out is malloc'd; the caller frees it. */
-int c2d_sealhdr_encode(struct c2d_seal_header *h, uint8_t **out, size_t *len,
-		       struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_sealhdr_encode(struct c2d_seal_header *h, uint8_t **out, size_t *len,
+					     struct c2d_err *err);
 
 /* Writes the counts into an encoded header (they are not in the digest). */
 void c2d_sealhdr_set_counts(uint8_t *buf, uint64_t total_len, uint64_t row_count);

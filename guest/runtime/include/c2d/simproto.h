@@ -69,20 +69,21 @@ struct c2d_simproto_msg {
 /* Writes m as one frame into buf[0..cap), its length in *len. Fails with
  * C2D_E_INPUT for a message the decoder would refuse, C2D_E_USAGE when
  * cap is too small. Only the fields of m's type are read. */
-int c2d_simproto_encode(const struct c2d_simproto_msg *m, uint8_t *buf, size_t cap,
-			size_t *len, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_simproto_encode(const struct c2d_simproto_msg *m, uint8_t *buf,
+					      size_t cap, size_t *len, struct c2d_err *err);
 
 /* Checks a frame header; gives the type and payload length. */
-int c2d_simproto_header(const uint8_t hdr[C2D_SIMPROTO_HDR_LEN], uint8_t *type,
-			uint32_t *payload_len, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_simproto_header(const uint8_t hdr[C2D_SIMPROTO_HDR_LEN],
+					      uint8_t *type, uint32_t *payload_len,
+					      struct c2d_err *err);
 
 /* Decodes one whole frame buf[0..len) (header and exactly its payload). */
-int c2d_simproto_decode(const uint8_t *buf, size_t len, struct c2d_simproto_msg *m,
-			struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_simproto_decode(const uint8_t *buf, size_t len,
+					      struct c2d_simproto_msg *m, struct c2d_err *err);
 
 /* Writes buf[0..len) to fd within timeout_ms (< 0: no deadline). */
-int c2d_simproto_send(int fd, const uint8_t *buf, size_t len, int timeout_ms,
-		      struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_simproto_send(int fd, const uint8_t *buf, size_t len, int timeout_ms,
+					    struct c2d_err *err);
 
 /* Reads one frame into buf (cap >= C2D_SIMPROTO_MAX_FRAME) and decodes it
  * into m. Waits up to idle_ms for its first byte (< 0: forever), then up to
@@ -93,7 +94,8 @@ int c2d_simproto_send(int fd, const uint8_t *buf, size_t len, int timeout_ms,
  * (a malformed header) the stream cannot be resynchronised; with
  * *frame_len > 0 (a malformed payload) the whole frame was consumed, so the
  * caller may answer ERROR and go on. */
-int c2d_simproto_recv(int fd, uint8_t *buf, size_t cap, int idle_ms, int frame_ms,
-		      struct c2d_simproto_msg *m, size_t *frame_len, struct c2d_err *err);
+C2D_MUST_CHECK int c2d_simproto_recv(int fd, uint8_t *buf, size_t cap, int idle_ms, int frame_ms,
+				     struct c2d_simproto_msg *m, size_t *frame_len,
+				     struct c2d_err *err);
 
 #endif

@@ -38,12 +38,12 @@ C2D_MUST_CHECK c2d_status c2d_stream_init(struct c2d_stream *s, const uint8_t ke
 					  enum c2d_gcm_impl impl, struct c2d_err *err);
 
 /* Seals the next chunk in place. */
-int c2d_stream_seal(struct c2d_stream *s, void *buf, size_t len, int last,
-		    uint8_t tag[C2D_GCM_TAG_LEN], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_stream_seal(struct c2d_stream *s, void *buf, size_t len, int last,
+					  uint8_t tag[C2D_GCM_TAG_LEN], struct c2d_err *err);
 
 /* Opens the next chunk in place: C2D_E_REFUSED (buf wiped) on a bad tag. */
-int c2d_stream_open(struct c2d_stream *s, void *buf, size_t len, int last,
-		    const uint8_t tag[C2D_GCM_TAG_LEN], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_stream_open(struct c2d_stream *s, void *buf, size_t len, int last,
+					  const uint8_t tag[C2D_GCM_TAG_LEN], struct c2d_err *err);
 
 void c2d_stream_wipe(struct c2d_stream *s);
 

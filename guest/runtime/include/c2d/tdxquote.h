@@ -90,8 +90,8 @@ struct c2d_tdx_quote {
 /* Parses buf[0..len). C2D_E_INPUT, naming the offset and field, for
  * anything malformed, truncated or of a kind c2d does not accept (another
  * TEE, key type or certification data type). */
-int c2d_tdx_quote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_quote *q,
-			struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_tdx_quote_parse(const uint8_t *buf, size_t len,
+					      struct c2d_tdx_quote *q, struct c2d_err *err);
 
 /* Points td at the fields of a TD report, which a quote's body and a
  * TDREPORT (c2d/tdxguest.h) both carry in two runs of the same layout (the

@@ -49,26 +49,28 @@ struct c2d_plain {
 	struct c2d_rg_col *cols;
 };
 
-int c2d_plain_init(struct c2d_plain *p, const struct c2d_schema *s, c2d_rows_fn fn,
-		   void *arg, struct c2d_err *err);
-int c2d_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len,
-		   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_plain_init(struct c2d_plain *p, const struct c2d_schema *s,
+					 c2d_rows_fn fn, void *arg, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len,
+					 struct c2d_err *err);
 /* Checks the end record was seen and its count matches the rows delivered
  * and row_count (the header's). */
-int c2d_plain_finish(struct c2d_plain *p, uint64_t row_count, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_plain_finish(struct c2d_plain *p, uint64_t row_count,
+					   struct c2d_err *err);
 /* Wipes and frees the buffers. */
 void c2d_plain_free(struct c2d_plain *p);
 
 /* Reads and parses the header from the start of fd. *raw receives the
  * header bytes (malloc'd; the caller frees them). */
-int c2d_unseal_header(int fd, const char *name, struct c2d_seal_header *h,
-		      uint8_t **raw, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_unseal_header(int fd, const char *name, struct c2d_seal_header *h,
+					    uint8_t **raw, struct c2d_err *err);
 
 /* Reads the rest of fd (positioned just after the header). With strict,
  * the file must end exactly at total_len (a regular file); without, bytes
  * after total_len are ignored (a disk rounded up to its sector size). */
-int c2d_unseal_body(int fd, const char *name, const struct c2d_seal_header *h,
-		    const uint8_t *raw, const uint8_t key[32], enum c2d_gcm_impl impl,
-		    int strict, c2d_rows_fn fn, void *arg, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_unseal_body(int fd, const char *name, const struct c2d_seal_header *h,
+					  const uint8_t *raw, const uint8_t key[32],
+					  enum c2d_gcm_impl impl, int strict, c2d_rows_fn fn,
+					  void *arg, struct c2d_err *err);
 
 #endif
