@@ -1,6 +1,7 @@
 /* Running the analysis child: see analysis.h. */
 #include "analysis.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -119,49 +120,63 @@ static const char *signal_name(int sig, char buf[16])
 }
 
 /* Sets resource res to v, soft and hard, or to the hard limit already in
- * place when that is lower: a limit is never raised. */
-static int lower_limit(int res, rlim_t v)
+ * place when that is lower: a limit is never raised. Returns 0, or the
+ * step that failed (set_step for the setrlimit) with errno set. */
+static int lower_limit(int res, rlim_t v, int set_step)
 {
 	struct rlimit cur;
 	if (getrlimit(res, &cur) != 0)
-		return -1;
+		return SUPERVISE_STEP_GETRLIMIT;
 	if (cur.rlim_max != RLIM_INFINITY && cur.rlim_max < v)
 		v = cur.rlim_max;
 	const struct rlimit l = { v, v };
-	return setrlimit(res, &l);
+	return setrlimit(res, &l) != 0 ? set_step : 0;
 }
 
 /* The supervisor's pre_exec hook (see analysis.h): in the child between
- * fork and exec, system calls only. The credentials change through raw
- * system calls: they act on the calling thread, which in a fresh child is
- * the whole process, whereas libc's wrappers may broadcast to threads
- * through signals, nothing that belongs between fork and exec. */
+ * fork and exec, system calls only. Returns 0, or the step that failed
+ * with errno as it left it (supervise.h), for init to name. The
+ * credentials change through raw system calls: they act on the calling
+ * thread, which in a fresh child is the whole process, whereas libc's
+ * wrappers may broadcast to threads through signals, nothing that belongs
+ * between fork and exec. */
 static int confine_child(const struct supervise_io *io)
 {
-	const int fail = ANALYSIS_EXIT_CONFINE;
+	int step;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return fail;
+		return SUPERVISE_STEP_NO_NEW_PRIVS;
 	/* Descriptors 3 .. 3 + nfds - 1 are the child's; none can be made
 	 * above them. No file can grow (the child has none to write), and a
 	 * crash leaves no core with rows in it. */
-	if (lower_limit(RLIMIT_NOFILE, 3 + (rlim_t)io->nfds) != 0 ||
-	    lower_limit(RLIMIT_FSIZE, 0) != 0 || lower_limit(RLIMIT_CORE, 0) != 0)
-		return fail;
+	if ((step = lower_limit(RLIMIT_NOFILE, 3 + (rlim_t)io->nfds, SUPERVISE_STEP_RLIMIT_NOFILE)) != 0 ||
+	    (step = lower_limit(RLIMIT_FSIZE, 0, SUPERVISE_STEP_RLIMIT_FSIZE)) != 0 ||
+	    (step = lower_limit(RLIMIT_CORE, 0, SUPERVISE_STEP_RLIMIT_CORE)) != 0)
+		return step;
 	if (geteuid() != 0)
 		return 0;
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
-	if (lower_limit(RLIMIT_NPROC, ANALYSIS_MAX_TASKS) != 0 ||
-	    syscall(SYS_setgroups, 0, NULL) != 0 ||
-	    syscall(SYS_setresgid, ANALYSIS_GID, ANALYSIS_GID, ANALYSIS_GID) != 0 ||
-	    syscall(SYS_setresuid, ANALYSIS_UID, ANALYSIS_UID, ANALYSIS_UID) != 0)
-		return fail;
+	if ((step = lower_limit(RLIMIT_NPROC, ANALYSIS_MAX_TASKS, SUPERVISE_STEP_RLIMIT_NPROC)) != 0)
+		return step;
+	if (syscall(SYS_setgroups, 0, NULL) != 0)
+		return SUPERVISE_STEP_SETGROUPS;
+	if (syscall(SYS_setresgid, ANALYSIS_GID, ANALYSIS_GID, ANALYSIS_GID) != 0)
+		return SUPERVISE_STEP_SETRESGID;
+	if (syscall(SYS_setresuid, ANALYSIS_UID, ANALYSIS_UID, ANALYSIS_UID) != 0)
+		return SUPERVISE_STEP_SETRESUID;
 	/* Checked, not assumed: all three ids, so that none leads back. */
-	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
-	    ru != ANALYSIS_UID || eu != ANALYSIS_UID || su != ANALYSIS_UID ||
-	    rg != ANALYSIS_GID || eg != ANALYSIS_GID || sg != ANALYSIS_GID ||
-	    getgroups(0, NULL) != 0)
-		return fail;
+	if (getresuid(&ru, &eu, &su) != 0)
+		return SUPERVISE_STEP_GETRESUID;
+	if (getresgid(&rg, &eg, &sg) != 0)
+		return SUPERVISE_STEP_GETRESGID;
+	int ngroups = getgroups(0, NULL);
+	if (ngroups < 0)
+		return SUPERVISE_STEP_GETGROUPS;
+	if (ru != ANALYSIS_UID || eu != ANALYSIS_UID || su != ANALYSIS_UID ||
+	    rg != ANALYSIS_GID || eg != ANALYSIS_GID || sg != ANALYSIS_GID || ngroups != 0) {
+		errno = 0;
+		return SUPERVISE_STEP_ID_CHECK;
+	}
 	return 0;
 }
 
@@ -171,6 +186,18 @@ static int judge(const struct analysis_spec *spec, const struct supervise_result
 {
 	const char *p = spec->path;
 	char sb[16];
+	/* The step and the errno are numbers the child sent before the
+	 * analysis ran; their text comes from init's own tables. */
+	if (res->start_failed && res->failed_errno != 0)
+		return c2d_fail(err, C2D_E_REFUSED,
+				"analysis %s: init could not %s it: %s failed: %s (errno %d); it did not run",
+				p, res->exit_code == ANALYSIS_EXIT_CONFINE ? "confine" : "start",
+				supervise_step_name(res->failed_step), strerror(res->failed_errno),
+				res->failed_errno);
+	if (res->start_failed)
+		return c2d_fail(err, C2D_E_REFUSED, "analysis %s: init could not %s it: %s failed; it did not run",
+				p, res->exit_code == ANALYSIS_EXIT_CONFINE ? "confine" : "start",
+				supervise_step_name(res->failed_step));
 	if (res->timed_out)
 		return c2d_fail(err, C2D_E_REFUSED, "analysis %s: time limit of %ld ms reached; killed",
 				p, spec->deadline_ms);
@@ -186,11 +213,6 @@ static int judge(const struct analysis_spec *spec, const struct supervise_result
 	if (res->signaled)
 		return c2d_fail(err, C2D_E_REFUSED, "analysis %s: killed by %s", p,
 				signal_name(res->term_signal, sb));
-	if (res->exited && res->exit_code == ANALYSIS_EXIT_CONFINE)
-		return c2d_fail(err, C2D_E_REFUSED,
-				"analysis %s: exited with status %d: init could not confine it "
-				"(no_new_privs, limits, uid %d); it did not run", p, ANALYSIS_EXIT_CONFINE,
-				ANALYSIS_UID);
 	if (!res->exited || res->exit_code != 0)
 		return c2d_fail(err, C2D_E_REFUSED, "analysis %s: exited with status %d", p,
 				res->exit_code);

@@ -17,14 +17,17 @@
  * supplementary groups, gid and uid ANALYSIS_UID with RLIMIT_NPROC
  * ANALYSIS_MAX_TASKS for that uid. Each step is checked; the first that
  * fails ends the child with ANALYSIS_EXIT_CONFINE before the analysis
- * runs. As another user (c2d run on the host, the tests) the uid stays.
+ * runs, and init's error names that call and its errno (the child reports
+ * them as supervise.h says). As another user (c2d run on the host, the
+ * tests) the uid stays.
  * The binary is opened before the uid drop and executed by descriptor, so
  * only its own mode must let ANALYSIS_UID run it (0555 in the image). The
  * child then installs its own seccomp filter (guest/analysis/child.h).
  *
  * Any other outcome is refused with one line saying why: C2D_E_REFUSED for
- * a signal (named; SIGSYS as the seccomp filter's kill), the time limit, a
- * non-zero exit status (ANALYSIS_EXIT_CONFINE named), more bytes than the
+ * a child that could not be confined or started (the failed call and its
+ * errno named), a signal (named; SIGSYS as the seccomp filter's kill), the
+ * time limit, a non-zero exit status, more bytes than the
  * schema allows, a pipe still open after the exit, or an aggregate that
  * does not match its schema; C2D_E_INPUT for one that does not decode. On
  * any refusal no aggregate is returned. Exact aggregates are not for
@@ -44,6 +47,7 @@
 #include "c2d/err.h"
 #include "c2d/rowgroup.h"
 #include "c2d/schema.h"
+#include "supervise.h"
 
 #define ANALYSIS_SEALS 0x000f   /* F_SEAL_SEAL | SHRINK | GROW | WRITE */
 
@@ -54,8 +58,8 @@
 /* RLIMIT_NPROC of ANALYSIS_UID: the analyses start at most 16 threads. */
 #define ANALYSIS_MAX_TASKS 64
 /* The child's exit status when init could not confine it before exec
- * (supervise.c uses 126 and 127 for the steps around it). */
-#define ANALYSIS_EXIT_CONFINE 125
+ * (supervise.h uses 126 and 127 for the steps around it). */
+#define ANALYSIS_EXIT_CONFINE SUPERVISE_EXIT_PRE_EXEC
 
 struct analysis_input {
 	int fd;                     /* the memfd; -1 once closed */

@@ -13,6 +13,50 @@
 #include <time.h>
 #include <unistd.h>
 
+const char *supervise_step_name(int step)
+{
+	static const char *const names[SUPERVISE_STEP_COUNT] = {
+		[SUPERVISE_STEP_NONE] = "no step",
+		[SUPERVISE_STEP_DUPFD] = "fcntl(F_DUPFD)",
+		[SUPERVISE_STEP_DUP2] = "dup2",
+		[SUPERVISE_STEP_DUP3] = "dup3",
+		[SUPERVISE_STEP_OPEN] = "open(O_PATH)",
+		[SUPERVISE_STEP_EXECVE] = "execve",
+		[SUPERVISE_STEP_EXECVEAT] = "execveat",
+		[SUPERVISE_STEP_NO_NEW_PRIVS] = "prctl(PR_SET_NO_NEW_PRIVS)",
+		[SUPERVISE_STEP_GETRLIMIT] = "getrlimit",
+		[SUPERVISE_STEP_RLIMIT_NOFILE] = "setrlimit(RLIMIT_NOFILE)",
+		[SUPERVISE_STEP_RLIMIT_FSIZE] = "setrlimit(RLIMIT_FSIZE)",
+		[SUPERVISE_STEP_RLIMIT_CORE] = "setrlimit(RLIMIT_CORE)",
+		[SUPERVISE_STEP_RLIMIT_NPROC] = "setrlimit(RLIMIT_NPROC)",
+		[SUPERVISE_STEP_SETGROUPS] = "setgroups",
+		[SUPERVISE_STEP_SETRESGID] = "setresgid",
+		[SUPERVISE_STEP_SETRESUID] = "setresuid",
+		[SUPERVISE_STEP_GETRESUID] = "getresuid",
+		[SUPERVISE_STEP_GETRESGID] = "getresgid",
+		[SUPERVISE_STEP_GETGROUPS] = "getgroups",
+		[SUPERVISE_STEP_ID_CHECK] = "the check of the ids after the drop",
+	};
+	return step >= 0 && step < SUPERVISE_STEP_COUNT ? names[step] : "an unknown step";
+}
+
+/* What a child that failed before exec writes to init (supervise.h). */
+struct start_report {
+	int step;
+	int errnum;
+};
+
+/* In the child: reports the failed step and exits. */
+static _Noreturn void start_failed(int rfd, int step, int errnum, int code)
+{
+	const struct start_report rep = { step, errnum };
+	/* Nothing is left to try if this write fails: the exit status still
+	 * says that the child did not start. */
+	ssize_t n = write(rfd, &rep, sizeof(rep));
+	(void)n;
+	_exit(code);
+}
+
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -66,22 +110,30 @@ static void kill_and_reap(pid_t pid, struct supervise_result *res)
 
 /* In the child, between fork and exec: only async-signal-safe calls. The
  * sources are first moved above the target range, so that placing one
- * cannot overwrite another that happens to sit at 3 + j. */
-static void place_fds(const struct supervise_io *io, long open_max)
+ * cannot overwrite another that happens to sit at 3 + j. The report pipe
+ * rfd ends up just above them, at 3 + nfds, where the exec closes it;
+ * returns that descriptor. */
+static int place_fds(const struct supervise_io *io, long open_max, int rfd)
 {
 	int top = 3 + io->nfds, tmp[SUPERVISE_MAX_FDS];
+	int r = fcntl(rfd, F_DUPFD_CLOEXEC, top + 1);
+	if (r < 0)
+		start_failed(rfd, SUPERVISE_STEP_DUPFD, errno, 126);
 	for (int i = 0; i < io->nfds; i++)
 		if ((tmp[i] = fcntl(io->fds[i], F_DUPFD, top)) < 0)
-			_exit(126);
+			start_failed(r, SUPERVISE_STEP_DUPFD, errno, 126);
 	for (int i = 0; i < io->nfds; i++)
 		if (dup2(tmp[i], 3 + i) < 0)
-			_exit(126);
+			start_failed(r, SUPERVISE_STEP_DUP2, errno, 126);
+	if (dup3(r, top, O_CLOEXEC) < 0)
+		start_failed(r, SUPERVISE_STEP_DUP3, errno, 126);
 	close(0);
 	close(1);
 	close(2);
-	if (syscall(SYS_close_range, (unsigned)top, ~0u, 0u) < 0)
-		for (long fd = top; fd < open_max; fd++)
+	if (syscall(SYS_close_range, (unsigned)top + 1, ~0u, 0u) < 0)
+		for (long fd = top + 1; fd < open_max; fd++)
 			close((int)fd);
+	return top;
 }
 
 /* Reads what the pipe has. Returns 1 at end of file, 0 when it would
@@ -136,6 +188,12 @@ c2d_status supervise_run_io(const char *path, char *const argv[], long deadline_
 		    fcntl(io->out_fd, F_SETFL, fcntl(io->out_fd, F_GETFL) | O_NONBLOCK) < 0)
 			return c2d_fail_errno(err, C2D_E_IO, "%s: output pipe", path);
 	}
+	/* The child's report of a failure before exec (supervise.h). Both
+	 * ends close at exec; the parent reads only once the child is gone,
+	 * so the read end need not block. */
+	int rp[2];
+	if (pipe2(rp, O_CLOEXEC | O_NONBLOCK) < 0)
+		return c2d_fail_errno(err, C2D_E_IO, "%s: report pipe", path);
 	/* SIGCHLD must be blocked before fork, or a child that exits at once
 	 * could signal us before we wait for it; the signalfd then reports it
 	 * alongside the output pipe. */
@@ -146,6 +204,8 @@ c2d_status supervise_run_io(const char *path, char *const argv[], long deadline_
 	if (sfd < 0) {
 		int r = c2d_fail_errno(err, C2D_E_IO, "%s: signalfd", path);
 		sigprocmask(SIG_SETMASK, &saved, NULL);
+		close(rp[0]);
+		close(rp[1]);
 		return r;
 	}
 
@@ -155,30 +215,34 @@ c2d_status supervise_run_io(const char *path, char *const argv[], long deadline_
 		int r = c2d_fail_errno(err, C2D_E_IO, "%s: fork failed", path);
 		close(sfd);
 		sigprocmask(SIG_SETMASK, &saved, NULL);
+		close(rp[0]);
+		close(rp[1]);
 		return r;
 	}
 	if (pid == 0) {
-		/* The signal mask survives execve; init blocks everything, so
+		/* Only async-signal-safe calls between fork and exec or exit.
+		 * The signal mask survives execve; init blocks everything, so
 		 * an unblocked mask must be set here or the child could not be
 		 * interrupted by SIGTERM, SIGPIPE... Handlers are reset by exec. */
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		int rfd = rp[1];
 		if (io != NULL)
-			place_fds(io, open_max);
+			rfd = place_fds(io, open_max, rfd);
 		if (io != NULL && io->pre_exec != NULL) {
-			int xfd = open(path, O_PATH | O_CLOEXEC), code;
+			int xfd = open(path, O_PATH | O_CLOEXEC), step;
 			if (xfd < 0)
-				_exit(127);
-			if ((code = io->pre_exec(io)) != 0)
-				_exit(code);
+				start_failed(rfd, SUPERVISE_STEP_OPEN, errno, 127);
+			if ((step = io->pre_exec(io)) != 0)
+				start_failed(rfd, step, errno, SUPERVISE_EXIT_PRE_EXEC);
 			syscall(SYS_execveat, xfd, "", argv, empty_env, AT_EMPTY_PATH);
-			_exit(127);
+			start_failed(rfd, SUPERVISE_STEP_EXECVEAT, errno, 127);
 		}
 		execve(path, argv, empty_env);
-		/* Only async-signal-safe calls between fork and exit. */
-		_exit(127);
+		start_failed(rfd, SUPERVISE_STEP_EXECVE, errno, 127);
 	}
+	close(rp[1]);
 	if (io != NULL && io->close_after_fork >= 0)
 		close(io->close_after_fork);
 	for (int i = 0; io != NULL && i < io->nclose_also; i++)
@@ -224,6 +288,15 @@ c2d_status supervise_run_io(const char *path, char *const argv[], long deadline_
 		io->out_open = d == 0;
 	}
 	res->elapsed_ms = now_ms() - start;
+	/* The child is gone, and with it the pipe's only write end: a report
+	 * is there whole (it is smaller than PIPE_BUF), or there is none. */
+	struct start_report rep;
+	if (read(rp[0], &rep, sizeof(rep)) == (ssize_t)sizeof(rep)) {
+		res->start_failed = 1;
+		res->failed_step = rep.step;
+		res->failed_errno = rep.errnum;
+	}
+	close(rp[0]);
 	supervise_reap_all();
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &saved, NULL);

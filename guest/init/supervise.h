@@ -11,8 +11,17 @@
  * on the way. It blocks SIGCHLD for its own duration and restores the
  * caller's mask. Not thread-safe (nothing in init is threaded).
  *
- * Result: 0 with *res filled when the child was started (whatever its
- * fate), a negative status when it could not be started (C2D_E_IO).
+ * Result: 0 with *res filled when the child was forked (whatever its
+ * fate), a negative status when it could not be (C2D_E_IO).
+ *
+ * A child that fails between fork and exec (placing its descriptors, the
+ * pre_exec hook, opening or executing path) sends init the step that
+ * failed and its errno over a close-on-exec pipe, as musl's posix_spawn
+ * does, and exits: 126 (descriptors), 127 (opening or executing path) or
+ * SUPERVISE_EXIT_PRE_EXEC (the hook). *res then has start_failed set. The
+ * pipe closes at the exec, so nothing the program that runs writes can
+ * come this way, and the step is named from init's own table
+ * (supervise_step_name()): the pipe carries two numbers, never text.
  */
 #ifndef C2D_INIT_SUPERVISE_H
 #define C2D_INIT_SUPERVISE_H
@@ -22,6 +31,39 @@
 
 #include "c2d/err.h"
 
+#define SUPERVISE_EXIT_PRE_EXEC 125
+
+/* The steps between fork and exec, and the calls of the pre_exec hook
+ * (guest/init/analysis.c's confinement), by which the child says where it
+ * failed. */
+enum supervise_step {
+	SUPERVISE_STEP_NONE = 0,
+	SUPERVISE_STEP_DUPFD,          /* fcntl(F_DUPFD) */
+	SUPERVISE_STEP_DUP2,
+	SUPERVISE_STEP_DUP3,
+	SUPERVISE_STEP_OPEN,           /* open(O_PATH) of path */
+	SUPERVISE_STEP_EXECVE,
+	SUPERVISE_STEP_EXECVEAT,
+	SUPERVISE_STEP_NO_NEW_PRIVS,   /* prctl(PR_SET_NO_NEW_PRIVS) */
+	SUPERVISE_STEP_GETRLIMIT,
+	SUPERVISE_STEP_RLIMIT_NOFILE,  /* setrlimit(RLIMIT_NOFILE) */
+	SUPERVISE_STEP_RLIMIT_FSIZE,
+	SUPERVISE_STEP_RLIMIT_CORE,
+	SUPERVISE_STEP_RLIMIT_NPROC,
+	SUPERVISE_STEP_SETGROUPS,
+	SUPERVISE_STEP_SETRESGID,
+	SUPERVISE_STEP_SETRESUID,
+	SUPERVISE_STEP_GETRESUID,
+	SUPERVISE_STEP_GETRESGID,
+	SUPERVISE_STEP_GETGROUPS,
+	SUPERVISE_STEP_ID_CHECK,       /* the ids after the drop are not the ones asked for */
+	SUPERVISE_STEP_COUNT
+};
+
+/* The step's name, from a fixed table ("setresuid", ...); "an unknown step"
+ * outside it. */
+const char *supervise_step_name(int step);
+
 struct supervise_result {
 	int exited;      /* 1: exited normally with exit_code */
 	int exit_code;
@@ -29,6 +71,9 @@ struct supervise_result {
 	int term_signal;
 	int timed_out;   /* 1: the deadline passed and init killed it */
 	long elapsed_ms;
+	int start_failed;   /* 1: it failed before exec, at failed_step */
+	int failed_step;    /* enum supervise_step */
+	int failed_errno;   /* that step's errno; 0 when a check failed, not a call */
 };
 
 C2D_MUST_CHECK c2d_status supervise_run(const char *path, char *const argv[], long deadline_ms,
@@ -75,10 +120,12 @@ struct supervise_io {
 	int hook_failed;         /* result */
 	/* In the child, once its descriptors are in place and before exec
 	 * (NULL: none): guest/init/analysis.c's confinement. Async-signal-safe
-	 * calls only; returns 0, or the status the child then exits with
-	 * without running path. With a hook, path is opened (O_PATH) before
-	 * it runs and executed through that descriptor: the hook may take
-	 * away the right to reach path (a uid drop), not to run the file. */
+	 * calls only; returns 0, or the enum supervise_step that failed with
+	 * errno as that call left it (0 for a failed check), after which the
+	 * child reports it and exits SUPERVISE_EXIT_PRE_EXEC without running
+	 * path. With a hook, path is opened (O_PATH) before it runs and
+	 * executed through that descriptor: the hook may take away the right
+	 * to reach path (a uid drop), not to run the file. */
 	int (*pre_exec)(const struct supervise_io *io);
 };
 

@@ -402,12 +402,47 @@ static void test_unconfinable_child_is_refused(void **state)
 	struct c2d_err err = { 0 };
 	int r = run_bin("c2d-fakeanalysis", "ok", &fake_schema, &in, 10000, &a, &err);
 	assert_int_equal(syscall(SYS_capset, &h, saved), 0);
+	/* The first step that needs CAP_SETGID, named with its errno. */
 	if (r != C2D_E_REFUSED ||
-	    strstr(err.msg, "exited with status 125: init could not confine it") == NULL)
+	    strstr(err.msg, "init could not confine it: setgroups failed: ") == NULL ||
+	    strstr(err.msg, "(errno 1); it did not run") == NULL)
 		fail_msg("status %d, '%s'", r, err.msg);
 	assert_null(a.outputs);
 	analysis_input_close(&in);
 	c2d_schema_free(&s);
+}
+
+/* A binary that cannot be opened or executed is refused with the call that
+ * failed and its errno, from init's own table, before anything runs. */
+static void test_unstartable_child_names_the_call(void **state)
+{
+	(void)state;
+	char noexec[] = "/tmp/c2d-noexec.XXXXXX";
+	int fd = mkstemp(noexec);   /* mode 0600: no one may execute it */
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\nexit 0\n", 17), 17);
+	close(fd);
+	static const struct { const char *path, *want; } cases[] = {
+		{ "/nonexistent/c2d-analysis",
+		  "init could not start it: open(O_PATH) failed: No such file or directory (errno 2)" },
+		{ NULL, "init could not start it: execveat failed: Permission denied (errno 13)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct c2d_schema s;
+		struct analysis_input in = small_input(&s);
+		struct c2d_agg a;
+		struct c2d_err err = { 0 };
+		const char *path = cases[i].path ? cases[i].path : noexec;
+		char *const argv[] = { (char *)path, NULL };
+		const struct analysis_spec spec = { path, argv, &fake_schema, 10000 };
+		int r = analysis_run(&spec, &in, &a, &err);
+		if (r != C2D_E_REFUSED || strstr(err.msg, cases[i].want) == NULL)
+			fail_msg("%s: status %d, '%s'; expected '%s'", path, r, err.msg, cases[i].want);
+		assert_null(a.outputs);
+		analysis_input_close(&in);
+		c2d_schema_free(&s);
+	}
+	unlink(noexec);
 }
 
 static void test_crash_is_refused(void **state)
@@ -681,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_forbidden_calls_are_killed),
 		cmocka_unit_test(test_other_architecture_is_killed),
 		cmocka_unit_test(test_unconfinable_child_is_refused),
+		cmocka_unit_test(test_unstartable_child_names_the_call),
 		cmocka_unit_test(test_crash_is_refused),
 		cmocka_unit_test(test_loop_is_refused_at_deadline),
 		cmocka_unit_test(test_oversized_output_is_refused),
