@@ -256,7 +256,7 @@ static int cmd_initramfs(int argc, char **argv, struct c2d_err *err)
 	for (size_t i = 0; i < nspecs && r == C2D_OK; i++) {
 		uint8_t *text = NULL;
 		size_t tlen;
-		if ((r = c2d_read_file(specs[i], MAX_SPEC, &text, &tlen, err)) == C2D_OK)
+		if ((r = c2d_fs_read_file(specs[i], MAX_SPEC, &text, &tlen, err)) == C2D_OK)
 			r = parse_spec(specs[i], (const char *)text, m, &n, err);
 		free(text);
 	}
@@ -280,7 +280,7 @@ static int cmd_initramfs(int argc, char **argv, struct c2d_err *err)
 		if (S_ISREG(m[i].mode)) {
 			char src[2 * PATH_MAX];
 			snprintf(src, sizeof(src), "%s/%s", root, m[i].src);
-			r = c2d_read_file(src, MAX_FILE, &data, &size, err);
+			r = c2d_fs_read_file(src, MAX_FILE, &data, &size, err);
 			if (r < 0) {
 				c2d_err_prefix(err, "%s:%u", m[i].spec, m[i].line);
 				break;
@@ -300,7 +300,7 @@ static int cmd_initramfs(int argc, char **argv, struct c2d_err *err)
 	if (fclose(f) != 0 && r == C2D_OK)
 		r = c2d_fail_errno(err, C2D_E_IO, "open_memstream");
 	if (r == C2D_OK)
-		r = c2d_write_atomic(out, buf, blen, 0644, err);
+		r = c2d_fs_write_atomic(out, buf, blen, 0644, err);
 	free(buf);
 	free(m);
 	return r;
@@ -312,7 +312,7 @@ static int cmd_list(int argc, char **argv, struct c2d_err *err)
 		return c2d_fail(err, C2D_E_USAGE, "usage: c2d-mkimage list FILE");
 	uint8_t *buf;
 	size_t len, off = 0;
-	int r = c2d_read_file(argv[1], 1u << 30, &buf, &len, err);
+	int r = c2d_fs_read_file(argv[1], 1u << 30, &buf, &len, err);
 	if (r < 0)
 		return r;
 	struct cpio_entry e;
@@ -320,7 +320,7 @@ static int cmd_list(int argc, char **argv, struct c2d_err *err)
 		uint8_t d[C2D_SHA256_LEN];
 		char hex[2 * C2D_SHA256_LEN + 1] = "-";
 		if (S_ISREG(e.mode)) {
-			c2d_sha256(e.data, e.size, d);
+			c2d_digest_sha256(e.data, e.size, d);
 			c2d_hex(d, sizeof(d), hex);
 		}
 		printf("%06o %u:%u nlink=%u mtime=%u ino=%u dev=%u,%u size=%zu sha256=%s /%s\n",

@@ -26,12 +26,12 @@ c2d_status cohort_stats_bind(const struct c2d_schema *s, struct cohort_stats_col
 			     struct c2d_err *err)
 {
 	int r;
-	if ((r = analysis_find_column(s, "cohort-stats", "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
-	    (r = analysis_find_column(s, "cohort-stats", "sex", C2D_T_CATEGORY, 0, sex_labels, CS_SEXES, &c->sex, err)) < 0 ||
-	    (r = analysis_find_column(s, "cohort-stats", "egfr", C2D_T_FLOAT64, 1, NULL, 0, &c->egfr, err)) < 0 ||
-	    (r = analysis_find_column(s, "cohort-stats", "ckd_stage", C2D_T_CATEGORY, 0, stage_labels, CS_STAGES, &c->stage, err)) < 0 ||
-	    (r = analysis_find_column(s, "cohort-stats", "outcome", C2D_T_BOOL, 0, NULL, 0, &c->outcome, err)) < 0 ||
-	    (r = analysis_find_column(s, "cohort-stats", "site", C2D_T_CATEGORY, 0, site_labels, CS_SITES, &c->site, err)) < 0)
+	if ((r = columns_find(s, "cohort-stats", "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
+	    (r = columns_find(s, "cohort-stats", "sex", C2D_T_CATEGORY, 0, sex_labels, CS_SEXES, &c->sex, err)) < 0 ||
+	    (r = columns_find(s, "cohort-stats", "egfr", C2D_T_FLOAT64, 1, NULL, 0, &c->egfr, err)) < 0 ||
+	    (r = columns_find(s, "cohort-stats", "ckd_stage", C2D_T_CATEGORY, 0, stage_labels, CS_STAGES, &c->stage, err)) < 0 ||
+	    (r = columns_find(s, "cohort-stats", "outcome", C2D_T_BOOL, 0, NULL, 0, &c->outcome, err)) < 0 ||
+	    (r = columns_find(s, "cohort-stats", "site", C2D_T_CATEGORY, 0, site_labels, CS_SITES, &c->site, err)) < 0)
 		return r;
 	if (check != NULL) {
 		check[c->age] = check[c->sex] = check[c->egfr] = 1;
@@ -70,7 +70,7 @@ static void add_group(struct cohort_stats *cs, const struct cohort_stats_cols *k
 			cell[j] = (uint16_t)rw_cs_cell(c2d_get_le16(site + 2 * (size_t)i),
 						       c2d_get_le16(stage + 2 * (size_t)i),
 						       rw_band((int64_t)c2d_get_le64(age + 8 * (size_t)i),
-							       cohort_stats_band_from),
+							       cohort_stats_schema_band_from),
 						       c2d_get_le16(sex + 2 * (size_t)i));
 			double x;
 			memcpy(&x, egfr->data + 8 * (size_t)i, sizeof(x));

@@ -55,7 +55,7 @@ extern const struct c2d_outschema cohort_stats_schema;
 
 /* The lower bound of each age band but the first (18-39 holds every age
  * below 40). */
-extern const int64_t cohort_stats_band_from[CS_BANDS];
+extern const int64_t cohort_stats_schema_band_from[CS_BANDS];
 
 struct cohort_stats {
 	int64_t site_rows[CS_SITE_CELLS], site_outcome[CS_SITE_CELLS],

@@ -42,5 +42,5 @@ int main(int argc, char **argv)
 	const int64_t *values[CS_NOUTPUTS];
 	cohort_stats_values(cs, values);
 	size_t n = c2d_agg_encode(&cohort_stats_schema, values, out);
-	child_exit(c2d_write_all(CHILD_OUT_FD, out, n, "output", &err), &err);
+	child_exit(c2d_fdio_write_all(CHILD_OUT_FD, out, n, "output", &err), &err);
 }

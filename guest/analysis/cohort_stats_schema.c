@@ -33,4 +33,4 @@ const struct c2d_outschema cohort_stats_schema = {
 		     POOLED_LEN("pooled_egfr_null") + POOLED_LEN("pooled_egfr_sum"),
 };
 
-const int64_t cohort_stats_band_from[CS_BANDS] = { 18, 40, 60, 75 };
+const int64_t cohort_stats_schema_band_from[CS_BANDS] = { 18, 40, 60, 75 };

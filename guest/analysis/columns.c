@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-c2d_status analysis_find_column(const struct c2d_schema *s, const char *analysis, const char *name,
+c2d_status columns_find(const struct c2d_schema *s, const char *analysis, const char *name,
 				uint8_t type, int nullable_ok, const char *const *labels, uint32_t n,
 				uint32_t *at, struct c2d_err *err)
 {
@@ -13,7 +13,7 @@ c2d_status analysis_find_column(const struct c2d_schema *s, const char *analysis
 			continue;
 		if (c->type != type)
 			return c2d_fail(err, C2D_E_INPUT, "%s: column '%s' is %s, expected %s",
-					analysis, name, c2d_type_name(c->type), c2d_type_name(type));
+					analysis, name, c2d_schema_type_name(c->type), c2d_schema_type_name(type));
 		if ((c->flags & C2D_COL_NULLABLE) && !nullable_ok)
 			return c2d_fail(err, C2D_E_INPUT, "%s: column '%s' must not be nullable",
 					analysis, name);

@@ -3,7 +3,7 @@
  *
  * An analysis is written for certain columns of certain types and, for
  * categories, certain labels in a certain order (a label's index is what a
- * row holds). analysis_find_column() finds column name in schema s and
+ * row holds). columns_find() finds column name in schema s and
  * refuses (C2D_E_INPUT, naming the analysis, the column and what differs)
  * another type, nullability where none is allowed, or other labels. labels
  * may be NULL (not a category). No allocation; not constant-time.
@@ -16,7 +16,7 @@
 #include "c2d/err.h"
 #include "c2d/schema.h"
 
-C2D_MUST_CHECK c2d_status analysis_find_column(const struct c2d_schema *s, const char *analysis,
+C2D_MUST_CHECK c2d_status columns_find(const struct c2d_schema *s, const char *analysis,
 					       const char *name, uint8_t type, int nullable_ok,
 					       const char *const *labels, uint32_t n, uint32_t *at,
 					       struct c2d_err *err);

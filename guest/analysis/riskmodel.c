@@ -36,14 +36,14 @@ static int bounds(const struct c2d_schema *s, uint32_t i, double *lo, double *hi
 c2d_status riskmodel_bind(const struct c2d_schema *s, struct riskmodel_cols *c, struct c2d_err *err)
 {
 	int r;
-	if ((r = analysis_find_column(s, "risk-model", "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
-	    (r = analysis_find_column(s, "risk-model", "sex", C2D_T_CATEGORY, 0, sex_labels, 2, &c->sex, err)) < 0 ||
-	    (r = analysis_find_column(s, "risk-model", "egfr", C2D_T_FLOAT64, 1, NULL, 0, &c->egfr, err)) < 0 ||
-	    (r = analysis_find_column(s, "risk-model", "creatinine", C2D_T_FLOAT64, 0, NULL, 0, &c->creat, err)) < 0 ||
-	    (r = analysis_find_column(s, "risk-model", "systolic_bp", C2D_T_INT64, 0, NULL, 0, &c->sbp, err)) < 0 ||
-	    (r = analysis_find_column(s, "risk-model", "diabetes", C2D_T_BOOL, 0, NULL, 0, &c->diabetes, err)) < 0 ||
-	    (r = analysis_find_column(s, "risk-model", "ckd_stage", C2D_T_CATEGORY, 0, stage_labels, 6, &c->stage, err)) < 0 ||
-	    (r = analysis_find_column(s, "risk-model", "outcome", C2D_T_BOOL, 0, NULL, 0, &c->outcome, err)) < 0)
+	if ((r = columns_find(s, "risk-model", "age", C2D_T_INT64, 0, NULL, 0, &c->age, err)) < 0 ||
+	    (r = columns_find(s, "risk-model", "sex", C2D_T_CATEGORY, 0, sex_labels, 2, &c->sex, err)) < 0 ||
+	    (r = columns_find(s, "risk-model", "egfr", C2D_T_FLOAT64, 1, NULL, 0, &c->egfr, err)) < 0 ||
+	    (r = columns_find(s, "risk-model", "creatinine", C2D_T_FLOAT64, 0, NULL, 0, &c->creat, err)) < 0 ||
+	    (r = columns_find(s, "risk-model", "systolic_bp", C2D_T_INT64, 0, NULL, 0, &c->sbp, err)) < 0 ||
+	    (r = columns_find(s, "risk-model", "diabetes", C2D_T_BOOL, 0, NULL, 0, &c->diabetes, err)) < 0 ||
+	    (r = columns_find(s, "risk-model", "ckd_stage", C2D_T_CATEGORY, 0, stage_labels, 6, &c->stage, err)) < 0 ||
+	    (r = columns_find(s, "risk-model", "outcome", C2D_T_BOOL, 0, NULL, 0, &c->outcome, err)) < 0)
 		return r;
 	const uint32_t num[4] = { c->age, c->egfr, c->creat, c->sbp };
 	for (int k = 0; k < 4; k++)

@@ -69,12 +69,12 @@ enum { RM_OUT_GRAD, RM_OUT_LOSS, RM_OUT_ROWS, RM_GRAD_NOUTPUTS };
 /* The messages and aggregates of the protocol (riskmodel_schema.c):
  * init -> child "weights" (gradient round) or "final" (confusion round),
  * one sum of RM_DIM values at scale RM_W_SCALE;
- * child -> init riskmodel_grad_schema or riskmodel_confusion_schema
+ * child -> init riskmodel_schema_grad or riskmodel_schema_confusion
  * (one count "confusion", 2 x 2: [actual][predicted], 0 = no, 1 = yes). */
-extern const struct c2d_outschema riskmodel_weights_schema;
-extern const struct c2d_outschema riskmodel_final_schema;
-extern const struct c2d_outschema riskmodel_grad_schema;
-extern const struct c2d_outschema riskmodel_confusion_schema;
+extern const struct c2d_outschema riskmodel_schema_weights;
+extern const struct c2d_outschema riskmodel_schema_final;
+extern const struct c2d_outschema riskmodel_schema_grad;
+extern const struct c2d_outschema riskmodel_schema_confusion;
 
 struct riskmodel_round {
 	int64_t grad[RM_DIM];   /* Σ clipped gradients, scale RM_G_SCALE */

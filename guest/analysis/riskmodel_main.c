@@ -2,8 +2,8 @@
  * risk-model: the analysis child, a gradient oracle (see riskmodel.h,
  * child.h, init/riskmodel.h). Rows on fd 3 (sealed), requests from init on
  * fd 5, answers on fd 4. Each request is one aggregate of
- * riskmodel_weights_schema ("weights": answer a gradient round) or of
- * riskmodel_final_schema ("final": answer the confusion matrix and exit 0).
+ * riskmodel_schema_weights ("weights": answer a gradient round) or of
+ * riskmodel_schema_final ("final": answer the confusion matrix and exit 0).
  * End of file on fd 5 before "final" exits CHILD_EXIT_IO. It never adds
  * noise and never sees randomness.
  */
@@ -51,11 +51,11 @@ int main(void)
 	for (;;) {
 		/* "final" is two bytes shorter: read its length first, then
 		 * the rest only when the name says "weights". */
-		size_t flen = riskmodel_final_schema.max_bytes;
+		size_t flen = riskmodel_schema_final.max_bytes;
 		if ((r = read_request(req, flen, &err)) < 0)
 			child_exit(r, &err);
 		int last = req[C2D_AGG_HEADER_LEN] == 5 && memcmp(req + 9, "final", 5) == 0;
-		const struct c2d_outschema *rs = last ? &riskmodel_final_schema : &riskmodel_weights_schema;
+		const struct c2d_outschema *rs = last ? &riskmodel_schema_final : &riskmodel_schema_weights;
 		if (!last && (r = read_request(req + flen, rs->max_bytes - flen, &err)) < 0)
 			child_exit(r, &err);
 		struct c2d_agg a;
@@ -70,12 +70,12 @@ int main(void)
 		size_t n;
 		if (last) {
 			const int64_t *v[1] = { rd.confusion };
-			n = c2d_agg_encode(&riskmodel_confusion_schema, v, out);
+			n = c2d_agg_encode(&riskmodel_schema_confusion, v, out);
 		} else {
 			const int64_t *v[RM_GRAD_NOUTPUTS] = { rd.grad, &rd.loss, &rd.rows };
-			n = c2d_agg_encode(&riskmodel_grad_schema, v, out);
+			n = c2d_agg_encode(&riskmodel_schema_grad, v, out);
 		}
-		if ((r = c2d_write_all(CHILD_OUT_FD, out, n, "output", &err)) < 0 || last)
+		if ((r = c2d_fdio_write_all(CHILD_OUT_FD, out, n, "output", &err)) < 0 || last)
 			child_exit(r, &err);
 	}
 }

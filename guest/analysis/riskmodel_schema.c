@@ -24,26 +24,26 @@ static const struct c2d_outspec confusion[] = {
 	{ "confusion", C2D_AGG_COUNT, 0, 2, { 2, 2 }, 1 },
 };
 
-const struct c2d_outschema riskmodel_weights_schema = {
+const struct c2d_outschema riskmodel_schema_weights = {
 	.analysis = "risk-model weights",
 	.noutputs = 1,
 	.outputs = weights,
 	.max_bytes = C2D_AGG_HEADER_LEN + C2D_AGG_OUTPUT_LEN(7, 1, RM_DIM),
 };
-const struct c2d_outschema riskmodel_final_schema = {
+const struct c2d_outschema riskmodel_schema_final = {
 	.analysis = "risk-model final",
 	.noutputs = 1,
 	.outputs = final,
 	.max_bytes = C2D_AGG_HEADER_LEN + C2D_AGG_OUTPUT_LEN(5, 1, RM_DIM),
 };
-const struct c2d_outschema riskmodel_grad_schema = {
+const struct c2d_outschema riskmodel_schema_grad = {
 	.analysis = "risk-model gradient",
 	.noutputs = RM_GRAD_NOUTPUTS,
 	.outputs = grad,
 	.max_bytes = C2D_AGG_HEADER_LEN + C2D_AGG_OUTPUT_LEN(4, 1, RM_DIM) +
 		     C2D_AGG_OUTPUT_LEN(4, 1, 1) + C2D_AGG_OUTPUT_LEN(4, 1, 1),
 };
-const struct c2d_outschema riskmodel_confusion_schema = {
+const struct c2d_outschema riskmodel_schema_confusion = {
 	.analysis = "risk-model confusion",
 	.noutputs = 1,
 	.outputs = confusion,

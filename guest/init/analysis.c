@@ -39,7 +39,7 @@ c2d_status analysis_input_open(struct analysis_input *in, const struct c2d_schem
 	 * the supervisor's explicit placement. */
 	in->fd = memfd_create("c2d-rows", MFD_ALLOW_SEALING | MFD_CLOEXEC);
 	int r = in->fd < 0 ? c2d_fail_errno(err, C2D_E_IO, "analysis input: memfd_create")
-			   : c2d_write_all(in->fd, h, hl, "analysis input", err);
+			   : c2d_fdio_write_all(in->fd, h, hl, "analysis input", err);
 	free(h);
 	if (r < 0)
 		analysis_input_close(in);
@@ -69,7 +69,7 @@ c2d_status analysis_input_rows(void *arg, const struct c2d_schema *s, uint32_t n
 	if (g == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "analysis input: out of memory");
 	c2d_rg_encode(s, nrows, cols, g);
-	int r = c2d_write_all(in->fd, g, len, "analysis input", err);
+	int r = c2d_fdio_write_all(in->fd, g, len, "analysis input", err);
 	explicit_bzero(g, len);
 	free(g);
 	if (r == C2D_OK)
@@ -83,7 +83,7 @@ c2d_status analysis_input_seal(struct analysis_input *in, struct c2d_err *err)
 	if (in->fd < 0 || in->sealed)
 		return c2d_fail(err, C2D_E_INTERNAL, "analysis input: sealed twice");
 	c2d_rg_end_record(in->rows, end);
-	int r = c2d_write_all(in->fd, end, sizeof(end), "analysis input", err);
+	int r = c2d_fdio_write_all(in->fd, end, sizeof(end), "analysis input", err);
 	if (r < 0)
 		return r;
 	if (fcntl(in->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
@@ -229,7 +229,7 @@ c2d_status analysis_run(const struct analysis_spec *spec, const struct analysis_
 	memset(out, 0, sizeof(*out));
 	if (in->fd < 0 || !in->sealed)
 		return c2d_fail(err, C2D_E_INTERNAL, "analysis %s: input not sealed", spec->path);
-	if ((r = c2d_outschema_check(spec->schema, err)) < 0)
+	if ((r = c2d_agg_schema_check(spec->schema, err)) < 0)
 		return r;
 	uint8_t *buf = malloc(spec->schema->max_bytes);
 	if (buf == NULL)
@@ -294,7 +294,7 @@ static int conv_next(struct conv *c, unsigned round, const struct c2d_agg *agg,
 	if (c->round >= c->ops->max_rounds)
 		return c2d_fail(&c->err, C2D_E_REFUSED, "round limit of %u reached", c->ops->max_rounds);
 	const struct c2d_outschema *s = c->ops->schema(c->ops->ctx, c->round);
-	if ((r = c2d_outschema_check(s, &c->err)) < 0)
+	if ((r = c2d_agg_schema_check(s, &c->err)) < 0)
 		return r;
 	io->out_cap = s->max_bytes;
 	/* Requests are small and the channel holds at most one unread one
@@ -337,7 +337,7 @@ c2d_status analysis_run_rounds(const struct analysis_spec *spec, const struct an
 	size_t cap = 0;
 	for (unsigned k = 0; k < ops->max_rounds; k++) {
 		const struct c2d_outschema *s = ops->schema(ops->ctx, k);
-		if ((r = c2d_outschema_check(s, err)) < 0)
+		if ((r = c2d_agg_schema_check(s, err)) < 0)
 			return r;
 		if (s->max_bytes > cap)
 			cap = s->max_bytes;

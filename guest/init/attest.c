@@ -54,7 +54,7 @@ static void start(struct attest_result *out, enum attest_backend b, const uint8_
 static int check_quote(const struct attest_result *out, struct c2d_err *err)
 {
 	struct c2d_tdx_quote q;
-	int r = c2d_tdx_quote_parse(out->quote, out->quote_len, &q, err);
+	int r = c2d_tdxquote_parse(out->quote, out->quote_len, &q, err);
 	if (r < 0) {
 		c2d_err_prefix(err, "boot quote");
 		return r;
@@ -185,11 +185,11 @@ c2d_status attest_tdx(const char *root, const uint8_t init_sha256[32],
 	start(out, ATTEST_TDX, init_sha256, nonce);
 	c2d_boot_events(init_sha256, ev);
 	for (int i = 0; i < C2D_BOOT_EVENTS; i++)
-		if ((r = c2d_tdx_extend_rtmr3(root, ev[i].digest, err)) < 0) {
+		if ((r = c2d_tdxguest_extend_rtmr3(root, ev[i].digest, err)) < 0) {
 			c2d_err_prefix(err, "RTMR3 event %s", ev[i].name);
 			return r;
 		}
-	if ((r = c2d_tsm_get_quote(root, out->report_data, &out->quote, &out->quote_len, err)) < 0 ||
+	if ((r = c2d_tdxguest_tsm_get_quote(root, out->report_data, &out->quote, &out->quote_len, err)) < 0 ||
 	    (r = check_quote(out, err)) < 0) {
 		attest_result_free(out);
 		return r;

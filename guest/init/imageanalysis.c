@@ -29,23 +29,23 @@ static int setup_cohort_stats(struct image_analysis *a, struct c2d_err *err)
 
 static int setup_risk_model(struct image_analysis *a, struct c2d_err *err)
 {
-	return riskmodel_params_from_conf(&a->conf, &a->rm, err);
+	return riskmodel_dp_params_from_conf(&a->conf, &a->rm, err);
 }
 
 static const struct c2d_outschema *const cohort_stats_schemas[] = { &cohort_stats_schema };
 static const struct c2d_outschema *const risk_model_schemas[] = {
-	&riskmodel_weights_schema, &riskmodel_final_schema, &riskmodel_grad_schema,
-	&riskmodel_confusion_schema,
+	&riskmodel_schema_weights, &riskmodel_schema_final, &riskmodel_schema_grad,
+	&riskmodel_schema_confusion,
 };
 
 #define SCHEMAS(a) a, sizeof(a) / sizeof(a[0])
 
-const struct known_analysis image_known_analyses[] = {
+const struct known_analysis imageanalysis_known[] = {
 	{ "cohort-stats", SCHEMAS(cohort_stats_schemas), setup_cohort_stats },
 	{ "risk-model", SCHEMAS(risk_model_schemas), setup_risk_model },
 };
-const size_t image_known_analyses_count =
-	sizeof(image_known_analyses) / sizeof(image_known_analyses[0]);
+const size_t imageanalysis_known_count =
+	sizeof(imageanalysis_known) / sizeof(imageanalysis_known[0]);
 
 static int load(const char *root, struct image_analysis *a, struct c2d_err *err)
 {
@@ -55,14 +55,14 @@ static int load(const char *root, struct image_analysis *a, struct c2d_err *err)
 	    (r = c2d_path_fmt(a->bin, sizeof(a->bin), err, "%s%s", root, IMAGE_ANALYSIS_BIN)) < 0 ||
 	    (r = c2d_aconf_load(conf, &a->conf, err)) < 0)
 		return r;
-	for (size_t i = 0; i < image_known_analyses_count; i++)
-		if (strcmp(image_known_analyses[i].name, a->conf.analysis) == 0)
-			a->known = &image_known_analyses[i];
+	for (size_t i = 0; i < imageanalysis_known_count; i++)
+		if (strcmp(imageanalysis_known[i].name, a->conf.analysis) == 0)
+			a->known = &imageanalysis_known[i];
 	if (a->known == NULL)
 		return c2d_fail(err, C2D_E_INPUT, "%s: analysis %s: not one init can run", conf,
 				a->conf.analysis);
 	for (size_t i = 0; i < a->known->nschemas; i++)
-		if ((r = c2d_outschema_check(a->known->schemas[i], err)) < 0)
+		if ((r = c2d_agg_schema_check(a->known->schemas[i], err)) < 0)
 			return r;
 	if ((r = a->known->setup(a, err)) < 0) {
 		c2d_err_prefix(err, "%s", conf);
@@ -86,7 +86,7 @@ static int load(const char *root, struct image_analysis *a, struct c2d_err *err)
 	return C2D_OK;
 }
 
-c2d_status image_analysis_load(const char *root, struct image_analysis *a, struct c2d_err *err)
+c2d_status imageanalysis_load(const char *root, struct image_analysis *a, struct c2d_err *err)
 {
 	memset(a, 0, sizeof(*a));
 	int r = load(root, a, err);

@@ -38,7 +38,7 @@ struct image_analysis;
 struct known_analysis {
 	const char *name;
 	/* Every schema a child's answer is checked against, self-checked at
-	 * boot (c2d_outschema_check). */
+	 * boot (c2d_agg_schema_check). */
 	const struct c2d_outschema *const *schemas;
 	size_t nschemas;
 	/* Fills a's parameters from a->conf, or refuses it. */
@@ -46,8 +46,8 @@ struct known_analysis {
 };
 
 /* The table, in the order of c2d/analysisconf.h's names. */
-extern const struct known_analysis image_known_analyses[];
-extern const size_t image_known_analyses_count;
+extern const struct known_analysis imageanalysis_known[];
+extern const size_t imageanalysis_known_count;
 
 struct image_analysis {
 	const struct known_analysis *known;
@@ -59,7 +59,7 @@ struct image_analysis {
 	struct riskmodel_params rm;
 };
 
-C2D_MUST_CHECK c2d_status image_analysis_load(const char *root, struct image_analysis *a,
+C2D_MUST_CHECK c2d_status imageanalysis_load(const char *root, struct image_analysis *a,
 					      struct c2d_err *err);
 
 #endif

@@ -148,7 +148,7 @@ static int load_analysis(struct init_ctx *c, struct c2d_err *err)
 {
 	const struct c2d_aconf *a = &c->analysis.conf;
 	char eps[C2D_ACONF_DEC_LEN], rho[C2D_ACONF_DEC_LEN];
-	int r = image_analysis_load(c->sysroot, &c->analysis, err);
+	int r = imageanalysis_load(c->sysroot, &c->analysis, err);
 	if (r < 0)
 		return r;
 	c2d_aconf_fmt_micro(a->eps_ueps, eps);

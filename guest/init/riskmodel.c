@@ -4,7 +4,7 @@
 #include <limits.h>
 #include <string.h>
 
-c2d_status riskmodel_params_from_conf(const struct c2d_aconf *c, struct riskmodel_params *p,
+c2d_status riskmodel_dp_params_from_conf(const struct c2d_aconf *c, struct riskmodel_params *p,
 				      struct c2d_err *err)
 {
 	memset(p, 0, sizeof(*p));
@@ -44,7 +44,7 @@ struct drive {
 static const struct c2d_outschema *round_schema(void *ctx, unsigned round)
 {
 	const struct drive *d = ctx;
-	return round < d->p->epochs ? &riskmodel_grad_schema : &riskmodel_confusion_schema;
+	return round < d->p->epochs ? &riskmodel_schema_grad : &riskmodel_schema_confusion;
 }
 
 static int64_t clamp_w(__int128 v)
@@ -78,7 +78,7 @@ static int check_l2(const int64_t *g, uint64_t n, struct c2d_err *err)
 static void request(const struct drive *d, int last, uint8_t *req, size_t *len)
 {
 	const int64_t *v[1] = { d->w };
-	const struct c2d_outschema *s = last ? &riskmodel_final_schema : &riskmodel_weights_schema;
+	const struct c2d_outschema *s = last ? &riskmodel_schema_final : &riskmodel_schema_weights;
 	*len = c2d_agg_encode(s, v, req);
 }
 
@@ -165,7 +165,7 @@ static int check_params(const struct riskmodel_params *p, const struct c2d_dp_ac
 	return C2D_OK;
 }
 
-c2d_status riskmodel_run(const struct analysis_spec *spec, const struct analysis_input *in,
+c2d_status riskmodel_dp_run(const struct analysis_spec *spec, const struct analysis_input *in,
 			 const struct riskmodel_params *p, const struct c2d_rng *rng,
 			 struct c2d_dp_accountant *acct, struct riskmodel_release *out,
 			 struct c2d_err *err)
@@ -178,7 +178,7 @@ c2d_status riskmodel_run(const struct analysis_spec *spec, const struct analysis
 	struct drive d = { .p = p, .rng = rng, .acct = acct, .out = out, .n = in->rows };
 	const struct analysis_rounds ops = {
 		.max_rounds = p->epochs + 1,
-		.max_request = riskmodel_weights_schema.max_bytes,
+		.max_request = riskmodel_schema_weights.max_bytes,
 		.schema = round_schema,
 		.step = step,
 		.ctx = &d,

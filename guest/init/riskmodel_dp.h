@@ -24,7 +24,7 @@
  *
  * The parameters are the image's privacy recipe, /etc/c2d/analysis.conf
  * (image/analyses/risk-model.conf, c2d/analysisconf.h), mapped by
- * riskmodel_params_from_conf().
+ * riskmodel_dp_params_from_conf().
  *
  * Errors: C2D_E_USAGE for parameters out of range (more than RM_MAX_EPOCHS
  * epochs: the round limit), C2D_E_REFUSED for anything the child does
@@ -61,7 +61,7 @@ struct riskmodel_params {
  * the mechanisms would refuse (c2d_dp_gaussian_check: the gradient noise's
  * variance must fit the sampler's limits), so that an image with such a
  * recipe fails at boot rather than in its first epoch. */
-C2D_MUST_CHECK c2d_status riskmodel_params_from_conf(const struct c2d_aconf *c,
+C2D_MUST_CHECK c2d_status riskmodel_dp_params_from_conf(const struct c2d_aconf *c,
 						     struct riskmodel_params *p,
 						     struct c2d_err *err);
 
@@ -77,7 +77,7 @@ struct riskmodel_release {
 /* Runs the conversation with spec->path (spec->schema is not used: each
  * round has its own) on the sealed input. acct must have room for the
  * whole run (checked before the child starts). */
-C2D_MUST_CHECK c2d_status riskmodel_run(const struct analysis_spec *spec,
+C2D_MUST_CHECK c2d_status riskmodel_dp_run(const struct analysis_spec *spec,
 					const struct analysis_input *in,
 					const struct riskmodel_params *p, const struct c2d_rng *rng,
 					struct c2d_dp_accountant *acct,

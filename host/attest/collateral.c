@@ -18,12 +18,12 @@ static const char *const status_names[] = {
 };
 #define NSTATUS ((int)(sizeof(status_names) / sizeof(status_names[0])))
 
-const char *c2d_tcb_status_name(int status)
+const char *c2d_collateral_tcb_status_name(int status)
 {
 	return status >= C2D_TCB_UP_TO_DATE && status < NSTATUS ? status_names[status] : "?";
 }
 
-int c2d_tcb_status_parse(const char *name)
+int c2d_collateral_tcb_status_parse(const char *name)
 {
 	for (int s = C2D_TCB_UP_TO_DATE; s < NSTATUS; s++)
 		if (strcmp(name, status_names[s]) == 0)
@@ -31,7 +31,7 @@ int c2d_tcb_status_parse(const char *name)
 	return 0;
 }
 
-void c2d_tcb_info_free(struct c2d_tcb_info *ti)
+void c2d_collateral_tcb_info_free(struct c2d_tcb_info *ti)
 {
 	free(ti->body);
 	for (size_t i = 0; ti->modules != NULL && i < ti->nmodules; i++)
@@ -41,7 +41,7 @@ void c2d_tcb_info_free(struct c2d_tcb_info *ti)
 	memset(ti, 0, sizeof(*ti));
 }
 
-void c2d_qe_identity_free(struct c2d_qe_identity *qi)
+void c2d_collateral_qe_identity_free(struct c2d_qe_identity *qi)
 {
 	free(qi->body);
 	free(qi->levels);
@@ -50,8 +50,8 @@ void c2d_qe_identity_free(struct c2d_qe_identity *qi)
 
 void c2d_collateral_free(struct c2d_collateral *c)
 {
-	c2d_tcb_info_free(&c->tcb);
-	c2d_qe_identity_free(&c->qe);
+	c2d_collateral_tcb_info_free(&c->tcb);
+	c2d_collateral_qe_identity_free(&c->qe);
 	free(c->tcb_chain);
 	free(c->qe_chain);
 	free(c->pck_crl_chain);
@@ -60,7 +60,7 @@ void c2d_collateral_free(struct c2d_collateral *c)
 	memset(c, 0, sizeof(*c));
 }
 
-c2d_status c2d_tcb_info_check_sig(const struct c2d_tcb_info *ti, const uint8_t pub[C2D_P256_PUB_LEN],
+c2d_status c2d_collateral_tcb_info_check_sig(const struct c2d_tcb_info *ti, const uint8_t pub[C2D_P256_PUB_LEN],
 				  struct c2d_err *err)
 {
 	if (ti->body == NULL || c2d_p256_verify_raw(pub, ti->body, ti->body_len, ti->signature, err) < 0)
@@ -69,7 +69,7 @@ c2d_status c2d_tcb_info_check_sig(const struct c2d_tcb_info *ti, const uint8_t p
 	return C2D_OK;
 }
 
-c2d_status c2d_qe_identity_check_sig(const struct c2d_qe_identity *qi,
+c2d_status c2d_collateral_qe_identity_check_sig(const struct c2d_qe_identity *qi,
 				     const uint8_t pub[C2D_P256_PUB_LEN], struct c2d_err *err)
 {
 	if (qi->body == NULL || c2d_p256_verify_raw(pub, qi->body, qi->body_len, qi->signature, err) < 0)
@@ -87,13 +87,13 @@ static int window(const char *what, int64_t issue, int64_t next, int64_t now,
 {
 	char a[C2D_RFC3339_LEN], b[C2D_RFC3339_LEN];
 	if (now < issue) {
-		c2d_rfc3339_format(issue, a);
-		c2d_rfc3339_format(now, b);
+		c2d_date_rfc3339_format(issue, a);
+		c2d_date_rfc3339_format(now, b);
 		return c2d_fail(err, C2D_E_REFUSED, "%s: issueDate %s is after now (%s)", what, a, b);
 	}
 	if (now >= next) {
-		c2d_rfc3339_format(next, a);
-		c2d_rfc3339_format(now, b);
+		c2d_date_rfc3339_format(next, a);
+		c2d_date_rfc3339_format(now, b);
 		return c2d_fail(err, C2D_E_REFUSED, "%s: expired: nextUpdate %s is not after now (%s)",
 				what, a, b);
 	}
@@ -118,7 +118,7 @@ static int add_advisories(struct c2d_advisories *dst, const struct c2d_advisorie
 	return C2D_OK;
 }
 
-int c2d_tcb_converge(int platform, int other)
+int c2d_collateral_tcb_converge(int platform, int other)
 {
 	if (other == C2D_TCB_OUT_OF_DATE) {
 		if (platform == C2D_TCB_UP_TO_DATE || platform == C2D_TCB_SW_HARDENING_NEEDED)
@@ -132,12 +132,12 @@ int c2d_tcb_converge(int platform, int other)
 	return platform;
 }
 
-c2d_status c2d_tcb_result_merge(const struct c2d_tcb_result *platform, const struct c2d_tcb_result *qe,
+c2d_status c2d_collateral_tcb_result_merge(const struct c2d_tcb_result *platform, const struct c2d_tcb_result *qe,
 				struct c2d_tcb_result *out, struct c2d_err *err)
 {
 	if (out != platform)
 		*out = *platform;
-	out->status = c2d_tcb_converge(platform->status, qe->status);
+	out->status = c2d_collateral_tcb_converge(platform->status, qe->status);
 	return add_advisories(&out->adv, &qe->adv, err);
 }
 
@@ -203,7 +203,7 @@ static int check_module(const struct c2d_tcb_info *ti, const struct c2d_td_repor
 			want, svn);
 }
 
-c2d_status c2d_tcb_info_eval(const struct c2d_tcb_info *ti, const uint8_t fmspc[6],
+c2d_status c2d_collateral_tcb_info_eval(const struct c2d_tcb_info *ti, const uint8_t fmspc[6],
 			     const uint8_t pceid[2], const uint8_t cpu_comp_svn[16], uint16_t pcesvn,
 			     const struct c2d_td_report *td, int64_t now, struct c2d_tcb_result *out,
 			     struct c2d_err *err)
@@ -256,7 +256,7 @@ c2d_status c2d_tcb_info_eval(const struct c2d_tcb_info *ti, const uint8_t fmspc[
 			continue;
 		/* QVL convergeTcbStatusWithTdxModuleStatus: the same rule as
 		 * for the QE. */
-		out->status = c2d_tcb_converge(l->status, mod.status);
+		out->status = c2d_collateral_tcb_converge(l->status, mod.status);
 		out->tcb_date = l->tcb_date;
 		if ((r = add_advisories(&out->adv, &l->adv, err)) < 0 ||
 		    (r = add_advisories(&out->adv, &mod.adv, err)) < 0)
@@ -268,7 +268,7 @@ c2d_status c2d_tcb_info_eval(const struct c2d_tcb_info *ti, const uint8_t fmspc[
 			"(QVL: TCB_NOT_SUPPORTED)");
 }
 
-c2d_status c2d_qe_identity_eval(const struct c2d_qe_identity *qi, const struct c2d_sgx_report *qe,
+c2d_status c2d_collateral_qe_identity_eval(const struct c2d_qe_identity *qi, const struct c2d_sgx_report *qe,
 				int64_t now, struct c2d_tcb_result *out, struct c2d_err *err)
 {
 	int r;

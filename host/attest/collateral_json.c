@@ -173,7 +173,7 @@ struct span {
 	size_t off, len;
 };
 
-c2d_status c2d_json_member_span(const char *buf, size_t len, const char *key, const char *name,
+c2d_status c2d_collateral_json_member_span(const char *buf, size_t len, const char *key, const char *name,
 				size_t *off, size_t *vlen, struct c2d_err *err)
 {
 	struct scan s = { buf, len, 0, name, err };
@@ -313,7 +313,7 @@ static int get_hex(struct ctx *c, json_t *o, const char *key, uint8_t *out, size
 	int r;
 	if ((r = get_string(c, o, key, &s)) < 0)
 		return r;
-	if (strlen(s) != 2 * n || c2d_unhex(s, 2 * n, out, n, NULL) < 0)
+	if (strlen(s) != 2 * n || c2d_hex_decode(s, 2 * n, out, n, NULL) < 0)
 		return bad(c, key, "must be %zu hex digits", 2 * n);
 	return C2D_OK;
 }
@@ -324,7 +324,7 @@ static int get_date(struct ctx *c, json_t *o, const char *key, int64_t *out)
 	int r;
 	if ((r = get_string(c, o, key, &s)) < 0)
 		return r;
-	if (c2d_rfc3339_parse(s, out, c->err) < 0)
+	if (c2d_date_rfc3339_parse(s, out, c->err) < 0)
 		return bad(c, key, "must be a UTC time \"YYYY-MM-DDTHH:MM:SSZ\"");
 	return C2D_OK;
 }
@@ -337,7 +337,7 @@ static int get_status(struct ctx *c, json_t *o, int narrow, int *out)
 	int r;
 	if ((r = get_string(c, o, "tcbStatus", &s)) < 0)
 		return r;
-	*out = c2d_tcb_status_parse(s);
+	*out = c2d_collateral_tcb_status_parse(s);
 	if (*out == 0 || (narrow && *out != C2D_TCB_UP_TO_DATE && *out != C2D_TCB_OUT_OF_DATE &&
 			  *out != C2D_TCB_REVOKED))
 		return bad(c, "tcbStatus", "unknown status \"%.40s\"%s", s,
@@ -665,7 +665,7 @@ static int pcs_envelope(const char *buf, size_t len, const char *name, const cha
 	struct ctx c = { name, "", err };
 	json_error_t je;
 	int r;
-	if ((r = c2d_json_member_span(buf, len, inner, name, off, vlen, err)) < 0)
+	if ((r = c2d_collateral_json_member_span(buf, len, inner, name, off, vlen, err)) < 0)
 		return r;
 	json_t *o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
 	if (o == NULL)
@@ -685,7 +685,7 @@ static int pcs_envelope(const char *buf, size_t len, const char *name, const cha
 	return r;
 }
 
-c2d_status c2d_collateral_parse_pcs_tcb_info(const char *buf, size_t len, const char *name,
+c2d_status c2d_collateral_json_parse_pcs_tcb_info(const char *buf, size_t len, const char *name,
 					     struct c2d_tcb_info *ti, struct c2d_err *err)
 {
 	struct ctx c = { name, "tcbInfo", err };
@@ -695,11 +695,11 @@ c2d_status c2d_collateral_parse_pcs_tcb_info(const char *buf, size_t len, const 
 	if (r == C2D_OK)
 		r = tcb_info_from(&c, buf + off, vlen, ti);
 	if (r < 0)
-		c2d_tcb_info_free(ti);
+		c2d_collateral_tcb_info_free(ti);
 	return r;
 }
 
-c2d_status c2d_collateral_parse_pcs_qe_identity(const char *buf, size_t len, const char *name,
+c2d_status c2d_collateral_json_parse_pcs_qe_identity(const char *buf, size_t len, const char *name,
 						struct c2d_qe_identity *qi, struct c2d_err *err)
 {
 	struct ctx c = { name, "enclaveIdentity", err };
@@ -709,7 +709,7 @@ c2d_status c2d_collateral_parse_pcs_qe_identity(const char *buf, size_t len, con
 	if (r == C2D_OK)
 		r = qe_identity_from(&c, buf + off, vlen, qi);
 	if (r < 0)
-		c2d_qe_identity_free(qi);
+		c2d_collateral_qe_identity_free(qi);
 	return r;
 }
 
@@ -740,7 +740,7 @@ static int hex_der(struct ctx *c, json_t *o, const char *key, uint8_t **out, siz
 	if ((*out = malloc(n / 2)) == NULL)
 		return c2d_fail(c->err, C2D_E_NOMEM, "%s: out of memory", c->file);
 	*out_len = n / 2;
-	if (c2d_unhex(s, n, *out, n / 2, NULL) < 0)
+	if (c2d_hex_decode(s, n, *out, n / 2, NULL) < 0)
 		return bad(c, key, "must be hex digits");
 	return C2D_OK;
 }
@@ -773,7 +773,7 @@ static int dcapqvl(struct ctx *c, json_t *o, struct c2d_collateral *col)
 	return qe_identity_from(c, s, strlen(s), &col->qe);
 }
 
-c2d_status c2d_collateral_parse_dcapqvl(const char *buf, size_t len, const char *name,
+c2d_status c2d_collateral_json_parse_dcapqvl(const char *buf, size_t len, const char *name,
 					struct c2d_collateral *col, struct c2d_err *err)
 {
 	struct ctx c = { name, "", err };
@@ -798,7 +798,7 @@ static int slurp(const char *path, char **out, size_t *len, struct c2d_err *err)
 {
 	uint8_t *data;
 	size_t n;
-	int r = c2d_read_file(path, COLLATERAL_FILE_MAX, &data, &n, err);
+	int r = c2d_fs_read_file(path, COLLATERAL_FILE_MAX, &data, &n, err);
 	if (r < 0)
 		return r;
 	char *s = realloc(data, n + 1);
@@ -824,7 +824,7 @@ static int pem_file(const char *path, char **out, struct c2d_err *err)
 	return C2D_OK;
 }
 
-c2d_status c2d_collateral_load_files(const struct c2d_collateral_paths *p, struct c2d_collateral *c,
+c2d_status c2d_collateral_json_load_files(const struct c2d_collateral_paths *p, struct c2d_collateral *c,
 				     struct c2d_err *err)
 {
 	char *buf = NULL;
@@ -833,12 +833,12 @@ c2d_status c2d_collateral_load_files(const struct c2d_collateral_paths *p, struc
 	memset(c, 0, sizeof(*c));
 	if ((r = slurp(p->tcb_info, &buf, &n, err)) < 0)
 		goto out;
-	r = c2d_collateral_parse_pcs_tcb_info(buf, n, p->tcb_info, &c->tcb, err);
+	r = c2d_collateral_json_parse_pcs_tcb_info(buf, n, p->tcb_info, &c->tcb, err);
 	free(buf);
 	buf = NULL;
 	if (r < 0 || (r = slurp(p->qe_identity, &buf, &n, err)) < 0)
 		goto out;
-	r = c2d_collateral_parse_pcs_qe_identity(buf, n, p->qe_identity, &c->qe, err);
+	r = c2d_collateral_json_parse_pcs_qe_identity(buf, n, p->qe_identity, &c->qe, err);
 	if (r < 0 ||
 	    (r = slurp(p->pck_crl, (char **)&c->pck_crl, &c->pck_crl_len, err)) < 0 ||
 	    (r = slurp(p->root_crl, (char **)&c->root_crl, &c->root_crl_len, err)) < 0 ||

@@ -11,7 +11,7 @@
  *    and {"enclaveIdentity":{...},"signature":"hex"}; the signature covers
  *    the exact bytes of the inner value as they stand in the file (Intel
  *    PCS API, "TCB Info" and "Enclave Identity" signature fields), so no
- *    re-serialisation: c2d_json_member_span finds those bytes.
+ *    re-serialisation: c2d_collateral_json_member_span finds those bytes.
  *  - The separate-files form of the command line: those two PCS files,
  *    the two CRLs (DER) and the PEM chains, by path.
  *
@@ -26,7 +26,7 @@
  * PCS envelope, whose two members are fixed.
  *
  * On success the caller owns what was filled and releases it with
- * c2d_collateral_free / c2d_tcb_info_free / c2d_qe_identity_free; on
+ * c2d_collateral_free / c2d_collateral_tcb_info_free / c2d_collateral_qe_identity_free; on
  * failure nothing is left allocated and the structure is zeroed.
  */
 #ifndef C2D_HOST_COLLATERAL_JSON_H
@@ -45,21 +45,21 @@
  * syntax error, nesting deeper than 64, a duplicate key or a missing key.
  * Hand-written: JSON libraries (jansson included) do not report where a
  * value lies in the input. */
-C2D_MUST_CHECK c2d_status c2d_json_member_span(const char *buf, size_t len, const char *key,
+C2D_MUST_CHECK c2d_status c2d_collateral_json_member_span(const char *buf, size_t len, const char *key,
 					       const char *name, size_t *off, size_t *vlen,
 					       struct c2d_err *err);
 
 /* dcap-qvl's collateral JSON: fills all of *c (pck_crl_chain included). */
-C2D_MUST_CHECK c2d_status c2d_collateral_parse_dcapqvl(const char *buf, size_t len,
+C2D_MUST_CHECK c2d_status c2d_collateral_json_parse_dcapqvl(const char *buf, size_t len,
 						       const char *name, struct c2d_collateral *c,
 						       struct c2d_err *err);
 
 /* Intel PCS responses. */
-C2D_MUST_CHECK c2d_status c2d_collateral_parse_pcs_tcb_info(const char *buf, size_t len,
+C2D_MUST_CHECK c2d_status c2d_collateral_json_parse_pcs_tcb_info(const char *buf, size_t len,
 							    const char *name,
 							    struct c2d_tcb_info *ti,
 							    struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_collateral_parse_pcs_qe_identity(const char *buf, size_t len,
+C2D_MUST_CHECK c2d_status c2d_collateral_json_parse_pcs_qe_identity(const char *buf, size_t len,
 							       const char *name,
 							       struct c2d_qe_identity *qi,
 							       struct c2d_err *err);
@@ -71,7 +71,7 @@ struct c2d_collateral_paths {
 	const char *tcb_chain, *qe_chain;        /* PEM */
 	const char *pck_crl_chain;               /* PEM, optional */
 };
-C2D_MUST_CHECK c2d_status c2d_collateral_load_files(const struct c2d_collateral_paths *p,
+C2D_MUST_CHECK c2d_status c2d_collateral_json_load_files(const struct c2d_collateral_paths *p,
 						    struct c2d_collateral *c, struct c2d_err *err);
 
 #endif

@@ -3,7 +3,7 @@
 
 /* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian
  * calendar, no tables, no floating point. */
-int64_t c2d_days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t c2d_date_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -13,7 +13,7 @@ int64_t c2d_days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-void c2d_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void c2d_date_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -26,14 +26,14 @@ void c2d_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-unsigned c2d_days_in_month(int64_t y, unsigned m)
+unsigned c2d_date_days_in_month(int64_t y, unsigned m)
 {
 	static const unsigned char dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	return dm[m - 1] + (m == 2 && leap);
 }
 
-c2d_status c2d_rfc3339_parse(const char *s, int64_t *t, struct c2d_err *err)
+c2d_status c2d_date_rfc3339_parse(const char *s, int64_t *t, struct c2d_err *err)
 {
 	static const char bad[] = "not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ";
 	/* Positions of the digits of each field in "YYYY-MM-DDTHH:MM:SSZ". */
@@ -51,10 +51,10 @@ c2d_status c2d_rfc3339_parse(const char *s, int64_t *t, struct c2d_err *err)
 	for (int f = 0; f < 6; f++)
 		for (int i = 0; i < width[f]; i++)
 			v[f] = v[f] * 10 + (unsigned)(s[start[f] + i] - '0');
-	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > c2d_days_in_month(v[0], v[1]) ||
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > c2d_date_days_in_month(v[0], v[1]) ||
 	    v[3] > 23 || v[4] > 59 || v[5] > 59)
 		return c2d_fail(err, C2D_E_INPUT, "%s", bad);
-	*t = c2d_days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
+	*t = c2d_date_days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
 	return C2D_OK;
 }
 
@@ -66,11 +66,11 @@ static char *digits(char *p, unsigned v, int n)
 	return p + n;
 }
 
-void c2d_rfc3339_format(int64_t t, char out[C2D_RFC3339_LEN])
+void c2d_date_rfc3339_format(int64_t t, char out[C2D_RFC3339_LEN])
 {
 	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400), y;
 	unsigned sec = (unsigned)(t - days * 86400), m, d;
-	c2d_civil_from_days(days, &y, &m, &d);
+	c2d_date_civil_from_days(days, &y, &m, &d);
 	out[0] = '\0';
 	if (y < 0 || y > 9999)
 		return;

@@ -25,10 +25,10 @@ struct work {
 
 static void work_free(struct work *w)
 {
-	c2d_pem_chain_free(&w->pck);
-	c2d_pem_chain_free(&w->tcb);
-	c2d_pem_chain_free(&w->qe);
-	c2d_pem_chain_free(&w->pck_crl_chain);
+	c2d_x509_pem_chain_free(&w->pck);
+	c2d_x509_pem_chain_free(&w->tcb);
+	c2d_x509_pem_chain_free(&w->qe);
+	c2d_x509_pem_chain_free(&w->pck_crl_chain);
 }
 
 static int same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
@@ -46,7 +46,7 @@ static int verify_chain(const char *what, const char *pem, size_t pem_len,
 	int r;
 	if (pem == NULL || pem_len == 0)
 		return c2d_fail(err, C2D_E_INPUT, "%s: no certificate chain", what);
-	if ((r = c2d_pem_chain_decode(pem, pem_len, chain, err)) < 0 ||
+	if ((r = c2d_x509_pem_chain_decode(pem, pem_len, chain, err)) < 0 ||
 	    (r = c2d_x509_chain_verify(chain, root->der, root->der_len, now, leaf, err)) < 0) {
 		c2d_err_prefix(err, "%s", what);
 		return r;
@@ -148,7 +148,7 @@ static int verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *co
 	int r;
 	if ((r = check_header(q, err)) < 0)
 		return r;
-	if (c2d_td_is_debug(&q->td))
+	if (c2d_tdxquote_is_debug(&q->td))
 		return c2d_fail(err, C2D_E_REFUSED,
 				"TD attributes: debug TD (TUD.DEBUG set: the host can read and change its memory)");
 	if (col == NULL)
@@ -211,26 +211,26 @@ static int verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *co
 	if ((r = verify_chain("TCB info issuer chain", col->tcb_chain,
 			      col->tcb_chain ? strlen(col->tcb_chain) : 0, &root, &root_crl, now,
 			      &w->tcb, &tcb_signer, err)) < 0 ||
-	    (r = c2d_tcb_info_check_sig(&col->tcb, tcb_signer.pub, err)) < 0)
+	    (r = c2d_collateral_tcb_info_check_sig(&col->tcb, tcb_signer.pub, err)) < 0)
 		return r;
 	if ((r = verify_chain("QE identity issuer chain", col->qe_chain,
 			      col->qe_chain ? strlen(col->qe_chain) : 0, &root, &root_crl, now,
 			      &w->qe, &qe_signer, err)) < 0 ||
-	    (r = c2d_qe_identity_check_sig(&col->qe, qe_signer.pub, err)) < 0)
+	    (r = c2d_collateral_qe_identity_check_sig(&col->qe, qe_signer.pub, err)) < 0)
 		return r;
 	res->signatures_ok = 1;
 
 	/* 11. Evaluation. */
 	struct c2d_tcb_result qe, plat;
 	/* Both name themselves ("QE identity: ...", "TCB info: ..."). */
-	if ((r = c2d_qe_identity_eval(&col->qe, &q->qe_report, now, &qe, err)) < 0 ||
-	    (r = c2d_tcb_info_eval(&col->tcb, res->pck.fmspc, res->pck.pceid, res->pck.comp_svn,
+	if ((r = c2d_collateral_qe_identity_eval(&col->qe, &q->qe_report, now, &qe, err)) < 0 ||
+	    (r = c2d_collateral_tcb_info_eval(&col->tcb, res->pck.fmspc, res->pck.pceid, res->pck.comp_svn,
 				   res->pck.pcesvn, &q->td, now, &plat, err)) < 0)
 		return r;
 	res->qe_status = qe.status;
 	res->platform_status = plat.status;
 	struct c2d_tcb_result all;
-	if ((r = c2d_tcb_result_merge(&plat, &qe, &all, err)) < 0)
+	if ((r = c2d_collateral_tcb_result_merge(&plat, &qe, &all, err)) < 0)
 		return r;
 	res->status = all.status;
 	res->tcb_date = all.tcb_date;
@@ -240,12 +240,12 @@ static int verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *co
 	unsigned accept = pol->accept != 0 ? pol->accept : C2D_ACCEPT_DEFAULT;
 	if ((accept & C2D_ACCEPT(res->status)) == 0)
 		return c2d_fail(err, C2D_E_REFUSED, "policy: TCB status %s is not accepted%s",
-				c2d_tcb_status_name(res->status),
+				c2d_collateral_tcb_status_name(res->status),
 				res->adv.n > 0 ? " (see the advisories)" : "");
 	return C2D_OK;
 }
 
-c2d_status c2d_quote_verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *col,
+c2d_status c2d_tdxverify_quote(const struct c2d_tdx_quote *q, const struct c2d_collateral *col,
 			    const struct c2d_verify_policy *pol, int64_t now,
 			    struct c2d_verify_result *res, struct c2d_err *err)
 {

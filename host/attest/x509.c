@@ -191,7 +191,7 @@ static int blank(const char *p, size_t n)
 	return 1;
 }
 
-void c2d_pem_chain_free(struct c2d_pem_chain *c)
+void c2d_x509_pem_chain_free(struct c2d_pem_chain *c)
 {
 	free(c->buf);
 	memset(c, 0, sizeof(*c));
@@ -211,7 +211,7 @@ static int armour_line(const char *pem, size_t len, size_t at, const char *line)
 	return at == len || pem[at] == '\n' || pem[at] == '\r' || pem[at] == '\0';
 }
 
-c2d_status c2d_pem_chain_decode(const char *pem, size_t len, struct c2d_pem_chain *out,
+c2d_status c2d_x509_pem_chain_decode(const char *pem, size_t len, struct c2d_pem_chain *out,
 				struct c2d_err *err)
 {
 	br_pem_decoder_context pc;

@@ -419,7 +419,7 @@ static int newton(const struct ftab *t, struct moments *part, size_t stride, dou
 #define RM_WARM_STRIDE 32
 #define RM_WARM_MIN_ROWS (1u << 15)
 
-c2d_status riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, double lambda, unsigned threads,
+c2d_status riskmodel_central_fit_threads(const uint8_t *rowfile, size_t len, double lambda, unsigned threads,
 					 struct riskmodel_result *out, struct c2d_err *err)
 {
 	memset(out, 0, sizeof(*out));
@@ -475,15 +475,15 @@ c2d_status riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len, dou
 	return r;
 }
 
-c2d_status riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len, double lambda,
+c2d_status riskmodel_central_fit_lambda(const uint8_t *rowfile, size_t len, double lambda,
 					struct riskmodel_result *out, struct c2d_err *err)
 {
-	return riskmodel_fit_central_threads(rowfile, len, lambda, analysis_cpus(), out, err);
+	return riskmodel_central_fit_threads(rowfile, len, lambda, analysis_cpus(), out, err);
 }
 
-c2d_status riskmodel_fit_central(const uint8_t *rowfile, size_t len, struct riskmodel_result *out,
+c2d_status riskmodel_central_fit(const uint8_t *rowfile, size_t len, struct riskmodel_result *out,
 				 struct c2d_err *err)
 {
-	return riskmodel_fit_central_lambda(rowfile, len,
+	return riskmodel_central_fit_lambda(rowfile, len,
 					    (double)RM_LAMBDA_NUM / (double)RM_LAMBDA_DEN, out, err);
 }

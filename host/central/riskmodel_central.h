@@ -41,18 +41,18 @@ struct riskmodel_result {
  * minimises J above exactly (to RM_CENTRAL_TOL), with λ = RM_LAMBDA. For
  * the baseline of `c2d run --central` and for tests only; never in init.
  */
-C2D_MUST_CHECK c2d_status riskmodel_fit_central(const uint8_t *rowfile, size_t len,
+C2D_MUST_CHECK c2d_status riskmodel_central_fit(const uint8_t *rowfile, size_t len,
 						struct riskmodel_result *out, struct c2d_err *err);
 
 /* The same with another λ (> 0). */
-C2D_MUST_CHECK c2d_status riskmodel_fit_central_lambda(const uint8_t *rowfile, size_t len,
+C2D_MUST_CHECK c2d_status riskmodel_central_fit_lambda(const uint8_t *rowfile, size_t len,
 						       double lambda, struct riskmodel_result *out,
 						       struct c2d_err *err);
 
 /* The same on `threads` threads (1 to 16; 0 counts as 1, more as 16);
  * the two above use one per online CPU. The result, coefficients to the
  * last bit, is the same for every thread count (see above). */
-C2D_MUST_CHECK c2d_status riskmodel_fit_central_threads(const uint8_t *rowfile, size_t len,
+C2D_MUST_CHECK c2d_status riskmodel_central_fit_threads(const uint8_t *rowfile, size_t len,
 							double lambda, unsigned threads,
 							struct riskmodel_result *out,
 							struct c2d_err *err);

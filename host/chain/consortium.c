@@ -11,7 +11,7 @@
 #include "fsutil.h"
 #include "keccak.h"
 
-void c2d_owners_free(struct c2d_owners *o)
+void c2d_consortium_owners_free(struct c2d_owners *o)
 {
 	for (size_t i = 0; o->v != NULL && i < o->n; i++) {
 		free(o->v[i].jurisdiction);
@@ -78,7 +78,7 @@ static int owner_line(const char *path, size_t lineno, const char *line, size_t 
 	snprintf(addr, sizeof(addr), "%.*s", (int)(wlen[0] < 63 ? wlen[0] : 63), word[0]);
 	struct c2d_err sub = { 0 };
 	static const uint8_t zero[20];
-	if (wlen[0] != 42 || c2d_eth_address_parse(addr, "owner", ow->addr, &sub) < 0) {
+	if (wlen[0] != 42 || c2d_ethtx_address_parse(addr, "owner", ow->addr, &sub) < 0) {
 		free(labels);
 		return c2d_fail(err, C2D_E_INPUT, "%s:%zu:%zu: %s", path, lineno, col,
 				sub.msg[0] ? sub.msg : "owner: expected an address (0x and 40 hex digits)");
@@ -107,7 +107,7 @@ static int owner_line(const char *path, size_t lineno, const char *line, size_t 
 	return 0;
 }
 
-c2d_status c2d_owners_parse(const char *path, const char *text, size_t len, struct c2d_owners *out,
+c2d_status c2d_consortium_owners_parse(const char *path, const char *text, size_t len, struct c2d_owners *out,
 			    struct c2d_err *err)
 {
 	struct c2d_owners o = { calloc(C2D_OWNERS_MAX, sizeof(struct c2d_owner_line)), 0 };
@@ -126,36 +126,36 @@ c2d_status c2d_owners_parse(const char *path, const char *text, size_t len, stru
 		if (hash != NULL)
 			end = (size_t)(hash - text);
 		if (memchr(text + start, '\0', end - start) != NULL) {
-			c2d_owners_free(&o);
+			c2d_consortium_owners_free(&o);
 			return c2d_fail(err, C2D_E_INPUT, "%s:%zu: NUL byte", path, lineno);
 		}
 		int r = owner_line(path, lineno, text + start, end - start, &o, err);
 		if (r < 0) {
-			c2d_owners_free(&o);
+			c2d_consortium_owners_free(&o);
 			return r;
 		}
 	}
 	if (o.n == 0) {
-		c2d_owners_free(&o);
+		c2d_consortium_owners_free(&o);
 		return c2d_fail(err, C2D_E_INPUT, "%s: no owners", path);
 	}
 	*out = o;
 	return C2D_OK;
 }
 
-c2d_status c2d_owners_read(const char *path, struct c2d_owners *out, struct c2d_err *err)
+c2d_status c2d_consortium_owners_read(const char *path, struct c2d_owners *out, struct c2d_err *err)
 {
 	uint8_t *buf;
 	size_t len;
-	int r = c2d_read_file(path, 1u << 20, &buf, &len, err);
+	int r = c2d_fs_read_file(path, 1u << 20, &buf, &len, err);
 	if (r < 0)
 		return r;
-	r = c2d_owners_parse(path, (const char *)buf, len, out, err);
+	r = c2d_consortium_owners_parse(path, (const char *)buf, len, out, err);
 	free(buf);
 	return r;
 }
 
-c2d_status c2d_epsilon_parse(const char *text, uint64_t *micro, struct c2d_err *err)
+c2d_status c2d_consortium_epsilon_parse(const char *text, uint64_t *micro, struct c2d_err *err)
 {
 	uint64_t whole = 0, frac = 0;
 	size_t i = 0, digits = 0, decimals = 0;
@@ -183,7 +183,7 @@ c2d_status c2d_epsilon_parse(const char *text, uint64_t *micro, struct c2d_err *
 	return C2D_OK;
 }
 
-void c2d_epsilon_text(uint64_t micro, char *out, size_t cap)
+void c2d_consortium_epsilon_text(uint64_t micro, char *out, size_t cap)
 {
 	int n = snprintf(out, cap, "%llu.%06llu", (unsigned long long)(micro / 1000000),
 			 (unsigned long long)(micro % 1000000));
@@ -195,10 +195,10 @@ void c2d_epsilon_text(uint64_t micro, char *out, size_t cap)
 		out[n - 1] = '\0';
 }
 
-c2d_status c2d_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err)
+c2d_status c2d_consortium_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err)
 {
 	size_t n = strlen(text);
-	if (c2d_unhex(text, n, id, 32, NULL) == 0)
+	if (c2d_hex_decode(text, n, id, 32, NULL) == 0)
 		return C2D_OK;
 	if (n == 0 || n > 256)
 		return c2d_fail(err, C2D_E_INPUT, "dataset id: expected 64 hex digits or a name of 1 to 256 bytes");
@@ -209,7 +209,7 @@ c2d_status c2d_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err)
 	return C2D_OK;
 }
 
-const char *c2d_labels_next(const char **pos, size_t *len)
+const char *c2d_consortium_labels_next(const char **pos, size_t *len)
 {
 	const char *p = *pos;
 	while (*p == ' ')
@@ -222,11 +222,11 @@ const char *c2d_labels_next(const char **pos, size_t *len)
 	return p > w ? w : NULL;
 }
 
-int c2d_labels_records(const char *labels, uint64_t *records)
+int c2d_consortium_labels_records(const char *labels, uint64_t *records)
 {
 	const char *p = labels, *w;
 	size_t n;
-	while ((w = c2d_labels_next(&p, &n)) != NULL) {
+	while ((w = c2d_consortium_labels_next(&p, &n)) != NULL) {
 		if (n > 8 && strncmp(w, "records=", 8) == 0) {
 			uint64_t v = 0;
 			const char *d = w + 8;
@@ -241,7 +241,7 @@ int c2d_labels_records(const char *labels, uint64_t *records)
 	return 0;
 }
 
-void c2d_criteria(size_t n, const char *const *jurisdictions, uint64_t threshold, const int *has_budget,
+void c2d_consortium_criteria(size_t n, const char *const *jurisdictions, uint64_t threshold, const int *has_budget,
 		  struct c2d_criteria *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -264,7 +264,7 @@ void c2d_criteria(size_t n, const char *const *jurisdictions, uint64_t threshold
 	c->regulated = consent && budget ? C2D_MATCH : consent || budget ? C2D_PARTIAL : C2D_MISS;
 }
 
-const char *c2d_grade_name(enum c2d_grade g)
+const char *c2d_consortium_grade_name(enum c2d_grade g)
 {
 	return g == C2D_MATCH ? "match" : g == C2D_PARTIAL ? "partial" : "miss";
 }

@@ -20,7 +20,7 @@
  * the id is its Keccak-256 (so "cohort-2025" always names the same id).
  *
  * Criteria: the three lines of the consortium's product page, computed from
- * what the chain says (see c2d_criteria()).
+ * what the chain says (see c2d_consortium_criteria()).
  */
 #ifndef C2D_HOST_CONSORTIUM_H
 #define C2D_HOST_CONSORTIUM_H
@@ -44,28 +44,28 @@ struct c2d_owners {
 };
 
 /* Parses text[0..len) (the file's bytes); path is for messages only. */
-C2D_MUST_CHECK c2d_status c2d_owners_parse(const char *path, const char *text, size_t len,
+C2D_MUST_CHECK c2d_status c2d_consortium_owners_parse(const char *path, const char *text, size_t len,
 					   struct c2d_owners *out, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_owners_read(const char *path, struct c2d_owners *out,
+C2D_MUST_CHECK c2d_status c2d_consortium_owners_read(const char *path, struct c2d_owners *out,
 					  struct c2d_err *err);
-void c2d_owners_free(struct c2d_owners *o);
+void c2d_consortium_owners_free(struct c2d_owners *o);
 
-C2D_MUST_CHECK c2d_status c2d_epsilon_parse(const char *text, uint64_t *micro, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_consortium_epsilon_parse(const char *text, uint64_t *micro, struct c2d_err *err);
 /* The text form of micro-epsilon: "1.25", "0.000001", "3". out >= 32. */
-void c2d_epsilon_text(uint64_t micro, char *out, size_t cap);
+void c2d_consortium_epsilon_text(uint64_t micro, char *out, size_t cap);
 
-C2D_MUST_CHECK c2d_status c2d_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_consortium_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err);
 
 /* The words of a labels string (c2d_owner_line.labels, or the same text read
  * back from the chain), split at spaces; runs of spaces and spaces at either
  * end make no empty words. Call with *pos at the string's start: returns the
  * next word, not terminated, its length in *len, and moves *pos past it;
  * NULL at the end. The word points into the string; nothing is allocated.
- *   for (const char *p = labels, *w; (w = c2d_labels_next(&p, &n)) != NULL;) */
-const char *c2d_labels_next(const char **pos, size_t *len);
+ *   for (const char *p = labels, *w; (w = c2d_consortium_labels_next(&p, &n)) != NULL;) */
+const char *c2d_consortium_labels_next(const char **pos, size_t *len);
 
 /* The value of the word "records=N" in labels; 0 if none, 1 if found. */
-int c2d_labels_records(const char *labels, uint64_t *records);
+int c2d_consortium_labels_records(const char *labels, uint64_t *records);
 
 enum c2d_grade { C2D_MISS = 0, C2D_PARTIAL = 1, C2D_MATCH = 2 };
 
@@ -81,8 +81,8 @@ struct c2d_criteria {
 
 /* jurisdictions[i] of owner i ("" for none), has_budget[i] whether owner i
  * set at least one budget. */
-void c2d_criteria(size_t n, const char *const *jurisdictions, uint64_t threshold, const int *has_budget,
+void c2d_consortium_criteria(size_t n, const char *const *jurisdictions, uint64_t threshold, const int *has_budget,
 		  struct c2d_criteria *c);
-const char *c2d_grade_name(enum c2d_grade g);
+const char *c2d_consortium_grade_name(enum c2d_grade g);
 
 #endif

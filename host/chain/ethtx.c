@@ -43,7 +43,7 @@ static int typed_payload(const struct c2d_tx1559 *tx, const uint8_t *sig65, uint
 	return c2d_rlp_finish(&e, out, len, err);
 }
 
-c2d_status c2d_tx1559_signing_hash(const struct c2d_tx1559 *tx, uint8_t hash[32], struct c2d_err *err)
+c2d_status c2d_ethtx_signing_hash(const struct c2d_tx1559 *tx, uint8_t hash[32], struct c2d_err *err)
 {
 	uint8_t *p;
 	size_t n;
@@ -55,14 +55,14 @@ c2d_status c2d_tx1559_signing_hash(const struct c2d_tx1559 *tx, uint8_t hash[32]
 	return C2D_OK;
 }
 
-c2d_status c2d_tx1559_sign(const secp256k1_context *ctx, const struct c2d_tx1559 *tx, const uint8_t sk[32],
+c2d_status c2d_ethtx_sign(const secp256k1_context *ctx, const struct c2d_tx1559 *tx, const uint8_t sk[32],
 			   uint8_t **raw, size_t *raw_len, uint8_t txhash[32], struct c2d_err *err)
 {
 	uint8_t hash[32], sig[65];
 	int recid;
 	secp256k1_ecdsa_recoverable_signature rs;
 	secp256k1_ecdsa_signature plain;
-	int r = c2d_tx1559_signing_hash(tx, hash, err);
+	int r = c2d_ethtx_signing_hash(tx, hash, err);
 	if (r < 0)
 		return r;
 	if (!secp256k1_ecdsa_sign_recoverable(ctx, &rs, hash, sk, NULL, NULL))
@@ -82,7 +82,7 @@ c2d_status c2d_tx1559_sign(const secp256k1_context *ctx, const struct c2d_tx1559
 	return C2D_OK;
 }
 
-c2d_status c2d_eth_address(const secp256k1_context *ctx, const uint8_t sk[32], uint8_t addr[20],
+c2d_status c2d_ethtx_address(const secp256k1_context *ctx, const uint8_t sk[32], uint8_t addr[20],
 			   struct c2d_err *err)
 {
 	secp256k1_pubkey pub;
@@ -96,7 +96,7 @@ c2d_status c2d_eth_address(const secp256k1_context *ctx, const uint8_t sk[32], u
 	return C2D_OK;
 }
 
-void c2d_eth_create_address(const uint8_t sender[20], uint64_t nonce, uint8_t addr[20])
+void c2d_ethtx_create_address(const uint8_t sender[20], uint64_t nonce, uint8_t addr[20])
 {
 	/* keccak256(rlp([sender, nonce])): at most 1 + 21 + 9 bytes, encoded
 	 * here by hand so that this cannot fail (the encoder allocates). */
@@ -118,7 +118,7 @@ void c2d_eth_create_address(const uint8_t sender[20], uint64_t nonce, uint8_t ad
 	memcpy(addr, h + 12, 20);
 }
 
-void c2d_eth_address_text(const uint8_t addr[20], char out[43])
+void c2d_ethtx_address_text(const uint8_t addr[20], char out[43])
 {
 	uint8_t h[32];
 	out[0] = '0';
@@ -132,11 +132,11 @@ void c2d_eth_address_text(const uint8_t addr[20], char out[43])
 	}
 }
 
-c2d_status c2d_eth_address_parse(const char *text, const char *what, uint8_t addr[20], struct c2d_err *err)
+c2d_status c2d_ethtx_address_parse(const char *text, const char *what, uint8_t addr[20], struct c2d_err *err)
 {
 	int upper = 0, lower = 0;
 	if (strlen(text) != 42 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X') ||
-	    c2d_unhex(text + 2, 40, addr, 20, err) < 0)
+	    c2d_hex_decode(text + 2, 40, addr, 20, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "%s: '%.64s' is not an address (0x and 40 hex digits)", what,
 				text);
 	for (int i = 2; i < 42; i++) {
@@ -145,7 +145,7 @@ c2d_status c2d_eth_address_parse(const char *text, const char *what, uint8_t add
 	}
 	if (upper && lower) {
 		char want[43];
-		c2d_eth_address_text(addr, want);
+		c2d_ethtx_address_text(addr, want);
 		if (strcmp(want + 2, text + 2) != 0)
 			return c2d_fail(err, C2D_E_INPUT, "%s: '%s' has a wrong EIP-55 checksum (expected %s)",
 					what, text, want);

@@ -41,25 +41,25 @@ struct c2d_tx1559 {
 };
 
 /* keccak256 of the unsigned payload: the hash that is signed. */
-C2D_MUST_CHECK c2d_status c2d_tx1559_signing_hash(const struct c2d_tx1559 *tx, uint8_t hash[32],
+C2D_MUST_CHECK c2d_status c2d_ethtx_signing_hash(const struct c2d_tx1559 *tx, uint8_t hash[32],
 						  struct c2d_err *err);
 
 /* Signs tx with sk: *raw (malloc'd, the caller frees) is what
  * eth_sendRawTransaction takes, txhash its keccak256. */
-C2D_MUST_CHECK c2d_status c2d_tx1559_sign(const secp256k1_context *ctx, const struct c2d_tx1559 *tx,
+C2D_MUST_CHECK c2d_status c2d_ethtx_sign(const secp256k1_context *ctx, const struct c2d_tx1559 *tx,
 					  const uint8_t sk[32], uint8_t **raw, size_t *raw_len,
 					  uint8_t txhash[32], struct c2d_err *err);
 
 /* The address of a secret key. */
-C2D_MUST_CHECK c2d_status c2d_eth_address(const secp256k1_context *ctx, const uint8_t sk[32],
+C2D_MUST_CHECK c2d_status c2d_ethtx_address(const secp256k1_context *ctx, const uint8_t sk[32],
 					  uint8_t addr[20], struct c2d_err *err);
 /* The address of a contract created by sender's transaction with nonce. */
-void c2d_eth_create_address(const uint8_t sender[20], uint64_t nonce, uint8_t addr[20]);
+void c2d_ethtx_create_address(const uint8_t sender[20], uint64_t nonce, uint8_t addr[20]);
 
 /* "0x" and 40 hex digits in EIP-55 case, NUL-terminated. */
-void c2d_eth_address_text(const uint8_t addr[20], char out[43]);
+void c2d_ethtx_address_text(const uint8_t addr[20], char out[43]);
 /* Parses "0x" + 40 hex digits; what names the value in messages. */
-C2D_MUST_CHECK c2d_status c2d_eth_address_parse(const char *text, const char *what,
+C2D_MUST_CHECK c2d_status c2d_ethtx_address_parse(const char *text, const char *what,
 						uint8_t addr[20], struct c2d_err *err);
 
 #endif

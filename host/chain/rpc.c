@@ -16,7 +16,7 @@
 
 /* --- hex quantities and data ------------------------------------------------------ */
 
-c2d_status c2d_quantity_parse(const char *s, uint64_t *v, struct c2d_err *err)
+c2d_status c2d_rpc_quantity_parse(const char *s, uint64_t *v, struct c2d_err *err)
 {
 	static const char bad[] = "not a quantity (0x and 1 to 16 hex digits, no leading zero)";
 	size_t n = s ? strlen(s) : 0;
@@ -34,7 +34,7 @@ c2d_status c2d_quantity_parse(const char *s, uint64_t *v, struct c2d_err *err)
 	return C2D_OK;
 }
 
-c2d_status c2d_data_parse(const char *s, uint8_t **out, size_t *len, struct c2d_err *err)
+c2d_status c2d_rpc_data_parse(const char *s, uint8_t **out, size_t *len, struct c2d_err *err)
 {
 	size_t n = s ? strlen(s) : 0;
 	if (n < 2 || s[0] != '0' || s[1] != 'x' || n % 2 != 0)
@@ -43,7 +43,7 @@ c2d_status c2d_data_parse(const char *s, uint8_t **out, size_t *len, struct c2d_
 	if (p == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
 	c2d_status r;
-	if (n > 2 && (r = c2d_unhex(s + 2, n - 2, p, n / 2 - 1, err)) < 0) {
+	if (n > 2 && (r = c2d_hex_decode(s + 2, n - 2, p, n / 2 - 1, err)) < 0) {
 		free(p);
 		return r;
 	}
@@ -52,7 +52,7 @@ c2d_status c2d_data_parse(const char *s, uint8_t **out, size_t *len, struct c2d_
 	return C2D_OK;
 }
 
-char *c2d_data_text(const uint8_t *p, size_t len)
+char *c2d_rpc_data_text(const uint8_t *p, size_t len)
 {
 	char *s = malloc(2 * len + 3);
 	if (s == NULL)
@@ -65,7 +65,7 @@ char *c2d_data_text(const uint8_t *p, size_t len)
 
 static json_t *data_json(const uint8_t *p, size_t len)
 {
-	char *s = c2d_data_text(p, len);
+	char *s = c2d_rpc_data_text(p, len);
 	json_t *j = s ? json_string(s) : NULL;
 	free(s);
 	return j;
@@ -116,7 +116,7 @@ c2d_status c2d_rpc_parse_response(const char *body, size_t len, uint64_t id, str
 			out->is_error = 1;
 			out->code = json_integer_value(code);
 			printable(out->message, sizeof(out->message), json_string_value(msg));
-			if (json_is_string(data) && c2d_data_parse(json_string_value(data), &out->data,
+			if (json_is_string(data) && c2d_rpc_data_parse(json_string_value(data), &out->data,
 								   &out->data_len, NULL) == 0)
 				out->has_data = 1;
 		}
@@ -280,24 +280,24 @@ static int result_quantity(struct c2d_rpc *r, const char *method, json_t *params
 	int rc = c2d_rpc_call(r, method, params, &res, err);
 	if (rc < 0)
 		return rc;
-	if (c2d_quantity_parse(json_string_value(res), v, err) < 0)
+	if (c2d_rpc_quantity_parse(json_string_value(res), v, err) < 0)
 		rc = c2d_fail(err, C2D_E_INPUT, "%s: %s: result is not a quantity below 2^64", r->url, method);
 	json_decref(res);
 	return rc;
 }
 
-c2d_status c2d_eth_chain_id(struct c2d_rpc *r, uint64_t *id, struct c2d_err *err)
+c2d_status c2d_rpc_eth_chain_id(struct c2d_rpc *r, uint64_t *id, struct c2d_err *err)
 {
 	return result_quantity(r, "eth_chainId", json_array(), id, err);
 }
 
-c2d_status c2d_eth_nonce(struct c2d_rpc *r, const uint8_t addr[20], uint64_t *nonce, struct c2d_err *err)
+c2d_status c2d_rpc_eth_nonce(struct c2d_rpc *r, const uint8_t addr[20], uint64_t *nonce, struct c2d_err *err)
 {
 	return result_quantity(r, "eth_getTransactionCount",
 			       json_pack("[o, s]", addr_json(addr), "pending"), nonce, err);
 }
 
-c2d_status c2d_eth_fees(struct c2d_rpc *r, uint64_t *tip, uint64_t *max_fee, struct c2d_err *err)
+c2d_status c2d_rpc_eth_fees(struct c2d_rpc *r, uint64_t *tip, uint64_t *max_fee, struct c2d_err *err)
 {
 	json_t *blk;
 	uint64_t base;
@@ -306,7 +306,7 @@ c2d_status c2d_eth_fees(struct c2d_rpc *r, uint64_t *tip, uint64_t *max_fee, str
 		return rc;
 	if ((rc = c2d_rpc_call(r, "eth_getBlockByNumber", json_pack("[s, b]", "latest", 0), &blk, err)) < 0)
 		return rc;
-	if (c2d_quantity_parse(json_string_value(json_object_get(blk, "baseFeePerGas")), &base, err) < 0)
+	if (c2d_rpc_quantity_parse(json_string_value(json_object_get(blk, "baseFeePerGas")), &base, err) < 0)
 		rc = c2d_fail(err, C2D_E_INPUT,
 			      "%s: eth_getBlockByNumber: latest block has no baseFeePerGas (no EIP-1559?)", r->url);
 	json_decref(blk);
@@ -332,14 +332,14 @@ static json_t *call_object(const uint8_t *from, const uint8_t *to, const uint8_t
 	return o;
 }
 
-c2d_status c2d_eth_estimate_gas(struct c2d_rpc *r, const uint8_t from[20], const uint8_t *to, const uint8_t *data,
+c2d_status c2d_rpc_eth_estimate_gas(struct c2d_rpc *r, const uint8_t from[20], const uint8_t *to, const uint8_t *data,
 				size_t len, uint64_t *gas, struct c2d_err *err)
 {
 	return result_quantity(r, "eth_estimateGas", json_pack("[o]", call_object(from, to, data, len)), gas,
 			       err);
 }
 
-c2d_status c2d_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20], const uint8_t *data,
+c2d_status c2d_rpc_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20], const uint8_t *data,
 			size_t len, const char *block, uint8_t **ret, size_t *ret_len, struct c2d_err *err)
 {
 	json_t *res;
@@ -347,13 +347,13 @@ c2d_status c2d_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to
 			      err);
 	if (rc < 0)
 		return rc;
-	if (c2d_data_parse(json_string_value(res), ret, ret_len, err) < 0)
+	if (c2d_rpc_data_parse(json_string_value(res), ret, ret_len, err) < 0)
 		rc = c2d_fail(err, C2D_E_INPUT, "%s: eth_call: result is not hex data", r->url);
 	json_decref(res);
 	return rc;
 }
 
-c2d_status c2d_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len, const uint8_t txhash[32],
+c2d_status c2d_rpc_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len, const uint8_t txhash[32],
 			    struct c2d_err *err)
 {
 	json_t *res;
@@ -362,7 +362,7 @@ c2d_status c2d_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len, c
 	int rc = c2d_rpc_call(r, "eth_sendRawTransaction", json_pack("[o]", data_json(raw, len)), &res, err);
 	if (rc < 0)
 		return rc;
-	if (c2d_data_parse(json_string_value(res), &h, &hl, err) < 0 || hl != 32 || memcmp(h, txhash, 32) != 0)
+	if (c2d_rpc_data_parse(json_string_value(res), &h, &hl, err) < 0 || hl != 32 || memcmp(h, txhash, 32) != 0)
 		rc = c2d_fail(err, C2D_E_INPUT, "%s: eth_sendRawTransaction: the node returned another hash",
 			      r->url);
 	free(h);
@@ -373,7 +373,7 @@ c2d_status c2d_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len, c
 static int json_addr(json_t *j, uint8_t out[20])
 {
 	const char *s = json_string_value(j);
-	return s != NULL && strlen(s) == 42 && s[0] == '0' && s[1] == 'x' && c2d_unhex(s + 2, 40, out, 20, NULL) == 0
+	return s != NULL && strlen(s) == 42 && s[0] == '0' && s[1] == 'x' && c2d_hex_decode(s + 2, 40, out, 20, NULL) == 0
 		? 0 : -1;
 }
 
@@ -381,9 +381,9 @@ static int parse_receipt(struct c2d_rpc *r, json_t *j, struct c2d_receipt *rc, s
 {
 	uint64_t status;
 	json_t *ca = json_object_get(j, "contractAddress");
-	if (c2d_quantity_parse(json_string_value(json_object_get(j, "status")), &status, err) < 0 || status > 1 ||
-	    c2d_quantity_parse(json_string_value(json_object_get(j, "blockNumber")), &rc->block, err) < 0 ||
-	    c2d_quantity_parse(json_string_value(json_object_get(j, "gasUsed")), &rc->gas_used, err) < 0)
+	if (c2d_rpc_quantity_parse(json_string_value(json_object_get(j, "status")), &status, err) < 0 || status > 1 ||
+	    c2d_rpc_quantity_parse(json_string_value(json_object_get(j, "blockNumber")), &rc->block, err) < 0 ||
+	    c2d_rpc_quantity_parse(json_string_value(json_object_get(j, "gasUsed")), &rc->gas_used, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "%s: eth_getTransactionReceipt: malformed receipt "
 				"(status, blockNumber or gasUsed)", r->url);
 	rc->status = (int)status;
@@ -401,7 +401,7 @@ static void sleep_ms(long ms)
 		;
 }
 
-c2d_status c2d_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32], struct c2d_receipt *rc,
+c2d_status c2d_rpc_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32], struct c2d_receipt *rc,
 				struct c2d_err *err)
 {
 	/* Bounded by a count of polls, not by the clock alone: a node that
@@ -430,14 +430,14 @@ c2d_status c2d_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32], str
 	return c2d_fail(err, C2D_E_IO, "%s: transaction 0x%s: no receipt after %ld ms", r->url, h, r->receipt_ms);
 }
 
-void c2d_logs_free(struct c2d_log *logs, size_t n)
+void c2d_rpc_logs_free(struct c2d_log *logs, size_t n)
 {
 	for (size_t i = 0; logs != NULL && i < n; i++)
 		free(logs[i].data);
 	free(logs);
 }
 
-c2d_status c2d_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], const uint8_t *const topics[4],
+c2d_status c2d_rpc_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], const uint8_t *const topics[4],
 			    struct c2d_log **logs, size_t *n, struct c2d_err *err)
 {
 	json_t *tj = json_array(), *res;
@@ -468,15 +468,15 @@ c2d_status c2d_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], const 
 		size_t tl;
 		if (json_addr(json_object_get(l, "address"), out[i].address) < 0 || !json_is_array(t) ||
 		    json_array_size(t) > 4 ||
-		    c2d_data_parse(json_string_value(json_object_get(l, "data")), &out[i].data, &out[i].data_len,
+		    c2d_rpc_data_parse(json_string_value(json_object_get(l, "data")), &out[i].data, &out[i].data_len,
 				   err) < 0 ||
-		    c2d_quantity_parse(json_string_value(json_object_get(l, "blockNumber")), &out[i].block, err) < 0) {
+		    c2d_rpc_quantity_parse(json_string_value(json_object_get(l, "blockNumber")), &out[i].block, err) < 0) {
 			rc = c2d_fail(err, C2D_E_INPUT, "%s: eth_getLogs: malformed log %zu", r->url, i);
 			break;
 		}
 		out[i].ntopics = json_array_size(t);
 		for (size_t k = 0; k < out[i].ntopics; k++) {
-			int ok = c2d_data_parse(json_string_value(json_array_get(t, k)), &tb, &tl, err) == 0;
+			int ok = c2d_rpc_data_parse(json_string_value(json_array_get(t, k)), &tb, &tl, err) == 0;
 			if (ok && tl != 32) {
 				free(tb);
 				ok = 0;
@@ -491,7 +491,7 @@ c2d_status c2d_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], const 
 	}
 	json_decref(res);
 	if (rc < 0) {
-		c2d_logs_free(out, count);
+		c2d_rpc_logs_free(out, count);
 		return rc;
 	}
 	*logs = out;
@@ -513,7 +513,7 @@ static int replay_failure(struct c2d_rpc *r, const uint8_t from[20], const uint8
 		uint8_t *ret = NULL;
 		size_t rl;
 		snprintf(block, sizeof(block), "0x%llx", (unsigned long long)(rc->block - (uint64_t)i));
-		int st = c2d_eth_call(r, from, to, data, len, block, &ret, &rl, err);
+		int st = c2d_rpc_eth_call(r, from, to, data, len, block, &ret, &rl, err);
 		free(ret);
 		if (st == C2D_E_REFUSED) {
 			c2d_err_prefix(err, "transaction 0x%s in block %llu", h, (unsigned long long)rc->block);
@@ -524,7 +524,7 @@ static int replay_failure(struct c2d_rpc *r, const uint8_t from[20], const uint8
 			"reproduce a reason)", h, (unsigned long long)rc->block);
 }
 
-c2d_status c2d_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx, const uint8_t sk[32],
+c2d_status c2d_rpc_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx, const uint8_t sk[32],
 			    uint64_t chain_id, const uint8_t *to, const uint8_t *data, size_t len,
 			    struct c2d_receipt *rc, struct c2d_err *err)
 {
@@ -533,9 +533,9 @@ c2d_status c2d_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx, con
 	size_t raw_len;
 	uint64_t gas;
 	int st;
-	if ((st = c2d_eth_address(ctx, sk, from, err)) < 0 || (st = c2d_eth_nonce(r, from, &tx.nonce, err)) < 0 ||
-	    (st = c2d_eth_fees(r, &tx.max_priority_fee, &tx.max_fee, err)) < 0 ||
-	    (st = c2d_eth_estimate_gas(r, from, to, data, len, &gas, err)) < 0)
+	if ((st = c2d_ethtx_address(ctx, sk, from, err)) < 0 || (st = c2d_rpc_eth_nonce(r, from, &tx.nonce, err)) < 0 ||
+	    (st = c2d_rpc_eth_fees(r, &tx.max_priority_fee, &tx.max_fee, err)) < 0 ||
+	    (st = c2d_rpc_eth_estimate_gas(r, from, to, data, len, &gas, err)) < 0)
 		return st;
 	/* The estimate is exact for the state it ran on; a margin absorbs
 	 * changes between the estimate and inclusion. */
@@ -544,11 +544,11 @@ c2d_status c2d_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx, con
 		tx.has_to = 1;
 		memcpy(tx.to, to, 20);
 	}
-	if ((st = c2d_tx1559_sign(ctx, &tx, sk, &raw, &raw_len, txhash, err)) < 0)
+	if ((st = c2d_ethtx_sign(ctx, &tx, sk, &raw, &raw_len, txhash, err)) < 0)
 		return st;
-	st = c2d_eth_send_raw(r, raw, raw_len, txhash, err);
+	st = c2d_rpc_eth_send_raw(r, raw, raw_len, txhash, err);
 	free(raw);
-	if (st < 0 || (st = c2d_eth_wait_receipt(r, txhash, rc, err)) < 0)
+	if (st < 0 || (st = c2d_rpc_eth_wait_receipt(r, txhash, rc, err)) < 0)
 		return st;
 	if (rc->status != 1)
 		return replay_failure(r, from, to, data, len, rc, err);

@@ -68,31 +68,31 @@ C2D_MUST_CHECK c2d_status c2d_rpc_call(struct c2d_rpc *r, const char *method, js
 /* "0x..." quantities (below 2^64, no leading zero) and data (*out
  * malloc'd). s may be NULL (a missing JSON member): C2D_E_INPUT, as for
  * any other text that is not one. */
-C2D_MUST_CHECK c2d_status c2d_quantity_parse(const char *s, uint64_t *v, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_data_parse(const char *s, uint8_t **out, size_t *len,
+C2D_MUST_CHECK c2d_status c2d_rpc_quantity_parse(const char *s, uint64_t *v, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rpc_data_parse(const char *s, uint8_t **out, size_t *len,
 					 struct c2d_err *err);
 /* "0x..." malloc'd; NULL when out of memory. */
-C2D_MUST_CHECK char *c2d_data_text(const uint8_t *p, size_t len);
+C2D_MUST_CHECK char *c2d_rpc_data_text(const uint8_t *p, size_t len);
 
 /* --- eth_* ----------------------------------------------------------------------- */
 
-C2D_MUST_CHECK c2d_status c2d_eth_chain_id(struct c2d_rpc *r, uint64_t *id, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_chain_id(struct c2d_rpc *r, uint64_t *id, struct c2d_err *err);
 /* The next nonce of addr, counting pending transactions. */
-C2D_MUST_CHECK c2d_status c2d_eth_nonce(struct c2d_rpc *r, const uint8_t addr[20], uint64_t *nonce,
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_nonce(struct c2d_rpc *r, const uint8_t addr[20], uint64_t *nonce,
 					struct c2d_err *err);
 /* EIP-1559 fees: the tip from eth_maxPriorityFeePerGas, and a fee cap of
  * twice the latest block's baseFeePerGas plus the tip, which stays valid
  * through six full blocks of base-fee increases (12.5% each). */
-C2D_MUST_CHECK c2d_status c2d_eth_fees(struct c2d_rpc *r, uint64_t *tip, uint64_t *max_fee,
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_fees(struct c2d_rpc *r, uint64_t *tip, uint64_t *max_fee,
 				       struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_eth_estimate_gas(struct c2d_rpc *r, const uint8_t from[20],
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_estimate_gas(struct c2d_rpc *r, const uint8_t from[20],
 					       const uint8_t *to, const uint8_t *data, size_t len,
 					       uint64_t *gas, struct c2d_err *err);
 /* eth_call at block ("latest" or a quantity); from and to may be NULL. */
-C2D_MUST_CHECK c2d_status c2d_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20],
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20],
 				       const uint8_t *data, size_t len, const char *block,
 				       uint8_t **ret, size_t *ret_len, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len,
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len,
 					   const uint8_t txhash[32], struct c2d_err *err);
 
 struct c2d_receipt {
@@ -104,7 +104,7 @@ struct c2d_receipt {
 	uint8_t txhash[32];
 };
 /* Polls eth_getTransactionReceipt every poll_ms for at most receipt_ms. */
-C2D_MUST_CHECK c2d_status c2d_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32],
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32],
 					       struct c2d_receipt *rc, struct c2d_err *err);
 
 struct c2d_log {
@@ -116,18 +116,18 @@ struct c2d_log {
 	uint64_t block;
 };
 /* eth_getLogs from block 0 to latest for address, topics[i] NULL for any;
- * *logs malloc'd (free with c2d_logs_free). */
-C2D_MUST_CHECK c2d_status c2d_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20],
+ * *logs malloc'd (free with c2d_rpc_logs_free). */
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20],
 					   const uint8_t *const topics[4], struct c2d_log **logs,
 					   size_t *n, struct c2d_err *err);
-void c2d_logs_free(struct c2d_log *logs, size_t n);
+void c2d_rpc_logs_free(struct c2d_log *logs, size_t n);
 
 /* Sends a transaction from sk's account: nonce (pending), fees, gas
  * (estimated, +25%: a revert here is C2D_E_REFUSED with its reason and
  * nothing is sent), signs, sends, waits for the receipt. A receipt with
  * status 0 is C2D_E_REFUSED, with the reason found by replaying the call
  * with eth_call on the state after its block, then before it. to NULL: creation. */
-C2D_MUST_CHECK c2d_status c2d_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx,
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx,
 					   const uint8_t sk[32], uint64_t chain_id,
 					   const uint8_t *to, const uint8_t *data, size_t len,
 					   struct c2d_receipt *rc, struct c2d_err *err);

@@ -8,19 +8,19 @@
 #include "cli.h"
 
 static const struct c2d_command commands[] = {
-	{ "keygen", "create a secp256k1 key file (0600) and its public key", c2d_cmd_keygen },
-	{ "recipe", "write the recipe owners seal to, from an image's measurements", c2d_cmd_recipe },
+	{ "keygen", "create a secp256k1 key file (0600) and its public key", c2d_cmd_seal_keygen },
+	{ "recipe", "write the recipe owners seal to, from an image's measurements", c2d_cmd_seal_recipe },
 	{ "seal", "seal a CSV/TSV table to a recipe", c2d_cmd_seal },
-	{ "inspect", "print a sealed file's public header as JSON", c2d_cmd_inspect },
-	{ "gen-cohort", "write a synthetic cardio-renal cohort (CSV) for demos and tests", c2d_cmd_gen_cohort },
+	{ "inspect", "print a sealed file's public header as JSON", c2d_cmd_seal_inspect },
+	{ "gen-cohort", "write a synthetic cardio-renal cohort (CSV) for demos and tests", c2d_cmd_gencohort },
 	{ "run", "run an analysis on the host: --central (plaintext) or --sealed (as the CVM)", c2d_cmd_run },
 	{ "quote", "show a TDX quote (v4/v5); replay its event log to RTMR0-3", c2d_cmd_quote },
-	{ "sim-quoter", "simulated TDX quotes and collateral for machines without TDX", c2d_cmd_sim_quoter },
+	{ "sim-quoter", "simulated TDX quotes and collateral for machines without TDX", c2d_cmd_simquoter },
 	{ "measure", "compute the compose-hash and digests of a built image", c2d_cmd_measure },
 	{ "chain", "deploy the consortium contract; show its owners, criteria, approvals", c2d_cmd_chain },
-	{ "approve", "approve a compose-hash as a consortium owner (signed transaction)", c2d_cmd_approve },
-	{ "revoke", "revoke a compose-hash for good as a consortium owner", c2d_cmd_revoke },
-	{ "budget", "set a dataset's privacy budget (epsilon) on the consortium contract", c2d_cmd_budget },
+	{ "approve", "approve a compose-hash as a consortium owner (signed transaction)", c2d_cmd_chain_approve },
+	{ "revoke", "revoke a compose-hash for good as a consortium owner", c2d_cmd_chain_revoke },
+	{ "budget", "set a dataset's privacy budget (epsilon) on the consortium contract", c2d_cmd_chain_budget },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

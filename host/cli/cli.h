@@ -16,22 +16,22 @@ struct c2d_command {
 };
 
 C2D_MUST_CHECK c2d_status c2d_cmd_measure(int argc, char **argv, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_cmd_keygen(int argc, char **argv, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_cmd_recipe(int argc, char **argv, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_cmd_seal_keygen(int argc, char **argv, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_cmd_seal_recipe(int argc, char **argv, struct c2d_err *err);
 C2D_MUST_CHECK c2d_status c2d_cmd_seal(int argc, char **argv, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_cmd_seal_inspect(int argc, char **argv, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_cmd_gencohort(int argc, char **argv, struct c2d_err *err);
 C2D_MUST_CHECK c2d_status c2d_cmd_run(int argc, char **argv, struct c2d_err *err);
 C2D_MUST_CHECK c2d_status c2d_cmd_quote(int argc, char **argv, struct c2d_err *err);
 /* c2d quote replay (host/cli/cmd_replay.c), dispatched by c2d_cmd_quote. */
-C2D_MUST_CHECK c2d_status c2d_quote_replay(int argc, char **argv, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_cmd_replay(int argc, char **argv, struct c2d_err *err);
 /* c2d quote verify (host/cli/cmd_verify.c), dispatched by c2d_cmd_quote. */
-C2D_MUST_CHECK c2d_status c2d_quote_verify_cmd(int argc, char **argv, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_cmd_sim_quoter(int argc, char **argv, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_cmd_verify(int argc, char **argv, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_cmd_simquoter(int argc, char **argv, struct c2d_err *err);
 /* host/cli/cmd_chain.c: the consortium contract. */
 C2D_MUST_CHECK c2d_status c2d_cmd_chain(int argc, char **argv, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_cmd_approve(int argc, char **argv, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_cmd_revoke(int argc, char **argv, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_cmd_budget(int argc, char **argv, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_cmd_chain_approve(int argc, char **argv, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_cmd_chain_revoke(int argc, char **argv, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_cmd_chain_budget(int argc, char **argv, struct c2d_err *err);
 
 #endif

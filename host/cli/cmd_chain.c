@@ -129,7 +129,7 @@ static int parse_u64(const char *s, const char *what, uint64_t *v, struct c2d_er
 
 static int parse_hash(const char *s, const char *what, uint8_t h[32], struct c2d_err *err)
 {
-	if (c2d_unhex(s, strlen(s), h, 32, err) < 0)
+	if (c2d_hex_decode(s, strlen(s), h, 32, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "%s: '%.80s' is not 32 bytes of hex", what, s);
 	return C2D_OK;
 }
@@ -141,7 +141,7 @@ static int connect_node(struct c2d_rpc *r, const struct opts *o, uint64_t *chain
 	int st;
 	if (o->chain_id != NULL && (st = parse_u64(o->chain_id, "--chain-id", &want, err)) < 0)
 		return st;
-	if ((st = c2d_rpc_open(r, o->rpc, err)) < 0 || (st = c2d_eth_chain_id(r, chain_id, err)) < 0)
+	if ((st = c2d_rpc_open(r, o->rpc, err)) < 0 || (st = c2d_rpc_eth_chain_id(r, chain_id, err)) < 0)
 		return st;
 	if (o->chain_id != NULL && *chain_id != want)
 		return c2d_fail(err, C2D_E_REFUSED, "%s: the node is on chain id %llu, not %llu (--chain-id)", o->rpc,
@@ -174,14 +174,14 @@ static int view(struct c2d_rpc *r, const uint8_t app[20], const char *sig, const
 	int st = c2d_abi_call(sig, args, n, &cd, &cl, err);
 	if (st < 0)
 		return st;
-	st = c2d_eth_call(r, NULL, app, cd, cl, "latest", &out->ret, &rl, err);
+	st = c2d_rpc_eth_call(r, NULL, app, cd, cl, "latest", &out->ret, &rl, err);
 	free(cd);
 	if (st < 0)
 		return st;
 	if (rl == 0) {
 		char a[43];
 		view_free(out);
-		c2d_eth_address_text(app, a);
+		c2d_ethtx_address_text(app, a);
 		return c2d_fail(err, C2D_E_INPUT, "%s: %s returned nothing: is %s a consortium contract?", r->url, sig,
 				a);
 	}
@@ -237,10 +237,10 @@ static int signer_open(struct signer *s, const struct opts *o, struct c2d_err *e
 	memset(s, 0, sizeof(*s));
 	if ((st = need(o->key, "--key FILE", err)) < 0)
 		return st;
-	if ((st = c2d_secp_context(&s->ctx, err)) < 0)
+	if ((st = c2d_key_secp_context(&s->ctx, err)) < 0)
 		return st;
 	if ((st = c2d_key_read(s->ctx, o->key, s->sk, err)) < 0 ||
-	    (st = c2d_eth_address(s->ctx, s->sk, s->from, err)) < 0)
+	    (st = c2d_ethtx_address(s->ctx, s->sk, s->from, err)) < 0)
 		return st;
 	return connect_node(&s->rpc, o, &s->chain_id, err);
 }
@@ -262,7 +262,7 @@ static int send_call(struct signer *s, const uint8_t app[20], const char *sig, c
 	int st = c2d_abi_call(sig, args, n, &cd, &cl, err);
 	if (st < 0)
 		return st;
-	st = c2d_eth_transact(&s->rpc, s->ctx, s->sk, s->chain_id, app, cd, cl, rc, err);
+	st = c2d_rpc_eth_transact(&s->rpc, s->ctx, s->sk, s->chain_id, app, cd, cl, rc, err);
 	free(cd);
 	return st;
 }
@@ -295,7 +295,7 @@ static int cmd_approve_revoke(int argc, char **argv, int approve, struct c2d_err
 	if (st != 0)
 		return st < 0 ? st : C2D_OK;
 	if ((st = need(o.app, "--app ADDRESS", err)) < 0 || (st = need(o.compose, "--compose HASH", err)) < 0 ||
-	    (st = c2d_eth_address_parse(o.app, "--app", app, err)) < 0 ||
+	    (st = c2d_ethtx_address_parse(o.app, "--app", app, err)) < 0 ||
 	    (st = parse_hash(o.compose, "--compose", hash, err)) < 0)
 		return st;
 	struct c2d_receipt rc;
@@ -306,7 +306,7 @@ static int cmd_approve_revoke(int argc, char **argv, int approve, struct c2d_err
 	    (st = view_u64(&s.rpc, app, "approvalCount(bytes32)", &arg, 1, &count, err)) == 0 &&
 	    (st = view_u64(&s.rpc, app, "threshold()", NULL, 0, &k, err)) == 0) {
 		char line[256], a[43];
-		c2d_eth_address_text(s.from, a);
+		c2d_ethtx_address_text(s.from, a);
 		snprintf(line, sizeof(line), "%s %s by %s: %llu / %llu quorum%s", approve ? "approved" : "revoked",
 			 o.compose, a, (unsigned long long)count, (unsigned long long)k,
 			 approve ? (count >= k ? " · allowed" : " · awaiting") : " · revoked");
@@ -320,17 +320,17 @@ static int cmd_approve_revoke(int argc, char **argv, int approve, struct c2d_err
 	return st;
 }
 
-c2d_status c2d_cmd_approve(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_chain_approve(int argc, char **argv, struct c2d_err *err)
 {
 	return cmd_approve_revoke(argc, argv, 1, err);
 }
 
-c2d_status c2d_cmd_revoke(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_chain_revoke(int argc, char **argv, struct c2d_err *err)
 {
 	return cmd_approve_revoke(argc, argv, 0, err);
 }
 
-c2d_status c2d_cmd_budget(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_chain_budget(int argc, char **argv, struct c2d_err *err)
 {
 	struct opts o;
 	struct signer s;
@@ -347,8 +347,8 @@ c2d_status c2d_cmd_budget(int argc, char **argv, struct c2d_err *err)
 		return st < 0 ? st : C2D_OK;
 	if ((st = need(o.app, "--app ADDRESS", err)) < 0 || (st = need(o.dataset, "--dataset ID", err)) < 0 ||
 	    (st = need(o.epsilon, "--epsilon E", err)) < 0 ||
-	    (st = c2d_eth_address_parse(o.app, "--app", app, err)) < 0 ||
-	    (st = c2d_dataset_id(o.dataset, id, err)) < 0 || (st = c2d_epsilon_parse(o.epsilon, &micro, err)) < 0)
+	    (st = c2d_ethtx_address_parse(o.app, "--app", app, err)) < 0 ||
+	    (st = c2d_consortium_dataset_id(o.dataset, id, err)) < 0 || (st = c2d_consortium_epsilon_parse(o.epsilon, &micro, err)) < 0)
 		return st;
 	struct c2d_receipt rc;
 	struct c2d_abi_value args[2] = { c2d_abi_bytes32(id), c2d_abi_uint(micro) };
@@ -356,7 +356,7 @@ c2d_status c2d_cmd_budget(int argc, char **argv, struct c2d_err *err)
 	    (st = send_call(&s, app, "setBudget(bytes32,uint64)", args, 2, &rc, err)) == 0) {
 		char idh[65], eps[32], line[256];
 		c2d_hex(id, 32, idh);
-		c2d_epsilon_text(micro, eps, sizeof(eps));
+		c2d_consortium_epsilon_text(micro, eps, sizeof(eps));
 		snprintf(line, sizeof(line), "budget of dataset 0x%s: epsilon %s (%llu micro-epsilon)", idh, eps,
 			 (unsigned long long)micro);
 		json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "app", o.app, "dataset", idh, "epsilon", eps,
@@ -379,7 +379,7 @@ static int read_bytecode(const char *path, uint8_t **code, size_t *len, struct c
 				je.line, je.column, je.text);
 	const char *hex = json_string_value(json_object_get(root, "bytecode"));
 	int st = C2D_OK;
-	if (hex == NULL || c2d_data_parse(hex, code, len, err) < 0 || *len == 0) {
+	if (hex == NULL || c2d_rpc_data_parse(hex, code, len, err) < 0 || *len == 0) {
 		if (hex != NULL && *len == 0)
 			free(*code);
 		st = c2d_fail(err, C2D_E_INPUT, "%s: no \"bytecode\" hex string", path);
@@ -405,16 +405,16 @@ static int cmd_deploy(int argc, char **argv, struct c2d_err *err)
 	if ((st = need(o.key, "--key FILE", err)) < 0 || (st = need(o.owners, "--owners FILE", err)) < 0 ||
 	    (st = need(o.threshold, "--threshold K", err)) < 0 || (st = need(o.kms, "--kms ADDRESS", err)) < 0 ||
 	    (st = parse_u64(o.threshold, "--threshold", &k, err)) < 0 ||
-	    (st = c2d_eth_address_parse(o.kms, "--kms", kms, err)) < 0 || (st = c2d_owners_read(o.owners, &ow, err)) < 0)
+	    (st = c2d_ethtx_address_parse(o.kms, "--kms", kms, err)) < 0 || (st = c2d_consortium_owners_read(o.owners, &ow, err)) < 0)
 		return st;
 	if (k < 1 || k > ow.n) {
 		st = c2d_fail(err, C2D_E_INPUT, "--threshold %llu: must be between 1 and the %zu owners of %s",
 			      (unsigned long long)k, ow.n, o.owners);
-		c2d_owners_free(&ow);
+		c2d_consortium_owners_free(&ow);
 		return st;
 	}
 	if ((st = read_bytecode(o.artifact ? o.artifact : DEFAULT_ARTIFACT, &code, &code_len, err)) < 0) {
-		c2d_owners_free(&ow);
+		c2d_consortium_owners_free(&ow);
 		return st;
 	}
 	struct c2d_abi_value *av = calloc(3 * ow.n, sizeof(*av));
@@ -444,12 +444,12 @@ static int cmd_deploy(int argc, char **argv, struct c2d_err *err)
 	memcpy(code + code_len, args, args_len);
 	struct c2d_receipt rc;
 	if ((st = signer_open(&s, &o, err)) == 0 &&
-	    (st = c2d_eth_transact(&s.rpc, s.ctx, s.sk, s.chain_id, NULL, code, code_len + args_len, &rc, err)) == 0) {
+	    (st = c2d_rpc_eth_transact(&s.rpc, s.ctx, s.sk, s.chain_id, NULL, code, code_len + args_len, &rc, err)) == 0) {
 		char a[43];
 		if (!rc.has_contract) {
 			st = c2d_fail(err, C2D_E_INPUT, "%s: the deployment's receipt has no contract address", o.rpc);
 		} else {
-			c2d_eth_address_text(rc.contract, a);
+			c2d_ethtx_address_text(rc.contract, a);
 			json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I}", "address", a, "name", o.name, "threshold",
 					      (json_int_t)k, "owners", (json_int_t)ow.n, "chain_id",
 					      (json_int_t)s.chain_id);
@@ -465,7 +465,7 @@ out:
 	free(av);
 	free(args);
 	free(code);
-	c2d_owners_free(&ow);
+	c2d_consortium_owners_free(&ow);
 	return st;
 }
 
@@ -486,7 +486,7 @@ static json_t *labels_json(const char *labels)
 	json_t *a = json_array();
 	const char *p = labels, *w;
 	size_t n;
-	while ((w = c2d_labels_next(&p, &n)) != NULL)
+	while ((w = c2d_consortium_labels_next(&p, &n)) != NULL)
 		json_array_append_new(a, json_stringn(w, n));
 	return a;
 }
@@ -506,7 +506,7 @@ static int cmd_status(int argc, char **argv, struct c2d_err *err)
 	int st = parse_opts(argc, argv, 2, "rpc chain-id app compose json", chain_help, &o, err);
 	if (st != 0)
 		return st < 0 ? st : C2D_OK;
-	if ((st = need(o.app, "--app ADDRESS", err)) < 0 || (st = c2d_eth_address_parse(o.app, "--app", app, err)) < 0 ||
+	if ((st = need(o.app, "--app ADDRESS", err)) < 0 || (st = c2d_ethtx_address_parse(o.app, "--app", app, err)) < 0 ||
 	    (o.compose != NULL && (st = parse_hash(o.compose, "--compose", hash, err)) < 0))
 		return st;
 	struct view w;
@@ -548,8 +548,8 @@ static int cmd_status(int argc, char **argv, struct c2d_err *err)
 			st = c2d_fail(err, C2D_E_NOMEM, "out of memory");
 			goto out;
 		}
-		c2d_eth_address_text(ows[i].addr, ows[i].text);
-		ows[i].has_records = c2d_labels_records(ows[i].labels, &ows[i].records);
+		c2d_ethtx_address_text(ows[i].addr, ows[i].text);
+		ows[i].has_records = c2d_consortium_labels_records(ows[i].labels, &ows[i].records);
 	}
 	/* Who has set a budget: the BudgetSet events, whose second indexed
 	 * topic is the owner. */
@@ -557,7 +557,7 @@ static int cmd_status(int argc, char **argv, struct c2d_err *err)
 	const char *ev = "BudgetSet(bytes32,address,uint64)";
 	c2d_keccak256(ev, strlen(ev), topic0);
 	const uint8_t *const topics[4] = { topic0, NULL, NULL, NULL };
-	if ((st = c2d_eth_get_logs(&r, app, topics, &logs, &nlogs, err)) < 0)
+	if ((st = c2d_rpc_eth_get_logs(&r, app, topics, &logs, &nlogs, err)) < 0)
 		goto out;
 	for (size_t l = 0; l < nlogs; l++)
 		for (uint64_t i = 0; i < n; i++)
@@ -589,15 +589,15 @@ static int cmd_status(int argc, char **argv, struct c2d_err *err)
 		hb[i] = ows[i].has_budget;
 	}
 	struct c2d_criteria c;
-	c2d_criteria(n, jur, k, hb, &c);
+	c2d_consortium_criteria(n, jur, k, hb, &c);
 	free(jur);
 	free(hb);
 	size_t budgets = 0;
 	for (uint64_t i = 0; i < n; i++)
 		budgets += ows[i].has_budget != 0;
 	char kmst[43], appt[43];
-	c2d_eth_address_text(kms, kmst);
-	c2d_eth_address_text(app, appt);
+	c2d_ethtx_address_text(kms, kmst);
+	c2d_ethtx_address_text(app, appt);
 	const char *state = revoked ? "revoked" : allowed ? "allowed" : "awaiting";
 	char why[3][160];
 	snprintf(why[0], sizeof(why[0]), "%llu owners", (unsigned long long)n);
@@ -623,7 +623,7 @@ static int cmd_status(int argc, char **argv, struct c2d_err *err)
 		}
 		for (int i = 0; i < 3; i++)
 			json_array_append_new(jc, json_pack("{s:s, s:s, s:s, s:s}", "id", ids[i], "title", titles[i],
-							    "grade", c2d_grade_name(grades[i]), "detail", why[i]));
+							    "grade", c2d_consortium_grade_name(grades[i]), "detail", why[i]));
 		json_t *root = json_pack("{s:s, s:I, s:s, s:I, s:I, s:s, s:o, s:o}", "app", appt, "chain_id",
 					 (json_int_t)chain_id, "name", name, "threshold", (json_int_t)k, "owner_count",
 					 (json_int_t)n, "kms", kmst, "owners", jo, "criteria", jc);
@@ -659,7 +659,7 @@ static int cmd_status(int argc, char **argv, struct c2d_err *err)
 		}
 		printf("criteria\n");
 		for (int i = 0; i < 3; i++)
-			printf("  %-8s %s (%s)\n", c2d_grade_name(grades[i]), titles[i], why[i]);
+			printf("  %-8s %s (%s)\n", c2d_consortium_grade_name(grades[i]), titles[i], why[i]);
 		if (o.compose != NULL) {
 			printf("compose     %s\n", o.compose);
 			for (uint64_t i = 0; i < n; i++)
@@ -674,7 +674,7 @@ out:
 	}
 	free(ows);
 	free(name);
-	c2d_logs_free(logs, nlogs);
+	c2d_rpc_logs_free(logs, nlogs);
 	c2d_rpc_close(&r);
 	return st;
 }

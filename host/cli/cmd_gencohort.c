@@ -105,7 +105,7 @@ static const char help[] =
 	"demo's four hospitals (820k, 410k, 230k, 140k rows), --rows any size\n"
 	"(site X). --schema also writes the matching schema file.\n";
 
-c2d_status c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_gencohort(int argc, char **argv, struct c2d_err *err)
 {
 	static const struct option opts[] = {
 		{ "site", required_argument, 0, 'i' }, { "rows", required_argument, 0, 'n' },
@@ -139,17 +139,17 @@ c2d_status c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err)
 	if (out == NULL || optind != argc)
 		return c2d_fail(err, C2D_E_USAGE, "--out is required; see 'c2d gen-cohort --help'");
 	int r;
-	if (schema != NULL && (r = c2d_write_atomic(schema, schema_json, sizeof(schema_json) - 1,
+	if (schema != NULL && (r = c2d_fs_write_atomic(schema, schema_json, sizeof(schema_json) - 1,
 						   0644, err)) < 0)
 		return r;
 
 	struct c2d_tmp t;
-	if ((r = c2d_tmp_open(&t, out, err)) < 0)
+	if ((r = c2d_fs_tmp_open(&t, out, err)) < 0)
 		return r;
 	FILE *f = fdopen(t.fd, "w");
 	if (f == NULL) {
 		r = c2d_fail_errno(err, C2D_E_IO, "%s: fdopen", t.tmp);
-		c2d_tmp_abort(&t);
+		c2d_fs_tmp_abort(&t);
 		return r;
 	}
 	static char iobuf[1 << 20];
@@ -158,8 +158,8 @@ c2d_status c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err)
 	uint64_t x = seed * 0x100000001b3u + (uint64_t)site_index;
 	for (int i = 0; i < 4; i++)
 		g.s[i] = splitmix(&x);
-	const int32_t day0 = (int32_t)c2d_days_from_civil(2015, 1, 1);
-	const int32_t days = (int32_t)c2d_days_from_civil(2024, 12, 31) - day0 + 1;
+	const int32_t day0 = (int32_t)c2d_date_days_from_civil(2015, 1, 1);
+	const int32_t days = (int32_t)c2d_date_days_from_civil(2024, 12, 31) - day0 + 1;
 	fputs("age,sex,egfr,creatinine,systolic_bp,diabetes,ckd_stage,outcome,enrolled,site\n", f);
 	for (unsigned long long i = 0; i < rows; i++) {
 		int female = uniform(&g) < 0.5;
@@ -179,9 +179,9 @@ c2d_status c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err)
 				  : egfr >= 30 ? "G3b" : egfr >= 15 ? "G4" : "G5";
 		char e[32] = "", s[32], d[16];
 		if (!missing)
-			c2d_format_float64(egfr, e);
-		c2d_format_float64(scr, s);
-		c2d_format_date(day0 + (int32_t)(next(&g) % (uint64_t)days), d);
+			c2d_values_format_float64(egfr, e);
+		c2d_values_format_float64(scr, s);
+		c2d_values_format_date(day0 + (int32_t)(next(&g) % (uint64_t)days), d);
 		fprintf(f, "%d,%s,%s,%s,%d,%s,%s,%s,%s,%s\n", age, female ? "F" : "M", e, s, sbp,
 			diabetes ? "true" : "false", stage, outcome ? "true" : "false", d, site);
 	}
@@ -189,10 +189,10 @@ c2d_status c2d_cmd_gen_cohort(int argc, char **argv, struct c2d_err *err)
 		r = c2d_fail_errno(err, C2D_E_IO, "%s: write failed", t.tmp);
 		fclose(f);
 		t.fd = -1;
-		c2d_tmp_abort(&t);
+		c2d_fs_tmp_abort(&t);
 		return r;
 	}
 	t.fd = dup(fileno(f));
 	fclose(f);
-	return c2d_tmp_commit(&t, 0644, err);
+	return c2d_fs_tmp_commit(&t, 0644, err);
 }

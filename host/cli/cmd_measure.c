@@ -72,7 +72,7 @@ static int tdx_json(const char *dir, struct tdx_opts *o, json_t **out, struct c2
 	o->f.initrd = path[1];
 	o->f.cmdline = path[2];
 	struct c2d_boot_prediction p;
-	int r = c2d_boot_predict(&o->f, &p, err);
+	int r = c2d_bootpredict_run(&o->f, &p, err);
 	if (r < 0)
 		return r;
 	json_t *t = json_object();
@@ -145,7 +145,7 @@ c2d_status c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
 		case 'j': json_out = 1; break;
 		case 'o': out = optarg; break;
 		case 'm':
-			if (c2d_parse_size("--memory", optarg, &tdx.f.memory, err) < 0)
+			if (c2d_bootpredict_parse_size("--memory", optarg, &tdx.f.memory, err) < 0)
 				return err->status;
 			break;
 		case 'q':
@@ -172,7 +172,7 @@ c2d_status c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
 				return c2d_fail(err, C2D_E_USAGE, "--mrtd-order %s: single-pass or two-pass", optarg);
 			break;
 		case 'a':
-			if (c2d_parse_acpi("--acpi", optarg, &tdx.f.acpi, err) < 0)
+			if (c2d_bootpredict_parse_acpi("--acpi", optarg, &tdx.f.acpi, err) < 0)
 				return err->status;
 			tdx.f.have_acpi = 1;
 			break;

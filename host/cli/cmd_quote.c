@@ -45,7 +45,7 @@ static json_t *quote_json(const struct c2d_tdx_quote *q)
 			       "tee_tcb_svn", hexj(t->tee_tcb_svn, 16), "mrseam", hexj(t->mrseam, 48),
 			       "mrsignerseam", hexj(t->mrsignerseam, 48),
 			       "seam_attributes", hexj(t->seam_attributes, 8),
-			       "td_attributes", hexj(t->td_attributes, 8), "debug", c2d_td_is_debug(t),
+			       "td_attributes", hexj(t->td_attributes, 8), "debug", c2d_tdxquote_is_debug(t),
 			       "xfam", hexj(t->xfam, 8), "mrtd", hexj(t->mrtd, 48),
 			       "mrconfigid", hexj(t->mrconfigid, 48), "mrowner", hexj(t->mrowner, 48),
 			       "mrownerconfig", hexj(t->mrownerconfig, 48), "rtmr", rtmr,
@@ -78,9 +78,9 @@ c2d_status c2d_cmd_quote(int argc, char **argv, struct c2d_err *err)
 		return argc < 2 ? c2d_fail(err, C2D_E_USAGE, "expected a subcommand") : C2D_OK;
 	}
 	if (strcmp(argv[1], "replay") == 0)
-		return c2d_quote_replay(argc - 1, argv + 1, err);
+		return c2d_cmd_replay(argc - 1, argv + 1, err);
 	if (strcmp(argv[1], "verify") == 0)
-		return c2d_quote_verify_cmd(argc - 1, argv + 1, err);
+		return c2d_cmd_verify(argc - 1, argv + 1, err);
 	if (strcmp(argv[1], "show") != 0)
 		return c2d_fail(err, C2D_E_USAGE, "unknown subcommand '%s'; see 'c2d quote --help'", argv[1]);
 	for (int i = 2; i < argc; i++) {
@@ -98,11 +98,11 @@ c2d_status c2d_cmd_quote(int argc, char **argv, struct c2d_err *err)
 		return c2d_fail(err, C2D_E_USAGE, "expected a quote file; see 'c2d quote --help'");
 	uint8_t *buf;
 	size_t len;
-	int r = c2d_read_file(file, 1u << 20, &buf, &len, err);
+	int r = c2d_fs_read_file(file, 1u << 20, &buf, &len, err);
 	if (r < 0)
 		return r;
 	struct c2d_tdx_quote q;
-	if ((r = c2d_tdx_quote_parse(buf, len, &q, err)) < 0) {
+	if ((r = c2d_tdxquote_parse(buf, len, &q, err)) < 0) {
 		c2d_err_prefix(err, "%s", file);
 		free(buf);
 		return r;
@@ -128,7 +128,7 @@ c2d_status c2d_cmd_quote(int argc, char **argv, struct c2d_err *err)
 		for (int i = 0; i < 4; i++)
 			printf("rtmr%d         %s\n", i,
 			       json_string_value(json_array_get(json_object_get(td, "rtmr"), (size_t)i)));
-		printf("debug         %s\n", c2d_td_is_debug(&q.td) ? "YES (must be refused)" : "no");
+		printf("debug         %s\n", c2d_tdxquote_is_debug(&q.td) ? "YES (must be refused)" : "no");
 		printf("pck chain     %zu bytes of PEM; %zu of %zu bytes used\n", q.pck_chain_len, q.used, len);
 	}
 	json_decref(root);

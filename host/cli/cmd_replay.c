@@ -43,7 +43,7 @@ static int quote_rtmrs(const uint8_t *buf, size_t len, const char *what, struct 
 		       struct c2d_err *err)
 {
 	struct c2d_tdx_quote q;
-	int rc = c2d_tdx_quote_parse(buf, len, &q, err);
+	int rc = c2d_tdxquote_parse(buf, len, &q, err);
 	if (rc < 0) {
 		c2d_err_prefix(err, "%s", what);
 		return rc;
@@ -58,7 +58,7 @@ static int from_getquote(const char *file, struct replay *rp, uint8_t **qbuf, st
 {
 	uint8_t *buf;
 	size_t len;
-	int rc = c2d_read_file(file, MAX_FILE, &buf, &len, err);
+	int rc = c2d_fs_read_file(file, MAX_FILE, &buf, &len, err);
 	if (rc < 0)
 		return rc;
 	json_error_t je;
@@ -74,7 +74,7 @@ static int from_getquote(const char *file, struct replay *rp, uint8_t **qbuf, st
 	}
 	size_t qn = json_string_length(jq);
 	if (qn % 2 != 0 || (*qbuf = malloc(qn / 2 + 1)) == NULL ||
-	    c2d_unhex(json_string_value(jq), qn, *qbuf, qn / 2, err) < 0) {
+	    c2d_hex_decode(json_string_value(jq), qn, *qbuf, qn / 2, err) < 0) {
 		json_decref(root);
 		return c2d_fail(err, C2D_E_INPUT, "%s: \"quote\" is not hex", file);
 	}
@@ -104,16 +104,16 @@ static int from_ccel(const char *logfile, const char *quotefile, struct replay *
 {
 	uint8_t *buf;
 	size_t len, qlen;
-	int rc = c2d_read_file(quotefile, 1u << 20, qbuf, &qlen, err);
+	int rc = c2d_fs_read_file(quotefile, 1u << 20, qbuf, &qlen, err);
 	if (rc < 0 || (rc = quote_rtmrs(*qbuf, qlen, quotefile, rp, err)) < 0)
 		return rc;
-	if ((rc = c2d_read_file(logfile, MAX_FILE, &buf, &len, err)) < 0)
+	if ((rc = c2d_fs_read_file(logfile, MAX_FILE, &buf, &len, err)) < 0)
 		return rc;
 	struct c2d_ccel log;
 	struct c2d_ccel_event ev;
-	if ((rc = c2d_ccel_replay(buf, len, &rp->got, &rp->events, err)) == C2D_OK &&
-	    (rc = c2d_ccel_open(&log, buf, len, err)) == C2D_OK) {
-		while ((rc = c2d_ccel_next(&log, &ev, err)) > 0)
+	if ((rc = c2d_eventlog_replay(buf, len, &rp->got, &rp->events, err)) == C2D_OK &&
+	    (rc = c2d_eventlog_open(&log, buf, len, err)) == C2D_OK) {
+		while ((rc = c2d_eventlog_next(&log, &ev, err)) > 0)
 			rp->runtime += ev.type == C2D_EVENT_RUNTIME;
 	}
 	free(buf);
@@ -167,7 +167,7 @@ static int report(const struct replay *rp, int json)
 	return bad;
 }
 
-c2d_status c2d_quote_replay(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_replay(int argc, char **argv, struct c2d_err *err)
 {
 	int json = 0;
 	const char *file = NULL, *ccel = NULL, *quote = NULL;

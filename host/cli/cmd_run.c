@@ -123,7 +123,7 @@ static double now_s(void)
 static int result_alloc(struct result *res, struct c2d_err *err)
 {
 	for (size_t i = 0; i < CS_NOUTPUTS; i++) {
-		res->v[i] = calloc(c2d_outspec_cells(&cohort_stats_schema.outputs[i]), sizeof(int64_t));
+		res->v[i] = calloc(c2d_agg_spec_cells(&cohort_stats_schema.outputs[i]), sizeof(int64_t));
 		if (res->v[i] == NULL)
 			return c2d_fail(err, C2D_E_NOMEM, "out of memory");
 	}
@@ -141,7 +141,7 @@ static void result_free(struct result *res)
 static int compute_risk(const uint8_t *p, size_t len, struct result *res, struct c2d_err *err)
 {
 	double t0 = now_s();
-	int r = riskmodel_fit_central(p, len, &res->rm, err);
+	int r = riskmodel_central_fit(p, len, &res->rm, err);
 	res->compute_s = now_s() - t0;
 	res->rows = res->rm.rows;
 	return r;
@@ -156,7 +156,7 @@ static void result_set_cohort(struct result *res, const struct cohort_stats *cs)
 	const int64_t *v[CS_NOUTPUTS];
 	cohort_stats_values(cs, v);
 	for (size_t i = 0; i < CS_NOUTPUTS; i++)
-		memcpy(res->v[i], v[i], c2d_outspec_cells(&cohort_stats_schema.outputs[i]) * sizeof(int64_t));
+		memcpy(res->v[i], v[i], c2d_agg_spec_cells(&cohort_stats_schema.outputs[i]) * sizeof(int64_t));
 	res->rows = cs->rows;
 }
 
@@ -223,7 +223,7 @@ static int compare_cohort(const uint8_t *p, size_t len, const struct cohort_stat
 	cohort_stats_values(cpu, b);
 	for (size_t i = 0; i < CS_NOUTPUTS && r == C2D_OK; i++) {
 		const struct c2d_outspec *os = &cohort_stats_schema.outputs[i];
-		for (size_t c = 0; c < c2d_outspec_cells(os) && r == C2D_OK; c++)
+		for (size_t c = 0; c < c2d_agg_spec_cells(os) && r == C2D_OK; c++)
 			if (a[i][c] != b[i][c])
 				r = c2d_fail(err, C2D_E_INTERNAL, "gpu check: %s[%zu]: GPU %lld, CPU %lld",
 					     os->name, c, (long long)a[i][c], (long long)b[i][c]);
@@ -359,7 +359,7 @@ static size_t rows_hint(const struct run_opts *o)
 static int run_central(const struct run_opts *o, struct result *res, struct c2d_err *err)
 {
 	struct c2d_schema s;
-	int r = c2d_schema_load(o->schema, &s, err);
+	int r = c2d_schemafile_load(o->schema, &s, err);
 	if (r < 0)
 		return r;
 	struct c2d_bigbuf b;
@@ -381,7 +381,7 @@ static int run_central(const struct run_opts *o, struct result *res, struct c2d_
 	free(h);
 	for (size_t i = 0; i < o->nin && r == C2D_OK; i++) {
 		uint64_t rows = 0;
-		r = c2d_table_pack(o->in[i], o->tsv, &s, rowbuf_add, &b, &rows, err);
+		r = c2d_sealer_pack_table(o->in[i], o->tsv, &s, rowbuf_add, &b, &rows, err);
 		total += rows;
 	}
 	if (r == C2D_OK) {
@@ -466,9 +466,9 @@ static int run_private_risk(const struct run_opts *o, const struct analysis_inpu
 	const struct analysis_spec spec = { .path = o->child, .deadline_ms = 600000 };
 	struct c2d_rng rng;
 	double t0 = now_s();
-	c2d_rng_system(&rng);
+	c2d_dp_rng_system(&rng);
 	c2d_dp_accountant_init_zcdp(&res->acct, o->aconf->eps_ueps, o->aconf->rho_urho);
-	int r = riskmodel_run(&spec, in, &o->rmp, &rng, &res->acct, &res->rel, err);
+	int r = riskmodel_dp_run(&spec, in, &o->rmp, &rng, &res->acct, &res->rel, err);
 	res->compute_s = now_s() - t0;
 	res->rows = in->rows;
 	return r;
@@ -481,7 +481,7 @@ static int run_sealed(const struct run_opts *o, struct result *res, struct c2d_e
 	if (r < 0)
 		return r;
 	secp256k1_context *ctx;
-	if ((r = c2d_secp_context(&ctx, err)) < 0)
+	if ((r = c2d_key_secp_context(&ctx, err)) < 0)
 		return r;
 	uint8_t sk[32];
 	struct analysis_input in = { .fd = -1 };
@@ -528,11 +528,11 @@ static int add_noise(const struct c2d_aconf *conf, const uint64_t *eps_ueps, str
 	struct c2d_rng rng;
 	struct c2d_dp_accountant *acct = &res->acct;
 	int r = C2D_OK;
-	c2d_rng_system(&rng);
+	c2d_dp_rng_system(&rng);
 	c2d_dp_accountant_init(acct, conf->eps_ueps);
 	for (size_t i = 0; i < s->noutputs && r == C2D_OK; i++) {
 		r = c2d_dp_laplace_vector(&rng, acct, s->outputs[i].name, s->outputs[i].l1_bound, eps_ueps[i], res->v[i],
-					  c2d_outspec_cells(&s->outputs[i]), err);
+					  c2d_agg_spec_cells(&s->outputs[i]), err);
 		if (r < 0)
 			c2d_err_prefix(err, "--dp: output '%s'", s->outputs[i].name);
 	}
@@ -585,7 +585,7 @@ static int print_json(const struct run_opts *o, const struct result *res, struct
 	for (size_t i = 0; i < CS_NOUTPUTS; i++) {
 		const struct c2d_outspec *sp = &cohort_stats_schema.outputs[i];
 		json_t *a = json_array();
-		for (size_t k = 0; k < c2d_outspec_cells(sp); k++)
+		for (size_t k = 0; k < c2d_agg_spec_cells(sp); k++)
 			json_array_append_new(a, json_integer(res->v[i][k]));
 		json_object_set_new(outs, sp->name, a);
 	}
@@ -854,7 +854,7 @@ c2d_status c2d_cmd_run(int argc, char **argv, struct c2d_err *err)
 			return c2d_fail(err, C2D_E_INPUT, "%s: the analysis conf of %s, not of %s", o.conf,
 					conf.analysis, o.analysis);
 		if (o.risk)
-			r = riskmodel_params_from_conf(&conf, &o.rmp, err);
+			r = riskmodel_dp_params_from_conf(&conf, &o.rmp, err);
 		else
 			r = c2d_aconf_output_eps(&conf, &cohort_stats_schema, eps_ueps, err);
 		if (r < 0) {

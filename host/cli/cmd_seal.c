@@ -45,7 +45,7 @@ static const char keygen_help[] =
 	"existing file is never overwritten) and its compressed public key in\n"
 	"FILE.pub. Prints the public key.\n";
 
-c2d_status c2d_cmd_keygen(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_seal_keygen(int argc, char **argv, struct c2d_err *err)
 {
 	static const struct option opts[] = { { "out", required_argument, 0, 'o' }, { 0, 0, 0, 0 } };
 	const char *out = NULL;
@@ -68,7 +68,7 @@ c2d_status c2d_cmd_keygen(int argc, char **argv, struct c2d_err *err)
 				access(out, F_OK) == 0 ? out : pubpath);
 
 	secp256k1_context *ctx;
-	int r = c2d_secp_context(&ctx, err);
+	int r = c2d_key_secp_context(&ctx, err);
 	if (r < 0)
 		return r;
 	uint8_t sk[32], pub[C2D_PUBKEY_LEN];
@@ -79,7 +79,7 @@ c2d_status c2d_cmd_keygen(int argc, char **argv, struct c2d_err *err)
 		c2d_hex(pub, sizeof(pub), hex);
 		size_t n = strlen(hex);
 		hex[n] = '\n';
-		if ((r = c2d_write_atomic(pubpath, hex, n + 1, 0644, err)) < 0)
+		if ((r = c2d_fs_write_atomic(pubpath, hex, n + 1, 0644, err)) < 0)
 			unlink(out);
 		else
 			printf("%.*s\n", (int)n, hex);
@@ -100,24 +100,24 @@ static const char recipe_help[] =
 /* A public key given inline, or as a file holding it (keygen's FILE.pub). */
 static int read_pub(const char *arg, uint8_t pub[C2D_PUBKEY_LEN], struct c2d_err *err)
 {
-	if (c2d_unhex(arg, strlen(arg), pub, C2D_PUBKEY_LEN, NULL) == 0)
+	if (c2d_hex_decode(arg, strlen(arg), pub, C2D_PUBKEY_LEN, NULL) == 0)
 		return (pub[0] == 2 || pub[0] == 3) ? C2D_OK
 			: c2d_fail(err, C2D_E_INPUT, "--kms-pub: not a compressed public key");
 	uint8_t *text;
 	size_t len;
-	int r = c2d_read_file(arg, 4096, &text, &len, err);
+	int r = c2d_fs_read_file(arg, 4096, &text, &len, err);
 	if (r < 0)
 		return c2d_fail(err, C2D_E_USAGE, "--kms-pub: neither 66 hex digits nor a readable file: %s", arg);
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		len--;
-	r = c2d_unhex((const char *)text, len, pub, C2D_PUBKEY_LEN, err);
+	r = c2d_hex_decode((const char *)text, len, pub, C2D_PUBKEY_LEN, err);
 	free(text);
 	if (r < 0 || (pub[0] != 2 && pub[0] != 3))
 		return c2d_fail(err, C2D_E_INPUT, "%s: expected a compressed public key in hex", arg);
 	return C2D_OK;
 }
 
-c2d_status c2d_cmd_recipe(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_seal_recipe(int argc, char **argv, struct c2d_err *err)
 {
 	static const struct option opts[] = {
 		{ "measurements", required_argument, 0, 'm' }, { "kms-pub", required_argument, 0, 'k' },
@@ -144,14 +144,14 @@ c2d_status c2d_cmd_recipe(int argc, char **argv, struct c2d_err *err)
 	int r;
 	if ((r = read_pub(kms, rc.kms_pubkey, err)) < 0)
 		return r;
-	if (c2d_parse_address(app, rc.app_id, err) < 0)
+	if (c2d_recipe_parse_address(app, rc.app_id, err) < 0)
 		return c2d_fail(err, C2D_E_USAGE, "--app: expected a 20-byte address (0x and 40 hex digits)");
 	json_error_t je;
 	json_t *m = json_load_file(meas, 0, &je);
 	if (m == NULL)
 		return c2d_fail(err, C2D_E_INPUT, "%s:%d:%d: %s", meas, je.line, je.column, je.text);
 	const char *h = json_string_value(json_object_get(m, "compose_hash"));
-	if (h == NULL || c2d_unhex(h, strlen(h), rc.compose_hash, 32, err) < 0)
+	if (h == NULL || c2d_hex_decode(h, strlen(h), rc.compose_hash, 32, err) < 0)
 		r = c2d_fail(err, C2D_E_INPUT, "%s: no \"compose_hash\" of 32 bytes in hex", meas);
 	json_decref(m);
 	if (r < 0)
@@ -211,11 +211,11 @@ c2d_status c2d_cmd_seal(int argc, char **argv, struct c2d_err *err)
 	if (!owner || !p.in || !schema || !recipe || !p.out || optind != argc)
 		return c2d_fail(err, C2D_E_USAGE,
 				"--owner, --in, --schema, --recipe and --out are required; see 'c2d seal --help'");
-	if (c2d_parse_address(owner, p.owner, err) < 0)
+	if (c2d_recipe_parse_address(owner, p.owner, err) < 0)
 		return c2d_fail(err, C2D_E_USAGE, "--owner: expected a 20-byte address (0x and 40 hex digits)");
 	int r;
 	if (dsid != NULL) {
-		if (c2d_unhex(dsid, strlen(dsid), p.dataset_id, 32, err) < 0)
+		if (c2d_hex_decode(dsid, strlen(dsid), p.dataset_id, 32, err) < 0)
 			return c2d_fail(err, C2D_E_USAGE, "--dataset-id: expected 32 bytes in hex");
 	} else if ((r = c2d_random(p.dataset_id, 32, err)) < 0) {
 		return r;
@@ -224,17 +224,17 @@ c2d_status c2d_cmd_seal(int argc, char **argv, struct c2d_err *err)
 	struct c2d_schema s;
 	if ((r = c2d_recipe_load(recipe, &rc, err)) < 0)
 		return r;
-	if ((r = c2d_schema_load(schema, &s, err)) < 0)
+	if ((r = c2d_schemafile_load(schema, &s, err)) < 0)
 		return r;
 	p.recipe = &rc;
 	p.schema = &s;
 	secp256k1_context *ctx;
-	if ((r = c2d_secp_context(&ctx, err)) < 0) {
+	if ((r = c2d_key_secp_context(&ctx, err)) < 0) {
 		c2d_schema_free(&s);
 		return r;
 	}
 	struct c2d_seal_result res;
-	r = c2d_seal(ctx, &p, NULL, &res, err);
+	r = c2d_sealer_seal(ctx, &p, NULL, &res, err);
 	secp256k1_context_destroy(ctx);
 	c2d_schema_free(&s);
 	if (r < 0)
@@ -345,13 +345,13 @@ static json_t *bound_json(const struct c2d_column *c, union c2d_bound b)
 		return json_real(b.f);
 	if (c->type == C2D_T_DATE) {
 		char d[16];
-		c2d_format_date((int32_t)b.i, d);
+		c2d_values_format_date((int32_t)b.i, d);
 		return json_string(d);
 	}
 	return json_integer(b.i);
 }
 
-c2d_status c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_seal_inspect(int argc, char **argv, struct c2d_err *err)
 {
 	if (parse_help(argc, argv, inspect_help))
 		return C2D_OK;
@@ -372,7 +372,7 @@ c2d_status c2d_cmd_inspect(int argc, char **argv, struct c2d_err *err)
 	json_t *cols = json_array();
 	for (uint32_t i = 0; i < h.schema.ncols; i++) {
 		const struct c2d_column *c = &h.schema.cols[i];
-		json_t *o = json_pack("{s:s, s:s}", "name", c->name, "type", c2d_type_name(c->type));
+		json_t *o = json_pack("{s:s, s:s}", "name", c->name, "type", c2d_schema_type_name(c->type));
 		if (c->flags & C2D_COL_NULLABLE)
 			json_object_set_new(o, "nullable", json_true());
 		if (c->flags & C2D_COL_HAS_MIN)

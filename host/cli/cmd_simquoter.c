@@ -126,7 +126,7 @@ static int parse(int argc, char **argv, struct opts *o, struct c2d_err *err)
 
 static int hex_arg(const char *flag, const char *text, uint8_t *out, size_t n, struct c2d_err *err)
 {
-	if (c2d_unhex(text, strlen(text), out, n, err) < 0)
+	if (c2d_hex_decode(text, strlen(text), out, n, err) < 0)
 		return c2d_fail(err, C2D_E_USAGE, "%s: expected %zu hex digits", flag, 2 * n);
 	return C2D_OK;
 }
@@ -148,7 +148,7 @@ static int predict_registers(const struct opts *o, struct c2d_simregs *regs, str
 	int r;
 	if ((r = need(o->kernel, "--kernel", err)) < 0 || (r = need(o->initrd, "--initrd", err)) < 0 ||
 	    (r = need(o->cmdline, "--cmdline", err)) < 0 || (r = need(o->memory, "--memory", err)) < 0 ||
-	    (r = c2d_parse_size("--memory", o->memory, &f.memory, err)) < 0)
+	    (r = c2d_bootpredict_parse_size("--memory", o->memory, &f.memory, err)) < 0)
 		return r;
 	if (o->firmware == NULL && (o->order != NULL || o->acpi != NULL))
 		return c2d_fail(err, C2D_E_USAGE, "--mrtd-order and --acpi need --firmware");
@@ -163,11 +163,11 @@ static int predict_registers(const struct opts *o, struct c2d_simregs *regs, str
 		f.order = C2D_MRTD_TWO_PASS;
 	}
 	if (o->acpi != NULL) {
-		if ((r = c2d_parse_acpi("--acpi", o->acpi, &f.acpi, err)) < 0)
+		if ((r = c2d_bootpredict_parse_acpi("--acpi", o->acpi, &f.acpi, err)) < 0)
 			return r;
 		f.have_acpi = 1;
 	}
-	if ((r = c2d_boot_predict(&f, &p, err)) < 0)
+	if ((r = c2d_bootpredict_run(&f, &p, err)) < 0)
 		return r;
 	memcpy(regs->rtmr[1], p.rtmr1, 48);
 	memcpy(regs->rtmr[2], p.rtmr2, 48);
@@ -304,7 +304,7 @@ static int cmd_quote(const struct opts *o, struct c2d_err *err)
 	c2d_simca_close(&ca);
 	if (r < 0)
 		return r;
-	r = c2d_write_atomic(o->out, q, len, 0644, err);
+	r = c2d_fs_write_atomic(o->out, q, len, 0644, err);
 	free(q);
 	return r;
 }
@@ -330,7 +330,7 @@ static int cmd_collateral(const struct opts *o, struct c2d_err *err)
 		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
 	}
 	text[n] = '\n';
-	r = c2d_write_atomic(o->out, text, n + 1, 0644, err);
+	r = c2d_fs_write_atomic(o->out, text, n + 1, 0644, err);
 	free(text);
 	return r;
 }
@@ -341,7 +341,7 @@ static int cmd_root(const struct opts *o, struct c2d_err *err)
 	int r;
 	if ((r = need(o->out, "--out", err)) < 0 || (r = open_ca(o, &ca, err)) < 0)
 		return r;
-	r = c2d_write_atomic(o->out, ca.root_cert.der, ca.root_cert.len, 0644, err);
+	r = c2d_fs_write_atomic(o->out, ca.root_cert.der, ca.root_cert.len, 0644, err);
 	c2d_simca_close(&ca);
 	return r;
 }
@@ -417,7 +417,7 @@ static int log_event(int fd, const char *path, const struct c2d_simproto_msg *m,
 		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
 	size_t n = strlen(text);
 	text[n] = '\n';   /* replaces the NUL; written by length */
-	int r = c2d_write_all(fd, text, n + 1, path, err);
+	int r = c2d_fdio_write_all(fd, text, n + 1, path, err);
 	free(text);
 	if (r == C2D_OK && fdatasync(fd) < 0)
 		r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot append event", path);
@@ -460,7 +460,7 @@ static int serve_loop(int fd, int logfd, const struct opts *o, const struct c2d_
 			if (c2d_simquote_build(ca, regs, m.report_data, &q, &qlen, &qerr) < 0) {
 				r = reply_error(fd, out, qerr.msg, err);
 			} else if (o->quote_out != NULL &&
-				   (r = c2d_write_atomic(o->quote_out, q, qlen, 0644, err)) < 0) {
+				   (r = c2d_fs_write_atomic(o->quote_out, q, qlen, 0644, err)) < 0) {
 				/* The host could not keep what it hands out: the
 				 * guest hears why, and serving ends. */
 				free(q);
@@ -521,7 +521,7 @@ static int cmd_serve(const struct opts *o, struct c2d_err *err)
 	return r;
 }
 
-c2d_status c2d_cmd_sim_quoter(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_simquoter(int argc, char **argv, struct c2d_err *err)
 {
 	struct opts o;
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -122,7 +122,7 @@ static int parse_accept(const char *list, unsigned *out, struct c2d_err *err)
 	strcpy(buf, list);
 	*out = 0;
 	for (char *save = NULL, *s = strtok_r(buf, ",", &save); s != NULL; s = strtok_r(NULL, ",", &save)) {
-		int st = c2d_tcb_status_parse(s);
+		int st = c2d_collateral_tcb_status_parse(s);
 		if (st == 0)
 			return c2d_fail(err, C2D_E_USAGE, "--accept: unknown TCB status '%s'", s);
 		*out |= C2D_ACCEPT(st);
@@ -137,7 +137,7 @@ static int read_root(const char *path, uint8_t **der, size_t *len, struct c2d_er
 {
 	uint8_t *buf;
 	size_t n;
-	int r = c2d_read_file(path, 1u << 16, &buf, &n, err);
+	int r = c2d_fs_read_file(path, 1u << 16, &buf, &n, err);
 	if (r < 0)
 		return r;
 	if (n < 10 || memcmp(buf, "-----BEGIN", 10) != 0) {
@@ -146,24 +146,24 @@ static int read_root(const char *path, uint8_t **der, size_t *len, struct c2d_er
 		return C2D_OK;
 	}
 	struct c2d_pem_chain pem;
-	r = c2d_pem_chain_decode((const char *)buf, n, &pem, err);
+	r = c2d_x509_pem_chain_decode((const char *)buf, n, &pem, err);
 	free(buf);
 	if (r < 0) {
 		c2d_err_prefix(err, "%s", path);
 		return r;
 	}
 	if (pem.n != 1) {
-		c2d_pem_chain_free(&pem);
+		c2d_x509_pem_chain_free(&pem);
 		return c2d_fail(err, C2D_E_INPUT, "%s: a root file holds one certificate, not %zu", path, pem.n);
 	}
 	*len = pem.len[0];
 	*der = malloc(*len);
 	if (*der == NULL) {
-		c2d_pem_chain_free(&pem);
+		c2d_x509_pem_chain_free(&pem);
 		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
 	}
 	memcpy(*der, pem.buf + pem.off[0], *len);
-	c2d_pem_chain_free(&pem);
+	c2d_x509_pem_chain_free(&pem);
 	return C2D_OK;
 }
 
@@ -175,15 +175,15 @@ static int load_collateral(const struct opts *o, struct c2d_collateral *col, int
 	if (o->collateral != NULL) {
 		uint8_t *buf;
 		size_t n;
-		if ((r = c2d_read_file(o->collateral, MAX_INPUT, &buf, &n, err)) < 0)
+		if ((r = c2d_fs_read_file(o->collateral, MAX_INPUT, &buf, &n, err)) < 0)
 			return r;
-		r = c2d_collateral_parse_dcapqvl((const char *)buf, n, o->collateral, col, err);
+		r = c2d_collateral_json_parse_dcapqvl((const char *)buf, n, o->collateral, col, err);
 		free(buf);
 		if (r < 0)
 			return r;
 		*have = 1;
 	} else if (o->files.tcb_info != NULL) {
-		if ((r = c2d_collateral_load_files(&o->files, col, err)) < 0)
+		if ((r = c2d_collateral_json_load_files(&o->files, col, err)) < 0)
 			return r;
 		*have = 1;
 	}
@@ -201,7 +201,7 @@ static json_t *result_json(const struct c2d_tdx_quote *q, const struct c2d_verif
 			   int verified, const char *error, int64_t now)
 {
 	char date[C2D_RFC3339_LEN], at[C2D_RFC3339_LEN];
-	c2d_rfc3339_format(now, at);
+	c2d_date_rfc3339_format(now, at);
 	json_t *adv = json_array();
 	for (size_t i = 0; i < res->adv.n; i++)
 		json_array_append_new(adv, json_string(res->adv.id[i]));
@@ -213,19 +213,19 @@ static json_t *result_json(const struct c2d_tdx_quote *q, const struct c2d_verif
 				 "error", error != NULL ? json_string(error) : json_null(),
 				 "simulated", res->simulated, "signatures_ok", res->signatures_ok,
 				 "now", at,
-				 "status", res->status ? json_string(c2d_tcb_status_name(res->status)) : json_null(),
+				 "status", res->status ? json_string(c2d_collateral_tcb_status_name(res->status)) : json_null(),
 				 "platform_status", res->platform_status ?
-					json_string(c2d_tcb_status_name(res->platform_status)) : json_null(),
+					json_string(c2d_collateral_tcb_status_name(res->platform_status)) : json_null(),
 				 "qe_status", res->qe_status ?
-					json_string(c2d_tcb_status_name(res->qe_status)) : json_null(),
+					json_string(c2d_collateral_tcb_status_name(res->qe_status)) : json_null(),
 				 "advisories", adv,
 				 "mrtd", hexj(q->td.mrtd, 48), "rtmr", rtmr,
 				 "report_data", hexj(q->td.report_data, 64),
 				 "mrconfigid", hexj(q->td.mrconfigid, 48),
 				 "td_attributes", hexj(q->td.td_attributes, 8),
-				 "debug", c2d_td_is_debug(&q->td));
+				 "debug", c2d_tdxquote_is_debug(&q->td));
 	if (res->status != 0) {
-		c2d_rfc3339_format(res->tcb_date, date);
+		c2d_date_rfc3339_format(res->tcb_date, date);
 		json_object_set_new(root, "tcb_date", json_string(date));
 	}
 	if (res->signatures_ok) {
@@ -268,7 +268,7 @@ static void print_text(const json_t *j)
 		       json_string_value(json_array_get(json_object_get(j, "rtmr"), i)));
 }
 
-c2d_status c2d_quote_verify_cmd(int argc, char **argv, struct c2d_err *err)
+c2d_status c2d_cmd_verify(int argc, char **argv, struct c2d_err *err)
 {
 	struct opts o;
 	int r = parse_args(argc, argv, &o, err);
@@ -280,7 +280,7 @@ c2d_status c2d_quote_verify_cmd(int argc, char **argv, struct c2d_err *err)
 	if (o.accept != NULL && (r = parse_accept(o.accept, &pol.accept, err)) < 0)
 		return r;
 	if (o.now != NULL) {
-		if (c2d_rfc3339_parse(o.now, &now, err) < 0)
+		if (c2d_date_rfc3339_parse(o.now, &now, err) < 0)
 			return c2d_fail(err, C2D_E_USAGE, "--now: '%s' is not YYYY-MM-DDTHH:MM:SSZ", o.now);
 	} else {
 		now = (int64_t)time(NULL);
@@ -292,13 +292,13 @@ c2d_status c2d_quote_verify_cmd(int argc, char **argv, struct c2d_err *err)
 	struct c2d_collateral col;
 	int have_col = 0;
 	memset(&col, 0, sizeof(col));
-	if ((r = c2d_read_file(o.quote, 1u << 20, &quote, &quote_len, err)) < 0)
+	if ((r = c2d_fs_read_file(o.quote, 1u << 20, &quote, &quote_len, err)) < 0)
 		goto out;
 	if (o.root != NULL && (r = read_root(o.root, &root, &pol.root_len, err)) < 0)
 		goto out;
 	pol.root_der = root;
 	struct c2d_tdx_quote q;
-	if ((r = c2d_tdx_quote_parse(quote, quote_len, &q, err)) < 0) {
+	if ((r = c2d_tdxquote_parse(quote, quote_len, &q, err)) < 0) {
 		c2d_err_prefix(err, "%s", o.quote);
 		goto out;
 	}
@@ -307,7 +307,7 @@ c2d_status c2d_quote_verify_cmd(int argc, char **argv, struct c2d_err *err)
 
 	struct c2d_verify_result res;
 	struct c2d_err verr = { 0 };
-	int vr = c2d_quote_verify(&q, have_col ? &col : NULL, &pol, now, &res, &verr);
+	int vr = c2d_tdxverify_quote(&q, have_col ? &col : NULL, &pol, now, &res, &verr);
 	json_t *j = result_json(&q, &res, vr == C2D_OK, vr == C2D_OK ? NULL : verr.msg, now);
 	if (j == NULL) {
 		r = c2d_fail(err, C2D_E_NOMEM, "out of memory");

@@ -175,7 +175,7 @@ c2d_status gpu_cohort_stats(struct gpu_rows *g, struct cohort_stats *out, struct
 	memset(out, 0, sizeof(*out));
 	if (g->a != GPU_COHORT_STATS)
 		return c2d_fail(err, C2D_E_INTERNAL, "gpu: rows opened for another analysis");
-	memcpy(prm.band_from, cohort_stats_band_from, sizeof(prm.band_from));
+	memcpy(prm.band_from, cohort_stats_schema_band_from, sizeof(prm.band_from));
 	int r = run(g, GPU_CS_KERNEL, &prm, acc, GPU_CS_ACC, err);
 	if (r < 0) {
 		memset(out, 0, sizeof(*out));

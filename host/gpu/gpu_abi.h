@@ -37,7 +37,7 @@ struct gpu_cs_tile {
 };
 
 struct gpu_cs_params {
-	int64_t band_from[4];       /* cohort_stats_band_from */
+	int64_t band_from[4];       /* cohort_stats_schema_band_from */
 };
 
 /* The accumulators: four arrays of GPU_CS_CELLS u64 in this order (rows,

@@ -7,7 +7,7 @@
  *   c2d sim-quoter serve    puts them into the simulated quotes, as the TDX
  *                           module would for the same boot.
  *
- * RTMR1 and RTMR2: c2d_predict_rtmr12 (c2d/tdxmeasure.h). MRTD, the TD HOB
+ * RTMR1 and RTMR2: c2d_tdxmeasure_predict_rtmr12 (c2d/tdxmeasure.h). MRTD, the TD HOB
  * and CFV events: from the firmware, when given. RTMR0: from the firmware
  * and the caller's digests of QEMU's ACPI tables, when both are given.
  * RTMR3: init's boot events (c2d/bootevents.h) over the /init inside the
@@ -52,23 +52,23 @@ struct c2d_boot_prediction {
 	char rtmr3_missing[C2D_ERR_MSG_MAX];   /* why not, when !have_rtmr3 */
 };
 
-C2D_MUST_CHECK c2d_status c2d_boot_predict(const struct c2d_boot_files *f,
+C2D_MUST_CHECK c2d_status c2d_bootpredict_run(const struct c2d_boot_files *f,
 					   struct c2d_boot_prediction *p, struct c2d_err *err);
 
 /* The SHA-256 of /init as the kernel unpacks initrd[0..len): the last
  * member named "init", a regular file, of one uncompressed newc archive
  * followed by nothing but zeros (a second archive could replace /init).
  * C2D_E_INPUT naming the offset otherwise. */
-C2D_MUST_CHECK c2d_status c2d_initrd_init_sha256(const uint8_t *initrd, size_t len,
+C2D_MUST_CHECK c2d_status c2d_bootpredict_initrd_init_sha256(const uint8_t *initrd, size_t len,
 						 uint8_t sha256[32], struct c2d_err *err);
 
 /* Option values shared by the commands that predict: SIZE is decimal
  * bytes or with a K, M or G suffix (binary multiples); ACPI is three
  * comma-separated 96-digit hex SHA-384 digests (table-loader, rsdp,
  * tables). flag names the option in messages. */
-C2D_MUST_CHECK c2d_status c2d_parse_size(const char *flag, const char *s, uint64_t *out,
+C2D_MUST_CHECK c2d_status c2d_bootpredict_parse_size(const char *flag, const char *s, uint64_t *out,
 					 struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_parse_acpi(const char *flag, const char *s, struct c2d_rtmr0_parts *p,
+C2D_MUST_CHECK c2d_status c2d_bootpredict_parse_acpi(const char *flag, const char *s, struct c2d_rtmr0_parts *p,
 					 struct c2d_err *err);
 
 #endif

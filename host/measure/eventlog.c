@@ -8,7 +8,7 @@
 
 #include "c2d/bytes.h"
 
-int c2d_rtmrs_apply(struct c2d_rtmrs *s, size_t seq, uint32_t mr_index, uint32_t type,
+int c2d_eventlog_rtmrs_apply(struct c2d_rtmrs *s, size_t seq, uint32_t mr_index, uint32_t type,
 		    const uint8_t digest[C2D_RTMR_LEN], struct c2d_err *err)
 {
 	if (mr_index > C2D_CC_MR_MAX)
@@ -100,7 +100,7 @@ static int spec_id(struct c2d_ccel *log, const uint8_t *p, uint32_t size, size_t
 	return C2D_OK;
 }
 
-c2d_status c2d_ccel_open(struct c2d_ccel *log, const uint8_t *buf, size_t len, struct c2d_err *err)
+c2d_status c2d_eventlog_open(struct c2d_ccel *log, const uint8_t *buf, size_t len, struct c2d_err *err)
 {
 	static const uint8_t zero20[20];
 	struct c2d_reader r;
@@ -151,7 +151,7 @@ static int bad(struct c2d_ccel *log)
 	return C2D_E_INPUT;
 }
 
-int c2d_ccel_next(struct c2d_ccel *log, struct c2d_ccel_event *ev, struct c2d_err *err)
+int c2d_eventlog_next(struct c2d_ccel *log, struct c2d_ccel_event *ev, struct c2d_err *err)
 {
 	if (log->done < 0)
 		return c2d_fail(err, C2D_E_INPUT, "event log: read after an error");
@@ -224,16 +224,16 @@ int c2d_ccel_next(struct c2d_ccel *log, struct c2d_ccel_event *ev, struct c2d_er
 	return 1;
 }
 
-c2d_status c2d_ccel_replay(const uint8_t *buf, size_t len, struct c2d_rtmrs *out, size_t *n_events,
+c2d_status c2d_eventlog_replay(const uint8_t *buf, size_t len, struct c2d_rtmrs *out, size_t *n_events,
 			   struct c2d_err *err)
 {
 	struct c2d_ccel log;
 	struct c2d_ccel_event ev;
 	int rc;
 	memset(out, 0, sizeof(*out));
-	if ((rc = c2d_ccel_open(&log, buf, len, err)) < 0)
+	if ((rc = c2d_eventlog_open(&log, buf, len, err)) < 0)
 		return rc;
-	while ((rc = c2d_ccel_next(&log, &ev, err)) > 0) {
+	while ((rc = c2d_eventlog_next(&log, &ev, err)) > 0) {
 		if (ev.type == C2D_EVENT_RUNTIME) {
 			uint8_t d[C2D_RTMR_LEN];
 			br_sha384_context c;
@@ -245,7 +245,7 @@ c2d_status c2d_ccel_replay(const uint8_t *buf, size_t len, struct c2d_rtmrs *out
 						"event log offset %zu: record %zu: runtime event digest is not "
 						"SHA-384 of its data", ev.offset, ev.seq);
 		}
-		if ((rc = c2d_rtmrs_apply(out, ev.seq, ev.mr_index, ev.type, ev.sha384, err)) < 0)
+		if ((rc = c2d_eventlog_rtmrs_apply(out, ev.seq, ev.mr_index, ev.type, ev.sha384, err)) < 0)
 			return rc;
 	}
 	if (rc < 0)

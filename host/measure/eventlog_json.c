@@ -72,10 +72,10 @@ static int one_event(json_t *o, size_t i, struct c2d_json_event *e, struct c2d_e
 	e->name = strdup(name);
 	if (e->payload == NULL || e->name == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
-	if (c2d_unhex(pl, pl_n, e->payload, e->payload_len, err) < 0)
+	if (c2d_hex_decode(pl, pl_n, e->payload, e->payload_len, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "event %zu: \"event_payload\" is not hex", i);
 	int have = dg_n > 0;
-	if (have && c2d_unhex(dg, dg_n, e->digest, C2D_RTMR_LEN, err) < 0)
+	if (have && c2d_hex_decode(dg, dg_n, e->digest, C2D_RTMR_LEN, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "event %zu: \"digest\" is not 96 hex digits (SHA-384)", i);
 	if (e->type != C2D_EVENT_RUNTIME) {
 		if (!have)
@@ -84,7 +84,7 @@ static int one_event(json_t *o, size_t i, struct c2d_json_event *e, struct c2d_e
 		return C2D_OK;
 	}
 	uint8_t d[C2D_RTMR_LEN];
-	c2d_runtime_event_digest(e->type, e->name, e->payload, e->payload_len, d);
+	c2d_rtmr_event_digest(e->type, e->name, e->payload, e->payload_len, d);
 	if (have && memcmp(d, e->digest, C2D_RTMR_LEN) != 0)
 		return c2d_fail(err, C2D_E_REFUSED,
 				"event %zu (%.60s): logged digest is not the digest of its name and payload", i,
@@ -136,7 +136,7 @@ c2d_status c2d_eventlog_json_replay(const struct c2d_json_eventlog *log, struct 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < log->n; i++) {
 		const struct c2d_json_event *e = &log->ev[i];
-		int rc = c2d_rtmrs_apply(out, i, e->imr + 1, e->type, e->digest, err);
+		int rc = c2d_eventlog_rtmrs_apply(out, i, e->imr + 1, e->type, e->digest, err);
 		if (rc < 0)
 			return rc;
 	}

@@ -63,7 +63,7 @@ static uint64_t below_4g(uint64_t mem)
 	return mem >= lowmem ? lowmem : mem;
 }
 
-c2d_status c2d_qemu_patch_kernel(const uint8_t *kernel, size_t len, uint8_t *out,
+c2d_status c2d_tdxmeasure_qemu_patch_kernel(const uint8_t *kernel, size_t len, uint8_t *out,
 				 const char *cmdline, size_t initrd_len, uint64_t mem_size,
 				 struct c2d_err *err)
 {
@@ -136,7 +136,7 @@ c2d_status c2d_qemu_patch_kernel(const uint8_t *kernel, size_t len, uint8_t *out
 
 /* ---- RTMR1, RTMR2 ----------------------------------------------------------- */
 
-void c2d_rtmr1_from_digest(const uint8_t kernel_authenticode[C2D_TDX_MR_LEN],
+void c2d_tdxmeasure_rtmr1_from_digest(const uint8_t kernel_authenticode[C2D_TDX_MR_LEN],
 			   uint8_t rtmr1[C2D_TDX_MR_LEN])
 {
 	static const char *const events[] = {
@@ -164,7 +164,7 @@ static void update_utf16(br_sha384_context *c, const char *s)
 	}
 }
 
-void c2d_tdx_cmdline_digest(const char *cmdline, int has_initrd, uint8_t out[C2D_TDX_MR_LEN])
+void c2d_tdxmeasure_cmdline_digest(const char *cmdline, int has_initrd, uint8_t out[C2D_TDX_MR_LEN])
 {
 	static const uint8_t nul[2] = { 0, 0 };
 	br_sha384_context c;
@@ -176,7 +176,7 @@ void c2d_tdx_cmdline_digest(const char *cmdline, int has_initrd, uint8_t out[C2D
 	br_sha384_out(&c, out);
 }
 
-void c2d_rtmr2_from_digests(const uint8_t cmdline_digest[C2D_TDX_MR_LEN],
+void c2d_tdxmeasure_rtmr2_from_digests(const uint8_t cmdline_digest[C2D_TDX_MR_LEN],
 			    const uint8_t initrd_sha384[C2D_TDX_MR_LEN],
 			    uint8_t rtmr2[C2D_TDX_MR_LEN])
 {
@@ -185,7 +185,7 @@ void c2d_rtmr2_from_digests(const uint8_t cmdline_digest[C2D_TDX_MR_LEN],
 	c2d_rtmr_extend(rtmr2, initrd_sha384);
 }
 
-c2d_status c2d_predict_rtmr12(const uint8_t *kernel, size_t klen, const uint8_t *initrd,
+c2d_status c2d_tdxmeasure_predict_rtmr12(const uint8_t *kernel, size_t klen, const uint8_t *initrd,
 			      size_t ilen, const char *cmdline, uint64_t mem_size,
 			      enum c2d_qemu_kernel qemu, uint8_t rtmr1[C2D_TDX_MR_LEN],
 			      uint8_t rtmr2[C2D_TDX_MR_LEN],
@@ -201,7 +201,7 @@ c2d_status c2d_predict_rtmr12(const uint8_t *kernel, size_t klen, const uint8_t 
 		uint8_t *patched = malloc(klen ? klen : 1);
 		if (patched == NULL)
 			return c2d_fail(err, C2D_E_NOMEM, "out of memory for a %zu-byte kernel", klen);
-		r = c2d_qemu_patch_kernel(kernel, klen, patched, cmdline, ilen, mem_size, err);
+		r = c2d_tdxmeasure_qemu_patch_kernel(kernel, klen, patched, cmdline, ilen, mem_size, err);
 		if (r == C2D_OK)
 			r = c2d_pe_authenticode_sha384(patched, klen, auth, err);
 		free(patched);
@@ -210,10 +210,10 @@ c2d_status c2d_predict_rtmr12(const uint8_t *kernel, size_t klen, const uint8_t 
 		c2d_err_prefix(err, "kernel");
 		return r;
 	}
-	c2d_rtmr1_from_digest(auth, rtmr1);
-	c2d_tdx_cmdline_digest(cmdline, 1, d);
+	c2d_tdxmeasure_rtmr1_from_digest(auth, rtmr1);
+	c2d_tdxmeasure_cmdline_digest(cmdline, 1, d);
 	sha384(initrd, ilen, ih);
-	c2d_rtmr2_from_digests(d, ih, rtmr2);
+	c2d_tdxmeasure_rtmr2_from_digests(d, ih, rtmr2);
 	if (kernel_authenticode != NULL)
 		memcpy(kernel_authenticode, auth, C2D_TDX_MR_LEN);
 	return C2D_OK;
@@ -301,7 +301,7 @@ static int check_section(const struct c2d_tdvf_section *s, size_t len, size_t at
 	return C2D_OK;
 }
 
-c2d_status c2d_tdvf_parse(const uint8_t *fw, size_t len, struct c2d_tdvf *out, struct c2d_err *err)
+c2d_status c2d_tdxmeasure_tdvf_parse(const uint8_t *fw, size_t len, struct c2d_tdvf *out, struct c2d_err *err)
 {
 	size_t meta = 0;
 	memset(out, 0, sizeof(*out));
@@ -360,7 +360,7 @@ static void mr_extend(br_sha384_context *c, uint64_t gpa, const uint8_t *content
 	}
 }
 
-void c2d_tdvf_mrtd(const struct c2d_tdvf *t, const uint8_t *fw, enum c2d_mrtd_order order,
+void c2d_tdxmeasure_tdvf_mrtd(const struct c2d_tdvf *t, const uint8_t *fw, enum c2d_mrtd_order order,
 		   uint8_t mrtd[C2D_TDX_MR_LEN])
 {
 	br_sha384_context c;
@@ -384,13 +384,13 @@ void c2d_tdvf_mrtd(const struct c2d_tdvf *t, const uint8_t *fw, enum c2d_mrtd_or
 	br_sha384_out(&c, mrtd);
 }
 
-c2d_status c2d_predict_mrtd(const uint8_t *fw, size_t len, enum c2d_mrtd_order order,
+c2d_status c2d_tdxmeasure_predict_mrtd(const uint8_t *fw, size_t len, enum c2d_mrtd_order order,
 			    uint8_t mrtd[C2D_TDX_MR_LEN], struct c2d_err *err)
 {
 	struct c2d_tdvf t;
-	int r = c2d_tdvf_parse(fw, len, &t, err);
+	int r = c2d_tdxmeasure_tdvf_parse(fw, len, &t, err);
 	if (r == C2D_OK)
-		c2d_tdvf_mrtd(&t, fw, order, mrtd);
+		c2d_tdxmeasure_tdvf_mrtd(&t, fw, order, mrtd);
 	return r;
 }
 
@@ -449,7 +449,7 @@ static size_t resource_hob(uint8_t *p, uint8_t type, uint64_t start, uint64_t le
 	return 48;
 }
 
-c2d_status c2d_tdx_td_hob_digest(const struct c2d_tdvf *t, uint64_t mem_size,
+c2d_status c2d_tdxmeasure_td_hob_digest(const struct c2d_tdvf *t, uint64_t mem_size,
 				 uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err)
 {
 	struct range rs[MAX_RANGES] = { { 0, 0, mem_size } };
@@ -494,7 +494,7 @@ c2d_status c2d_tdx_td_hob_digest(const struct c2d_tdvf *t, uint64_t mem_size,
 	return C2D_OK;
 }
 
-c2d_status c2d_tdvf_cfv_digest(const struct c2d_tdvf *t, const uint8_t *fw,
+c2d_status c2d_tdxmeasure_tdvf_cfv_digest(const struct c2d_tdvf *t, const uint8_t *fw,
 			       uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err)
 {
 	for (uint32_t i = 0; i < t->nsections; i++)
@@ -505,7 +505,7 @@ c2d_status c2d_tdvf_cfv_digest(const struct c2d_tdvf *t, const uint8_t *fw,
 	return c2d_fail(err, C2D_E_INPUT, "firmware: TDVF metadata has no CFV section");
 }
 
-void c2d_efi_empty_variable_digest(const uint8_t guid[16], const char *name,
+void c2d_tdxmeasure_efi_empty_variable_digest(const uint8_t guid[16], const char *name,
 				   uint8_t out[C2D_TDX_MR_LEN])
 {
 	uint8_t lens[16];
@@ -519,7 +519,7 @@ void c2d_efi_empty_variable_digest(const uint8_t guid[16], const char *name,
 	br_sha384_out(&c, out);
 }
 
-void c2d_rtmr0_from_parts(const struct c2d_rtmr0_parts *p, uint8_t rtmr0[C2D_TDX_MR_LEN])
+void c2d_tdxmeasure_rtmr0_from_parts(const struct c2d_rtmr0_parts *p, uint8_t rtmr0[C2D_TDX_MR_LEN])
 {
 	static const uint8_t global[16] = {   /* 8be4df61-93ca-11d2-aa0d-00e098032b8c */
 		0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93, 0xd2, 0x11,
@@ -553,7 +553,7 @@ void c2d_rtmr0_from_parts(const struct c2d_rtmr0_parts *p, uint8_t rtmr0[C2D_TDX
 	c2d_rtmr_extend(rtmr0, p->td_hob);
 	c2d_rtmr_extend(rtmr0, p->cfv);
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		c2d_efi_empty_variable_digest(vars[i].guid, vars[i].name, d);
+		c2d_tdxmeasure_efi_empty_variable_digest(vars[i].guid, vars[i].name, d);
 		c2d_rtmr_extend(rtmr0, d);
 	}
 	extend_data(rtmr0, separator, sizeof(separator));

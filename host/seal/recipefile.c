@@ -7,16 +7,16 @@
 #include "c2d/hex.h"
 #include "jsonout.h"
 
-c2d_status c2d_parse_address(const char *s, uint8_t out[C2D_ADDRESS_LEN], struct c2d_err *err)
+c2d_status c2d_recipe_parse_address(const char *s, uint8_t out[C2D_ADDRESS_LEN], struct c2d_err *err)
 {
-	return c2d_unhex(s, strlen(s), out, C2D_ADDRESS_LEN, err);
+	return c2d_hex_decode(s, strlen(s), out, C2D_ADDRESS_LEN, err);
 }
 
 static int hex_field(const char *path, json_t *root, const char *key, uint8_t *out,
 		     size_t len, struct c2d_err *err)
 {
 	const char *s = json_string_value(json_object_get(root, key));
-	if (s == NULL || c2d_unhex(s, strlen(s), out, len, err) < 0)
+	if (s == NULL || c2d_hex_decode(s, strlen(s), out, len, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "%s: \"%s\" must be %zu bytes in hex", path, key, len);
 	return C2D_OK;
 }

@@ -22,7 +22,7 @@ C2D_MUST_CHECK c2d_status c2d_recipe_save(const char *path, const struct c2d_rec
 					  struct c2d_err *err);
 
 /* Parses "0x" + 40 hex digits (or 40 digits) as an address. */
-C2D_MUST_CHECK c2d_status c2d_parse_address(const char *s, uint8_t out[C2D_ADDRESS_LEN],
+C2D_MUST_CHECK c2d_status c2d_recipe_parse_address(const char *s, uint8_t out[C2D_ADDRESS_LEN],
 					    struct c2d_err *err);
 
 #endif

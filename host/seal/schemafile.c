@@ -27,7 +27,7 @@ static int bound(const char *path, uint32_t i, const char *key, json_t *v,
 	case C2D_T_DATE: {
 		int32_t d;
 		const char *s = json_string_value(v);
-		if (s == NULL || c2d_parse_date(s, strlen(s), &d, err) < 0)
+		if (s == NULL || c2d_values_parse_date(s, strlen(s), &d, err) < 0)
 			return c2d_fail(err, C2D_E_INPUT, "%s: column %u ('%s'): %s must be a date \"YYYY-MM-DD\"",
 					path, i + 1, c->name, key);
 		b->i = d;
@@ -35,7 +35,7 @@ static int bound(const char *path, uint32_t i, const char *key, json_t *v,
 	}
 	default:
 		return c2d_fail(err, C2D_E_INPUT, "%s: column %u ('%s'): a %s column has no %s",
-				path, i + 1, c->name, c2d_type_name(c->type), key);
+				path, i + 1, c->name, c2d_schema_type_name(c->type), key);
 	}
 }
 
@@ -59,7 +59,7 @@ static int column(const char *path, uint32_t i, json_t *o, struct c2d_column *c,
 				path, i + 1, C2D_SCHEMA_NAME_MAX);
 	strcpy(c->name, name);
 	const char *type = json_string_value(json_object_get(o, "type"));
-	if (type == NULL || (c->type = c2d_type_from_name(type)) == 0)
+	if (type == NULL || (c->type = c2d_schema_type_from_name(type)) == 0)
 		return c2d_fail(err, C2D_E_INPUT,
 				"%s: column %u ('%s'): \"type\" must be int64, float64, bool, category or date",
 				path, i + 1, name);
@@ -108,7 +108,7 @@ static int column(const char *path, uint32_t i, json_t *o, struct c2d_column *c,
 	return C2D_OK;
 }
 
-c2d_status c2d_schema_load(const char *path, struct c2d_schema *s, struct c2d_err *err)
+c2d_status c2d_schemafile_load(const char *path, struct c2d_schema *s, struct c2d_err *err)
 {
 	json_error_t je;
 	memset(s, 0, sizeof(*s));

@@ -20,7 +20,7 @@
 #include "c2d/err.h"
 #include "c2d/schema.h"
 
-C2D_MUST_CHECK c2d_status c2d_schema_load(const char *path, struct c2d_schema *s,
+C2D_MUST_CHECK c2d_status c2d_schemafile_load(const char *path, struct c2d_schema *s,
 					  struct c2d_err *err);
 
 #endif

@@ -97,16 +97,16 @@ static int bad_value(struct sealer *z, const struct c2d_csv_field *f,
 static int in_bounds(struct sealer *z, const struct c2d_csv_field *f,
 		     const struct c2d_column *c, int64_t iv, double fv, struct c2d_err *err)
 {
-	int where = c2d_column_bound_check(c, iv, fv);
+	int where = c2d_schema_bound_check(c, iv, fv);
 	if (where == 0)
 		return C2D_OK;
 	int below = where < 0;
 	char found[64], bound[32];
 	show(f, found);
 	if (c->type == C2D_T_FLOAT64)
-		c2d_format_float64(below ? c->min.f : c->max.f, bound);
+		c2d_values_format_float64(below ? c->min.f : c->max.f, bound);
 	else if (c->type == C2D_T_DATE)
-		c2d_format_date((int32_t)(below ? c->min.i : c->max.i), bound);
+		c2d_values_format_date((int32_t)(below ? c->min.i : c->max.i), bound);
 	else
 		snprintf(bound, sizeof(bound), "%lld", (long long)(below ? c->min.i : c->max.i));
 	return c2d_fail(err, C2D_E_INPUT, "%s:%llu:%llu: column '%s': expected a value %s %s, found '%s'",
@@ -120,14 +120,14 @@ static int put_value(struct sealer *z, uint32_t col, const struct c2d_csv_field 
 	const struct c2d_column *c = &z->s->cols[col];
 	if (f->len == 0) {
 		if (!(c->flags & C2D_COL_NULLABLE))
-			return bad_value(z, f, c, c->type == C2D_T_CATEGORY ? "a label" : c2d_type_name(c->type), err);
+			return bad_value(z, f, c, c->type == C2D_T_CATEGORY ? "a label" : c2d_schema_type_name(c->type), err);
 		c2d_rg_set_null(&z->rg, col);
 		return C2D_OK;
 	}
 	switch (c->type) {
 	case C2D_T_INT64: {
 		int64_t v;
-		if (c2d_parse_int64(f->p, f->len, &v, err) < 0)
+		if (c2d_values_parse_int64(f->p, f->len, &v, err) < 0)
 			return bad_value(z, f, c, "an int64", err);
 		int r = in_bounds(z, f, c, v, 0, err);
 		if (r < 0)
@@ -137,7 +137,7 @@ static int put_value(struct sealer *z, uint32_t col, const struct c2d_csv_field 
 	}
 	case C2D_T_FLOAT64: {
 		double v;
-		if (c2d_parse_float64(f->p, f->len, &v, err) < 0)
+		if (c2d_values_parse_float64(f->p, f->len, &v, err) < 0)
 			return bad_value(z, f, c, "a finite float64", err);
 		int r = in_bounds(z, f, c, 0, v, err);
 		if (r < 0)
@@ -147,14 +147,14 @@ static int put_value(struct sealer *z, uint32_t col, const struct c2d_csv_field 
 	}
 	case C2D_T_BOOL: {
 		int v;
-		if (c2d_parse_bool(f->p, f->len, &v, err) < 0)
+		if (c2d_values_parse_bool(f->p, f->len, &v, err) < 0)
 			return bad_value(z, f, c, "true or false", err);
 		c2d_rg_set_bool(&z->rg, col, v);
 		return C2D_OK;
 	}
 	case C2D_T_DATE: {
 		int32_t v;
-		if (c2d_parse_date(f->p, f->len, &v, err) < 0)
+		if (c2d_values_parse_date(f->p, f->len, &v, err) < 0)
 			return bad_value(z, f, c, "a date YYYY-MM-DD", err);
 		int r = in_bounds(z, f, c, v, 0, err);
 		if (r < 0)
@@ -180,7 +180,7 @@ static int emit_chunk(struct sealer *z, int last, struct c2d_err *err)
 	int r = c2d_stream_seal(&z->st, z->chunk, z->fill, last, z->chunk + z->fill, err);
 	if (r < 0)
 		return r;
-	if ((r = c2d_write_all(z->out.fd, z->chunk, z->fill + C2D_SEAL_TAG_LEN, z->out.tmp, err)) < 0)
+	if ((r = c2d_fdio_write_all(z->out.fd, z->chunk, z->fill + C2D_SEAL_TAG_LEN, z->out.tmp, err)) < 0)
 		return r;
 	z->written += z->fill + C2D_SEAL_TAG_LEN;
 	z->chunks++;
@@ -315,7 +315,7 @@ static int run(struct sealer *z, const secp256k1_context *ctx, struct c2d_seal_h
 		free(hdr);
 		return c2d_fail(err, C2D_E_USAGE, "this CPU lacks the requested AES-GCM implementation");
 	}
-	if (c2d_write_all(z->out.fd, hdr, hlen, z->out.tmp, err) < 0) {
+	if (c2d_fdio_write_all(z->out.fd, hdr, hlen, z->out.tmp, err) < 0) {
 		free(hdr);
 		return C2D_E_IO;
 	}
@@ -387,7 +387,7 @@ static void close_input(struct sealer *z, int in_fd)
 	c2d_csv_close(&z->csv);
 }
 
-c2d_status c2d_table_pack(const char *in, int tsv, const struct c2d_schema *s, c2d_group_fn fn,
+c2d_status c2d_sealer_pack_table(const char *in, int tsv, const struct c2d_schema *s, c2d_group_fn fn,
 			  void *arg, uint64_t *rows, struct c2d_err *err)
 {
 	struct c2d_seal_params p = { .in = in, .tsv = tsv, .schema = s };
@@ -402,7 +402,7 @@ c2d_status c2d_table_pack(const char *in, int tsv, const struct c2d_schema *s, c
 	return r;
 }
 
-c2d_status c2d_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
+c2d_status c2d_sealer_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
 		    const struct c2d_seal_secrets *fixed, struct c2d_seal_result *res,
 		    struct c2d_err *err)
 {
@@ -454,14 +454,14 @@ c2d_status c2d_seal(const secp256k1_context *ctx, const struct c2d_seal_params *
 		r = c2d_fail(err, C2D_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = c2d_tmp_open(&z.out, p->out, err)) < 0)
+	if ((r = c2d_fs_tmp_open(&z.out, p->out, err)) < 0)
 		goto out;
 	r = run(&z, ctx, &h, sec, in_size, res, err);
 	if (r == C2D_OK)
-		r = c2d_tmp_commit(&z.out, 0644, err);
+		r = c2d_fs_tmp_commit(&z.out, 0644, err);
 out:
 	if (z.out.fd >= 0 || z.out.tmp != NULL)
-		c2d_tmp_abort(&z.out);
+		c2d_fs_tmp_abort(&z.out);
 	close_input(&z, in_fd);
 	if (z.chunk != NULL)
 		explicit_bzero(z.chunk, (size_t)z.chunk_size + C2D_SEAL_TAG_LEN);

@@ -57,7 +57,7 @@ struct c2d_seal_result {
 	uint64_t chunks;
 };
 
-C2D_MUST_CHECK c2d_status c2d_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
+C2D_MUST_CHECK c2d_status c2d_sealer_seal(const secp256k1_context *ctx, const struct c2d_seal_params *p,
 				   const struct c2d_seal_secrets *fixed,
 				   struct c2d_seal_result *res, struct c2d_err *err);
 
@@ -68,9 +68,9 @@ typedef int (*c2d_group_fn)(void *arg, const uint8_t *group, size_t len, struct 
 /* The sealer's reading and validation alone, without encryption (c2d run
  * --central): every row of the CSV/TSV at in ("-": standard input) checked
  * against s and packed into row groups handed to fn, with the same errors
- * as c2d_seal(). *rows receives the rows packed. The end record is the
+ * as c2d_sealer_seal(). *rows receives the rows packed. The end record is the
  * caller's. Group buffers are wiped before they are freed. */
-C2D_MUST_CHECK c2d_status c2d_table_pack(const char *in, int tsv, const struct c2d_schema *s,
+C2D_MUST_CHECK c2d_status c2d_sealer_pack_table(const char *in, int tsv, const struct c2d_schema *s,
 					 c2d_group_fn fn, void *arg, uint64_t *rows,
 					 struct c2d_err *err);
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-c2d_status c2d_parse_int64(const char *s, size_t len, int64_t *out, struct c2d_err *err)
+c2d_status c2d_values_parse_int64(const char *s, size_t len, int64_t *out, struct c2d_err *err)
 {
 	size_t i = 0;
 	int neg = 0;
@@ -35,7 +35,7 @@ static const double pow10_exact[23] = {
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
-c2d_status c2d_parse_float64(const char *s, size_t len, double *out, struct c2d_err *err)
+c2d_status c2d_values_parse_float64(const char *s, size_t len, double *out, struct c2d_err *err)
 {
 	char buf[64];
 	size_t i = 0, digits = 0, frac = 0;
@@ -90,7 +90,7 @@ c2d_status c2d_parse_float64(const char *s, size_t len, double *out, struct c2d_
 	return C2D_OK;
 }
 
-c2d_status c2d_parse_bool(const char *s, size_t len, int *out, struct c2d_err *err)
+c2d_status c2d_values_parse_bool(const char *s, size_t len, int *out, struct c2d_err *err)
 {
 	static const struct { const char *text; size_t len; int value; } forms[] = {
 		{ "true", 4, 1 }, { "false", 5, 0 }, { "1", 1, 1 }, { "0", 1, 0 },
@@ -105,7 +105,7 @@ c2d_status c2d_parse_bool(const char *s, size_t len, int *out, struct c2d_err *e
 	return c2d_fail(err, C2D_E_INPUT, "expected true or false");
 }
 
-c2d_status c2d_parse_date(const char *s, size_t len, int32_t *days, struct c2d_err *err)
+c2d_status c2d_values_parse_date(const char *s, size_t len, int32_t *days, struct c2d_err *err)
 {
 	if (len != 10 || s[4] != '-' || s[7] != '-')
 		return c2d_fail(err, C2D_E_INPUT, "expected a date YYYY-MM-DD");
@@ -118,21 +118,21 @@ c2d_status c2d_parse_date(const char *s, size_t len, int32_t *days, struct c2d_e
 				return c2d_fail(err, C2D_E_INPUT, "expected a date YYYY-MM-DD");
 			v[f] = v[f] * 10 + (unsigned)(c - '0');
 		}
-	if (v[0] < 1 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > c2d_days_in_month(v[0], v[1]))
+	if (v[0] < 1 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > c2d_date_days_in_month(v[0], v[1]))
 		return c2d_fail(err, C2D_E_INPUT, "expected a date YYYY-MM-DD");
-	*days = (int32_t)c2d_days_from_civil(v[0], v[1], v[2]);
+	*days = (int32_t)c2d_date_days_from_civil(v[0], v[1], v[2]);
 	return C2D_OK;
 }
 
-void c2d_format_date(int32_t days, char out[16])
+void c2d_values_format_date(int32_t days, char out[16])
 {
 	int64_t y;
 	unsigned m, d;
-	c2d_civil_from_days(days, &y, &m, &d);
+	c2d_date_civil_from_days(days, &y, &m, &d);
 	snprintf(out, 16, "%04lld-%02u-%02u", (long long)y, m, d);
 }
 
-void c2d_format_float64(double v, char out[32])
+void c2d_values_format_float64(double v, char out[32])
 {
 	/* The shortest "%.*g" that reads back to the same double: 61.3, not
 	 * 61.299999999999997. At most 17 digits always suffice. */

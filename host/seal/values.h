@@ -18,23 +18,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "c2d/date.h"  /* c2d_days_from_civil and back */
+#include "c2d/date.h"  /* c2d_date_days_from_civil and back */
 #include "c2d/err.h"
 
-C2D_MUST_CHECK c2d_status c2d_parse_int64(const char *s, size_t len, int64_t *out,
+C2D_MUST_CHECK c2d_status c2d_values_parse_int64(const char *s, size_t len, int64_t *out,
 					  struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_parse_float64(const char *s, size_t len, double *out,
+C2D_MUST_CHECK c2d_status c2d_values_parse_float64(const char *s, size_t len, double *out,
 					    struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_parse_bool(const char *s, size_t len, int *out, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_parse_date(const char *s, size_t len, int32_t *days,
+C2D_MUST_CHECK c2d_status c2d_values_parse_bool(const char *s, size_t len, int *out, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_values_parse_date(const char *s, size_t len, int32_t *days,
 					 struct c2d_err *err);
 
 
 /* Writes YYYY-MM-DD (11 bytes with the NUL). */
-void c2d_format_date(int32_t days, char out[16]);
+void c2d_values_format_date(int32_t days, char out[16]);
 
-/* Writes a double in the shortest "%g" form that c2d_parse_float64 reads
+/* Writes a double in the shortest "%g" form that c2d_values_parse_float64 reads
  * back to exactly the same value (the canonical text of a float64). */
-void c2d_format_float64(double v, char out[32]);
+void c2d_values_format_float64(double v, char out[32]);
 
 #endif

@@ -20,7 +20,7 @@
 #include "keyfile.h"
 
 /* Label bytes, zero-padded: readable in any hex dump as simulated. */
-const struct c2d_simplatform c2d_sim_platform = {
+const struct c2d_simplatform c2d_simca_platform = {
 	.fmspc = { 0x00, 0xc0, 0xde, 0x00, 0x00, 0x00 },
 	.pce_id = { 0x00, 0x00 },
 	.sgx_svn = { 3, 3, 2, 2, 4, 1, 0, 5 },
@@ -113,14 +113,14 @@ static int key_write(const char *dir, const char *name, const struct c2d_simkey 
 		return c2d_fail(err, C2D_E_USAGE, "%s: state directory path too long", dir);
 	c2d_hex(k->sk, 32, hex);
 	hex[64] = '\n';
-	int r = c2d_write_atomic(path, hex, 65, 0600, err);
+	int r = c2d_fs_write_atomic(path, hex, 65, 0600, err);
 	explicit_bzero(hex, sizeof(hex));
 	return r;
 }
 
 static int key_read(const char *path, struct c2d_simkey *k, struct c2d_err *err)
 {
-	int r = c2d_secret_hex_read(path, k->sk, 32, err);
+	int r = c2d_key_secret_hex_read(path, k->sk, 32, err);
 	if (r < 0)
 		return r;
 	if (!scalar_ok(k->sk) || !key_pub(k)) {
@@ -297,7 +297,7 @@ static size_t sgx_item_begin(struct c2d_derw *d, const char *sub)
  * TDX platforms), platform instance id and configuration. */
 static void ext_sgx(struct c2d_derw *d)
 {
-	const struct c2d_simplatform *p = &c2d_sim_platform;
+	const struct c2d_simplatform *p = &c2d_simca_platform;
 	size_t e[2], m, tcb, comps;
 	char sub[16];
 	ext_begin(d, OID_SGX, 0, e);
@@ -502,7 +502,7 @@ static int load(struct c2d_simca *ca, const char *dir, struct c2d_err *err)
 	for (int i = 0; i < 4; i++) {
 		struct c2d_simcert *c = cert_at(ca, i);
 		snprintf(path, sizeof(path), "%s/%s.der", dir, cert_names[i]);
-		if ((r = c2d_read_file(path, 1u << 16, &c->der, &c->len, err)) < 0 ||
+		if ((r = c2d_fs_read_file(path, 1u << 16, &c->der, &c->len, err)) < 0 ||
 		    (r = cert_matches(path, c, key_at(ca, i), err)) < 0)
 			return r;
 	}
@@ -529,7 +529,7 @@ static int create(struct c2d_simca *ca, const char *dir, struct c2d_err *err)
 	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s.der", dir, cert_names[i]);
 		const struct c2d_simcert *c = cert_at(ca, i);
-		if ((r = c2d_write_atomic(path, c->der, c->len, 0644, err)) < 0)
+		if ((r = c2d_fs_write_atomic(path, c->der, c->len, 0644, err)) < 0)
 			return r;
 	}
 	return C2D_OK;
@@ -658,7 +658,7 @@ static json_t *svn_list(const uint8_t svn[16])
  * TEE_TCB_SVN names (TDX_<major version>). */
 static json_t *tcb_info(time_t now)
 {
-	const struct c2d_simplatform *p = &c2d_sim_platform;
+	const struct c2d_simplatform *p = &c2d_simca_platform;
 	static const uint8_t zero48[48];
 	static const uint8_t zero8[8], ones8[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	char module_id[16];
@@ -685,7 +685,7 @@ static json_t *tcb_info(time_t now)
 /* QE identity v2 of the simulated TD quoting enclave. */
 static json_t *qe_identity(time_t now)
 {
-	const struct c2d_simplatform *p = &c2d_sim_platform;
+	const struct c2d_simplatform *p = &c2d_simca_platform;
 	uint8_t misc[4] = { (uint8_t)(p->qe_miscselect >> 24), (uint8_t)(p->qe_miscselect >> 16),
 			    (uint8_t)(p->qe_miscselect >> 8), (uint8_t)p->qe_miscselect };
 	static const uint8_t misc_mask[4] = { 0xff, 0xff, 0xff, 0xff };

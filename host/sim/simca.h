@@ -61,7 +61,7 @@ struct c2d_simplatform {
 	uint8_t ppid[16];
 	uint8_t platform_instance_id[16];
 };
-extern const struct c2d_simplatform c2d_sim_platform;
+extern const struct c2d_simplatform c2d_simca_platform;
 
 struct c2d_simkey {
 	uint8_t sk[32];    /* big-endian scalar, secret */

@@ -15,7 +15,7 @@ static const uint8_t intel_qe_vendor[16] = {
 
 static void td_body(const struct c2d_simregs *regs, const uint8_t report_data[64], uint8_t *b)
 {
-	const struct c2d_simplatform *p = &c2d_sim_platform;
+	const struct c2d_simplatform *p = &c2d_simca_platform;
 	memset(b, 0, C2D_TDX_BODY10_LEN);
 	memcpy(b, p->tee_tcb_svn, 16);
 	memcpy(b + 16, p->mrseam, 48);
@@ -32,7 +32,7 @@ static void td_body(const struct c2d_simregs *regs, const uint8_t report_data[64
 
 static void qe_report(const uint8_t ak_xy[64], const uint8_t *auth, uint8_t *r)
 {
-	const struct c2d_simplatform *p = &c2d_sim_platform;
+	const struct c2d_simplatform *p = &c2d_simca_platform;
 	memset(r, 0, C2D_SGX_REPORT_LEN);
 	memcpy(r, p->cpusvn, 16);
 	c2d_put_le32(r + 16, p->qe_miscselect);
@@ -44,7 +44,7 @@ static void qe_report(const uint8_t ak_xy[64], const uint8_t *auth, uint8_t *r)
 	uint8_t bind[64 + C2D_SIM_QE_AUTH_LEN];
 	memcpy(bind, ak_xy, 64);
 	memcpy(bind + 64, auth, C2D_SIM_QE_AUTH_LEN);
-	c2d_sha256(bind, sizeof(bind), r + 320);
+	c2d_digest_sha256(bind, sizeof(bind), r + 320);
 }
 
 c2d_status c2d_simquote_build(const struct c2d_simca *ca, const struct c2d_simregs *regs,
@@ -77,7 +77,7 @@ c2d_status c2d_simquote_build(const struct c2d_simca *ca, const struct c2d_simre
 	c2d_put_le16(q + 2, 2);
 	c2d_put_le32(q + 4, 0x81);
 	memcpy(q + 12, intel_qe_vendor, 16);
-	memcpy(q + 28, c2d_sim_platform.qe_id, 16);
+	memcpy(q + 28, c2d_simca_platform.qe_id, 16);
 	td_body(regs, report_data, q + C2D_TDX_HEADER_LEN);
 
 	uint8_t *s = q + signed_len;

@@ -26,7 +26,7 @@ static int sync_parent(const char *path)
 	return r;
 }
 
-c2d_status c2d_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err)
+c2d_status c2d_fs_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err)
 {
 	static const char suffix[] = ".tmp.XXXXXX";
 	size_t plen = strlen(path);
@@ -47,7 +47,7 @@ c2d_status c2d_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err
 	return C2D_OK;
 }
 
-void c2d_tmp_abort(struct c2d_tmp *t)
+void c2d_fs_tmp_abort(struct c2d_tmp *t)
 {
 	if (t->fd >= 0)
 		close(t->fd);
@@ -58,7 +58,7 @@ void c2d_tmp_abort(struct c2d_tmp *t)
 	t->tmp = NULL;
 }
 
-c2d_status c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err)
+c2d_status c2d_fs_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err)
 {
 	int r = C2D_OK;
 	if (fchmod(t->fd, mode) < 0)
@@ -73,7 +73,7 @@ c2d_status c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err)
 	if (r == C2D_OK && sync_parent(t->path) < 0)
 		r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot sync directory", t->path);
 	if (r != C2D_OK) {
-		c2d_tmp_abort(t);
+		c2d_fs_tmp_abort(t);
 		return r;
 	}
 	free(t->tmp);
@@ -81,21 +81,21 @@ c2d_status c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err)
 	return C2D_OK;
 }
 
-c2d_status c2d_write_atomic(const char *path, const void *data, size_t len,
+c2d_status c2d_fs_write_atomic(const char *path, const void *data, size_t len,
 			    mode_t mode, struct c2d_err *err)
 {
 	struct c2d_tmp t;
-	int r = c2d_tmp_open(&t, path, err);
+	int r = c2d_fs_tmp_open(&t, path, err);
 	if (r < 0)
 		return r;
-	if ((r = c2d_write_all(t.fd, data, len, t.tmp, err)) < 0) {
-		c2d_tmp_abort(&t);
+	if ((r = c2d_fdio_write_all(t.fd, data, len, t.tmp, err)) < 0) {
+		c2d_fs_tmp_abort(&t);
 		return r;
 	}
-	return c2d_tmp_commit(&t, mode, err);
+	return c2d_fs_tmp_commit(&t, mode, err);
 }
 
-c2d_status c2d_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
+c2d_status c2d_fs_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
 			 struct c2d_err *err)
 {
 	struct stat st;

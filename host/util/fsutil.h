@@ -1,13 +1,13 @@
 /*
  * host/util/fsutil.h: file output that never leaves a half-written file behind.
  *
- * c2d_write_atomic() writes to a temporary file beside the destination,
+ * c2d_fs_write_atomic() writes to a temporary file beside the destination,
  * fsyncs it, gives it its final mode (independent of the umask, so artifacts
  * do not depend on who built them), renames it over the destination and
  * fsyncs the directory. On any failure the temporary file is removed and the
  * destination is untouched.
  *
- * c2d_read_file() reads a whole (small) file into a malloc'd buffer that the
+ * c2d_fs_read_file() reads a whole (small) file into a malloc'd buffer that the
  * caller frees; it refuses files over max bytes.
  */
 #ifndef C2D_HOST_FSUTIL_H
@@ -20,25 +20,25 @@
 #include "c2d/err.h"
 #include "c2d/fdio.h"
 
-C2D_MUST_CHECK c2d_status c2d_write_atomic(const char *path, const void *data, size_t len,
+C2D_MUST_CHECK c2d_status c2d_fs_write_atomic(const char *path, const void *data, size_t len,
 					   mode_t mode, struct c2d_err *err);
 
-/* The same, for output written in pieces: c2d_tmp_open() creates the
- * temporary file beside path; c2d_tmp_commit() gives it mode, syncs it,
+/* The same, for output written in pieces: c2d_fs_tmp_open() creates the
+ * temporary file beside path; c2d_fs_tmp_commit() gives it mode, syncs it,
  * renames it over path and syncs the directory (closing fd either way);
- * c2d_tmp_abort() closes and removes it. */
+ * c2d_fs_tmp_abort() closes and removes it. */
 struct c2d_tmp {
 	int fd;
 	char *tmp;          /* the temporary name (malloc'd) */
 	const char *path;   /* the destination */
 };
-C2D_MUST_CHECK c2d_status c2d_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err);
-void c2d_tmp_abort(struct c2d_tmp *t);
+C2D_MUST_CHECK c2d_status c2d_fs_tmp_open(struct c2d_tmp *t, const char *path, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_fs_tmp_commit(struct c2d_tmp *t, mode_t mode, struct c2d_err *err);
+void c2d_fs_tmp_abort(struct c2d_tmp *t);
 
-/* Whole writes are c2d_write_all() of c2d/fdio.h. */
+/* Whole writes are c2d_fdio_write_all() of c2d/fdio.h. */
 
-C2D_MUST_CHECK c2d_status c2d_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
+C2D_MUST_CHECK c2d_status c2d_fs_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
 					struct c2d_err *err);
 
 #endif

@@ -29,7 +29,7 @@ c2d_status c2d_json_write(const char *path, const json_t *root, char **text,
 	char *t = c2d_json_text(root);
 	if (t == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "%s: out of memory", path);
-	int r = c2d_write_atomic(path, t, strlen(t), 0644, err);
+	int r = c2d_fs_write_atomic(path, t, strlen(t), 0644, err);
 	if (r == C2D_OK && text != NULL)
 		*text = t;
 	else

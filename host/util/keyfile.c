@@ -10,7 +10,7 @@
 #include "c2d/hex.h"
 #include "c2d/random.h"
 
-c2d_status c2d_secret_hex_read(const char *path, uint8_t *out, size_t len, struct c2d_err *err)
+c2d_status c2d_key_secret_hex_read(const char *path, uint8_t *out, size_t len, struct c2d_err *err)
 {
 	char buf[2 * 64 + 16];
 	struct stat st;
@@ -39,7 +39,7 @@ c2d_status c2d_secret_hex_read(const char *path, uint8_t *out, size_t len, struc
 	size_t got = (size_t)n;
 	if (got > 0 && buf[got - 1] == '\n')
 		got--;
-	int bad = got == sizeof(buf) || c2d_unhex(buf, got, out, len, err) < 0;
+	int bad = got == sizeof(buf) || c2d_hex_decode(buf, got, out, len, err) < 0;
 	explicit_bzero(buf, sizeof(buf));
 	if (bad)
 		return c2d_fail(err, C2D_E_INPUT, "%s: expected %zu hex digits of a secret key", path, 2 * len);
@@ -49,7 +49,7 @@ c2d_status c2d_secret_hex_read(const char *path, uint8_t *out, size_t len, struc
 c2d_status c2d_key_read(const secp256k1_context *ctx, const char *path, uint8_t sk[32],
 			struct c2d_err *err)
 {
-	int r = c2d_secret_hex_read(path, sk, 32, err);
+	int r = c2d_key_secret_hex_read(path, sk, 32, err);
 	if (r < 0)
 		return r;
 	if (!secp256k1_ec_seckey_verify(ctx, sk)) {
@@ -97,7 +97,7 @@ c2d_status c2d_key_generate(const secp256k1_context *ctx, uint8_t sk[32], struct
 	return c2d_fail(err, C2D_E_INTERNAL, "no valid secp256k1 key from the random source");
 }
 
-c2d_status c2d_secp_context(secp256k1_context **out, struct c2d_err *err)
+c2d_status c2d_key_secp_context(secp256k1_context **out, struct c2d_err *err)
 {
 	uint8_t seed[32];
 	*out = NULL;

@@ -25,7 +25,7 @@
 
 /* The file format and checks above, for a secret of len bytes of any kind
  * (2*len hex digits): the caller validates the value. */
-C2D_MUST_CHECK c2d_status c2d_secret_hex_read(const char *path, uint8_t *out, size_t len,
+C2D_MUST_CHECK c2d_status c2d_key_secret_hex_read(const char *path, uint8_t *out, size_t len,
 					      struct c2d_err *err);
 
 C2D_MUST_CHECK c2d_status c2d_key_read(const secp256k1_context *ctx, const char *path,
@@ -42,6 +42,6 @@ C2D_MUST_CHECK c2d_status c2d_key_generate(const secp256k1_context *ctx, uint8_t
 /* A secp256k1 context for signing and ECDH, randomized against side
  * channels, into *ctx (NULL on failure). Destroy it with
  * secp256k1_context_destroy(). */
-C2D_MUST_CHECK c2d_status c2d_secp_context(secp256k1_context **ctx, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_key_secp_context(secp256k1_context **ctx, struct c2d_err *err);
 
 #endif

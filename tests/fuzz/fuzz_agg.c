@@ -34,7 +34,7 @@ static void round_trip(const struct c2d_agg *a, const uint8_t *p, size_t len)
 		v[i] = g->values;
 	}
 	struct c2d_outschema s = { "decoded", a->noutputs, o, 0 };
-	s.max_bytes = c2d_outschema_wire_len(&s);
+	s.max_bytes = c2d_agg_schema_wire_len(&s);
 	assert(s.max_bytes == len);
 	uint8_t *q = malloc(len);
 	assert(q != NULL);

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void span(const char *buf, size_t size, const char *key)
 {
 	size_t off, len;
-	if (c2d_json_member_span(buf, size, key, "fuzz", &off, &len, NULL) != C2D_OK)
+	if (c2d_collateral_json_member_span(buf, size, key, "fuzz", &off, &len, NULL) != C2D_OK)
 		return;
 	assert(off < size && len > 0 && off + len <= size);
 	json_t *doc = json_loadb(buf, size, JSON_REJECT_DUPLICATES, NULL);
@@ -42,18 +42,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 16)
 		td.tee_tcb_svn = svn;
 	span(buf, size, "tcbInfo");
-	if (c2d_collateral_parse_pcs_tcb_info(buf, size, "fuzz", &ti, NULL) == C2D_OK) {
+	if (c2d_collateral_json_parse_pcs_tcb_info(buf, size, "fuzz", &ti, NULL) == C2D_OK) {
 		assert(ti.body_len > 0 && ti.body_len <= size &&
 		       memmem(data, size, ti.body, ti.body_len) != NULL);
 		/* Any verdict will do: the fuzzer looks for crashes. */
-		c2d_ignore(c2d_tcb_info_eval(&ti, ti.fmspc, ti.pceid, svn, 0, &td, ti.issue_date, &r, NULL));
-		c2d_tcb_info_free(&ti);
+		c2d_ignore(c2d_collateral_tcb_info_eval(&ti, ti.fmspc, ti.pceid, svn, 0, &td, ti.issue_date, &r, NULL));
+		c2d_collateral_tcb_info_free(&ti);
 	}
-	if (c2d_collateral_parse_pcs_qe_identity(buf, size, "fuzz", &qi, NULL) == C2D_OK) {
+	if (c2d_collateral_json_parse_pcs_qe_identity(buf, size, "fuzz", &qi, NULL) == C2D_OK) {
 		assert(qi.body_len > 0 && qi.body_len <= size);
-		c2d_qe_identity_free(&qi);
+		c2d_collateral_qe_identity_free(&qi);
 	}
-	if (c2d_collateral_parse_dcapqvl(buf, size, "fuzz", &c, NULL) == C2D_OK) {
+	if (c2d_collateral_json_parse_dcapqvl(buf, size, "fuzz", &c, NULL) == C2D_OK) {
 		assert(c.tcb_chain != NULL && c.qe_chain != NULL && c.pck_crl_len > 0);
 		c2d_collateral_free(&c);
 	}

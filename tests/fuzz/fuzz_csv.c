@@ -38,24 +38,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				double d, d2;
 				int32_t day, day2;
 				char buf[32];
-				if (c2d_parse_int64(f->p, f->len, &v, NULL) == 0) {
+				if (c2d_values_parse_int64(f->p, f->len, &v, NULL) == 0) {
 					int64_t w;
 					int n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
-					assert(c2d_parse_int64(buf, (size_t)n, &w, NULL) == 0 && w == v);
+					assert(c2d_values_parse_int64(buf, (size_t)n, &w, NULL) == 0 && w == v);
 				}
-				if (c2d_parse_float64(f->p, f->len, &d, NULL) == 0) {
+				if (c2d_values_parse_float64(f->p, f->len, &d, NULL) == 0) {
 					/* The fast path must agree with strtod to the bit. */
 					char text[64];
 					memcpy(text, f->p, f->len);
 					text[f->len] = '\0';
 					double ref = strtod(text, NULL);
 					assert(memcmp(&ref, &d, sizeof(d)) == 0);
-					c2d_format_float64(d, buf);
-					assert(c2d_parse_float64(buf, strlen(buf), &d2, NULL) == 0 && d2 == d);
+					c2d_values_format_float64(d, buf);
+					assert(c2d_values_parse_float64(buf, strlen(buf), &d2, NULL) == 0 && d2 == d);
 				}
-				if (c2d_parse_date(f->p, f->len, &day, NULL) == 0) {
-					c2d_format_date(day, buf);
-					assert(c2d_parse_date(buf, strlen(buf), &day2, NULL) == 0 && day2 == day);
+				if (c2d_values_parse_date(f->p, f->len, &day, NULL) == 0) {
+					c2d_values_format_date(day, buf);
+					assert(c2d_values_parse_date(buf, strlen(buf), &day2, NULL) == 0 && day2 == day);
 				}
 			}
 		}

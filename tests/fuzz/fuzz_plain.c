@@ -48,18 +48,18 @@ static int check(void *arg, const struct c2d_schema *s, uint32_t n,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct c2d_plain p;
-	if (size < 1 || c2d_plain_init(&p, &schema, check, NULL, NULL) < 0)
+	if (size < 1 || c2d_unseal_plain_init(&p, &schema, check, NULL, NULL) < 0)
 		return 0;
 	size_t step = (size_t)data[0] % 61 + 1, off = 1;
 	int r = C2D_OK;
 	while (off < size && r == C2D_OK) {
 		size_t n = size - off < step ? size - off : step;
-		r = c2d_plain_feed(&p, data + off, n, NULL);
+		r = c2d_unseal_plain_feed(&p, data + off, n, NULL);
 		off += n;
 	}
 	if (r == C2D_OK)
 		/* Any status will do: the fuzzer looks for crashes. */
-		c2d_ignore(c2d_plain_finish(&p, p.rows, NULL));
-	c2d_plain_free(&p);
+		c2d_ignore(c2d_unseal_plain_finish(&p, p.rows, NULL));
+	c2d_unseal_plain_free(&p);
 	return 0;
 }

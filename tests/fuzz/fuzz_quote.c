@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct c2d_tdx_quote q;
-	if (c2d_tdx_quote_parse(data, size, &q, NULL) != C2D_OK)
+	if (c2d_tdxquote_parse(data, size, &q, NULL) != C2D_OK)
 		return 0;
 	IN(q.td.report_data, 64);
 	IN(q.td.rtmr[3], 48);

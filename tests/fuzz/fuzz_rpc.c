@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t q;
 	if (rep.result != NULL && json_is_string(rep.result))
 		/* Any answer will do: the fuzzer looks for crashes. */
-		c2d_ignore(c2d_quantity_parse(json_string_value(rep.result), &q, NULL));
+		c2d_ignore(c2d_rpc_quantity_parse(json_string_value(rep.result), &q, NULL));
 	c2d_rpc_reply_free(&rep);
 	return 0;
 }

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct c2d_tdreport r;
 	struct c2d_err err;
-	int ok = c2d_tdreport_parse(data, size, &r, &err) == C2D_OK;
+	int ok = c2d_tdxguest_report_parse(data, size, &r, &err) == C2D_OK;
 	int want = size == 1024 && data[0] == 0x81 && data[1] == 0 && data[2] <= 1;
 	assert(ok == want);
 	if (!ok)

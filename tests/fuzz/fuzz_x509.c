@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct c2d_pem_chain chain;
-	if (c2d_pem_chain_decode((const char *)data, size, &chain, NULL) != C2D_OK)
+	if (c2d_x509_pem_chain_decode((const char *)data, size, &chain, NULL) != C2D_OK)
 		return 0;
 	assert(chain.n >= 1 && chain.n <= C2D_X509_MAX_CHAIN);
 	for (size_t i = 0; i < chain.n; i++) {
@@ -43,6 +43,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct c2d_x509 leaf;
 	c2d_ignore(c2d_x509_chain_verify(&chain, c2d_intel_sgx_root_der, c2d_intel_sgx_root_der_len,
 					 1751328000, &leaf, NULL));
-	c2d_pem_chain_free(&chain);
+	c2d_x509_pem_chain_free(&chain);
 	return 0;
 }

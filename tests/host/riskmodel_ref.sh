@@ -12,10 +12,10 @@ ok "riskmodel_ref.h = scikit-learn's fit (riskmodel_ref.py)"
 # host's c2d does.
 make -s -C "$top" --no-print-directory out/guest/init out/guest/risk-model out/bin/c2d >/dev/null
 defines() { (cd "$top" && nm --defined-only $(make -s --no-print-directory "$1")) | grep -Eq " T ($2)\$"; }
-central='riskmodel_fit_central|riskmodel_fit_central_lambda|riskmodel_fit_central_threads'
+central='riskmodel_central_fit|riskmodel_central_fit_lambda|riskmodel_central_fit_threads'
 defines print-c2d-objs "$central" || fail "c2d's objects lack the central fit (control)"
 defines print-risk-objs 'riskmodel_pass' || fail "the child's objects lack riskmodel_pass (control)"
-defines print-init-objs 'riskmodel_run' || fail "init's objects lack riskmodel_run (control)"
+defines print-init-objs 'riskmodel_dp_run' || fail "init's objects lack riskmodel_dp_run (control)"
 defines print-risk-objs "$central" && fail "the central (non-private) fit is linked into the risk-model child"
 if defines print-init-objs "$central|riskmodel_pass"; then
 	fail "the central (non-private) fit is linked into init"

@@ -39,7 +39,7 @@ static void die(const char *what, const struct c2d_err *err)
 
 static void put_hex(const uint8_t *p, size_t n)
 {
-	char *s = c2d_data_text(p, n);
+	char *s = c2d_rpc_data_text(p, n);
 	if (s == NULL)
 		die("out of memory", NULL);
 	puts(s);
@@ -49,14 +49,14 @@ static void put_hex(const uint8_t *p, size_t n)
 static uint8_t *hex_arg(const char *s, size_t *n)
 {
 	uint8_t *p;
-	if (c2d_data_parse(s, &p, n, NULL) < 0)
+	if (c2d_rpc_data_parse(s, &p, n, NULL) < 0)
 		die("bad hex argument", NULL);
 	return p;
 }
 
 static void fixed(const char *s, uint8_t *out, size_t n)
 {
-	if (c2d_unhex(s, strlen(s), out, n, NULL) < 0)
+	if (c2d_hex_decode(s, strlen(s), out, n, NULL) < 0)
 		die("bad fixed-size hex argument", NULL);
 }
 
@@ -72,7 +72,7 @@ static uint64_t num(const char *s)
 static void addr(const char *s, uint8_t a[20])
 {
 	struct c2d_err err = { 0 };
-	if (c2d_eth_address_parse(s, "address", a, &err) < 0)
+	if (c2d_ethtx_address_parse(s, "address", a, &err) < 0)
 		die("bad address", &err);
 }
 
@@ -104,17 +104,17 @@ int main(int argc, char **argv)
 		char t[43];
 		secp256k1_context *ctx;
 		fixed(argv[2], sk, 32);
-		if (c2d_secp_context(&ctx, &err) < 0 || c2d_eth_address(ctx, sk, a, &err) < 0)
+		if (c2d_key_secp_context(&ctx, &err) < 0 || c2d_ethtx_address(ctx, sk, a, &err) < 0)
 			die("address", &err);
-		c2d_eth_address_text(a, t);
+		c2d_ethtx_address_text(a, t);
 		puts(t);
 		secp256k1_context_destroy(ctx);
 	} else if (strcmp(cmd, "create-address") == 0 && argc == 4) {
 		uint8_t a[20], c[20];
 		char t[43];
 		addr(argv[2], a);
-		c2d_eth_create_address(a, num(argv[3]), c);
-		c2d_eth_address_text(c, t);
+		c2d_ethtx_create_address(a, num(argv[3]), c);
+		c2d_ethtx_address_text(c, t);
 		puts(t);
 	} else if (strcmp(cmd, "sign") == 0 && argc == 11) {
 		uint8_t sk[32], *raw, h[32];
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 		uint8_t *data = hex_arg(argv[10], &tx.data_len);
 		tx.data = data;
 		secp256k1_context *ctx;
-		if (c2d_secp_context(&ctx, &err) < 0 || c2d_tx1559_sign(ctx, &tx, sk, &raw, &n, h, &err) < 0)
+		if (c2d_key_secp_context(&ctx, &err) < 0 || c2d_ethtx_sign(ctx, &tx, sk, &raw, &n, h, &err) < 0)
 			die("sign", &err);
 		put_hex(raw, n);
 		free(raw);
@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 		char t[43];
 		if (c2d_abi_decode("(address,string,string)", p, n, &v, &err) < 0)
 			die("decode", &err);
-		c2d_eth_address_text(v->items[0].word + 12, t);
+		c2d_ethtx_address_text(v->items[0].word + 12, t);
 		printf("%s|%.*s|%.*s\n", t, (int)v->items[1].len, (const char *)v->items[1].data, (int)v->items[2].len,
 		       (const char *)v->items[2].data);
 		c2d_abi_free(v);

@@ -61,7 +61,7 @@ static void emit(const struct c2d_outschema *s, int64_t rows, int64_t total)
 	const int64_t *v[2] = { a, b };
 	uint8_t buf[256];
 	size_t n = c2d_agg_encode(s, v, buf);
-	if (c2d_write_all(CHILD_OUT_FD, buf, n, "output", NULL) < 0)
+	if (c2d_fdio_write_all(CHILD_OUT_FD, buf, n, "output", NULL) < 0)
 		_exit(42);
 }
 
@@ -72,7 +72,7 @@ static void emit_variant(int which, const struct c2d_outspec *o, int64_t rows)
 	outs[which] = *o;
 	struct c2d_outschema s = fake_schema;
 	s.outputs = outs;
-	s.max_bytes = c2d_outschema_wire_len(&s);
+	s.max_bytes = c2d_agg_schema_wire_len(&s);
 	emit(&s, rows, 0);
 }
 
@@ -321,7 +321,7 @@ int main(int argc, char **argv)
 	if (strcmp(m, "flood") == 0) {
 		static const uint8_t junk[4096];
 		for (;;)
-			if (c2d_write_all(CHILD_OUT_FD, junk, sizeof(junk), "output", NULL) < 0)
+			if (c2d_fdio_write_all(CHILD_OUT_FD, junk, sizeof(junk), "output", NULL) < 0)
 				return 43;
 	}
 	if (strcmp(m, "threads") == 0)
@@ -332,10 +332,10 @@ int main(int argc, char **argv)
 		emit(&fake_schema, rows, rows * FAKE_SUM_BOUND);
 	} else if (strcmp(m, "trailing") == 0) {
 		emit(&fake_schema, rows, 0);
-		if (c2d_write_all(CHILD_OUT_FD, (const uint8_t *)"", 1, "output", NULL) < 0)
+		if (c2d_fdio_write_all(CHILD_OUT_FD, (const uint8_t *)"", 1, "output", NULL) < 0)
 			return 43;
 	} else if (strcmp(m, "short") == 0) {
-		if (c2d_write_all(CHILD_OUT_FD, (const uint8_t *)"C2DA\1\0\2\0\4rows", 13, "output", NULL) < 0)
+		if (c2d_fdio_write_all(CHILD_OUT_FD, (const uint8_t *)"C2DA\1\0\2\0\4rows", 13, "output", NULL) < 0)
 			return 43;
 	} else if (strcmp(m, "count-above-rows") == 0) {
 		emit(&fake_schema, rows + 1, 0);

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	child_start(&p, &len);
 	uint8_t req[256], out[512];
-	size_t rl = riskmodel_weights_schema.max_bytes;
+	size_t rl = riskmodel_schema_weights.max_bytes;
 	if (read(5, req, rl) != (ssize_t)rl)
 		return 3;
 	if (strcmp(mode, "mute") == 0)
@@ -53,10 +53,10 @@ int main(int argc, char **argv)
 		rd.rows--;
 	}
 	const int64_t *v[RM_GRAD_NOUTPUTS] = { rd.grad, &rd.loss, &rd.rows };
-	size_t n = c2d_agg_encode(&riskmodel_grad_schema, v, out);
-	if (c2d_write_all(CHILD_OUT_FD, out, n, "output", &err) < 0)
+	size_t n = c2d_agg_encode(&riskmodel_schema_grad, v, out);
+	if (c2d_fdio_write_all(CHILD_OUT_FD, out, n, "output", &err) < 0)
 		return 3;
-	if (strcmp(mode, "twice") == 0 && c2d_write_all(CHILD_OUT_FD, out, n, "output", &err) < 0)
+	if (strcmp(mode, "twice") == 0 && c2d_fdio_write_all(CHILD_OUT_FD, out, n, "output", &err) < 0)
 		return 3;
 	if (strcmp(mode, "quit") == 0 || strcmp(mode, "twice") == 0)
 		return 0;

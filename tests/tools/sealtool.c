@@ -79,7 +79,7 @@ static int rows(void *arg, const struct c2d_schema *s, uint32_t n,
 				double v;
 				char buf[32];
 				memcpy(&v, &bits, 8);
-				c2d_format_float64(v, buf);
+				c2d_values_format_float64(v, buf);
 				fputs(buf, w->f);
 				break;
 			}
@@ -88,7 +88,7 @@ static int rows(void *arg, const struct c2d_schema *s, uint32_t n,
 				break;
 			case C2D_T_DATE: {
 				char buf[16];
-				c2d_format_date((int32_t)c2d_get_le32(d + 4 * (size_t)i), buf);
+				c2d_values_format_date((int32_t)c2d_get_le32(d + 4 * (size_t)i), buf);
 				fputs(buf, w->f);
 				break;
 			}
@@ -129,7 +129,7 @@ static int cmd_unseal(int argc, char **argv, struct c2d_err *err)
 	if (!key || !in || !out)
 		return c2d_fail(err, C2D_E_USAGE, "unseal: --kms-key, --in and --out are required");
 	secp256k1_context *ctx;
-	int r = c2d_secp_context(&ctx, err);
+	int r = c2d_key_secp_context(&ctx, err);
 	if (r < 0)
 		return r;
 	uint8_t sk[32], wrap[32], dk[32];
@@ -151,7 +151,7 @@ static int cmd_unseal(int argc, char **argv, struct c2d_err *err)
 		c2d_err_prefix(err, "%s", in);
 		goto out;
 	}
-	if ((r = c2d_tmp_open(&t, out, err)) < 0)
+	if ((r = c2d_fs_tmp_open(&t, out, err)) < 0)
 		goto out;
 	f = fdopen(t.fd, "w");
 	if (f == NULL) {
@@ -168,7 +168,7 @@ static int cmd_unseal(int argc, char **argv, struct c2d_err *err)
 		t.fd = dup(fileno(f));
 		fclose(f);
 		f = NULL;
-		r = c2d_tmp_commit(&t, 0600, err);
+		r = c2d_fs_tmp_commit(&t, 0600, err);
 	}
 out:
 	if (f != NULL) {
@@ -176,7 +176,7 @@ out:
 		t.fd = -1;
 	}
 	if (t.tmp != NULL)
-		c2d_tmp_abort(&t);
+		c2d_fs_tmp_abort(&t);
 	if (fd >= 0)
 		close(fd);
 	free(raw);
@@ -217,9 +217,9 @@ static int cmd_vector(int argc, char **argv, struct c2d_err *err)
 	struct c2d_seal_secrets sec;
 	uint8_t raw[71];
 	if (!secrets || !owner || !dsid || !p.in || !schema || !recipe || !p.out ||
-	    c2d_unhex(secrets, strlen(secrets), raw, sizeof(raw), err) < 0 ||
-	    c2d_parse_address(owner, p.owner, err) < 0 ||
-	    c2d_unhex(dsid, strlen(dsid), p.dataset_id, 32, err) < 0)
+	    c2d_hex_decode(secrets, strlen(secrets), raw, sizeof(raw), err) < 0 ||
+	    c2d_recipe_parse_address(owner, p.owner, err) < 0 ||
+	    c2d_hex_decode(dsid, strlen(dsid), p.dataset_id, 32, err) < 0)
 		return c2d_fail(err, C2D_E_USAGE, "vector: missing or malformed arguments");
 	memcpy(sec.dataset_key, raw, 32);
 	memcpy(sec.ephemeral_sk, raw + 32, 32);
@@ -227,14 +227,14 @@ static int cmd_vector(int argc, char **argv, struct c2d_err *err)
 	struct c2d_recipe rc;
 	struct c2d_schema s;
 	int r;
-	if ((r = c2d_recipe_load(recipe, &rc, err)) < 0 || (r = c2d_schema_load(schema, &s, err)) < 0)
+	if ((r = c2d_recipe_load(recipe, &rc, err)) < 0 || (r = c2d_schemafile_load(schema, &s, err)) < 0)
 		return r;
 	p.recipe = &rc;
 	p.schema = &s;
 	secp256k1_context *ctx;
 	struct c2d_seal_result res;
-	if ((r = c2d_secp_context(&ctx, err)) == C2D_OK)
-		r = c2d_seal(ctx, &p, &sec, &res, err);
+	if ((r = c2d_key_secp_context(&ctx, err)) == C2D_OK)
+		r = c2d_sealer_seal(ctx, &p, &sec, &res, err);
 	if (ctx)
 		secp256k1_context_destroy(ctx);
 	c2d_schema_free(&s);

@@ -570,13 +570,13 @@ static void test_schemas_are_consistent(void **state)
 {
 	(void)state;
 	struct c2d_err err = { 0 };
-	if (c2d_outschema_check(&cohort_stats_schema, &err) != C2D_OK)
+	if (c2d_agg_schema_check(&cohort_stats_schema, &err) != C2D_OK)
 		fail_msg("%s", err.msg);
-	assert_int_equal(c2d_outschema_check(&fake_schema, &err), C2D_OK);
+	assert_int_equal(c2d_agg_schema_check(&fake_schema, &err), C2D_OK);
 	/* A wrong max_bytes is a bug the check finds. */
 	struct c2d_outschema bad = fake_schema;
 	bad.max_bytes++;
-	assert_int_equal(c2d_outschema_check(&bad, &err), C2D_E_INTERNAL);
+	assert_int_equal(c2d_agg_schema_check(&bad, &err), C2D_E_INTERNAL);
 	assert_non_null(strstr(err.msg, "max_bytes"));
 }
 

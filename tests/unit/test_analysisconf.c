@@ -76,7 +76,7 @@ static void test_shipped_risk_model(void **state)
 	struct c2d_aconf c;
 	struct riskmodel_params p;
 	struct c2d_err err = { 0 };
-	if (c2d_aconf_load(RISK_CONF, &c, &err) != C2D_OK || riskmodel_params_from_conf(&c, &p, &err) != C2D_OK)
+	if (c2d_aconf_load(RISK_CONF, &c, &err) != C2D_OK || riskmodel_dp_params_from_conf(&c, &p, &err) != C2D_OK)
 		fail_msg("%s", err.msg);
 	assert_int_equal(c.kind, C2D_ACONF_RISK_MODEL);
 	assert_int_equal(c.eps_ueps, 1000000);
@@ -92,14 +92,14 @@ static void test_shipped_risk_model(void **state)
 	assert_true(p.lambda_num == RM_LAMBDA_NUM && p.lambda_den == RM_LAMBDA_DEN);
 	/* A cohort-stats recipe is not a risk-model's. */
 	assert_int_equal(c2d_aconf_load(COHORT_CONF, &c, &err), C2D_OK);
-	assert_int_equal(riskmodel_params_from_conf(&c, &p, &err), C2D_E_INPUT);
+	assert_int_equal(riskmodel_dp_params_from_conf(&c, &p, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "the conf is for cohort-stats"));
 	/* A ρ the discrete Gaussian cannot use (σ² = 2^48·10^6/2 reduces to a
 	 * numerator above 2^58) is refused here, before any run. */
 	assert_int_equal(parse(HEAD "analysis risk-model\nepsilon 0.3\nrho 0.000001\nepochs 1\n"
 			       "rho_per_epoch 0.000001\neps_rows 0.1\neps_loss_per_epoch 0.1\n"
 			       "eps_confusion 0.1\n", &c, &err), C2D_OK);
-	assert_int_equal(riskmodel_params_from_conf(&c, &p, &err), C2D_E_INPUT);
+	assert_int_equal(riskmodel_dp_params_from_conf(&c, &p, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "risk-model: dp: Gaussian vector"));
 }
 
@@ -382,7 +382,7 @@ static void load_refused(const struct root *r, int status, const char *want)
 {
 	struct image_analysis a;
 	struct c2d_err err = { 0 };
-	int rc = image_analysis_load(r->dir, &a, &err);
+	int rc = imageanalysis_load(r->dir, &a, &err);
 	if (rc != status || strstr(err.msg, want) == NULL)
 		fail_msg("status %d, '%s'; expected %d, '%s'", rc, err.msg, status, want);
 	assert_null(a.known);
@@ -397,7 +397,7 @@ static void test_image_analysis(void **state)
 	struct c2d_err err = { 0 };
 
 	make_root(&r, COHORT_CONF);
-	if (image_analysis_load(r.dir, &a, &err) != C2D_OK)
+	if (imageanalysis_load(r.dir, &a, &err) != C2D_OK)
 		fail_msg("%s", err.msg);
 	assert_string_equal(a.known->name, "cohort-stats");
 	assert_ptr_equal(a.known->schemas[0], &cohort_stats_schema);
@@ -436,7 +436,7 @@ static void test_image_analysis(void **state)
 	remove_root(&r);
 
 	make_root(&r, RISK_CONF);
-	if (image_analysis_load(r.dir, &a, &err) != C2D_OK)
+	if (imageanalysis_load(r.dir, &a, &err) != C2D_OK)
 		fail_msg("%s", err.msg);
 	assert_string_equal(a.known->name, "risk-model");
 	assert_int_equal(a.known->nschemas, 4);
@@ -450,9 +450,9 @@ static void test_image_analysis(void **state)
 	remove_root(&r);
 
 	/* Every analysis the format names is one init can run. */
-	assert_int_equal(image_known_analyses_count, 2);
-	assert_string_equal(image_known_analyses[0].name, "cohort-stats");
-	assert_string_equal(image_known_analyses[1].name, "risk-model");
+	assert_int_equal(imageanalysis_known_count, 2);
+	assert_string_equal(imageanalysis_known[0].name, "cohort-stats");
+	assert_string_equal(imageanalysis_known[1].name, "risk-model");
 }
 
 int main(void)

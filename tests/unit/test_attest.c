@@ -39,7 +39,7 @@ static void fill(uint8_t *p, size_t n, uint8_t seed)
 }
 
 /* The documented event digest, written out here rather than taken from
- * c2d_runtime_event_digest. */
+ * c2d_rtmr_event_digest. */
 static void event_digest(const char *name, const uint8_t *payload, size_t len, uint8_t out[48])
 {
 	br_sha384_context c;
@@ -150,7 +150,7 @@ static void __attribute__((noreturn)) peer(int fd, enum peer mode, const uint8_t
 		_exit(BAD_RD);
 	uint8_t *q = testfile_load("tests/vectors/tdx/dcapqvl_tdx_quote", &qlen);
 	struct c2d_tdx_quote pq;
-	if (c2d_tdx_quote_parse(q, qlen, &pq, NULL) < 0)
+	if (c2d_tdxquote_parse(q, qlen, &pq, NULL) < 0)
 		_exit(BAD_FRAME);
 	memcpy(q + (pq.td.report_data - q), m.report_data, 64);
 	memcpy(q + (pq.td.rtmr[3] - q), rtmr3, 48);
@@ -219,7 +219,7 @@ static void test_sim_ok(void **state)
 	assert_memory_equal(res.rtmr3, r3, 48);
 	assert_non_null(res.quote);
 	struct c2d_tdx_quote q;
-	assert_int_equal(c2d_tdx_quote_parse(res.quote, res.quote_len, &q, &err), C2D_OK);
+	assert_int_equal(c2d_tdxquote_parse(res.quote, res.quote_len, &q, &err), C2D_OK);
 	assert_memory_equal(q.td.report_data, rd, 64);
 	assert_memory_equal(q.td.rtmr[3], r3, 48);
 	attest_result_free(&res);

@@ -69,7 +69,7 @@ static void parse_dcapqvl(struct c2d_collateral *c)
 	size_t len;
 	char *buf = testfile_load(V "dcapqvl_tdx_quote_collateral.json", &len);
 	struct c2d_err err = { 0 };
-	int r = c2d_collateral_parse_dcapqvl(buf, len, "collateral.json", c, &err);
+	int r = c2d_collateral_json_parse_dcapqvl(buf, len, "collateral.json", c, &err);
 	if (r != 0)
 		fail_msg("%s", err.msg);
 	free(buf);
@@ -78,7 +78,7 @@ static void parse_dcapqvl(struct c2d_collateral *c)
 static int64_t t(const char *s)
 {
 	int64_t v;
-	assert_int_equal(c2d_rfc3339_parse(s, &v, NULL), 0);
+	assert_int_equal(c2d_date_rfc3339_parse(s, &v, NULL), 0);
 	return v;
 }
 
@@ -90,7 +90,7 @@ static void test_dcapqvl_parse(void **state)
 	parse_dcapqvl(&c);
 	assert_string_equal(c.tcb.id, "TDX");
 	assert_int_equal(c.tcb.version, 3);
-	assert_int_equal(c2d_unhex("B0C06F000000", 12, want, 6, NULL), C2D_OK);
+	assert_int_equal(c2d_hex_decode("B0C06F000000", 12, want, 6, NULL), C2D_OK);
 	assert_memory_equal(c.tcb.fmspc, want, 6);
 	assert_int_equal(c.tcb.issue_date, 1750328163);   /* date -u -d 2025-06-19T10:16:03Z +%s */
 	assert_int_equal(c.tcb.next_update, 1752920163);
@@ -111,7 +111,7 @@ static void test_dcapqvl_parse(void **state)
 	assert_string_equal(c.qe.id, "TD_QE");
 	assert_int_equal(c.qe.isvprodid, 2);
 	assert_int_equal(c.qe.miscselect_mask, 0xFFFFFFFF);
-	assert_int_equal(c2d_unhex("DC9E2A7C6F948F17474E34A7FC43ED030F7C1563F1BABDDF6340C82E0E54A8C5", 64, want, 32, NULL), C2D_OK);
+	assert_int_equal(c2d_hex_decode("DC9E2A7C6F948F17474E34A7FC43ED030F7C1563F1BABDDF6340C82E0E54A8C5", 64, want, 32, NULL), C2D_OK);
 	assert_memory_equal(c.qe.mrsigner, want, 32);
 	assert_int_equal(c.qe.attributes_mask[0], 0xFB);
 	assert_memory_equal(c.tcb_chain, "-----BEGIN CERTIFICATE-----", 27);
@@ -131,31 +131,31 @@ static void check_sigs(struct c2d_tcb_info *ti, struct c2d_qe_identity *qi, cons
 	struct c2d_err err = { 0 };
 	leaf_key(tcb_chain, tpub);
 	leaf_key(qe_chain, qpub);
-	assert_int_equal(c2d_tcb_info_check_sig(ti, tpub, &err), 0);
-	assert_int_equal(c2d_qe_identity_check_sig(qi, qpub, &err), 0);
+	assert_int_equal(c2d_collateral_tcb_info_check_sig(ti, tpub, &err), 0);
+	assert_int_equal(c2d_collateral_qe_identity_check_sig(qi, qpub, &err), 0);
 	for (size_t i = 0; i < ti->body_len; i += 97) {
 		ti->body[i] ^= 0x20;
-		assert_int_equal(c2d_tcb_info_check_sig(ti, tpub, &err), C2D_E_REFUSED);
+		assert_int_equal(c2d_collateral_tcb_info_check_sig(ti, tpub, &err), C2D_E_REFUSED);
 		assert_non_null(strstr(err.msg, "TCB info"));
 		ti->body[i] ^= 0x20;
 	}
 	for (size_t i = 0; i < qi->body_len; i += 41) {
 		qi->body[i] ^= 0x01;
-		assert_int_equal(c2d_qe_identity_check_sig(qi, qpub, &err), C2D_E_REFUSED);
+		assert_int_equal(c2d_collateral_qe_identity_check_sig(qi, qpub, &err), C2D_E_REFUSED);
 		assert_non_null(strstr(err.msg, "QE identity"));
 		qi->body[i] ^= 0x01;
 	}
 	ti->signature[5] ^= 1;
 	qi->signature[63] ^= 1;
-	assert_int_equal(c2d_tcb_info_check_sig(ti, tpub, &err), C2D_E_REFUSED);
-	assert_int_equal(c2d_qe_identity_check_sig(qi, qpub, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_collateral_tcb_info_check_sig(ti, tpub, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_collateral_qe_identity_check_sig(qi, qpub, &err), C2D_E_REFUSED);
 	ti->signature[5] ^= 1;
 	qi->signature[63] ^= 1;
 	/* Each key signs its own object only when it is the right key: the
 	 * two chains share their leaf (Intel's TCB signing certificate). */
-	assert_int_equal(c2d_tcb_info_check_sig(ti, qpub, &err), 0);
+	assert_int_equal(c2d_collateral_tcb_info_check_sig(ti, qpub, &err), 0);
 	qpub[10] ^= 1;
-	assert_int_equal(c2d_qe_identity_check_sig(qi, qpub, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_collateral_qe_identity_check_sig(qi, qpub, &err), C2D_E_REFUSED);
 }
 
 static void test_dcapqvl_sigs(void **state)
@@ -178,8 +178,8 @@ static void test_pcs_sigs(void **state)
 	struct c2d_tcb_info ti;
 	struct c2d_qe_identity qi;
 	struct c2d_err err = { 0 };
-	assert_int_equal(c2d_collateral_parse_pcs_tcb_info(tbuf, tl, "tcb.json", &ti, &err), 0);
-	assert_int_equal(c2d_collateral_parse_pcs_qe_identity(qbuf, ql, "qe.json", &qi, &err), 0);
+	assert_int_equal(c2d_collateral_json_parse_pcs_tcb_info(tbuf, tl, "tcb.json", &ti, &err), 0);
+	assert_int_equal(c2d_collateral_json_parse_pcs_qe_identity(qbuf, ql, "qe.json", &qi, &err), 0);
 	/* The body is the inner value, byte for byte, where it stands. */
 	assert_ptr_equal(strstr(tbuf, (char *)"{\"id\":\"TDX\""), tbuf + 11);
 	assert_memory_equal(ti.body, tbuf + 11, ti.body_len);
@@ -194,16 +194,16 @@ static void test_pcs_sigs(void **state)
 	char *pretty = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	struct c2d_tcb_info re;
 	uint8_t pub[65];
-	assert_int_equal(c2d_collateral_parse_pcs_tcb_info(pretty, strlen(pretty), "pretty.json", &re, &err), 0);
+	assert_int_equal(c2d_collateral_json_parse_pcs_tcb_info(pretty, strlen(pretty), "pretty.json", &re, &err), 0);
 	assert_int_equal(re.levels[1].adv.n, ti.levels[1].adv.n);
 	assert_memory_equal(re.signature, ti.signature, 64);
 	leaf_key(tchain, pub);
-	assert_int_equal(c2d_tcb_info_check_sig(&re, pub, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_collateral_tcb_info_check_sig(&re, pub, &err), C2D_E_REFUSED);
 	free(pretty);
 	json_decref(doc);
-	c2d_tcb_info_free(&re);
-	c2d_tcb_info_free(&ti);
-	c2d_qe_identity_free(&qi);
+	c2d_collateral_tcb_info_free(&re);
+	c2d_collateral_tcb_info_free(&ti);
+	c2d_collateral_qe_identity_free(&qi);
 	free(tbuf);
 	free(qbuf);
 	free(tchain);
@@ -236,7 +236,7 @@ static int setup(void **state)
 	struct c2d_err err = { 0 };
 	parse_dcapqvl(&f->c);
 	f->quote = (uint8_t *)testfile_load(V "dcapqvl_tdx_quote", &len);
-	assert_int_equal(c2d_tdx_quote_parse(f->quote, len, &f->q, &err), 0);
+	assert_int_equal(c2d_tdxquote_parse(f->quote, len, &f->q, &err), 0);
 	f->now = t("2025-07-01T00:00:00Z");
 	*state = f;
 	return 0;
@@ -254,7 +254,7 @@ static int teardown(void **state)
 static int eval(struct fixture *f, const uint8_t *cpusvn, uint16_t pcesvn,
 		const struct c2d_td_report *td, struct c2d_tcb_result *out, struct c2d_err *err)
 {
-	return c2d_tcb_info_eval(&f->c.tcb, PCK_FMSPC, PCK_PCEID, cpusvn, pcesvn, td, f->now, out, err);
+	return c2d_collateral_tcb_info_eval(&f->c.tcb, PCK_FMSPC, PCK_PCEID, cpusvn, pcesvn, td, f->now, out, err);
 }
 
 static void test_eval_real(void **state)
@@ -265,13 +265,13 @@ static void test_eval_real(void **state)
 	/* The quote's TEE_TCB_SVN is 06 01 03 00...: module 1 (TDX_01), SVN 6. */
 	assert_int_equal(f->q.td.tee_tcb_svn[1], 1);
 	assert_int_equal(eval(f, PCK_CPUSVN, PCK_PCESVN, &f->q.td, &p, &err), 0);
-	assert_string_equal(c2d_tcb_status_name(p.status), "UpToDate");   /* upstream's expectation */
+	assert_string_equal(c2d_collateral_tcb_status_name(p.status), "UpToDate");   /* upstream's expectation */
 	assert_int_equal(p.tcb_date, t("2024-03-13T00:00:00Z"));
 	assert_int_equal(p.adv.n, 0);
-	assert_int_equal(c2d_qe_identity_eval(&f->c.qe, &f->q.qe_report, f->now, &q, &err), 0);
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &f->q.qe_report, f->now, &q, &err), 0);
 	assert_int_equal(q.status, C2D_TCB_UP_TO_DATE);
 	assert_int_equal(q.tcb_date, t("2024-03-13T00:00:00Z"));
-	assert_int_equal(c2d_tcb_result_merge(&p, &q, &p, &err), 0);
+	assert_int_equal(c2d_collateral_tcb_result_merge(&p, &q, &p, &err), 0);
 	assert_int_equal(p.status, C2D_TCB_UP_TO_DATE);
 }
 
@@ -290,11 +290,11 @@ static void test_window(void **state)
 	assert_int_equal(eval(f, PCK_CPUSVN, PCK_PCESVN, &f->q.td, &r, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "nextUpdate 2025-07-19T10:16:03Z"));
 	/* The QE identity's window is its own (nextUpdate 10:32:27). */
-	assert_int_equal(c2d_qe_identity_eval(&f->c.qe, &f->q.qe_report, f->now, &r, &err), 0);
-	assert_int_equal(c2d_qe_identity_eval(&f->c.qe, &f->q.qe_report, f->c.qe.next_update, &r, &err),
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &f->q.qe_report, f->now, &r, &err), 0);
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &f->q.qe_report, f->c.qe.next_update, &r, &err),
 			 C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "QE identity: expired: nextUpdate 2025-07-19T10:32:27Z"));
-	assert_int_equal(c2d_qe_identity_eval(&f->c.qe, &f->q.qe_report, f->c.qe.issue_date - 1, &r, &err),
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &f->q.qe_report, f->c.qe.issue_date - 1, &r, &err),
 			 C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "QE identity: issueDate"));
 	f->now = saved;
@@ -373,7 +373,7 @@ static void test_levels(void **state)
 
 	/* Another platform's TCB info. */
 	uint8_t other[6] = { 0x50, 0x80, 0x6f, 0, 0, 0 };
-	assert_int_equal(c2d_tcb_info_eval(&f->c.tcb, other, PCK_PCEID, PCK_CPUSVN, PCK_PCESVN, &td,
+	assert_int_equal(c2d_collateral_tcb_info_eval(&f->c.tcb, other, PCK_PCEID, PCK_CPUSVN, PCK_PCESVN, &td,
 					   f->now, &r, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "fmspc B0C06F000000"));
 }
@@ -389,12 +389,12 @@ static void test_qe_mismatch(void **state)
 	memcpy(buf, qe.mrsigner, 32);
 	buf[31] ^= 1;
 	qe.mrsigner = buf;
-	assert_int_equal(c2d_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "MRSIGNER"));
 	qe.mrsigner = f->q.qe_report.mrsigner;
 
 	qe.miscselect = 1;
-	assert_int_equal(c2d_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "MISCSELECT"));
 	qe.miscselect = f->q.qe_report.miscselect;
 
@@ -402,27 +402,27 @@ static void test_qe_mismatch(void **state)
 	memcpy(buf, qe.attributes, 16);
 	qe.attributes = buf;
 	buf[0] ^= 0x04;
-	assert_int_equal(c2d_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), 0);
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), 0);
 	buf[0] ^= 0x06;
-	assert_int_equal(c2d_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "ATTRIBUTES byte 0"));
 	qe.attributes = f->q.qe_report.attributes;
 
 	qe.isvprodid = 1;
-	assert_int_equal(c2d_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "ISVPRODID"));
 	qe.isvprodid = f->q.qe_report.isvprodid;
 
 	qe.isvsvn = 3;   /* below the only level (4) */
-	assert_int_equal(c2d_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "no TCB level matches QE ISVSVN 3"));
 
 	/* An OutOfDate QE level makes an UpToDate platform OutOfDate. */
 	f->c.qe.levels[0].status = C2D_TCB_OUT_OF_DATE;
 	qe.isvsvn = f->q.qe_report.isvsvn;
 	struct c2d_tcb_result p = { .status = C2D_TCB_UP_TO_DATE };
-	assert_int_equal(c2d_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), 0);
-	assert_int_equal(c2d_tcb_result_merge(&p, &r, &p, &err), 0);
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &qe, f->now, &r, &err), 0);
+	assert_int_equal(c2d_collateral_tcb_result_merge(&p, &r, &p, &err), 0);
 	assert_int_equal(p.status, C2D_TCB_OUT_OF_DATE);
 	f->c.qe.levels[0].status = C2D_TCB_UP_TO_DATE;
 }
@@ -437,9 +437,9 @@ static void test_converge(void **state)
 	const int platform[7] = { U, S, C, CS, O, OC, R };
 	const int with_outofdate[7] = { O, O, OC, OC, O, OC, R };
 	for (int i = 0; i < 7; i++) {
-		assert_int_equal(c2d_tcb_converge(platform[i], U), platform[i]);
-		assert_int_equal(c2d_tcb_converge(platform[i], O), with_outofdate[i]);
-		assert_int_equal(c2d_tcb_converge(platform[i], R), R);
+		assert_int_equal(c2d_collateral_tcb_converge(platform[i], U), platform[i]);
+		assert_int_equal(c2d_collateral_tcb_converge(platform[i], O), with_outofdate[i]);
+		assert_int_equal(c2d_collateral_tcb_converge(platform[i], R), R);
 	}
 	/* Advisory IDs: union, first-seen order, no repeats. */
 	struct c2d_tcb_result a = { .status = U }, b = { .status = U };
@@ -450,7 +450,7 @@ static void test_converge(void **state)
 	b.adv.n = 2;
 	strcpy(b.adv.id[0], "INTEL-SA-2");
 	strcpy(b.adv.id[1], "INTEL-SA-3");
-	assert_int_equal(c2d_tcb_result_merge(&a, &b, &a, &err), 0);
+	assert_int_equal(c2d_collateral_tcb_result_merge(&a, &b, &a, &err), 0);
 	assert_int_equal(a.adv.n, 3);
 	assert_string_equal(a.adv.id[2], "INTEL-SA-3");
 }
@@ -459,14 +459,14 @@ static void test_status_names(void **state)
 {
 	(void)state;
 	for (int s = C2D_TCB_UP_TO_DATE; s <= C2D_TCB_REVOKED; s++)
-		assert_int_equal(c2d_tcb_status_parse(c2d_tcb_status_name(s)), s);
-	assert_string_equal(c2d_tcb_status_name(C2D_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED),
+		assert_int_equal(c2d_collateral_tcb_status_parse(c2d_collateral_tcb_status_name(s)), s);
+	assert_string_equal(c2d_collateral_tcb_status_name(C2D_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED),
 			    "ConfigurationAndSWHardeningNeeded");
-	assert_string_equal(c2d_tcb_status_name(0), "?");
-	assert_string_equal(c2d_tcb_status_name(C2D_TCB_REVOKED + 1), "?");
-	assert_int_equal(c2d_tcb_status_parse("uptodate"), 0);
-	assert_int_equal(c2d_tcb_status_parse("UpToDate "), 0);
-	assert_int_equal(c2d_tcb_status_parse(""), 0);
+	assert_string_equal(c2d_collateral_tcb_status_name(0), "?");
+	assert_string_equal(c2d_collateral_tcb_status_name(C2D_TCB_REVOKED + 1), "?");
+	assert_int_equal(c2d_collateral_tcb_status_parse("uptodate"), 0);
+	assert_int_equal(c2d_collateral_tcb_status_parse("UpToDate "), 0);
+	assert_int_equal(c2d_collateral_tcb_status_parse(""), 0);
 }
 
 static void test_rfc3339(void **state)
@@ -492,7 +492,7 @@ static void test_rfc3339(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct c2d_err err = { 0 };
-		if (c2d_rfc3339_parse(bad[i], &v, &err) == 0)
+		if (c2d_date_rfc3339_parse(bad[i], &v, &err) == 0)
 			fail_msg("accepted \"%s\"", bad[i]);
 		assert_int_equal(err.status, C2D_E_INPUT);
 		assert_string_equal(err.msg, "not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ");
@@ -501,11 +501,11 @@ static void test_rfc3339(void **state)
 	/* Every day of 1968-2104 at a varying time of day round-trips. */
 	for (int64_t d = -731; d < 49710; d++) {
 		int64_t x = d * 86400 + (d * 7919) % 86400;
-		c2d_rfc3339_format(x, out);
-		assert_int_equal(c2d_rfc3339_parse(out, &v, NULL), 0);
+		c2d_date_rfc3339_format(x, out);
+		assert_int_equal(c2d_date_rfc3339_parse(out, &v, NULL), 0);
 		assert_int_equal(v, x);
 	}
-	c2d_rfc3339_format(t("0000-01-01T00:00:00Z") - 1, out);
+	c2d_date_rfc3339_format(t("0000-01-01T00:00:00Z") - 1, out);
 	assert_string_equal(out, "");
 }
 
@@ -523,7 +523,7 @@ static void tcb_edit(const char *from, const char *to, const char *want)
 	strcpy(e + (at - buf) + tl, at + fl);
 	struct c2d_tcb_info ti;
 	struct c2d_err err = { 0 };
-	assert_int_equal(c2d_collateral_parse_pcs_tcb_info(e, strlen(e), "tcb.json", &ti, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_collateral_json_parse_pcs_tcb_info(e, strlen(e), "tcb.json", &ti, &err), C2D_E_INPUT);
 	if (strstr(err.msg, want) == NULL)
 		fail_msg("edit %s -> %s: \"%s\" lacks \"%s\"", from, to, err.msg, want);
 	assert_null(strchr(err.msg, '\n'));
@@ -575,7 +575,7 @@ static void test_span(void **state)
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		const char *d = good[i];
-		assert_int_equal(c2d_json_member_span(d, strlen(d), "k", "t", &off, &len, &err), 0);
+		assert_int_equal(c2d_collateral_json_member_span(d, strlen(d), "k", "t", &off, &len, &err), 0);
 		json_t *doc = json_loads(d, 0, NULL);
 		json_t *v = json_loadb(d + off, len, JSON_DECODE_ANY, NULL);
 		assert_non_null(doc);
@@ -592,7 +592,7 @@ static void test_span(void **state)
 	};
 	for (size_t i = 0; i < sizeof(badd) / sizeof(badd[0]); i++) {
 		const char *d = badd[i];
-		if (c2d_json_member_span(d, strlen(d), "k", "t", &off, &len, &err) != C2D_E_INPUT)
+		if (c2d_collateral_json_member_span(d, strlen(d), "k", "t", &off, &len, &err) != C2D_E_INPUT)
 			fail_msg("accepted %s", d);
 		assert_memory_equal(err.msg, "t: ", 3);
 	}
@@ -600,7 +600,7 @@ static void test_span(void **state)
 	char deep[300] = "{\"k\":";
 	memset(deep + 5, '[', 200);
 	deep[205] = '\0';
-	assert_int_equal(c2d_json_member_span(deep, strlen(deep), "k", "t", &off, &len, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_collateral_json_member_span(deep, strlen(deep), "k", "t", &off, &len, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "nesting too deep"));
 }
 
@@ -616,7 +616,7 @@ static void test_load_files(void **state)
 		.tcb_chain = V "gotdx_tcb_info_issuer_chain.pem",
 		.qe_chain = V "gotdx_qe_identity_issuer_chain.pem",
 	};
-	int r = c2d_collateral_load_files(&p, &c, &err);
+	int r = c2d_collateral_json_load_files(&p, &c, &err);
 	if (r != 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(c.pck_crl[0], 0x30);
@@ -625,12 +625,12 @@ static void test_load_files(void **state)
 	assert_string_equal(c.qe.id, "TD_QE");
 	c2d_collateral_free(&c);
 	p.qe_chain = V "gotdx_rootcrl.der";
-	assert_int_equal(c2d_collateral_load_files(&p, &c, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_collateral_json_load_files(&p, &c, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "gotdx_rootcrl.der: not a PEM certificate chain"));
 	assert_null(c.tcb.levels);
 	p.qe_chain = V "gotdx_qe_identity_issuer_chain.pem";
 	p.tcb_info = V "gotdx_sample_qeIdentity_response";
-	assert_int_equal(c2d_collateral_load_files(&p, &c, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_collateral_json_load_files(&p, &c, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "no top-level member \"tcbInfo\""));
 }
 

@@ -166,52 +166,52 @@ static void test_values(void **state)
 	double d;
 	int b;
 	int32_t day;
-	assert_int_equal(c2d_parse_int64("-9223372036854775808", 20, &i, NULL), 0);
+	assert_int_equal(c2d_values_parse_int64("-9223372036854775808", 20, &i, NULL), 0);
 	assert_true(i == INT64_MIN);
-	assert_int_equal(c2d_parse_int64("9223372036854775808", 19, &i, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_parse_int64("+42", 3, &i, NULL), 0);
+	assert_int_equal(c2d_values_parse_int64("9223372036854775808", 19, &i, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_int64("+42", 3, &i, NULL), 0);
 	assert_int_equal(i, 42);
-	assert_int_equal(c2d_parse_int64("4 2", 3, &i, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_parse_int64("-", 1, &i, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_int64("4 2", 3, &i, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_int64("-", 1, &i, NULL), C2D_E_INPUT);
 	struct c2d_err err = { 0 };
-	assert_int_equal(c2d_parse_int64("x", 1, &i, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_int64("x", 1, &i, &err), C2D_E_INPUT);
 	assert_int_equal(err.status, C2D_E_INPUT);
 	assert_string_equal(err.msg, "expected an int64");
-	assert_int_equal(c2d_parse_float64("1e3", 3, &d, NULL), 0);
+	assert_int_equal(c2d_values_parse_float64("1e3", 3, &d, NULL), 0);
 	assert_true(d == 1000.0);
-	assert_int_equal(c2d_parse_float64("-.5", 3, &d, NULL), 0);
+	assert_int_equal(c2d_values_parse_float64("-.5", 3, &d, NULL), 0);
 	assert_true(d == -0.5);
-	assert_int_equal(c2d_parse_float64("inf", 3, &d, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_parse_float64("nan", 3, &d, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_parse_float64("0x10", 4, &d, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_parse_float64("1e999", 5, &d, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_parse_float64(" 1", 2, &d, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_parse_float64("1.", 2, &d, NULL), 0);
-	assert_int_equal(c2d_parse_float64(".", 1, &d, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_parse_bool("True", 4, &b, NULL), 0);
+	assert_int_equal(c2d_values_parse_float64("inf", 3, &d, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_float64("nan", 3, &d, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_float64("0x10", 4, &d, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_float64("1e999", 5, &d, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_float64(" 1", 2, &d, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_float64("1.", 2, &d, NULL), 0);
+	assert_int_equal(c2d_values_parse_float64(".", 1, &d, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_bool("True", 4, &b, NULL), 0);
 	assert_int_equal(b, 1);
-	assert_int_equal(c2d_parse_bool("no", 2, &b, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_parse_date("1970-01-01", 10, &day, NULL), 0);
+	assert_int_equal(c2d_values_parse_bool("no", 2, &b, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_date("1970-01-01", 10, &day, NULL), 0);
 	assert_int_equal(day, 0);
-	assert_int_equal(c2d_parse_date("2000-02-29", 10, &day, NULL), 0);
+	assert_int_equal(c2d_values_parse_date("2000-02-29", 10, &day, NULL), 0);
 	assert_int_equal(day, 11016);
-	assert_int_equal(c2d_parse_date("1900-02-29", 10, &day, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_parse_date("2023-04-31", 10, &day, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_parse_date("1969-12-31", 10, &day, NULL), 0);
+	assert_int_equal(c2d_values_parse_date("1900-02-29", 10, &day, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_date("2023-04-31", 10, &day, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_values_parse_date("1969-12-31", 10, &day, NULL), 0);
 	assert_int_equal(day, -1);
 	/* Every day from 1800 to 2200 goes round through the text form. */
 	for (int32_t k = -62000; k < 84000; k++) {
 		char buf[16];
-		c2d_format_date(k, buf);
-		assert_int_equal(c2d_parse_date(buf, 10, &day, NULL), 0);
+		c2d_values_format_date(k, buf);
+		assert_int_equal(c2d_values_parse_date(buf, 10, &day, NULL), 0);
 		assert_int_equal(day, k);
 	}
-	/* Doubles round-trip through c2d_format_float64. */
+	/* Doubles round-trip through c2d_values_format_float64. */
 	double vals[] = { 0.1, 1.0 / 3, 6.02214076e23, -2.5e-300, 123456789.125 };
 	for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]); k++) {
 		char buf[32];
-		c2d_format_float64(vals[k], buf);
-		assert_int_equal(c2d_parse_float64(buf, strlen(buf), &d, NULL), 0);
+		c2d_values_format_float64(vals[k], buf);
+		assert_int_equal(c2d_values_parse_float64(buf, strlen(buf), &d, NULL), 0);
 		assert_memory_equal(&d, &vals[k], 8);
 	}
 }

@@ -401,7 +401,7 @@ static void test_uniform(void **state)
 	/* The system source works and is not constant. */
 	struct c2d_rng sys;
 	uint64_t a, b;
-	c2d_rng_system(&sys);
+	c2d_dp_rng_system(&sys);
 	assert_int_equal(c2d_dp_uniform(&sys, UINT64_MAX, &a, &err), C2D_OK);
 	assert_int_equal(c2d_dp_uniform(&sys, UINT64_MAX, &b, &err), C2D_OK);
 	assert_true(a != b);

@@ -27,7 +27,7 @@
 
 static void hex_equal(const uint8_t *p, size_t n, const char *want)
 {
-	char *got = c2d_data_text(p, n);
+	char *got = c2d_rpc_data_text(p, n);
 	assert_non_null(got);
 	assert_string_equal(got, want);
 	free(got);
@@ -36,7 +36,7 @@ static void hex_equal(const uint8_t *p, size_t n, const char *want)
 static uint8_t *unhex_alloc(const char *s, size_t *n)
 {
 	uint8_t *p;
-	assert_int_equal(c2d_data_parse(s, &p, n, NULL), 0);
+	assert_int_equal(c2d_rpc_data_parse(s, &p, n, NULL), 0);
 	return p;
 }
 
@@ -398,13 +398,13 @@ static void test_tx_sign(void **state)
 {
 	(void)state;
 	secp256k1_context *ctx;
-	assert_int_equal(c2d_secp_context(&ctx, NULL), C2D_OK);
+	assert_int_equal(c2d_key_secp_context(&ctx, NULL), C2D_OK);
 	uint8_t sk[32], addr[20], *raw, txhash[32], hash[32];
 	size_t n;
 	char text[43];
 	memset(sk, 0x46, 32);
-	assert_int_equal(c2d_eth_address(ctx, sk, addr, NULL), 0);
-	c2d_eth_address_text(addr, text);
+	assert_int_equal(c2d_ethtx_address(ctx, sk, addr, NULL), 0);
+	c2d_ethtx_address_text(addr, text);
 	assert_string_equal(text, "0x9d8A62f656a8d1615C1294fd71e9CFb3E4855A4F");
 	/* `cast mktx --private-key 0x46..46 --chain 1 --nonce 9 --gas-limit 21000
 	 * --priority-gas-price 2000000000 --gas-price 20000000000
@@ -413,7 +413,7 @@ static void test_tx_sign(void **state)
 				 .max_fee = 20000000000ull, .gas_limit = 21000, .has_to = 1,
 				 .value = 1000000000000000000ull };
 	memset(tx.to, 0x35, 20);
-	assert_int_equal(c2d_tx1559_sign(ctx, &tx, sk, &raw, &n, txhash, NULL), 0);
+	assert_int_equal(c2d_ethtx_sign(ctx, &tx, sk, &raw, &n, txhash, NULL), 0);
 	hex_equal(raw, n, "0x02f873010984773594008504a817c800825208943535353535353535353535353535353535353535"
 			  "880de0b6b3a764000080c001a079b7c7f86885a63564d32f1970e457e0d5e904f6e3373aaf114ac871d9"
 			  "6aee31a0461db850185ce53f5923ea61800444727d21e2cbe15393e774a8e6a6ef495681");
@@ -430,7 +430,7 @@ static void test_tx_sign(void **state)
 		if (i == 10 || i == 11)
 			memcpy(sig + (i - 10) * 32 + 32 - it.len, it.p, it.len);
 	}
-	assert_int_equal(c2d_tx1559_signing_hash(&tx, hash, NULL), 0);
+	assert_int_equal(c2d_ethtx_signing_hash(&tx, hash, NULL), 0);
 	secp256k1_ecdsa_recoverable_signature rs;
 	secp256k1_pubkey pub;
 	assert_true(secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rs, sig, (int)parity));
@@ -447,17 +447,17 @@ static void test_tx_sign(void **state)
 	static const uint8_t init[] = { 0x60, 0x80, 0x60, 0x40, 0x52 };
 	struct c2d_tx1559 cr = { .chain_id = 31337, .nonce = 0, .max_priority_fee = 1, .max_fee = 2,
 				 .gas_limit = 500000, .data = init, .data_len = sizeof(init) };
-	assert_int_equal(c2d_tx1559_sign(ctx, &cr, sk, &raw, &n, txhash, NULL), 0);
+	assert_int_equal(c2d_ethtx_sign(ctx, &cr, sk, &raw, &n, txhash, NULL), 0);
 	hex_equal(raw, n, "0x02f856827a698001028307a1208080856080604052c001a0b86321735ac8ae0a1629c8a7304a4ba9"
 			  "c7ab7e967532f7ed6818645587a791fca01c8384a3374c63a98184fd00cce1e51430cad90ab4214f5db41160"
 			  "9a9d6fccc9");
 	free(raw);
 	/* `cast compute-address 0x9d8A...4F --nonce 0` and `--nonce 200` */
-	c2d_eth_create_address(addr, 0, h);
-	c2d_eth_address_text(h, text);
+	c2d_ethtx_create_address(addr, 0, h);
+	c2d_ethtx_address_text(h, text);
 	assert_string_equal(text, "0x72665d3e94Cb4f374b7728F1ab21A3115C4D50Eb");
-	c2d_eth_create_address(addr, 200, h);
-	c2d_eth_address_text(h, text);
+	c2d_ethtx_create_address(addr, 200, h);
+	c2d_ethtx_address_text(h, text);
 	assert_string_equal(text, "0x44b724eAeC400B62784E82738B21b74141a4AEeA");
 	secp256k1_context_destroy(ctx);
 }
@@ -468,19 +468,19 @@ static void test_address_parse(void **state)
 	uint8_t a[20];
 	struct c2d_err err = { 0 };
 	/* EIP-55's own examples */
-	assert_int_equal(c2d_eth_address_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "x", a, NULL), 0);
+	assert_int_equal(c2d_ethtx_address_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "x", a, NULL), 0);
 	char t[43];
-	c2d_eth_address_text(a, t);
+	c2d_ethtx_address_text(a, t);
 	assert_string_equal(t, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
-	assert_int_equal(c2d_eth_address_parse("0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "x", a, NULL), 0);
-	assert_int_equal(c2d_eth_address_parse("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "x", a, NULL), 0);
-	assert_int_equal(c2d_eth_address_parse("0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED", "x", a, NULL), 0);
-	assert_int_equal(c2d_eth_address_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", "--app", a, &err),
+	assert_int_equal(c2d_ethtx_address_parse("0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "x", a, NULL), 0);
+	assert_int_equal(c2d_ethtx_address_parse("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "x", a, NULL), 0);
+	assert_int_equal(c2d_ethtx_address_parse("0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED", "x", a, NULL), 0);
+	assert_int_equal(c2d_ethtx_address_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", "--app", a, &err),
 			 C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "--app: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD' has a wrong EIP-55"));
-	assert_int_equal(c2d_eth_address_parse("0x5aaeb6053f3e94c9b9a09f33669435e7ef1bea", "x", a, &err),
+	assert_int_equal(c2d_ethtx_address_parse("0x5aaeb6053f3e94c9b9a09f33669435e7ef1bea", "x", a, &err),
 			 C2D_E_INPUT);
-	assert_int_equal(c2d_eth_address_parse("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed00", "x", a, &err),
+	assert_int_equal(c2d_ethtx_address_parse("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed00", "x", a, &err),
 			 C2D_E_INPUT);
 }
 
@@ -498,7 +498,7 @@ static void test_rpc_parse(void **state)
 	struct c2d_err err = { 0 };
 	assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x7a69\"}", 7, &rep, NULL), 0);
 	uint64_t v;
-	assert_int_equal(c2d_quantity_parse(json_string_value(rep.result), &v, NULL), 0);
+	assert_int_equal(c2d_rpc_quantity_parse(json_string_value(rep.result), &v, NULL), 0);
 	assert_int_equal(v, 31337);
 	c2d_rpc_reply_free(&rep);
 	/* anvil's answer to a reverting eth_call */
@@ -530,21 +530,21 @@ static void test_rpc_parse(void **state)
 			       &rep, &err), C2D_E_INPUT);
 	assert_int_equal(parse("<html>502</html>", 1, &rep, &err), C2D_E_INPUT);
 	/* quantities: canonical hex only */
-	assert_int_equal(c2d_quantity_parse("0x0", &v, NULL), 0);
-	assert_int_equal(c2d_quantity_parse("0x00", &v, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_quantity_parse("0x", &v, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_quantity_parse("7", &v, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_quantity_parse("0xffffffffffffffff", &v, NULL), 0);
+	assert_int_equal(c2d_rpc_quantity_parse("0x0", &v, NULL), 0);
+	assert_int_equal(c2d_rpc_quantity_parse("0x00", &v, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_rpc_quantity_parse("0x", &v, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_rpc_quantity_parse("7", &v, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_rpc_quantity_parse("0xffffffffffffffff", &v, NULL), 0);
 	assert_true(v == UINT64_MAX);
-	assert_int_equal(c2d_quantity_parse("0x10000000000000000", &v, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_quantity_parse(NULL, &v, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_rpc_quantity_parse("0x10000000000000000", &v, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_rpc_quantity_parse(NULL, &v, NULL), C2D_E_INPUT);
 }
 
 /* --- owners, epsilon, criteria ------------------------------------------------- */
 
 static int owners(const char *text, struct c2d_owners *o, struct c2d_err *err)
 {
-	return c2d_owners_parse("owners.txt", text, strlen(text), o, err);
+	return c2d_consortium_owners_parse("owners.txt", text, strlen(text), o, err);
 }
 
 static void test_owners(void **state)
@@ -569,20 +569,20 @@ static void test_owners(void **state)
 	assert_string_equal(o.v[2].labels, "research");
 	assert_string_equal(o.v[3].jurisdiction, "");
 	uint64_t rec;
-	assert_int_equal(c2d_labels_records(o.v[0].labels, &rec), 1);
+	assert_int_equal(c2d_consortium_labels_records(o.v[0].labels, &rec), 1);
 	assert_int_equal(rec, 412000);
-	assert_int_equal(c2d_labels_records(o.v[2].labels, &rec), 0);
-	assert_int_equal(c2d_labels_records("records=12x records=", &rec), 0);
-	assert_int_equal(c2d_labels_records("  records= records=7 ", &rec), 1);
+	assert_int_equal(c2d_consortium_labels_records(o.v[2].labels, &rec), 0);
+	assert_int_equal(c2d_consortium_labels_records("records=12x records=", &rec), 0);
+	assert_int_equal(c2d_consortium_labels_records("  records= records=7 ", &rec), 1);
 	assert_int_equal(rec, 7);
-	c2d_owners_free(&o);
+	c2d_consortium_owners_free(&o);
 
 	/* The words, as both c2d chain status --json and records= see them:
 	 * no empty word from leading, doubled or trailing spaces. */
 	static const char *const want[] = { "hospital", "records=412000", "HIPAA" };
 	const char *p = "  hospital records=412000  HIPAA ", *w;
 	size_t n, k = 0;
-	while ((w = c2d_labels_next(&p, &n)) != NULL) {
+	while ((w = c2d_consortium_labels_next(&p, &n)) != NULL) {
 		assert_true(k < 3);
 		assert_int_equal(n, strlen(want[k]));
 		assert_memory_equal(w, want[k], n);
@@ -590,11 +590,11 @@ static void test_owners(void **state)
 	}
 	assert_int_equal(k, 3);
 	assert_int_equal(*p, '\0');
-	assert_null(c2d_labels_next(&p, &n));
+	assert_null(c2d_consortium_labels_next(&p, &n));
 	p = "   ";
-	assert_null(c2d_labels_next(&p, &n));
+	assert_null(c2d_consortium_labels_next(&p, &n));
 	p = "";
-	assert_null(c2d_labels_next(&p, &n));
+	assert_null(c2d_consortium_labels_next(&p, &n));
 
 	assert_int_equal(owners("0x70997970C51812dc3A010C7d01b50e0d17dc79C8\n  0x1234 US\n", &o, &err), C2D_E_INPUT);
 	assert_string_equal(err.msg, "owners.txt:2:3: owner: expected an address (0x and 40 hex digits)");
@@ -619,39 +619,39 @@ static void test_epsilon(void **state)
 	uint64_t m;
 	struct c2d_err err = { 0 };
 	char t[32];
-	assert_int_equal(c2d_epsilon_parse("1.25", &m, NULL), 0);
+	assert_int_equal(c2d_consortium_epsilon_parse("1.25", &m, NULL), 0);
 	assert_int_equal(m, 1250000);
-	assert_int_equal(c2d_epsilon_parse("0.000001", &m, NULL), 0);
+	assert_int_equal(c2d_consortium_epsilon_parse("0.000001", &m, NULL), 0);
 	assert_int_equal(m, 1);
-	assert_int_equal(c2d_epsilon_parse("3", &m, NULL), 0);
+	assert_int_equal(c2d_consortium_epsilon_parse("3", &m, NULL), 0);
 	assert_int_equal(m, 3000000);
-	assert_int_equal(c2d_epsilon_parse("0", &m, NULL), 0);
+	assert_int_equal(c2d_consortium_epsilon_parse("0", &m, NULL), 0);
 	assert_int_equal(m, 0);
-	assert_int_equal(c2d_epsilon_parse("18446744073709.551615", &m, NULL), 0);
+	assert_int_equal(c2d_consortium_epsilon_parse("18446744073709.551615", &m, NULL), 0);
 	assert_true(m == UINT64_MAX);
-	assert_int_equal(c2d_epsilon_parse("18446744073710", &m, &err), C2D_E_INPUT);
-	assert_int_equal(c2d_epsilon_parse("0.0000001", &m, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_consortium_epsilon_parse("18446744073710", &m, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_consortium_epsilon_parse("0.0000001", &m, &err), C2D_E_INPUT);
 	assert_string_equal(err.msg, "epsilon '0.0000001' has 7 decimals; budgets are in micro-epsilon (at most 6)");
-	assert_int_equal(c2d_epsilon_parse("1.5000000", &m, &err), C2D_E_INPUT);
-	assert_int_equal(c2d_epsilon_parse("-1", &m, &err), C2D_E_INPUT);
-	assert_int_equal(c2d_epsilon_parse("1e3", &m, &err), C2D_E_INPUT);
-	assert_int_equal(c2d_epsilon_parse(".5", &m, &err), C2D_E_INPUT);
-	assert_int_equal(c2d_epsilon_parse("1.", &m, &err), C2D_E_INPUT);
-	assert_int_equal(c2d_epsilon_parse("", &m, &err), C2D_E_INPUT);
-	c2d_epsilon_text(1250000, t, sizeof(t));
+	assert_int_equal(c2d_consortium_epsilon_parse("1.5000000", &m, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_consortium_epsilon_parse("-1", &m, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_consortium_epsilon_parse("1e3", &m, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_consortium_epsilon_parse(".5", &m, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_consortium_epsilon_parse("1.", &m, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_consortium_epsilon_parse("", &m, &err), C2D_E_INPUT);
+	c2d_consortium_epsilon_text(1250000, t, sizeof(t));
 	assert_string_equal(t, "1.25");
-	c2d_epsilon_text(3000000, t, sizeof(t));
+	c2d_consortium_epsilon_text(3000000, t, sizeof(t));
 	assert_string_equal(t, "3");
-	c2d_epsilon_text(1, t, sizeof(t));
+	c2d_consortium_epsilon_text(1, t, sizeof(t));
 	assert_string_equal(t, "0.000001");
 	/* dataset ids: 64 hex digits are the id; other text is hashed */
 	uint8_t id[32], h[32];
-	assert_int_equal(c2d_dataset_id("0x0101010101010101010101010101010101010101010101010101010101010101", id, NULL), 0);
+	assert_int_equal(c2d_consortium_dataset_id("0x0101010101010101010101010101010101010101010101010101010101010101", id, NULL), 0);
 	assert_int_equal(id[31], 1);
-	assert_int_equal(c2d_dataset_id("cohort-2025", id, NULL), 0);
+	assert_int_equal(c2d_consortium_dataset_id("cohort-2025", id, NULL), 0);
 	c2d_keccak256("cohort-2025", 11, h);
 	assert_memory_equal(id, h, 32);
-	assert_int_equal(c2d_dataset_id("", id, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_consortium_dataset_id("", id, &err), C2D_E_INPUT);
 }
 
 static void test_criteria(void **state)
@@ -661,29 +661,29 @@ static void test_criteria(void **state)
 	const char *four[] = { "US", "DE", "US", "FR" }, *one[] = { "US", "US", "US" },
 		   *some[] = { "US", "", "US" }, *none[] = { "", "" };
 	int all[] = { 1, 1, 1, 1 }, part[] = { 1, 0, 1, 1 };
-	c2d_criteria(4, four, 4, all, &c);
+	c2d_consortium_criteria(4, four, 4, all, &c);
 	assert_int_equal(c.owners, C2D_MATCH);
 	assert_int_equal(c.jurisdictions, C2D_MATCH);
 	assert_int_equal(c.distinct, 3);
 	assert_int_equal(c.regulated, C2D_MATCH);
-	c2d_criteria(4, four, 3, all, &c);
+	c2d_consortium_criteria(4, four, 3, all, &c);
 	assert_int_equal(c.regulated, C2D_PARTIAL);     /* budgets, but 3 of 4 */
-	c2d_criteria(4, four, 4, part, &c);
+	c2d_consortium_criteria(4, four, 4, part, &c);
 	assert_int_equal(c.regulated, C2D_PARTIAL);     /* n of n, one budget missing */
-	c2d_criteria(4, four, 2, part, &c);
+	c2d_consortium_criteria(4, four, 2, part, &c);
 	assert_int_equal(c.regulated, C2D_MISS);
-	c2d_criteria(3, one, 3, all, &c);
+	c2d_consortium_criteria(3, one, 3, all, &c);
 	assert_int_equal(c.jurisdictions, C2D_MISS);
-	c2d_criteria(3, some, 3, all, &c);
+	c2d_consortium_criteria(3, some, 3, all, &c);
 	assert_int_equal(c.jurisdictions, C2D_PARTIAL);
 	assert_int_equal(c.unplaced, 1);
-	c2d_criteria(2, none, 1, all, &c);
+	c2d_consortium_criteria(2, none, 1, all, &c);
 	assert_int_equal(c.owners, C2D_PARTIAL);
 	assert_int_equal(c.jurisdictions, C2D_PARTIAL);
-	c2d_criteria(1, one, 1, all, &c);
+	c2d_consortium_criteria(1, one, 1, all, &c);
 	assert_int_equal(c.owners, C2D_MISS);
 	assert_int_equal(c.regulated, C2D_MATCH);
-	assert_string_equal(c2d_grade_name(C2D_PARTIAL), "partial");
+	assert_string_equal(c2d_consortium_grade_name(C2D_PARTIAL), "partial");
 }
 
 int main(void)

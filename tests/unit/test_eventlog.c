@@ -41,7 +41,7 @@ static const char kat_ready[] = "1a76b2a80a0be71eae59f80945d876351a7a3fb8e9fd1ff
 
 static void unhex48(const char *h, uint8_t out[48])
 {
-	assert_int_equal(c2d_unhex(h, strlen(h), out, 48, NULL), 0);
+	assert_int_equal(c2d_hex_decode(h, strlen(h), out, 48, NULL), 0);
 }
 
 static void test_extend_kat(void **state)
@@ -66,18 +66,18 @@ static void test_runtime_digest_kat(void **state)
 	(void)state;
 	uint8_t d[48], want[48], p[32];
 	static const uint8_t dead[4] = { 0xde, 0xad, 0xbe, 0xef };
-	c2d_runtime_event_digest(C2D_EVENT_RUNTIME, "app-id", dead, 4, d);
+	c2d_rtmr_event_digest(C2D_EVENT_RUNTIME, "app-id", dead, 4, d);
 	unhex48(kat_appid, want);
 	assert_memory_equal(d, want, 48);
-	assert_int_equal(c2d_unhex("86b0e55f2fa8e4fb69d890f14f54d5612707646e2573d54e0d2ddaaade77caa9", 64, p, 32, NULL), C2D_OK);
-	c2d_runtime_event_digest(C2D_EVENT_RUNTIME, "compose-hash", p, 32, d);
+	assert_int_equal(c2d_hex_decode("86b0e55f2fa8e4fb69d890f14f54d5612707646e2573d54e0d2ddaaade77caa9", 64, p, 32, NULL), C2D_OK);
+	c2d_rtmr_event_digest(C2D_EVENT_RUNTIME, "compose-hash", p, 32, d);
 	unhex48(kat_compose, want);
 	assert_memory_equal(d, want, 48);
-	c2d_runtime_event_digest(C2D_EVENT_RUNTIME, "system-ready", NULL, 0, d);
+	c2d_rtmr_event_digest(C2D_EVENT_RUNTIME, "system-ready", NULL, 0, d);
 	unhex48(kat_ready, want);
 	assert_memory_equal(d, want, 48);
 	/* Name and payload are separated: moving the boundary changes it. */
-	c2d_runtime_event_digest(C2D_EVENT_RUNTIME, "app-i", (const uint8_t *)"d:\xde\xad\xbe\xef", 6, d);
+	c2d_rtmr_event_digest(C2D_EVENT_RUNTIME, "app-i", (const uint8_t *)"d:\xde\xad\xbe\xef", 6, d);
 	unhex48(kat_appid, want);
 	assert_memory_not_equal(d, want, 48);
 }
@@ -101,8 +101,8 @@ static void load_fixture(struct fixture *f)
 	f->log_len = json_string_length(jl);
 	size_t qn = json_string_length(jq) / 2;
 	f->quote = malloc(qn);
-	assert_int_equal(c2d_unhex(json_string_value(jq), 2 * qn, f->quote, qn, NULL), 0);
-	assert_int_equal(c2d_tdx_quote_parse(f->quote, qn, &f->q, NULL), C2D_OK);
+	assert_int_equal(c2d_hex_decode(json_string_value(jq), 2 * qn, f->quote, qn, NULL), 0);
+	assert_int_equal(c2d_tdxquote_parse(f->quote, qn, &f->q, NULL), C2D_OK);
 }
 
 static void free_fixture(struct fixture *f)
@@ -255,7 +255,7 @@ static void test_ccel_replay(void **state)
 	assert_int_equal(c2d_eventlog_json_parse(f.log, f.log_len, &log, NULL), C2D_OK);
 	fixture_ccel(&log, &b);
 	size_t end = b.n;
-	assert_int_equal(c2d_ccel_replay(b.p, b.n, &r, &n, &err), C2D_OK);
+	assert_int_equal(c2d_eventlog_replay(b.p, b.n, &r, &n, &err), C2D_OK);
 	assert_int_equal(n, 29);
 	assert_rtmrs_equal_quote(&r, &f.q);
 
@@ -264,7 +264,7 @@ static void test_ccel_replay(void **state)
 	memset(d, 0x11, 48);
 	record(&b, 0, 0x80000008, d, "fw", 2);
 	record(&b, 2, C2D_EV_NO_ACTION, d, "na", 2);
-	assert_int_equal(c2d_ccel_replay(b.p, b.n, &r, &n, &err), C2D_OK);
+	assert_int_equal(c2d_eventlog_replay(b.p, b.n, &r, &n, &err), C2D_OK);
 	assert_int_equal(n, 31);
 	assert_rtmrs_equal_quote(&r, &f.q);
 
@@ -276,34 +276,34 @@ static void test_ccel_replay(void **state)
 		memset(fill, v ? 0x00 : 0xFF, sizeof(fill));
 		b.n = end;
 		put(&b, fill, sizeof(fill));
-		assert_int_equal(c2d_ccel_replay(b.p, b.n, &r, &n, &err), C2D_OK);
+		assert_int_equal(c2d_eventlog_replay(b.p, b.n, &r, &n, &err), C2D_OK);
 		assert_int_equal(n, 29);
 		assert_rtmrs_equal_quote(&r, &f.q);
 		b.p[b.n - 100] = 0x01;
-		assert_int_equal(c2d_ccel_replay(b.p, b.n, &r, &n, &err), C2D_E_INPUT);
+		assert_int_equal(c2d_eventlog_replay(b.p, b.n, &r, &n, &err), C2D_E_INPUT);
 		assert_non_null(strstr(err.msg, "record 29"));
 	}
 
 	/* The iterator hands out each record where it lies. */
 	struct c2d_ccel it;
 	struct c2d_ccel_event ev;
-	assert_int_equal(c2d_ccel_open(&it, b.p, end, &err), C2D_OK);
+	assert_int_equal(c2d_eventlog_open(&it, b.p, end, &err), C2D_OK);
 	for (size_t i = 0; i < 29; i++) {
-		assert_int_equal(c2d_ccel_next(&it, &ev, &err), 1);
+		assert_int_equal(c2d_eventlog_next(&it, &ev, &err), 1);
 		assert_int_equal(ev.seq, i);
 		assert_int_equal(ev.offset, b.rec[i]);
 		assert_int_equal(ev.mr_index, log.ev[i].imr + 1);
 		assert_ptr_equal(ev.sha384, b.p + b.rec[i] + 12 + 2 + 32 + 2);
 		assert_memory_equal(ev.sha384, log.ev[i].digest, 48);
 	}
-	assert_int_equal(c2d_ccel_next(&it, &ev, &err), 0);
-	assert_int_equal(c2d_ccel_next(&it, &ev, &err), 0);
+	assert_int_equal(c2d_eventlog_next(&it, &ev, &err), 0);
+	assert_int_equal(c2d_eventlog_next(&it, &ev, &err), 0);
 
 	/* A runtime event whose data is not its digest's preimage. */
 	size_t at = b.rec[22] + 12 + 34 + 50 + 4 + 4;   /* the ':' after the type */
 	assert_int_equal(b.p[at], ':');
 	b.p[at + 1] ^= 1;
-	assert_int_equal(c2d_ccel_replay(b.p, end, &r, &n, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_eventlog_replay(b.p, end, &r, &n, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "record 22"));
 	free(b.p);
 	c2d_eventlog_json_free(&log);
@@ -330,7 +330,7 @@ static void test_ccel_truncation(void **state)
 		while (k < b.nrec && b.rec[k] < len)
 			k++;
 		int boundary = k < b.nrec && b.rec[k] == len;
-		int rc = c2d_ccel_replay(cut, len, &r, &n, NULL);
+		int rc = c2d_eventlog_replay(cut, len, &r, &n, NULL);
 		if (boundary) {
 			assert_int_equal(rc, C2D_OK);
 			assert_int_equal(n, k);
@@ -357,7 +357,7 @@ static void expect_bad(void (*mutate)(struct buf *), int want, const char *msg)
 	record(&b, 1, 1, d, "abc", 3);
 	record(&b, 4, 0x0d, d, "xyz", 3);
 	mutate(&b);
-	assert_int_equal(c2d_ccel_replay(b.p, b.n, &r, NULL, &err), want);
+	assert_int_equal(c2d_eventlog_replay(b.p, b.n, &r, NULL, &err), want);
 	if (strstr(err.msg, msg) == NULL)
 		fail_msg("message \"%s\" lacks \"%s\"", err.msg, msg);
 	free(b.p);
@@ -432,14 +432,14 @@ static void test_ccel_malformed(void **state)
 	header(&b);
 	record(&b, 9, 1, d, "", 0);
 	record(&b, 1, 1, d, "", 0);
-	assert_int_equal(c2d_ccel_open(&it, b.p, b.n, NULL), C2D_OK);
-	assert_int_equal(c2d_ccel_next(&it, &ev, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_ccel_next(&it, &ev, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_eventlog_open(&it, b.p, b.n, NULL), C2D_OK);
+	assert_int_equal(c2d_eventlog_next(&it, &ev, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_eventlog_next(&it, &ev, NULL), C2D_E_INPUT);
 	free(b.p);
 	struct c2d_rtmrs s = { 0 };
-	assert_int_equal(c2d_rtmrs_apply(&s, 7, 5, 1, d, NULL), C2D_E_INPUT);
-	assert_int_equal(c2d_rtmrs_apply(&s, 7, 0, 1, d, NULL), 0);
-	assert_int_equal(c2d_rtmrs_apply(&s, 7, 4, 1, d, NULL), 1);
+	assert_int_equal(c2d_eventlog_rtmrs_apply(&s, 7, 5, 1, d, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_eventlog_rtmrs_apply(&s, 7, 0, 1, d, NULL), 0);
+	assert_int_equal(c2d_eventlog_rtmrs_apply(&s, 7, 4, 1, d, NULL), 1);
 }
 
 /* --- the JSON reader ------------------------------------------------------- */

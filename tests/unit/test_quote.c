@@ -24,7 +24,7 @@ static void check_common(const struct c2d_tdx_quote *q)
 	assert_int_equal(q->tee_type, 0x81);
 	assert_int_equal(q->body_type, 2);
 	assert_int_equal(q->signed_len, 48 + 584);
-	assert_int_equal(c2d_unhex("939A7233F79C4CA9940A0DB3957F0607", 32, vendor, 16, NULL), C2D_OK);
+	assert_int_equal(c2d_hex_decode("939A7233F79C4CA9940A0DB3957F0607", 32, vendor, 16, NULL), C2D_OK);
 	assert_memory_equal(q->qe_vendor_id, vendor, 16);
 	assert_null(q->td.mrservicetd);
 	/* The QE binds the attestation key: report_data = SHA-256(attestation
@@ -32,13 +32,13 @@ static void check_common(const struct c2d_tdx_quote *q)
 	uint8_t *bound = malloc(64 + q->qe_auth_len);
 	memcpy(bound, q->att_key, 64);
 	memcpy(bound + 64, q->qe_auth, q->qe_auth_len);
-	c2d_sha256(bound, 64 + q->qe_auth_len, digest);
+	c2d_digest_sha256(bound, 64 + q->qe_auth_len, digest);
 	free(bound);
 	assert_memory_equal(q->qe_report.report_data, digest, 32);
 	assert_memory_equal(q->qe_report.report_data + 32, zero, 32);
 	assert_true(q->pck_chain_len > 1000);
 	assert_memory_equal(q->pck_chain, "-----BEGIN CERTIFICATE-----", 27);
-	assert_false(c2d_td_is_debug(&q->td));
+	assert_false(c2d_tdxquote_is_debug(&q->td));
 
 	/* The attestation key signs header ‖ body, and nothing else: one
 	 * flipped bit anywhere in the signed bytes breaks the signature. */
@@ -62,7 +62,7 @@ static void test_dcapqvl_quote(void **state)
 	struct c2d_tdx_quote q;
 	struct c2d_err err = { 0 };
 	assert_int_equal(len, 5006);
-	assert_int_equal(c2d_tdx_quote_parse(buf, len, &q, &err), C2D_OK);
+	assert_int_equal(c2d_tdxquote_parse(buf, len, &q, &err), C2D_OK);
 	check_common(&q);
 	char hex[97];
 	c2d_hex(q.td.mrtd, 8, hex);
@@ -80,7 +80,7 @@ static void test_gotdx_quote(void **state)
 	uint8_t *buf = testfile_load("tests/vectors/tdx/gotdx_tdx_prod_quote_SPR_E4.dat", &len);
 	struct c2d_tdx_quote q;
 	assert_int_equal(len, 4974);
-	assert_int_equal(c2d_tdx_quote_parse(buf, len, &q, NULL), C2D_OK);
+	assert_int_equal(c2d_tdxquote_parse(buf, len, &q, NULL), C2D_OK);
 	check_common(&q);
 	char hex[17];
 	c2d_hex(q.td.mrtd, 8, hex);
@@ -108,8 +108,8 @@ static void test_v5_td15(void **state)
 	memcpy(v5 + 54 + 648, v4 + 632, len - 632);
 	struct c2d_tdx_quote q, q4;
 	struct c2d_err err = { 0 };
-	assert_int_equal(c2d_tdx_quote_parse(v5, len + 70, &q, &err), C2D_OK);
-	assert_int_equal(c2d_tdx_quote_parse(v4, len, &q4, NULL), C2D_OK);
+	assert_int_equal(c2d_tdxquote_parse(v5, len + 70, &q, &err), C2D_OK);
+	assert_int_equal(c2d_tdxquote_parse(v4, len, &q4, NULL), C2D_OK);
 	assert_int_equal(q.version, 5);
 	assert_int_equal(q.body_type, 3);
 	assert_int_equal(q.signed_len, 54 + 648);
@@ -122,10 +122,10 @@ static void test_v5_td15(void **state)
 	/* A TD 1.0 body in a v5 quote works too; a wrong size does not. */
 	v5[50] = 584 & 0xff;
 	v5[51] = 584 >> 8;
-	assert_int_equal(c2d_tdx_quote_parse(v5, len + 70, &q, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxquote_parse(v5, len + 70, &q, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "body size 584, a type 3 body is 648"));
 	v5[48] = 7;
-	assert_int_equal(c2d_tdx_quote_parse(v5, len + 70, &q, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxquote_parse(v5, len + 70, &q, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "body type 7"));
 	free(v4);
 	free(v5);
@@ -140,17 +140,17 @@ static void test_malformed(void **state)
 	struct c2d_err err = { 0 };
 	/* Every truncation before the end of the signature data fails cleanly. */
 	for (size_t cut = 0; cut < 4936; cut++)
-		assert_int_equal(c2d_tdx_quote_parse(buf, cut, &q, NULL), C2D_E_INPUT);
+		assert_int_equal(c2d_tdxquote_parse(buf, cut, &q, NULL), C2D_E_INPUT);
 	buf[4] = 0;                       /* an SGX quote */
-	assert_int_equal(c2d_tdx_quote_parse(buf, len, &q, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxquote_parse(buf, len, &q, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "TEE type 0x0 is not TDX"));
 	buf[4] = 0x81;
 	buf[632] ^= 0x10;                 /* signature data length */
-	assert_int_equal(c2d_tdx_quote_parse(buf, len, &q, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxquote_parse(buf, len, &q, &err), C2D_E_INPUT);
 	buf[632] ^= 0x10;
 	buf[48 + 120] |= 1;               /* the TD's debug attribute */
-	assert_int_equal(c2d_tdx_quote_parse(buf, len, &q, NULL), C2D_OK);
-	assert_true(c2d_td_is_debug(&q.td));
+	assert_int_equal(c2d_tdxquote_parse(buf, len, &q, NULL), C2D_OK);
+	assert_true(c2d_tdxquote_is_debug(&q.td));
 	free(buf);
 }
 

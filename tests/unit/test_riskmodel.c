@@ -118,7 +118,7 @@ static int teardown(void **state)
 static void expect_sklearn_fit(const struct fixture *f, uint64_t n, struct riskmodel_result *res)
 {
 	struct c2d_err err = { 0 };
-	if (riskmodel_fit_central(f->p, f->len, res, &err) != C2D_OK)
+	if (riskmodel_central_fit(f->p, f->len, res, &err) != C2D_OK)
 		fail_msg("%s", err.msg);
 	assert_int_equal(res->rows, n);
 	assert_true(res->grad_norm < RM_CENTRAL_TOL);
@@ -135,10 +135,10 @@ static void test_central_matches_sklearn(void **state)
 	expect_sklearn_fit(f, RM_REF_ROWS, &res);
 	/* The objective depends on lambda: another one moves the fit. */
 	struct riskmodel_result other;
-	assert_int_equal(riskmodel_fit_central_lambda(f->p, f->len, 0.1, &other, NULL), C2D_OK);
+	assert_int_equal(riskmodel_central_fit_lambda(f->p, f->len, 0.1, &other, NULL), C2D_OK);
 	assert_true(fabs(other.coef[1] - res.coef[1]) > 1e-3);
 	/* Truncated rows are refused. */
-	assert_int_equal(riskmodel_fit_central(f->p, f->len - 1, &res, &err), C2D_E_INPUT);
+	assert_int_equal(riskmodel_central_fit(f->p, f->len - 1, &res, &err), C2D_E_INPUT);
 }
 
 /* The oracle's exact sums at w = 0: p = 1/2 for every row, the loss log 2,
@@ -207,7 +207,7 @@ static struct riskmodel_params image_params(void)
 	struct riskmodel_params p;
 	struct c2d_err err = { 0 };
 	if (c2d_aconf_load("image/analyses/risk-model.conf", &c, &err) != C2D_OK ||
-	    riskmodel_params_from_conf(&c, &p, &err) != C2D_OK)
+	    riskmodel_dp_params_from_conf(&c, &p, &err) != C2D_OK)
 		fail_msg("%s", err.msg);
 	return p;
 }
@@ -223,7 +223,7 @@ static int run(struct fixture *f, const char *bin, char *mode, const struct risk
 	struct chacha c = { { seed }, 0 };
 	const struct c2d_rng rng = { chacha_fill, &c };
 	c2d_dp_accountant_init_zcdp(acct, 1000000, 500000);
-	return riskmodel_run(&spec, &f->in, p, &rng, acct, out, err);
+	return riskmodel_dp_run(&spec, &f->in, p, &rng, acct, out, err);
 }
 
 static void test_private_run(void **state)
@@ -274,7 +274,7 @@ static void test_private_run(void **state)
 	char path[PATH_MAX + 64];
 	snprintf(path, sizeof(path), "%s/risk-model", bindir);
 	const struct analysis_spec spec = { path, NULL, NULL, 20000 };
-	assert_int_equal(riskmodel_run(&spec, &f->in, p, &rng, &acct, &c, &err), C2D_E_REFUSED);
+	assert_int_equal(riskmodel_dp_run(&spec, &f->in, p, &rng, &acct, &c, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "needs rho 500000"));
 }
 
@@ -361,19 +361,19 @@ static void test_central_threads_bit_identical(void **state)
 	const double lambda = (double)RM_LAMBDA_NUM / RM_LAMBDA_DEN;
 	struct riskmodel_result one, res;
 	struct c2d_err err = { 0 };
-	if (riskmodel_fit_central_threads(p, len, lambda, 1, &one, &err) != C2D_OK)
+	if (riskmodel_central_fit_threads(p, len, lambda, 1, &one, &err) != C2D_OK)
 		fail_msg("%s", err.msg);
 	assert_int_equal(one.rows, BIG_ROWS);
 	assert_true(one.grad_norm < RM_CENTRAL_TOL);
 	static const unsigned threads[] = { 2, 3, 7 };
 	for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
-		assert_int_equal(riskmodel_fit_central_threads(p, len, lambda, threads[i], &res, NULL), C2D_OK);
+		assert_int_equal(riskmodel_central_fit_threads(p, len, lambda, threads[i], &res, NULL), C2D_OK);
 		if (memcmp(res.coef, one.coef, sizeof(one.coef)) != 0)
 			fail_msg("%u threads: coefficients differ from 1 thread's", threads[i]);
 		assert_int_equal(res.iterations, one.iterations);
 		assert_memory_equal(&res.grad_norm, &one.grad_norm, sizeof(one.grad_norm));
 	}
-	assert_int_equal(riskmodel_fit_central(p, len, &res, NULL), C2D_OK);
+	assert_int_equal(riskmodel_central_fit(p, len, &res, NULL), C2D_OK);
 	assert_memory_equal(res.coef, one.coef, sizeof(one.coef));
 	fixture_close(&f);
 }

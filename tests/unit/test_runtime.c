@@ -47,7 +47,7 @@ static void test_sha_known_answers(void **state)
  * the caller must skip() (never let an unexercised test pass). */
 static int have_shani(void)
 {
-	if (c2d_sha256_get_vtable() == &c2d_sha256_shani_vtable)
+	if (c2d_sha_ni_get_vtable() == &c2d_sha_ni_vtable)
 		return 1;
 	print_message("skipped: no SHA-NI\n");
 	return 0;
@@ -75,16 +75,16 @@ static void sha256_hex(const br_hash_class *vt, const void *data, size_t len, ch
 static void test_shani_vtable_shape(void **state)
 {
 	(void)state;
-	const br_hash_class *vt = c2d_sha256_get_vtable();
-	assert_true(vt == &c2d_sha256_shani_vtable || vt == &br_sha256_vtable);
-	assert_string_equal(c2d_sha256_impl(), vt == &br_sha256_vtable ? "bearssl" : "sha-ni");
+	const br_hash_class *vt = c2d_sha_ni_get_vtable();
+	assert_true(vt == &c2d_sha_ni_vtable || vt == &br_sha256_vtable);
+	assert_string_equal(c2d_digest_sha256_impl(), vt == &br_sha256_vtable ? "bearssl" : "sha-ni");
 	if (!have_shani())
 		skip();
-	assert_int_equal(c2d_sha256_shani_vtable.desc, br_sha256_vtable.desc);
-	assert_int_equal(c2d_sha256_shani_vtable.context_size, sizeof(c2d_sha256_context));
+	assert_int_equal(c2d_sha_ni_vtable.desc, br_sha256_vtable.desc);
+	assert_int_equal(c2d_sha_ni_vtable.context_size, sizeof(c2d_sha256_context));
 	assert_true(sizeof(c2d_sha256_context) <= sizeof(br_hash_compat_context));
-	assert_int_equal((c2d_sha256_shani_vtable.desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK, 32);
-	assert_string_equal(c2d_sha256_impl(), "sha-ni");
+	assert_int_equal((c2d_sha_ni_vtable.desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK, 32);
+	assert_string_equal(c2d_digest_sha256_impl(), "sha-ni");
 }
 
 static void test_shani_fips_vectors(void **state)
@@ -92,7 +92,7 @@ static void test_shani_fips_vectors(void **state)
 	(void)state;
 	if (!have_shani())
 		skip();
-	const br_hash_class *vt = &c2d_sha256_shani_vtable;
+	const br_hash_class *vt = &c2d_sha_ni_vtable;
 	char hex[65];
 
 	/* FIPS 180-2 appendix B.1, B.2, B.3. */
@@ -157,7 +157,7 @@ static void test_shani_matches_bearssl(void **state)
 	(void)state;
 	if (!have_shani())
 		skip();
-	const br_hash_class *vt = &c2d_sha256_shani_vtable;
+	const br_hash_class *vt = &c2d_sha_ni_vtable;
 	uint64_t seed = 0x9E3779B97F4A7C15ULL, s = seed;
 	size_t cap = 10001;
 	uint8_t *data = malloc(cap);
@@ -208,7 +208,7 @@ static void test_shani_state_round_trip(void **state)
 	(void)state;
 	if (!have_shani())
 		skip();
-	const br_hash_class *vt = &c2d_sha256_shani_vtable;
+	const br_hash_class *vt = &c2d_sha_ni_vtable;
 	uint8_t data[1000], st[32], h1[32], h2[32], h3[32];
 	uint64_t s = 12345;
 	for (size_t i = 0; i < sizeof(data); i++)
@@ -251,7 +251,7 @@ static void test_shani_in_bearssl_hmac_hkdf(void **state)
 	(void)state;
 	if (!have_shani())
 		skip();
-	const br_hash_class *vt = &c2d_sha256_shani_vtable;
+	const br_hash_class *vt = &c2d_sha_ni_vtable;
 	uint8_t key[100], msg[300], t1[32], t2[32];
 	uint64_t s = 777;
 	for (size_t i = 0; i < sizeof(key); i++)
@@ -363,7 +363,7 @@ static void test_compose_document_exact(void **state)
 
 	uint8_t h[32], h2[32];
 	c2d_compose_hash(&k, &c, &i, h);
-	c2d_sha256(doc, n, h2);
+	c2d_digest_sha256(doc, n, h2);
 	assert_memory_equal(h, h2, 32);
 }
 

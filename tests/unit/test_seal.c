@@ -23,7 +23,7 @@
 static size_t unhex(const char *s, uint8_t *out)
 {
 	size_t n = strlen(s) / 2;
-	assert_int_equal(c2d_unhex(s, strlen(s), out, n, NULL), 0);
+	assert_int_equal(c2d_hex_decode(s, strlen(s), out, n, NULL), 0);
 	return n;
 }
 
@@ -146,7 +146,7 @@ static void test_vaes_pieces_match_bearssl(void **state)
 {
 	(void)state;
 	const br_block_ctr_class *vaes = c2d_aes_vaes_ctr_get_vtable();
-	br_ghash vpclmul = c2d_ghash_vpclmul_get();
+	br_ghash vpclmul = c2d_aes_vaes_ghash_get();
 	if (vaes == NULL || vpclmul == 0) {
 		print_message("skipped: no VAES\n");
 		skip();

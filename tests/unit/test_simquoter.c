@@ -180,15 +180,15 @@ static void test_quote(void **state)
 	assert_int_equal(c2d_simquote_build(&ca, &regs, rd, &buf, &len, &err), C2D_OK);
 
 	struct c2d_tdx_quote q;
-	assert_int_equal(c2d_tdx_quote_parse(buf, len, &q, &err), C2D_OK);
+	assert_int_equal(c2d_tdxquote_parse(buf, len, &q, &err), C2D_OK);
 	assert_int_equal(q.version, 4);
 	assert_int_equal(q.used, len);
 	assert_memory_equal(q.td.mrtd, regs.mrtd, 48);
 	for (int i = 0; i < 4; i++)
 		assert_memory_equal(q.td.rtmr[i], regs.rtmr[i], 48);
 	assert_memory_equal(q.td.report_data, rd, 64);
-	assert_false(c2d_td_is_debug(&q.td));
-	assert_memory_equal(q.td.tee_tcb_svn, c2d_sim_platform.tee_tcb_svn, 16);
+	assert_false(c2d_tdxquote_is_debug(&q.td));
+	assert_memory_equal(q.td.tee_tcb_svn, c2d_simca_platform.tee_tcb_svn, 16);
 
 	/* The attestation key signs header ‖ body. */
 	c2d_p256_pub_from_xy(q.att_key, pub);
@@ -204,14 +204,14 @@ static void test_quote(void **state)
 	memcpy(bind, q.att_key, 64);
 	memcpy(bind + 64, q.qe_auth, q.qe_auth_len);
 	assert_int_equal(q.qe_auth_len, C2D_SIM_QE_AUTH_LEN);
-	c2d_sha256(bind, sizeof(bind), digest);
+	c2d_digest_sha256(bind, sizeof(bind), digest);
 	assert_memory_equal(q.qe_report.report_data, digest, 32);
 	static const uint8_t zero[32];
 	assert_memory_equal(q.qe_report.report_data + 32, zero, 32);
 	/* The QE report carries the identity the QE identity publishes. */
-	assert_memory_equal(q.qe_report.mrsigner, c2d_sim_platform.qe_mrsigner, 32);
-	assert_int_equal(q.qe_report.isvprodid, c2d_sim_platform.qe_isvprodid);
-	assert_int_equal(q.qe_report.isvsvn, c2d_sim_platform.qe_isvsvn);
+	assert_memory_equal(q.qe_report.mrsigner, c2d_simca_platform.qe_mrsigner, 32);
+	assert_int_equal(q.qe_report.isvprodid, c2d_simca_platform.qe_isvprodid);
+	assert_int_equal(q.qe_report.isvsvn, c2d_simca_platform.qe_isvsvn);
 	/* PCK chain: three PEM certificates, NUL-terminated as Intel's QE. */
 	assert_int_equal(q.pck_chain[q.pck_chain_len - 1], 0);
 	int n = 0;

@@ -151,7 +151,7 @@ static void test_report_fields(void **state)
 	struct c2d_tdreport r;
 	struct c2d_err err = { 0 };
 	synth_report(b);
-	assert_int_equal(c2d_tdreport_parse(b, sizeof(b), &r, &err), C2D_OK);
+	assert_int_equal(c2d_tdxguest_report_parse(b, sizeof(b), &r, &err), C2D_OK);
 	assert_int_equal(r.type, 0x81);
 	assert_int_equal(r.version, 1);
 	assert_filled(r.cpusvn, 0x01, 16);
@@ -176,10 +176,10 @@ static void test_report_fields(void **state)
 		assert_filled(r.td.rtmr[i], (uint8_t)(0x11 + i), 48);
 	assert_filled(r.td.mrservicetd, 0x15, 48);
 	/* Bit 0 of the TD attributes (0x0b) is DEBUG, read where quotes have it. */
-	assert_true(c2d_td_is_debug(&r.td));
+	assert_true(c2d_tdxquote_is_debug(&r.td));
 	b[512] = 0x0a;
-	assert_int_equal(c2d_tdreport_parse(b, sizeof(b), &r, &err), C2D_OK);
-	assert_false(c2d_td_is_debug(&r.td));
+	assert_int_equal(c2d_tdxguest_report_parse(b, sizeof(b), &r, &err), C2D_OK);
+	assert_false(c2d_tdxquote_is_debug(&r.td));
 }
 
 static void test_report_refused(void **state)
@@ -189,21 +189,21 @@ static void test_report_refused(void **state)
 	struct c2d_tdreport r;
 	struct c2d_err err = { 0 };
 	synth_report(b);
-	assert_int_equal(c2d_tdreport_parse(b, 1023, &r, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxguest_report_parse(b, 1023, &r, &err), C2D_E_INPUT);
 	assert_msg(&err, "1023 bytes");
-	assert_int_equal(c2d_tdreport_parse(b, 1025, &r, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxguest_report_parse(b, 1025, &r, &err), C2D_E_INPUT);
 	b[0] = 0x00;                 /* an SGX report type */
-	assert_int_equal(c2d_tdreport_parse(b, 1024, &r, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxguest_report_parse(b, 1024, &r, &err), C2D_E_INPUT);
 	assert_msg(&err, "offset 0");
 	b[0] = 0x81;
 	b[1] = 1;
-	assert_int_equal(c2d_tdreport_parse(b, 1024, &r, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxguest_report_parse(b, 1024, &r, &err), C2D_E_INPUT);
 	assert_msg(&err, "offset 1");
 	b[1] = 0;
 	b[2] = 2;
-	assert_int_equal(c2d_tdreport_parse(b, 1024, &r, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxguest_report_parse(b, 1024, &r, NULL), C2D_E_INPUT);
 	b[2] = 0;
-	assert_int_equal(c2d_tdreport_parse(b, 1024, &r, NULL), C2D_OK);
+	assert_int_equal(c2d_tdxguest_report_parse(b, 1024, &r, NULL), C2D_OK);
 }
 
 /* A TDREPORT assembled from a real quote's TD body (the seeds of
@@ -219,8 +219,8 @@ static void test_report_matches_quote(void **state)
 	assert_int_equal(rlen, 1024);
 	struct c2d_tdx_quote q;
 	struct c2d_tdreport r;
-	assert_int_equal(c2d_tdx_quote_parse(qbuf, qlen, &q, NULL), C2D_OK);
-	assert_int_equal(c2d_tdreport_parse(rep, 1024, &r, NULL), C2D_OK);
+	assert_int_equal(c2d_tdxquote_parse(qbuf, qlen, &q, NULL), C2D_OK);
+	assert_int_equal(c2d_tdxguest_report_parse(rep, 1024, &r, NULL), C2D_OK);
 	const struct { const uint8_t *a, *b; size_t n; } fields[] = {
 		{ q.td.tee_tcb_svn, r.td.tee_tcb_svn, 16 },
 		{ q.td.mrseam, r.td.mrseam, 48 },
@@ -252,7 +252,7 @@ static void test_get_report_no_device(void **state)
 	uint8_t rd[64] = { 1 }, rep[1024];
 	struct c2d_err err = { 0 };
 	memset(rep, 0xee, sizeof(rep));
-	assert_int_equal(c2d_tdx_get_report(root, rd, rep, &err), C2D_E_IO);
+	assert_int_equal(c2d_tdxguest_get_report(root, rd, rep, &err), C2D_E_IO);
 	assert_msg(&err, "/dev/tdx_guest: no TDX guest device");
 	assert_msg(&err, root);
 	assert_filled(rep, 0xee, sizeof(rep));
@@ -266,7 +266,7 @@ static void test_get_report_not_a_device(void **state)
 	mkdirs("dev");
 	put("dev/tdx_guest", "x", 1);
 	memset(rep, 0xee, sizeof(rep));
-	assert_int_equal(c2d_tdx_get_report(root, rd, rep, &err), C2D_E_IO);
+	assert_int_equal(c2d_tdxguest_get_report(root, rd, rep, &err), C2D_E_IO);
 	assert_msg(&err, "not the TDX guest device");
 	assert_msg(&err, strerror(ENOTTY));
 	assert_filled(rep, 0xee, sizeof(rep));
@@ -459,7 +459,7 @@ static void test_quote_ok(void **state)
 	size_t len = 0;
 	struct c2d_err err = { 0 };
 	reportdata(rd);
-	int r = c2d_tsm_get_quote(root, rd, &q, &len, &err);
+	int r = c2d_tdxguest_tsm_get_quote(root, rd, &q, &len, &err);
 	if (r != C2D_OK)
 		fail_msg("%s", err.msg);
 	assert_int_equal(reap(0), 0);
@@ -485,7 +485,7 @@ static void test_quote_name_taken(void **state)
 	size_t len = 0;
 	struct c2d_err err = { 0 };
 	reportdata(rd);
-	assert_int_equal(c2d_tsm_get_quote(root, rd, &q, &len, &err), C2D_OK);
+	assert_int_equal(c2d_tdxguest_tsm_get_quote(root, rd, &q, &len, &err), C2D_OK);
 	assert_int_equal(reap(0), 0);
 	assert_memory_equal(q + strlen(FAKE_HEADER), rd, 64);
 	free(q);
@@ -505,7 +505,7 @@ static void test_quote_generation_moved(void **state)
 	struct c2d_err err = { 0 };
 	fake.mode = FAKE_DOUBLE_BUMP;
 	reportdata(rd);
-	assert_int_equal(c2d_tsm_get_quote(root, rd, &q, &len, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_tdxguest_tsm_get_quote(root, rd, &q, &len, &err), C2D_E_REFUSED);
 	assert_msg(&err, "generation");
 	assert_msg(&err, "41 before our write, 43 after");
 	assert_null(q);
@@ -522,7 +522,7 @@ static void test_quote_wrong_provider(void **state)
 	struct c2d_err err = { 0 };
 	fake.provider = "sev_guest\n";
 	reportdata(rd);
-	assert_int_equal(c2d_tsm_get_quote(root, rd, &q, &len, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_tdxguest_tsm_get_quote(root, rd, &q, &len, &err), C2D_E_REFUSED);
 	assert_msg(&err, "provider 'sev_guest'");
 	assert_null(q);
 	/* Refused before any request: the provider never saw an inblob. */
@@ -538,7 +538,7 @@ static void test_quote_empty_and_oversized(void **state)
 	struct c2d_err err = { 0 };
 	reportdata(rd);
 	fake.mode = FAKE_EMPTY;
-	assert_int_equal(c2d_tsm_get_quote(root, rd, &q, &len, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxguest_tsm_get_quote(root, rd, &q, &len, &err), C2D_E_INPUT);
 	assert_msg(&err, "outblob: empty quote");
 	assert_null(q);
 	assert_int_equal(reap(0), 0);
@@ -546,7 +546,7 @@ static void test_quote_empty_and_oversized(void **state)
 
 	fake.mode = FAKE_OVERSIZE;
 	fake.mkdirs = fake.rmdirs = 0;
-	assert_int_equal(c2d_tsm_get_quote(root, rd, &q, &len, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxguest_tsm_get_quote(root, rd, &q, &len, &err), C2D_E_INPUT);
 	assert_msg(&err, "outblob: quote longer than 32768 bytes");
 	assert_null(q);
 	assert_int_equal(reap(0), 0);
@@ -563,7 +563,7 @@ static void test_quote_no_tsm(void **state)
 	memset(&fake, 0, sizeof(fake));
 	mkdirs("sys/kernel/config");            /* configfs without TSM */
 	snprintf(want, sizeof(want), "configfs-tsm not available: %s/" REPORT_DIR, root);
-	assert_int_equal(c2d_tsm_get_quote(root, rd, &q, &len, &err), C2D_E_IO);
+	assert_int_equal(c2d_tdxguest_tsm_get_quote(root, rd, &q, &len, &err), C2D_E_IO);
 	assert_string_equal(err.msg, want);
 	assert_null(q);
 	assert_int_equal(fake.mkdirs, 0);
@@ -588,26 +588,26 @@ static void test_rtmr_extend_and_read(void **state)
 	mkdirs(MR_DIR);
 	put(MR_DIR "/rtmr3:sha384", "", 0);     /* empty: what lands is what we wrote */
 	digest(d, 7);
-	assert_int_equal(c2d_tdx_extend_rtmr3(root, d, &err), C2D_OK);
+	assert_int_equal(c2d_tdxguest_extend_rtmr3(root, d, &err), C2D_OK);
 	uint8_t *back = get(MR_DIR "/rtmr3:sha384", &n);
 	assert_int_equal(n, 48);
 	assert_memory_equal(back, d, 48);
 	free(back);
-	assert_int_equal(c2d_tdx_read_rtmr(root, 3, v, &err), C2D_OK);
+	assert_int_equal(c2d_tdxguest_read_rtmr(root, 3, v, &err), C2D_OK);
 	assert_memory_equal(v, d, 48);
 
 	digest(d, 100);
 	put(MR_DIR "/rtmr0:sha384", d, 48);
-	assert_int_equal(c2d_tdx_read_rtmr(root, 0, v, &err), C2D_OK);
+	assert_int_equal(c2d_tdxguest_read_rtmr(root, 0, v, &err), C2D_OK);
 	assert_memory_equal(v, d, 48);
 	put(MR_DIR "/rtmr1:sha384", d, 47);
-	assert_int_equal(c2d_tdx_read_rtmr(root, 1, v, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxguest_read_rtmr(root, 1, v, &err), C2D_E_INPUT);
 	assert_msg(&err, "rtmr1:sha384: 47 bytes");
 	put(MR_DIR "/rtmr2:sha384", big, sizeof(big));
-	assert_int_equal(c2d_tdx_read_rtmr(root, 2, v, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxguest_read_rtmr(root, 2, v, &err), C2D_E_INPUT);
 	assert_msg(&err, "more than 48 bytes");
-	assert_int_equal(c2d_tdx_read_rtmr(root, 4, v, &err), C2D_E_USAGE);
-	assert_int_equal(c2d_tdx_read_rtmr(root, -1, v, NULL), C2D_E_USAGE);
+	assert_int_equal(c2d_tdxguest_read_rtmr(root, 4, v, &err), C2D_E_USAGE);
+	assert_int_equal(c2d_tdxguest_read_rtmr(root, -1, v, NULL), C2D_E_USAGE);
 }
 
 static void test_rtmr_missing_abi(void **state)
@@ -615,14 +615,14 @@ static void test_rtmr_missing_abi(void **state)
 	(void)state;
 	uint8_t d[48] = { 0 }, v[48];
 	struct c2d_err err = { 0 };
-	assert_int_equal(c2d_tdx_extend_rtmr3(root, d, &err), C2D_E_IO);
+	assert_int_equal(c2d_tdxguest_extend_rtmr3(root, d, &err), C2D_E_IO);
 	assert_msg(&err, "no TDX guest device");
 	/* A 6.12 kernel: the device, no measurements directory. */
 	mkdirs("sys/devices/virtual/misc/tdx_guest");
-	assert_int_equal(c2d_tdx_extend_rtmr3(root, d, &err), C2D_E_IO);
+	assert_int_equal(c2d_tdxguest_extend_rtmr3(root, d, &err), C2D_E_IO);
 	assert_msg(&err, "kernel has no RTMR extension ABI");
 	assert_msg(&err, "rtmr3:sha384");
-	assert_int_equal(c2d_tdx_read_rtmr(root, 3, v, &err), C2D_E_IO);
+	assert_int_equal(c2d_tdxguest_read_rtmr(root, 3, v, &err), C2D_E_IO);
 	assert_msg(&err, "kernel has no RTMR extension ABI");
 }
 
@@ -638,7 +638,7 @@ static void test_rtmr_write_errors(void **state)
 
 	/* A write error, with its path and reason. */
 	assert_int_equal(symlink("/dev/full", path), 0);
-	assert_int_equal(c2d_tdx_extend_rtmr3(root, d, &err), C2D_E_IO);
+	assert_int_equal(c2d_tdxguest_extend_rtmr3(root, d, &err), C2D_E_IO);
 	assert_msg(&err, path);
 	assert_msg(&err, strerror(ENOSPC));
 	assert_int_equal(unlink(path), 0);
@@ -651,7 +651,7 @@ static void test_rtmr_write_errors(void **state)
 	lim.rlim_cur = 20;
 	void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	int r = c2d_tdx_extend_rtmr3(root, d, &err);
+	int r = c2d_tdxguest_extend_rtmr3(root, d, &err);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, prev);
 	assert_int_equal(r, C2D_E_IO);

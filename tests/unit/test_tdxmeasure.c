@@ -46,7 +46,7 @@ static void field48(const char *key, uint8_t out[48])
 {
 	const char *v = field(key);
 	assert_int_equal(strlen(v), 96);
-	assert_int_equal(c2d_unhex(v, 96, out, 48, NULL), 0);
+	assert_int_equal(c2d_hex_decode(v, 96, out, 48, NULL), 0);
 }
 
 static struct c2d_tdx_quote quote;
@@ -57,8 +57,8 @@ static void load_quote(void)
 	const char *hex = field("quote");
 	size_t n = strlen(hex) / 2;
 	quote_buf = malloc(n);
-	assert_int_equal(c2d_unhex(hex, 2 * n, quote_buf, n, NULL), 0);
-	assert_int_equal(c2d_tdx_quote_parse(quote_buf, n, &quote, NULL), C2D_OK);
+	assert_int_equal(c2d_hex_decode(hex, 2 * n, quote_buf, n, NULL), 0);
+	assert_int_equal(c2d_tdxquote_parse(quote_buf, n, &quote, NULL), C2D_OK);
 }
 
 static void test_rtmr12_from_published_digests(void **state)
@@ -69,15 +69,15 @@ static void test_rtmr12_from_published_digests(void **state)
 	field48("kernel_authenticode", auth);
 	field48("cmdline_sha384", cmd);
 	field48("initrd_sha384", initrd);
-	c2d_rtmr1_from_digest(auth, r);
+	c2d_tdxmeasure_rtmr1_from_digest(auth, r);
 	assert_memory_equal(r, quote.td.rtmr[1], 48);
-	c2d_rtmr2_from_digests(cmd, initrd, r);
+	c2d_tdxmeasure_rtmr2_from_digests(cmd, initrd, r);
 	assert_memory_equal(r, quote.td.rtmr[2], 48);
 	/* Order matters: the initrd is measured after the command line. */
-	c2d_rtmr2_from_digests(initrd, cmd, r);
+	c2d_tdxmeasure_rtmr2_from_digests(initrd, cmd, r);
 	assert_memory_not_equal(r, quote.td.rtmr[2], 48);
 	auth[0] ^= 1;
-	c2d_rtmr1_from_digest(auth, r);
+	c2d_tdxmeasure_rtmr1_from_digest(auth, r);
 	assert_memory_not_equal(r, quote.td.rtmr[1], 48);
 	free(quote_buf);
 }
@@ -117,7 +117,7 @@ static void witness_sections(struct c2d_tdvf *t)
 	uint8_t w[64];
 	const char *hex = field("td_hob_witness");
 	size_t n = strlen(hex) / 2;
-	assert_int_equal(c2d_unhex(hex, 2 * n, w, n, NULL), 0);
+	assert_int_equal(c2d_hex_decode(hex, 2 * n, w, n, NULL), 0);
 	const uint8_t *p = w, *end = w + n;
 	uint64_t base = varuint(&p, end), hob = base + varuint(&p, end), count = varuint(&p, end);
 	memset(t, 0, sizeof(*t));
@@ -141,13 +141,13 @@ static void test_rtmr0_from_published_parts(void **state)
 	witness_sections(&t);
 	uint64_t mem = strtoull(field("memory_size"), NULL, 10);
 	assert_int_equal(mem, 2ull << 30);
-	assert_int_equal(c2d_tdx_td_hob_digest(&t, mem, parts.td_hob, NULL), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_td_hob_digest(&t, mem, parts.td_hob, NULL), C2D_OK);
 	field48("rtmr0_td_hob", want);
 	assert_memory_equal(parts.td_hob, want, 48);
 	/* The HOB describes the RAM: another size, another digest. */
-	assert_int_equal(c2d_tdx_td_hob_digest(&t, mem + (1ull << 30), r, NULL), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_td_hob_digest(&t, mem + (1ull << 30), r, NULL), C2D_OK);
 	assert_memory_not_equal(r, want, 48);
-	assert_int_equal(c2d_tdx_td_hob_digest(&t, 4ull << 30, r, NULL), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_td_hob_digest(&t, 4ull << 30, r, NULL), C2D_OK);
 	assert_memory_not_equal(r, want, 48);
 
 	assert_string_equal(field("ovmf_variant"), "pre202505");
@@ -155,16 +155,16 @@ static void test_rtmr0_from_published_parts(void **state)
 	field48("rtmr0_acpi_loader", parts.acpi_loader);
 	field48("rtmr0_acpi_rsdp", parts.acpi_rsdp);
 	field48("rtmr0_acpi_tables", parts.acpi_tables);
-	c2d_rtmr0_from_parts(&parts, r);
+	c2d_tdxmeasure_rtmr0_from_parts(&parts, r);
 	assert_memory_equal(r, quote.td.rtmr[0], 48);
 	parts.acpi_rsdp[47] ^= 1;
-	c2d_rtmr0_from_parts(&parts, r);
+	c2d_tdxmeasure_rtmr0_from_parts(&parts, r);
 	assert_memory_not_equal(r, quote.td.rtmr[0], 48);
 
 	/* No TD_HOB section: refused. */
 	for (uint32_t i = 0; i < t.nsections; i++)
 		t.sec[i].type = C2D_TDVF_TEMP_MEM;
-	assert_int_equal(c2d_tdx_td_hob_digest(&t, mem, r, NULL), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxmeasure_td_hob_digest(&t, mem, r, NULL), C2D_E_INPUT);
 	free(quote_buf);
 }
 
@@ -176,13 +176,13 @@ static void test_cmdline_digest(void **state)
 	/* UTF-16LE, NUL-terminated. */
 	static const uint8_t u16[] = { 'o', 0, 'k', 0, 0, 0 };
 	c2d_digest_buf(u16, sizeof(u16), &d);
-	c2d_tdx_cmdline_digest("ok", 0, a);
+	c2d_tdxmeasure_cmdline_digest("ok", 0, a);
 	assert_memory_equal(a, d.sha384, 48);
 	/* OVMF appends " initrd=initrd" when there is an initrd. */
-	c2d_tdx_cmdline_digest("ok", 1, a);
-	c2d_tdx_cmdline_digest("ok initrd=initrd", 0, b);
+	c2d_tdxmeasure_cmdline_digest("ok", 1, a);
+	c2d_tdxmeasure_cmdline_digest("ok initrd=initrd", 0, b);
 	assert_memory_equal(a, b, 48);
-	c2d_tdx_cmdline_digest("ok", 0, b);
+	c2d_tdxmeasure_cmdline_digest("ok", 0, b);
 	assert_memory_not_equal(a, b, 48);
 }
 
@@ -206,7 +206,7 @@ static void test_qemu_patch(void **state)
 	size_t len = 8192;
 	uint8_t *k = fake_bzimage(len), *o = malloc(len);
 	struct c2d_err err;
-	assert_int_equal(c2d_qemu_patch_kernel(k, len, o, "console=ttyS0", 1000000, 2ull << 30, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_qemu_patch_kernel(k, len, o, "console=ttyS0", 1000000, 2ull << 30, &err), C2D_OK);
 	assert_int_equal(o[0x210], 0xB0);
 	assert_int_equal(o[0x211], 0x81);
 	assert_int_equal(c2d_get_le16(o + 0x224), 0x20000 - 0x10000 - 0x200);
@@ -221,26 +221,26 @@ static void test_qemu_patch(void **state)
 			assert_int_equal(o[i], k[i]);
 	/* q35: 2 GiB and >= 2.75 GiB place the initrd alike; 1 GiB does not. */
 	uint8_t *o2 = malloc(len);
-	assert_int_equal(c2d_qemu_patch_kernel(k, len, o2, "console=ttyS0", 1000000, 8ull << 30, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_qemu_patch_kernel(k, len, o2, "console=ttyS0", 1000000, 8ull << 30, &err), C2D_OK);
 	assert_memory_equal(o, o2, len);
-	assert_int_equal(c2d_qemu_patch_kernel(k, len, o2, "console=ttyS0", 1000000, 0xA0000000u, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_qemu_patch_kernel(k, len, o2, "console=ttyS0", 1000000, 0xA0000000u, &err), C2D_OK);
 	assert_int_equal(c2d_get_le32(o2 + 0x218), (0xA0000000u - 0x28000u - 1u - 1000000u) & ~4095u);
-	assert_int_equal(c2d_qemu_patch_kernel(k, len, o2, "console=ttyS0", 1000000, 1ull << 30, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_qemu_patch_kernel(k, len, o2, "console=ttyS0", 1000000, 1ull << 30, &err), C2D_OK);
 	assert_int_not_equal(c2d_get_le32(o2 + 0x218), want);
 	/* initrd_addr_max applies without XLF_CAN_BE_LOADED_ABOVE_4G. */
 	c2d_put_le16(k + 0x236, 0);
 	c2d_put_le32(k + 0x22c, 0x37ffffff);
-	assert_int_equal(c2d_qemu_patch_kernel(k, len, o2, "", 1000000, 2ull << 30, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_qemu_patch_kernel(k, len, o2, "", 1000000, 2ull << 30, &err), C2D_OK);
 	assert_int_equal(c2d_get_le32(o2 + 0x218), (0x37ffffffu - 1000000u) & ~4095u);
 	/* vga= sets vid_mode; a bad value is refused as QEMU refuses it. */
-	assert_int_equal(c2d_qemu_patch_kernel(k, len, o2, "quiet vga=0x317", C2D_NO_INITRD, 2ull << 30, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_qemu_patch_kernel(k, len, o2, "quiet vga=0x317", C2D_NO_INITRD, 2ull << 30, &err), C2D_OK);
 	assert_int_equal(c2d_get_le16(o2 + 0x1fa), 0x317);
 	assert_int_equal(c2d_get_le32(o2 + 0x218), 0);
-	assert_int_equal(c2d_qemu_patch_kernel(k, len, o2, "vga=x", C2D_NO_INITRD, 2ull << 30, &err), C2D_E_INPUT);
-	assert_int_equal(c2d_qemu_patch_kernel(k, len, o2, "", 0x40000000, 2ull << 30, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxmeasure_qemu_patch_kernel(k, len, o2, "vga=x", C2D_NO_INITRD, 2ull << 30, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxmeasure_qemu_patch_kernel(k, len, o2, "", 0x40000000, 2ull << 30, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "initrd"));
 	memcpy(k + 0x202, "HdrX", 4);
-	assert_int_equal(c2d_qemu_patch_kernel(k, len, o2, "", 1, 2ull << 30, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_tdxmeasure_qemu_patch_kernel(k, len, o2, "", 1, 2ull << 30, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "HdrS"));
 	free(k);
 	free(o);
@@ -388,7 +388,7 @@ static void test_tdvf(void **state)
 	uint8_t *fw = fake_tdvf();
 	struct c2d_tdvf t;
 	struct c2d_err err;
-	assert_int_equal(c2d_tdvf_parse(fw, FW_LEN, &t, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_tdvf_parse(fw, FW_LEN, &t, &err), C2D_OK);
 	assert_int_equal(t.nsections, 4);
 	assert_int_equal(t.sec[0].address, 0xFFFFE000u);
 	assert_int_equal(t.sec[3].type, C2D_TDVF_TEMP_MEM);
@@ -431,22 +431,22 @@ static void test_tdvf(void **state)
 		}
 	br_sha384_out(&c1, want1);
 	br_sha384_out(&c2, want2);
-	assert_int_equal(c2d_predict_mrtd(fw, FW_LEN, C2D_MRTD_SINGLE_PASS, got, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_predict_mrtd(fw, FW_LEN, C2D_MRTD_SINGLE_PASS, got, &err), C2D_OK);
 	assert_memory_equal(got, want1, 48);
-	assert_int_equal(c2d_predict_mrtd(fw, FW_LEN, C2D_MRTD_TWO_PASS, got, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_predict_mrtd(fw, FW_LEN, C2D_MRTD_TWO_PASS, got, &err), C2D_OK);
 	assert_memory_equal(got, want2, 48);
 	/* Extended content counts; the CFV's does not reach MRTD. */
 	fw[0x2fff] ^= 1;
-	assert_int_equal(c2d_predict_mrtd(fw, FW_LEN, C2D_MRTD_TWO_PASS, got, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_predict_mrtd(fw, FW_LEN, C2D_MRTD_TWO_PASS, got, &err), C2D_OK);
 	assert_memory_not_equal(got, want2, 48);
 	fw[0x2fff] ^= 1;
 	fw[0x10] ^= 1;
-	assert_int_equal(c2d_predict_mrtd(fw, FW_LEN, C2D_MRTD_TWO_PASS, got, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_predict_mrtd(fw, FW_LEN, C2D_MRTD_TWO_PASS, got, &err), C2D_OK);
 	assert_memory_equal(got, want2, 48);
 
 	uint8_t cfv[48];
 	struct c2d_digests d;
-	assert_int_equal(c2d_tdvf_cfv_digest(&t, fw, cfv, &err), C2D_OK);
+	assert_int_equal(c2d_tdxmeasure_tdvf_cfv_digest(&t, fw, cfv, &err), C2D_OK);
 	c2d_digest_buf(fw, 0x1000, &d);
 	assert_memory_equal(cfv, d.sha384, 48);
 
@@ -464,13 +464,13 @@ static void test_tdvf(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		fw[bad[i].off] ^= bad[i].x;
-		assert_int_equal(c2d_tdvf_parse(fw, FW_LEN, &t, &err), C2D_E_INPUT);
+		assert_int_equal(c2d_tdxmeasure_tdvf_parse(fw, FW_LEN, &t, &err), C2D_E_INPUT);
 		if (strstr(err.msg, bad[i].msg) == NULL)
 			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, bad[i].msg);
 		fw[bad[i].off] ^= bad[i].x;
 	}
 	for (size_t n = 0; n < FW_LEN; n += 61)   /* truncations lose the table */
-		assert_int_equal(c2d_tdvf_parse(fw, n, &t, NULL), C2D_E_INPUT);
+		assert_int_equal(c2d_tdxmeasure_tdvf_parse(fw, n, &t, NULL), C2D_E_INPUT);
 	free(fw);
 }
 

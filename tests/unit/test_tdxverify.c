@@ -31,12 +31,12 @@ static int setup(void **state)
 	struct c2d_err err = { 0 };
 	size_t len;
 	fx->quote = testfile_load("tests/vectors/tdx/dcapqvl_tdx_quote", &fx->quote_len);
-	assert_int_equal(c2d_tdx_quote_parse(fx->quote, fx->quote_len, &fx->q, &err), C2D_OK);
+	assert_int_equal(c2d_tdxquote_parse(fx->quote, fx->quote_len, &fx->q, &err), C2D_OK);
 	uint8_t *json = testfile_load("tests/vectors/tdx/dcapqvl_tdx_quote_collateral.json", &len);
-	assert_int_equal(c2d_collateral_parse_dcapqvl((const char *)json, len, "collateral", &fx->col, &err),
+	assert_int_equal(c2d_collateral_json_parse_dcapqvl((const char *)json, len, "collateral", &fx->col, &err),
 			 C2D_OK);
 	free(json);
-	assert_int_equal(c2d_rfc3339_parse("2025-07-01T00:00:00Z", &fx->now, NULL), 0);
+	assert_int_equal(c2d_date_rfc3339_parse("2025-07-01T00:00:00Z", &fx->now, NULL), 0);
 	*state = fx;
 	return 0;
 }
@@ -56,21 +56,21 @@ static void test_real_quote(void **state)
 	struct c2d_verify_policy pol = { 0 };
 	struct c2d_verify_result res;
 	struct c2d_err err = { 0 };
-	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_OK);
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_OK);
 	assert_true(res.signatures_ok);
 	assert_false(res.simulated);
 	assert_int_equal(res.status, C2D_TCB_UP_TO_DATE);
 	assert_int_equal(res.qe_status, C2D_TCB_UP_TO_DATE);
 	assert_int_equal(res.platform_status, C2D_TCB_UP_TO_DATE);
 	char date[C2D_RFC3339_LEN];
-	c2d_rfc3339_format(res.tcb_date, date);
+	c2d_date_rfc3339_format(res.tcb_date, date);
 	assert_string_equal(date, "2024-03-13T00:00:00Z");
 	static const uint8_t fmspc[6] = { 0xb0, 0xc0, 0x6f, 0, 0, 0 };
 	assert_memory_equal(res.pck.fmspc, fmspc, 6);
 	/* The pinned root passed explicitly is the same root. */
 	pol.root_der = c2d_intel_sgx_root_der;
 	pol.root_len = c2d_intel_sgx_root_der_len;
-	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_OK);
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_OK);
 	assert_false(res.simulated);
 }
 
@@ -80,7 +80,7 @@ static void test_policy(void **state)
 	struct c2d_verify_policy pol = { .accept = C2D_ACCEPT(C2D_TCB_OUT_OF_DATE) };
 	struct c2d_verify_result res;
 	struct c2d_err err = { 0 };
-	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
 	assert_string_equal(err.msg, "policy: TCB status UpToDate is not accepted");
 	/* The result still says what the TCB is. */
 	assert_true(res.signatures_ok);
@@ -94,7 +94,7 @@ static void test_refusals(void **state)
 	struct c2d_verify_result res;
 	struct c2d_err err = { 0 };
 
-	assert_int_equal(c2d_quote_verify(&fx->q, NULL, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, NULL, &pol, fx->now, &res, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "no collateral"));
 	assert_false(res.signatures_ok);
 
@@ -103,22 +103,22 @@ static void test_refusals(void **state)
 	memcpy(copy, fx->quote, fx->quote_len);
 	struct c2d_tdx_quote dq;
 	copy[48 + 120] |= 1;
-	assert_int_equal(c2d_tdx_quote_parse(copy, fx->quote_len, &dq, &err), C2D_OK);
-	assert_int_equal(c2d_quote_verify(&dq, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_tdxquote_parse(copy, fx->quote_len, &dq, &err), C2D_OK);
+	assert_int_equal(c2d_tdxverify_quote(&dq, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "TD attributes: debug TD"));
 
 	/* Another QE vendor. */
 	memcpy(copy, fx->quote, fx->quote_len);
 	copy[12] ^= 0x80;
-	assert_int_equal(c2d_tdx_quote_parse(copy, fx->quote_len, &dq, &err), C2D_OK);
-	assert_int_equal(c2d_quote_verify(&dq, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_tdxquote_parse(copy, fx->quote_len, &dq, &err), C2D_OK);
+	assert_int_equal(c2d_tdxverify_quote(&dq, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
 	assert_string_equal(err.msg, "header: QE vendor id is not Intel's");
 
 	/* A changed register: the quote signature. */
 	memcpy(copy, fx->quote, fx->quote_len);
 	copy[48 + 328] ^= 1;   /* RTMR0 */
-	assert_int_equal(c2d_tdx_quote_parse(copy, fx->quote_len, &dq, &err), C2D_OK);
-	assert_int_equal(c2d_quote_verify(&dq, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_tdxquote_parse(copy, fx->quote_len, &dq, &err), C2D_OK);
+	assert_int_equal(c2d_tdxverify_quote(&dq, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "quote: signature by the attestation key"));
 	assert_false(res.signatures_ok);
 	free(copy);
@@ -128,10 +128,10 @@ static void test_refusals(void **state)
 	uint8_t *other = testfile_load("tests/vectors/x509/ca.der", &n);
 	pol.root_der = other;
 	pol.root_len = n;
-	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "simulation root needs --allow-simulated"));
 	pol.allow_simulated = 1;
-	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
 	assert_true(res.simulated);
 	assert_non_null(strstr(err.msg, "PCK chain"));
 	free(other);
@@ -139,8 +139,8 @@ static void test_refusals(void **state)
 	/* Time outside the collateral. */
 	pol = (struct c2d_verify_policy){ 0 };
 	int64_t late;
-	assert_int_equal(c2d_rfc3339_parse("2025-07-20T00:00:00Z", &late, NULL), 0);
-	assert_int_equal(c2d_quote_verify(&fx->q, &fx->col, &pol, late, &res, &err), C2D_E_REFUSED);
+	assert_int_equal(c2d_date_rfc3339_parse("2025-07-20T00:00:00Z", &late, NULL), 0);
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, late, &res, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "stale"));
 }
 

@@ -35,8 +35,8 @@ static void quote_chain(const char *path, struct c2d_pem_chain *chain)
 	uint8_t *buf = testfile_load(path, &len);
 	struct c2d_tdx_quote q;
 	struct c2d_err err = { 0 };
-	assert_int_equal(c2d_tdx_quote_parse(buf, len, &q, &err), C2D_OK);
-	assert_int_equal(c2d_pem_chain_decode((const char *)q.pck_chain, q.pck_chain_len, chain, &err),
+	assert_int_equal(c2d_tdxquote_parse(buf, len, &q, &err), C2D_OK);
+	assert_int_equal(c2d_x509_pem_chain_decode((const char *)q.pck_chain, q.pck_chain_len, chain, &err),
 			 C2D_OK);
 	free(buf);
 }
@@ -46,7 +46,7 @@ static void pem_file(const char *path, struct c2d_pem_chain *chain)
 	size_t len;
 	uint8_t *buf = testfile_load(path, &len);
 	struct c2d_err err = { 0 };
-	assert_int_equal(c2d_pem_chain_decode((const char *)buf, len, chain, &err), C2D_OK);
+	assert_int_equal(c2d_x509_pem_chain_decode((const char *)buf, len, chain, &err), C2D_OK);
 	free(buf);
 }
 
@@ -261,8 +261,8 @@ static void test_intel_root(void **state)
 	assert_int_equal(root.issuer_len, root.subject_len);
 	assert_memory_equal(root.issuer, root.subject, root.subject_len);
 	assert_int_equal(root.not_after, c2d_der_unix_time(2049, 12, 31, 23, 59, 59));
-	c2d_pem_chain_free(&pem);
-	c2d_pem_chain_free(&pem);               /* safe twice */
+	c2d_x509_pem_chain_free(&pem);
+	c2d_x509_pem_chain_free(&pem);               /* safe twice */
 	free(der);
 }
 
@@ -277,52 +277,52 @@ static void test_pem(void **state)
 
 	memcpy(buf, txt, len);
 	memcpy(buf + len, "\n\0\0 \t\r\n", 7);  /* trailing white space and NULs */
-	assert_int_equal(c2d_pem_chain_decode(buf, len + 7, &c, &err), C2D_OK);
+	assert_int_equal(c2d_x509_pem_chain_decode(buf, len + 7, &c, &err), C2D_OK);
 	assert_int_equal(c.n, 2);
-	c2d_pem_chain_free(&c);
+	c2d_x509_pem_chain_free(&c);
 	/* Without the final newline, the last END line still counts. */
 	size_t end = len;
 	while (buf[end - 1] == '\n')
 		end--;
-	assert_int_equal(c2d_pem_chain_decode(buf, end, &c, &err), C2D_OK);
+	assert_int_equal(c2d_x509_pem_chain_decode(buf, end, &c, &err), C2D_OK);
 	assert_int_equal(c.n, 2);
-	c2d_pem_chain_free(&c);
+	c2d_x509_pem_chain_free(&c);
 	/* Text before, between or after the objects is refused. */
 	memcpy(buf + len, "junk\n", 5);
-	assert_int_equal(c2d_pem_chain_decode(buf, len + 5, &c, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_x509_pem_chain_decode(buf, len + 5, &c, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "text after the last certificate"));
 	assert_null(c.buf);
 	char *pre = malloc(len + 8);
 	memcpy(pre, "hello\n", 6);
 	memcpy(pre + 6, txt, len);
-	assert_int_equal(c2d_pem_chain_decode(pre, len + 6, &c, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_x509_pem_chain_decode(pre, len + 6, &c, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "PEM chain offset 0: text outside a PEM object"));
 	free(pre);
 	/* Truncated: no END line, then a damaged Base64 line. */
 	const char *nl = memchr(buf + len / 3, '\n', len);   /* at a line's end */
-	assert_int_equal(c2d_pem_chain_decode(buf, (size_t)(nl - buf) + 1, &c, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_x509_pem_chain_decode(buf, (size_t)(nl - buf) + 1, &c, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "PEM chain: certificate 1 has no END line"));
-	assert_int_equal(c2d_pem_chain_decode(buf, len / 3, &c, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_x509_pem_chain_decode(buf, len / 3, &c, &err), C2D_E_INPUT);
 	memcpy(buf, txt, len);
 	buf[100] = '*';
-	assert_int_equal(c2d_pem_chain_decode(buf, len, &c, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_x509_pem_chain_decode(buf, len, &c, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "bad Base64"));
 	/* The armour must be exact (RFC 7468): BearSSL alone would take a
 	 * damaged END label or trailing text on the BEGIN line. */
 	memcpy(buf, txt, len);
 	char *endl = strstr(buf, "-----END CERTIFICATE-----");
 	endl[12] = 'U';
-	assert_int_equal(c2d_pem_chain_decode(buf, len, &c, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_x509_pem_chain_decode(buf, len, &c, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "END line of certificate 1 is not"));
 	memcpy(buf, txt, len);
 	buf[26] = 'x';   /* the last dash of "-----BEGIN CERTIFICATE-----" */
-	assert_int_equal(c2d_pem_chain_decode(buf, len, &c, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_x509_pem_chain_decode(buf, len, &c, &err), C2D_E_INPUT);
 	memcpy(buf, txt, len);
 	/* Another kind of object. */
 	const char *key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
-	assert_int_equal(c2d_pem_chain_decode(key, strlen(key), &c, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_x509_pem_chain_decode(key, strlen(key), &c, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "a PRIVATE KEY object, only CERTIFICATE"));
-	assert_int_equal(c2d_pem_chain_decode("\n\0", 2, &c, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_x509_pem_chain_decode("\n\0", 2, &c, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "no certificate"));
 	/* Four certificates are the most. */
 	size_t rlen;
@@ -332,18 +332,18 @@ static void test_pem(void **state)
 		memcpy(many + i * (rlen + 1), root, rlen);
 		many[i * (rlen + 1) + rlen] = '\n';
 	}
-	assert_int_equal(c2d_pem_chain_decode(many, 4 * (rlen + 1), &c, &err), C2D_OK);
+	assert_int_equal(c2d_x509_pem_chain_decode(many, 4 * (rlen + 1), &c, &err), C2D_OK);
 	assert_int_equal(c.n, 4);
 	assert_int_equal(c.len[3], c2d_intel_sgx_root_der_len);
-	c2d_pem_chain_free(&c);
-	assert_int_equal(c2d_pem_chain_decode(many, 5 * (rlen + 1), &c, &err), C2D_E_INPUT);
+	c2d_x509_pem_chain_free(&c);
+	assert_int_equal(c2d_x509_pem_chain_decode(many, 5 * (rlen + 1), &c, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "more than 4 certificates"));
 	free(many);
 	free(root);
 	struct c2d_pem_chain q;
 	quote_chain(DCAP_QUOTE, &q);
 	assert_int_equal(q.n, 3);
-	c2d_pem_chain_free(&q);
+	c2d_x509_pem_chain_free(&q);
 	free(buf);
 	free(txt);
 }
@@ -370,7 +370,7 @@ static void check_quote_chain(const char *path, int64_t now, const char *fmspc, 
 	assert_true(inter.is_ca);
 	assert_non_null(leaf.sgx_ext);
 	assert_int_equal(c2d_pck_ext_parse(leaf.sgx_ext, leaf.sgx_ext_len, &ext, &err), C2D_OK);
-	assert_int_equal(c2d_unhex(fmspc, 12, want, 6, NULL), 0);
+	assert_int_equal(c2d_hex_decode(fmspc, 12, want, 6, NULL), 0);
 	assert_memory_equal(ext.fmspc, want, 6);
 	assert_int_equal(ext.pceid[0], 0);
 	assert_int_equal(ext.pceid[1], 0);
@@ -404,7 +404,7 @@ static void check_quote_chain(const char *path, int64_t now, const char *fmspc, 
 	part.n = 1;
 	assert_int_equal(verify_intel(&part, now, &leaf, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "certificate 1 (Intel SGX PCK Certificate): unknown issuer"));
-	c2d_pem_chain_free(&chain);
+	c2d_x509_pem_chain_free(&chain);
 }
 
 static void test_dcapqvl_chain(void **state)
@@ -426,7 +426,7 @@ static void test_dcapqvl_chain(void **state)
 	char hex[33];
 	c2d_hex(ext.ppid, 16, hex);
 	assert_string_equal(hex, "811dca2a26b952e85bb6448b097ba4fd");
-	c2d_pem_chain_free(&chain);
+	c2d_x509_pem_chain_free(&chain);
 }
 
 static void test_gotdx_chain(void **state)
@@ -487,7 +487,7 @@ static void test_chain_mutations(void **state)
 	assert_memory_equal(chain.buf, orig, chain.off[2] + chain.len[2]);
 	assert_int_equal(verify_intel(&chain, now, &leaf, &err), C2D_OK);
 	free(orig);
-	c2d_pem_chain_free(&chain);
+	c2d_x509_pem_chain_free(&chain);
 }
 
 static void test_other_roots(void **state)
@@ -527,9 +527,9 @@ static void test_other_roots(void **state)
 	assert_int_equal(c2d_x509_chain_verify(&badku, ca, ca_len, at(2025, 1, 15), &leaf, &err),
 			 C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "BearSSL refuses it: key usage forbids it"));
-	c2d_pem_chain_free(&badku);
-	c2d_pem_chain_free(&chain);
-	c2d_pem_chain_free(&ours);
+	c2d_x509_pem_chain_free(&badku);
+	c2d_x509_pem_chain_free(&chain);
+	c2d_x509_pem_chain_free(&ours);
 	free(ca);
 }
 
@@ -577,7 +577,7 @@ static void test_gotdx_crls(void **state)
 	assert_int_equal(c2d_crl_parse(der, len, &crl, &err), C2D_OK);
 	assert_int_equal(c2d_crl_verify(&crl, &ca, now, &err), C2D_E_REFUSED);
 	assert_non_null(strstr(err.msg, "CRL: bad signature (by Intel SGX PCK Platform CA)"));
-	c2d_pem_chain_free(&issuers);
+	c2d_x509_pem_chain_free(&issuers);
 	free(der);
 	free(rder);
 }
@@ -596,7 +596,7 @@ static uint8_t *collateral_der(const char *json, const char *key, size_t *len)
 	assert_non_null(e);
 	*len = (size_t)(e - s) / 2;
 	uint8_t *der = malloc(*len);
-	assert_int_equal(c2d_unhex(s, (size_t)(e - s), der, *len, NULL), 0);
+	assert_int_equal(c2d_hex_decode(s, (size_t)(e - s), der, *len, NULL), 0);
 	return der;
 }
 
@@ -625,7 +625,7 @@ static void test_dcapqvl_crls(void **state)
 	assert_int_equal(c2d_crl_verify(&rcrl, &root, now, &err), C2D_OK);
 	assert_int_equal(c2d_crl_revokes(&rcrl, &inter), 0);
 	assert_int_equal(c2d_crl_verify(&crl, &inter, at(2025, 8, 1), &err), C2D_E_REFUSED);
-	c2d_pem_chain_free(&chain);
+	c2d_x509_pem_chain_free(&chain);
 	free(pck);
 	free(rootcrl);
 	free(json);
@@ -644,7 +644,7 @@ static void test_revokes(void **state)
 	assert_int_equal(c2d_crl_parse(der, len, &crl, NULL), C2D_OK);
 	/* The first serial listed, as `openssl crl -text` shows it. */
 	memset(&fake, 0, sizeof(fake));
-	assert_int_equal(c2d_unhex("6FC34E5023E728923435D61AA4B83C618166AD35", 40, serial, 20, NULL), 0);
+	assert_int_equal(c2d_hex_decode("6FC34E5023E728923435D61AA4B83C618166AD35", 40, serial, 20, NULL), 0);
 	fake.serial = serial;
 	fake.serial_len = 20;
 	assert_int_equal(c2d_crl_revokes(&crl, &fake), 1);
@@ -654,14 +654,14 @@ static void test_revokes(void **state)
 	fake.serial_len = 19;                   /* a prefix is another number */
 	assert_int_equal(c2d_crl_revokes(&crl, &fake), 0);
 	/* The one listed with a sign octet in its DER (high bit set). */
-	assert_int_equal(c2d_unhex("EFAE6E9715FCA13B87E333E8261ED6D990A926AD", 40, serial, 20, NULL), 0);
+	assert_int_equal(c2d_hex_decode("EFAE6E9715FCA13B87E333E8261ED6D990A926AD", 40, serial, 20, NULL), 0);
 	fake.serial_len = 20;
 	assert_int_equal(c2d_crl_revokes(&crl, &fake), 1);
 	/* The real PCK leaf of the same platform CA is not revoked. */
 	quote_chain(GOTDX_QUOTE, &chain);
 	parse_nth(&chain, 0, &leaf);
 	assert_int_equal(c2d_crl_revokes(&crl, &leaf), 0);
-	c2d_pem_chain_free(&chain);
+	c2d_x509_pem_chain_free(&chain);
 	free(der);
 }
 
@@ -771,8 +771,8 @@ static void test_mutations(void **state)
 		}
 	}
 	assert_int_equal(verify_intel(&chain, now, &leaf, &err), C2D_OK);
-	c2d_pem_chain_free(&chain);
-	c2d_pem_chain_free(&issuers);
+	c2d_x509_pem_chain_free(&chain);
+	c2d_x509_pem_chain_free(&issuers);
 	free(der);
 }
 
@@ -811,7 +811,7 @@ static void test_pck_ext_malformed(void **state)
 	e[358] = 17;
 	assert_int_equal(c2d_pck_ext_parse(e, n, &ext, &err), C2D_OK);
 	free(e);
-	c2d_pem_chain_free(&chain);
+	c2d_x509_pem_chain_free(&chain);
 }
 
 int main(void)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-c2d_status c2d_write_all(int fd, const void *p, size_t len, const char *what, struct c2d_err *err)
+c2d_status c2d_fdio_write_all(int fd, const void *p, size_t len, const char *what, struct c2d_err *err)
 {
 	const uint8_t *b = p;
 	while (len > 0) {
@@ -21,7 +21,7 @@ c2d_status c2d_write_all(int fd, const void *p, size_t len, const char *what, st
 	return C2D_OK;
 }
 
-c2d_status c2d_read_upto(const char *path, uint8_t *buf, size_t cap, size_t *len, struct c2d_err *err)
+c2d_status c2d_fdio_read_upto(const char *path, uint8_t *buf, size_t cap, size_t *len, struct c2d_err *err)
 {
 	*len = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

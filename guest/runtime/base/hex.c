@@ -22,7 +22,7 @@ static int nibble(char c)
 	return -1;
 }
 
-c2d_status c2d_unhex(const char *text, size_t text_len, uint8_t *out, size_t len,
+c2d_status c2d_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t len,
 		     struct c2d_err *err)
 {
 	if (text_len >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {

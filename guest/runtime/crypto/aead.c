@@ -22,7 +22,7 @@ static int gcm_parts(enum c2d_gcm_impl impl, const br_block_ctr_class **ctr, br_
 	switch (impl) {
 	case C2D_GCM_VAES:
 		*ctr = c2d_aes_vaes_ctr_get_vtable();
-		*gh = c2d_ghash_vpclmul_get();
+		*gh = c2d_aes_vaes_ghash_get();
 		break;
 	case C2D_GCM_X86NI:
 		*ctr = br_aes_x86ni_ctr_get_vtable();
@@ -102,7 +102,7 @@ const char *c2d_gcm_impl_name(const struct c2d_gcm *g)
 	}
 }
 
-void c2d_aead_seal_once(const uint8_t key[32], const void *aad, size_t aad_len,
+void c2d_gcm_seal_once(const uint8_t key[32], const void *aad, size_t aad_len,
 			void *buf, size_t len, uint8_t tag[C2D_GCM_TAG_LEN])
 {
 	static const uint8_t zero[C2D_GCM_NONCE_LEN];
@@ -113,7 +113,7 @@ void c2d_aead_seal_once(const uint8_t key[32], const void *aad, size_t aad_len,
 	c2d_gcm_wipe(&g);
 }
 
-c2d_status c2d_aead_open_once(const uint8_t key[32], const void *aad, size_t aad_len,
+c2d_status c2d_gcm_open_once(const uint8_t key[32], const void *aad, size_t aad_len,
 			      void *buf, size_t len, const uint8_t tag[C2D_GCM_TAG_LEN],
 			      struct c2d_err *err)
 {

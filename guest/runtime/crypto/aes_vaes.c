@@ -510,7 +510,7 @@ const br_block_ctr_class *c2d_aes_vaes_ctr_get_vtable(void)
 	return cpu_has_vaes() ? &vaes_ctr_vtable : NULL;
 }
 
-br_ghash c2d_ghash_vpclmul_get(void)
+br_ghash c2d_aes_vaes_ghash_get(void)
 {
 	return cpu_has_vaes() ? ghash_vpclmul : 0;
 }
@@ -522,7 +522,7 @@ const br_block_ctr_class *c2d_aes_vaes_ctr_get_vtable(void)
 	return NULL;
 }
 
-br_ghash c2d_ghash_vpclmul_get(void)
+br_ghash c2d_aes_vaes_ghash_get(void)
 {
 	return 0;
 }

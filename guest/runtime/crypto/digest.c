@@ -10,7 +10,7 @@
 
 #include "c2d/sha_ni.h"
 
-/* SHA-256 through whichever class c2d_sha256_get_vtable() picks (SHA-NI or
+/* SHA-256 through whichever class c2d_sha_ni_get_vtable() picks (SHA-NI or
  * BearSSL's portable code; the context holds either). SHA-384 is BearSSL's. */
 struct both {
 	c2d_sha256_context s256;
@@ -20,7 +20,7 @@ struct both {
 
 static void both_init(struct both *b)
 {
-	c2d_sha256_get_vtable()->init(&b->s256.vtable);
+	c2d_sha_ni_get_vtable()->init(&b->s256.vtable);
 	br_sha384_init(&b->s384);
 	b->size = 0;
 }
@@ -39,9 +39,9 @@ static void both_out(const struct both *b, struct c2d_digests *out)
 	br_sha384_out(&b->s384, out->sha384);
 }
 
-const char *c2d_sha256_impl(void)
+const char *c2d_digest_sha256_impl(void)
 {
-	return c2d_sha256_get_vtable() == &br_sha256_vtable ? "bearssl" : "sha-ni";
+	return c2d_sha_ni_get_vtable() == &br_sha256_vtable ? "bearssl" : "sha-ni";
 }
 
 void c2d_digest_buf(const void *data, size_t len, struct c2d_digests *out)
@@ -54,10 +54,10 @@ void c2d_digest_buf(const void *data, size_t len, struct c2d_digests *out)
 	explicit_bzero(&b, sizeof(b));
 }
 
-void c2d_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN])
+void c2d_digest_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN])
 {
 	c2d_sha256_context c;
-	c2d_sha256_get_vtable()->init(&c.vtable);
+	c2d_sha_ni_get_vtable()->init(&c.vtable);
 	c.vtable->update(&c.vtable, data, len);
 	c.vtable->out(&c.vtable, out);
 	explicit_bzero(&c, sizeof(c));

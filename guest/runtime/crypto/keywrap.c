@@ -83,7 +83,7 @@ c2d_status c2d_kw_wrap(const secp256k1_context *ctx, const struct c2d_wrap_bindi
 		return c2d_fail(err, C2D_E_INPUT, "ECDH failed");
 	derive(shared, b, eph_pub, wrap_key);
 	memcpy(wrapped, dataset_key, C2D_KEY_LEN);
-	c2d_aead_seal_once(wrap_key, wrap_aad, sizeof(wrap_aad) - 1, wrapped, C2D_KEY_LEN,
+	c2d_gcm_seal_once(wrap_key, wrap_aad, sizeof(wrap_aad) - 1, wrapped, C2D_KEY_LEN,
 			   wrapped + C2D_KEY_LEN);
 	explicit_bzero(shared, sizeof(shared));
 	explicit_bzero(wrap_key, sizeof(wrap_key));
@@ -111,7 +111,7 @@ c2d_status c2d_kw_unwrap(const uint8_t wrap_key[C2D_KEY_LEN],
 			 uint8_t dataset_key[C2D_KEY_LEN], struct c2d_err *err)
 {
 	memcpy(dataset_key, wrapped, C2D_KEY_LEN);
-	if (c2d_aead_open_once(wrap_key, wrap_aad, sizeof(wrap_aad) - 1, dataset_key,
+	if (c2d_gcm_open_once(wrap_key, wrap_aad, sizeof(wrap_aad) - 1, dataset_key,
 			       C2D_KEY_LEN, wrapped + C2D_KEY_LEN, err) < 0) {
 		explicit_bzero(dataset_key, C2D_KEY_LEN);
 		return c2d_fail(err, C2D_E_REFUSED,

@@ -200,7 +200,7 @@ static const c2d_sha256_context *cctx_of(const br_hash_class *const *vt)
 static void shani_init(const br_hash_class **vt)
 {
 	c2d_sha256_context *cc = ctx_of(vt);
-	cc->vtable = &c2d_sha256_shani_vtable;
+	cc->vtable = &c2d_sha_ni_vtable;
 	memcpy(cc->val, IV256, sizeof(cc->val));
 	cc->count = 0;
 }
@@ -282,7 +282,7 @@ static void shani_set_state(const br_hash_class **vt, const void *stb, uint64_t 
 	cc->count = count;
 }
 
-const br_hash_class c2d_sha256_shani_vtable = {
+const br_hash_class c2d_sha_ni_vtable = {
 	sizeof(c2d_sha256_context),
 	BR_HASHDESC_ID(br_sha256_ID) | BR_HASHDESC_OUT(32) | BR_HASHDESC_STATE(32) |
 		BR_HASHDESC_LBLEN(6) | BR_HASHDESC_MD_PADDING | BR_HASHDESC_MD_PADDING_BE,
@@ -293,9 +293,9 @@ const br_hash_class c2d_sha256_shani_vtable = {
 	shani_set_state,
 };
 
-const br_hash_class *c2d_sha256_get_vtable(void)
+const br_hash_class *c2d_sha_ni_get_vtable(void)
 {
-	return cpu_has_shani() ? &c2d_sha256_shani_vtable : &br_sha256_vtable;
+	return cpu_has_shani() ? &c2d_sha_ni_vtable : &br_sha256_vtable;
 }
 
 #else /* not x86 */
@@ -305,7 +305,7 @@ const br_hash_class *c2d_sha256_get_vtable(void)
  * BearSSL's own vtables use); init() points the context at
  * br_sha256_vtable, so later calls go straight to BearSSL.
  */
-const br_hash_class c2d_sha256_shani_vtable = {
+const br_hash_class c2d_sha_ni_vtable = {
 	sizeof(br_sha256_context),
 	BR_HASHDESC_ID(br_sha256_ID) | BR_HASHDESC_OUT(32) | BR_HASHDESC_STATE(32) |
 		BR_HASHDESC_LBLEN(6) | BR_HASHDESC_MD_PADDING | BR_HASHDESC_MD_PADDING_BE,
@@ -316,7 +316,7 @@ const br_hash_class c2d_sha256_shani_vtable = {
 	(void (*)(const br_hash_class **, const void *, uint64_t))&br_sha224_set_state,
 };
 
-const br_hash_class *c2d_sha256_get_vtable(void)
+const br_hash_class *c2d_sha_ni_get_vtable(void)
 {
 	return &br_sha256_vtable;
 }

@@ -36,7 +36,7 @@ static int rng_system_fill(void *ctx, uint8_t *buf, size_t len, struct c2d_err *
 	return c2d_random(buf, len, err);
 }
 
-void c2d_rng_system(struct c2d_rng *rng)
+void c2d_dp_rng_system(struct c2d_rng *rng)
 {
 	rng->fill = rng_system_fill;
 	rng->ctx = NULL;

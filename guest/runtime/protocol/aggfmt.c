@@ -36,21 +36,21 @@ static size_t cells_of(uint8_t ndims, const uint32_t *dims)
 	return n;
 }
 
-size_t c2d_outspec_cells(const struct c2d_outspec *o)
+size_t c2d_agg_spec_cells(const struct c2d_outspec *o)
 {
 	if (o->ndims < 1 || o->ndims > C2D_AGG_MAX_DIMS)
 		return 0;
 	return cells_of(o->ndims, o->dims);
 }
 
-size_t c2d_outschema_wire_len(const struct c2d_outschema *s)
+size_t c2d_agg_schema_wire_len(const struct c2d_outschema *s)
 {
 	size_t len = C2D_AGG_HEADER_LEN;
 	if (s->noutputs > UINT16_MAX)
 		return 0;
 	for (size_t i = 0; i < s->noutputs; i++) {
 		const struct c2d_outspec *o = &s->outputs[i];
-		size_t cells = c2d_outspec_cells(o), nl = o->name ? strlen(o->name) : 0;
+		size_t cells = c2d_agg_spec_cells(o), nl = o->name ? strlen(o->name) : 0;
 		if (cells == 0 || !name_ok(o->name ? o->name : "", nl))
 			return 0;
 		size_t one = C2D_AGG_OUTPUT_LEN(nl, (size_t)o->ndims, cells);
@@ -61,7 +61,7 @@ size_t c2d_outschema_wire_len(const struct c2d_outschema *s)
 	return len;
 }
 
-c2d_status c2d_outschema_check(const struct c2d_outschema *s, struct c2d_err *err)
+c2d_status c2d_agg_schema_check(const struct c2d_outschema *s, struct c2d_err *err)
 {
 	const char *an = s->analysis ? s->analysis : "?";
 	if (s->noutputs == 0 || s->noutputs > UINT16_MAX)
@@ -82,7 +82,7 @@ c2d_status c2d_outschema_check(const struct c2d_outschema *s, struct c2d_err *er
 		if (o->kind == C2D_AGG_COUNT ? o->scale != 0 : o->scale > C2D_AGG_MAX_SCALE)
 			return c2d_fail(err, C2D_E_INTERNAL, "%s: output '%s': scale %u for a %s", an,
 					o->name, o->scale, kind_name(o->kind));
-		if (c2d_outspec_cells(o) == 0)
+		if (c2d_agg_spec_cells(o) == 0)
 			return c2d_fail(err, C2D_E_INTERNAL, "%s: output '%s': bad dims", an, o->name);
 		/* n_rows x bound is computed in 128 bits, but a bound beyond
 		 * int64 could not be met by int64 values anyway. */
@@ -90,7 +90,7 @@ c2d_status c2d_outschema_check(const struct c2d_outschema *s, struct c2d_err *er
 			return c2d_fail(err, C2D_E_INTERNAL, "%s: output '%s': l1_bound %llu", an,
 					o->name, (unsigned long long)o->l1_bound);
 	}
-	size_t want = c2d_outschema_wire_len(s);
+	size_t want = c2d_agg_schema_wire_len(s);
 	if (s->max_bytes != want)
 		return c2d_fail(err, C2D_E_INTERNAL, "%s: max_bytes is %zu, the outputs take %zu", an,
 				s->max_bytes, want);
@@ -107,7 +107,7 @@ size_t c2d_agg_encode(const struct c2d_outschema *s, const int64_t *const values
 	p += C2D_AGG_HEADER_LEN;
 	for (size_t i = 0; i < s->noutputs; i++) {
 		const struct c2d_outspec *o = &s->outputs[i];
-		size_t nl = strlen(o->name), cells = c2d_outspec_cells(o);
+		size_t nl = strlen(o->name), cells = c2d_agg_spec_cells(o);
 		*p++ = (uint8_t)nl;
 		memcpy(p, o->name, nl);
 		p += nl;

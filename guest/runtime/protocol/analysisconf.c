@@ -283,7 +283,7 @@ c2d_status c2d_aconf_load(const char *path, struct c2d_aconf *c, struct c2d_err 
 	uint8_t buf[C2D_ACONF_MAX_LEN + 1];
 	size_t len;
 	memset(c, 0, sizeof(*c));
-	int r = c2d_read_upto(path, buf, sizeof(buf), &len, err);
+	int r = c2d_fdio_read_upto(path, buf, sizeof(buf), &len, err);
 	return r < 0 ? r : c2d_aconf_parse(path, buf, len, c, err);
 }
 

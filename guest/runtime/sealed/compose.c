@@ -30,5 +30,5 @@ void c2d_compose_hash(const struct c2d_digests *kernel,
 {
 	char doc[C2D_COMPOSE_DOC_MAX];
 	size_t n = c2d_compose_doc(kernel, cmdline, initrd, doc);
-	c2d_sha256(doc, n, out);
+	c2d_digest_sha256(doc, n, out);
 }

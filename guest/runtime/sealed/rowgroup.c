@@ -22,7 +22,7 @@ static size_t values_len(uint8_t type, uint32_t n)
 {
 	if (type == C2D_T_BOOL)
 		return bitmap_len(n);
-	return pad8(c2d_type_width(type) * n);
+	return pad8(c2d_schema_type_width(type) * n);
 }
 
 size_t c2d_rg_body_len(const struct c2d_schema *s, uint32_t n)
@@ -41,7 +41,7 @@ uint32_t c2d_rg_rows_per_group(const struct c2d_schema *s)
 	/* Upper bound of bytes per row: 8 per column, plus a bit per bitmap. */
 	size_t per_row = 0;
 	for (uint32_t i = 0; i < s->ncols; i++)
-		per_row += c2d_type_width(s->cols[i].type) + 1;
+		per_row += c2d_schema_type_width(s->cols[i].type) + 1;
 	size_t rows = (8u << 20) / (per_row ? per_row : 1);
 	if (rows > 65536)
 		rows = 65536;
@@ -181,7 +181,7 @@ static int check_values(const struct c2d_column *c, uint32_t n, const uint8_t *v
 			}
 			continue;
 		}
-		if (c2d_column_bound_check(c, iv, fv) != 0) {
+		if (c2d_schema_bound_check(c, iv, fv) != 0) {
 			*bad_row = i;
 			*why = "a value is outside the schema's bounds";
 			return 0;
@@ -220,7 +220,7 @@ c2d_status c2d_rg_decode_some(const struct c2d_schema *s, uint32_t nrows, const 
 		cols[i].data = body + off;
 		size_t vl = values_len(c->type, nrows);
 		size_t used = c->type == C2D_T_BOOL ? ((size_t)nrows + 7) / 8
-						    : c2d_type_width(c->type) * nrows;
+						    : c2d_schema_type_width(c->type) * nrows;
 		if (c->type == C2D_T_BOOL ? !bitmap_clean(cols[i].data, nrows)
 					  : !zero_tail(cols[i].data, used, vl))
 			return c2d_fail(err, C2D_E_INPUT, "column '%s': padding is not zero", c->name);

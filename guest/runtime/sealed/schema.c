@@ -10,14 +10,14 @@ static const char *const type_names[] = {
 	[C2D_T_CATEGORY] = "category", [C2D_T_DATE] = "date",
 };
 
-const char *c2d_type_name(uint8_t type)
+const char *c2d_schema_type_name(uint8_t type)
 {
 	if (type < C2D_T_INT64 || type > C2D_T_DATE)
 		return NULL;
 	return type_names[type];
 }
 
-uint8_t c2d_type_from_name(const char *name)
+uint8_t c2d_schema_type_from_name(const char *name)
 {
 	for (uint8_t t = C2D_T_INT64; t <= C2D_T_DATE; t++)
 		if (strcmp(name, type_names[t]) == 0)
@@ -25,7 +25,7 @@ uint8_t c2d_type_from_name(const char *name)
 	return 0;
 }
 
-int c2d_column_bound_check(const struct c2d_column *c, int64_t iv, double fv)
+int c2d_schema_bound_check(const struct c2d_column *c, int64_t iv, double fv)
 {
 	int low = 0, high = 0;
 	if (c->type == C2D_T_FLOAT64) {
@@ -38,7 +38,7 @@ int c2d_column_bound_check(const struct c2d_column *c, int64_t iv, double fv)
 	return low ? -1 : high ? 1 : 0;
 }
 
-size_t c2d_type_width(uint8_t type)
+size_t c2d_schema_type_width(uint8_t type)
 {
 	switch (type) {
 	case C2D_T_INT64:
@@ -93,7 +93,7 @@ c2d_status c2d_schema_check(const struct c2d_schema *s, struct c2d_err *err)
 		for (uint32_t j = 0; j < i; j++)
 			if (strcmp(s->cols[j].name, c->name) == 0)
 				return c2d_fail(err, C2D_E_INPUT, "schema: column '%s' appears twice", c->name);
-		if (c2d_type_name(c->type) == NULL)
+		if (c2d_schema_type_name(c->type) == NULL)
 			return c2d_fail(err, C2D_E_INPUT, "schema: column '%s': unknown type %u",
 					c->name, c->type);
 		if (c->flags & ~(C2D_COL_NULLABLE | C2D_COL_HAS_MIN | C2D_COL_HAS_MAX))
@@ -101,7 +101,7 @@ c2d_status c2d_schema_check(const struct c2d_schema *s, struct c2d_err *err)
 		int bounded = c->flags & (C2D_COL_HAS_MIN | C2D_COL_HAS_MAX);
 		if (bounded && !has_bounds_type(c->type))
 			return c2d_fail(err, C2D_E_INPUT, "schema: column '%s': a %s column has no bounds",
-					c->name, c2d_type_name(c->type));
+					c->name, c2d_schema_type_name(c->type));
 		if (c->type == C2D_T_FLOAT64 &&
 		    (((c->flags & C2D_COL_HAS_MIN) && !isfinite(c->min.f)) ||
 		     ((c->flags & C2D_COL_HAS_MAX) && !isfinite(c->max.f))))
@@ -135,7 +135,7 @@ c2d_status c2d_schema_check(const struct c2d_schema *s, struct c2d_err *err)
 			}
 		} else if (c->ncats != 0) {
 			return c2d_fail(err, C2D_E_INPUT, "schema: column '%s': labels on a %s column",
-					c->name, c2d_type_name(c->type));
+					c->name, c2d_schema_type_name(c->type));
 		}
 	}
 	return C2D_OK;

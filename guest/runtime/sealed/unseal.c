@@ -65,7 +65,7 @@ c2d_status c2d_unseal_header(int fd, const char *name, struct c2d_seal_header *h
 /* The plaintext parser: row groups may straddle chunks, so bytes are
  * assembled in p->buf until a whole item (group header, body, end record)
  * is there. */
-c2d_status c2d_plain_init(struct c2d_plain *p, const struct c2d_schema *s, c2d_rows_fn fn,
+c2d_status c2d_unseal_plain_init(struct c2d_plain *p, const struct c2d_schema *s, c2d_rows_fn fn,
 			  void *arg, struct c2d_err *err)
 {
 	*p = (struct c2d_plain){ .s = s, .fn = fn, .arg = arg, .need = C2D_RG_HEADER_LEN,
@@ -73,13 +73,13 @@ c2d_status c2d_plain_init(struct c2d_plain *p, const struct c2d_schema *s, c2d_r
 	p->buf = malloc(p->cap);
 	p->cols = calloc(s->ncols, sizeof(*p->cols));
 	if (p->buf == NULL || p->cols == NULL) {
-		c2d_plain_free(p);
+		c2d_unseal_plain_free(p);
 		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
 	}
 	return C2D_OK;
 }
 
-void c2d_plain_free(struct c2d_plain *p)
+void c2d_unseal_plain_free(struct c2d_plain *p)
 {
 	if (p->buf != NULL)
 		explicit_bzero(p->buf, p->cap);
@@ -137,7 +137,7 @@ static int item_done(struct c2d_plain *b, struct c2d_err *err)
 	return C2D_OK;
 }
 
-c2d_status c2d_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len, struct c2d_err *err)
+c2d_status c2d_unseal_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len, struct c2d_err *err)
 {
 	while (len > 0) {
 		if (p->ended)
@@ -158,7 +158,7 @@ c2d_status c2d_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len, 
 	return C2D_OK;
 }
 
-c2d_status c2d_plain_finish(struct c2d_plain *p, uint64_t row_count, struct c2d_err *err)
+c2d_status c2d_unseal_plain_finish(struct c2d_plain *p, uint64_t row_count, struct c2d_err *err)
 {
 	if (!p->ended)
 		return c2d_fail(err, C2D_E_INPUT, "the plaintext has no end record");
@@ -193,7 +193,7 @@ c2d_status c2d_unseal_body(int fd, const char *name, const struct c2d_seal_heade
 
 	struct c2d_plain b;
 	uint8_t *chunk = malloc(full);
-	int r = c2d_plain_init(&b, &h->schema, fn, arg, err);
+	int r = c2d_unseal_plain_init(&b, &h->schema, fn, arg, err);
 	if (r == C2D_OK && chunk == NULL)
 		r = c2d_fail(err, C2D_E_NOMEM, "%s: out of memory", name);
 
@@ -218,12 +218,12 @@ c2d_status c2d_unseal_body(int fd, const char *name, const struct c2d_seal_heade
 			c2d_err_prefix(err, "%s", name);
 			break;
 		}
-		if ((r = c2d_plain_feed(&b, chunk, pt, err)) < 0) {
+		if ((r = c2d_unseal_plain_feed(&b, chunk, pt, err)) < 0) {
 			c2d_err_prefix(err, "%s: chunk %llu", name, (unsigned long long)i);
 			break;
 		}
 	}
-	if (r == C2D_OK && (r = c2d_plain_finish(&b, h->row_count, err)) < 0)
+	if (r == C2D_OK && (r = c2d_unseal_plain_finish(&b, h->row_count, err)) < 0)
 		c2d_err_prefix(err, "%s", name);
 	if (r == C2D_OK && strict) {
 		uint8_t extra;
@@ -235,7 +235,7 @@ c2d_status c2d_unseal_body(int fd, const char *name, const struct c2d_seal_heade
 	if (chunk != NULL)
 		explicit_bzero(chunk, full);
 	free(chunk);
-	c2d_plain_free(&b);
+	c2d_unseal_plain_free(&b);
 	c2d_stream_wipe(&st);
 	return r;
 }

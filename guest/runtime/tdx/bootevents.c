@@ -15,7 +15,7 @@ void c2d_boot_events(const uint8_t init_sha256[32], struct c2d_boot_event ev[C2D
 	ev[1].payload = NULL;
 	ev[1].len = 0;
 	for (int i = 0; i < C2D_BOOT_EVENTS; i++)
-		c2d_runtime_event_digest(C2D_EVENT_RUNTIME, ev[i].name, ev[i].payload, ev[i].len,
+		c2d_rtmr_event_digest(C2D_EVENT_RUNTIME, ev[i].name, ev[i].payload, ev[i].len,
 					 ev[i].digest);
 }
 

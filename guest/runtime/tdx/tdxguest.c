@@ -30,7 +30,7 @@ enum {
 	TDINFO = 512,
 };
 
-c2d_status c2d_tdreport_parse(const uint8_t *buf, size_t len, struct c2d_tdreport *r,
+c2d_status c2d_tdxguest_report_parse(const uint8_t *buf, size_t len, struct c2d_tdreport *r,
 			      struct c2d_err *err)
 {
 	memset(r, 0, sizeof(*r));
@@ -61,13 +61,13 @@ c2d_status c2d_tdreport_parse(const uint8_t *buf, size_t len, struct c2d_tdrepor
 	 * the two runs a quote body carries; SVN2 and SERVTD_HASH stand
 	 * after them. */
 	const uint8_t *tcb = buf + TEE_TCB_INFO, *ti = buf + TDINFO;
-	c2d_td_report_at(&r->td, tcb + 8, ti, buf + REPORTMAC + 128, tcb + 128, ti + 400);
+	c2d_tdxquote_report_at(&r->td, tcb + 8, ti, buf + REPORTMAC + 128, tcb + 128, ti + 400);
 	return C2D_OK;
 }
 
 /* Root "/" gives "//dev/...", which the kernel reads as "/dev/...". */
 
-c2d_status c2d_tdx_get_report(const char *root, const uint8_t reportdata[64],
+c2d_status c2d_tdxguest_get_report(const char *root, const uint8_t reportdata[64],
 			      uint8_t tdreport[1024], struct c2d_err *err)
 {
 	char path[512];
@@ -133,7 +133,7 @@ static int read_generation(const char *entry, unsigned long long *gen, struct c2
 	size_t len;
 	int r;
 	if ((r = c2d_path_fmt(path, sizeof(path), err, "%s/generation", entry)) < 0 ||
-	    (r = c2d_read_upto(path, buf, sizeof(buf), &len, err)) < 0)
+	    (r = c2d_fdio_read_upto(path, buf, sizeof(buf), &len, err)) < 0)
 		return r;
 	if (len > 0 && buf[len - 1] == '\n')
 		len--;
@@ -160,7 +160,7 @@ static int check_provider(const char *entry, struct c2d_err *err)
 	size_t len;
 	int r;
 	if ((r = c2d_path_fmt(path, sizeof(path), err, "%s/provider", entry)) < 0 ||
-	    (r = c2d_read_upto(path, buf, sizeof(buf), &len, err)) < 0)
+	    (r = c2d_fdio_read_upto(path, buf, sizeof(buf), &len, err)) < 0)
 		return r;
 	if (len != sizeof(want) - 1 || memcmp(buf, want, len) != 0) {
 		if (len > 0 && buf[len - 1] == '\n')
@@ -189,7 +189,7 @@ static int quote_in(const char *entry, const uint8_t reportdata[64], uint8_t **q
 	if (buf == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "%s: no memory for the quote", path);
 	size_t n;
-	if ((r = c2d_read_upto(path, buf, C2D_TSM_QUOTE_MAX + 1, &n, err)) < 0)
+	if ((r = c2d_fdio_read_upto(path, buf, C2D_TSM_QUOTE_MAX + 1, &n, err)) < 0)
 		goto fail;
 	if (n == 0) {
 		r = c2d_fail(err, C2D_E_INPUT, "%s: empty quote", path);
@@ -218,7 +218,7 @@ fail:
 	return r;
 }
 
-c2d_status c2d_tsm_get_quote(const char *root, const uint8_t reportdata[64],
+c2d_status c2d_tdxguest_tsm_get_quote(const char *root, const uint8_t reportdata[64],
 			     uint8_t **quote, size_t *len, struct c2d_err *err)
 {
 	char dir[512], entry[600];
@@ -275,7 +275,7 @@ static int rtmr_path(const char *root, int index, char *path, size_t cap, struct
 			"kernel has no RTMR extension ABI (Linux >= 6.16): %s missing", path);
 }
 
-c2d_status c2d_tdx_extend_rtmr3(const char *root, const uint8_t digest[48], struct c2d_err *err)
+c2d_status c2d_tdxguest_extend_rtmr3(const char *root, const uint8_t digest[48], struct c2d_err *err)
 {
 	char path[600];
 	int r = rtmr_path(root, 3, path, sizeof(path), err);
@@ -284,14 +284,14 @@ c2d_status c2d_tdx_extend_rtmr3(const char *root, const uint8_t digest[48], stru
 	return write_once(path, digest, C2D_RTMR_LEN, err);
 }
 
-c2d_status c2d_tdx_read_rtmr(const char *root, int index, uint8_t value[48], struct c2d_err *err)
+c2d_status c2d_tdxguest_read_rtmr(const char *root, int index, uint8_t value[48], struct c2d_err *err)
 {
 	char path[600];
 	uint8_t buf[C2D_RTMR_LEN + 1];
 	size_t n;
 	int r;
 	if ((r = rtmr_path(root, index, path, sizeof(path), err)) < 0 ||
-	    (r = c2d_read_upto(path, buf, sizeof(buf), &n, err)) < 0)
+	    (r = c2d_fdio_read_upto(path, buf, sizeof(buf), &n, err)) < 0)
 		return r;
 	if (n != C2D_RTMR_LEN)
 		return c2d_fail(err, C2D_E_INPUT, "%s: %s%zu bytes, an RTMR is %d", path,

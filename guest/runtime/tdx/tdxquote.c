@@ -37,7 +37,7 @@ static int cert_header(struct c2d_reader *s, uint16_t want, const char *what,
 	return C2D_OK;
 }
 
-void c2d_td_report_at(struct c2d_td_report *td, const uint8_t *seam, const uint8_t *ti,
+void c2d_tdxquote_report_at(struct c2d_td_report *td, const uint8_t *seam, const uint8_t *ti,
 		      const uint8_t *report_data, const uint8_t *tee_tcb_svn2, const uint8_t *mrservicetd)
 {
 	td->tee_tcb_svn = seam;
@@ -70,7 +70,7 @@ static void sgx_report(const uint8_t *p, struct c2d_sgx_report *s)
 	s->report_data = p + 320;
 }
 
-c2d_status c2d_tdx_quote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_quote *q,
+c2d_status c2d_tdxquote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_quote *q,
 			       struct c2d_err *err)
 {
 	struct c2d_reader r;
@@ -116,7 +116,7 @@ c2d_status c2d_tdx_quote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_qu
 		return C2D_E_INPUT;
 	/* The body: the two runs, REPORTDATA, then TD 1.5's two fields. */
 	int td15 = q->body_type == 3;
-	c2d_td_report_at(&q->td, p, p + 120, p + 520, td15 ? p + 584 : NULL, td15 ? p + 600 : NULL);
+	c2d_tdxquote_report_at(&q->td, p, p + 120, p + 520, td15 ? p + 584 : NULL, td15 ? p + 600 : NULL);
 	q->signed_data = buf;
 	q->signed_len = r.off;
 
@@ -158,7 +158,7 @@ c2d_status c2d_tdx_quote_parse(const uint8_t *buf, size_t len, struct c2d_tdx_qu
 	return C2D_OK;
 }
 
-int c2d_td_is_debug(const struct c2d_td_report *td)
+int c2d_tdxquote_is_debug(const struct c2d_td_report *td)
 {
 	return td->td_attributes[0] & 1;
 }

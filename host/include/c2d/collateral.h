@@ -9,9 +9,9 @@
  * This module checks and evaluates; it does not read JSON (host/
  * collateral_json.h fills these structures) and does not verify
  * certificate chains or CRLs (the X.509 module does; it hands the leaf
- * public keys to c2d_tcb_info_check_sig and c2d_qe_identity_check_sig).
+ * public keys to c2d_collateral_tcb_info_check_sig and c2d_collateral_qe_identity_check_sig).
  * The order a verifier follows: chains to Intel's root, signatures below,
- * then the evaluations, then c2d_tcb_converge, then its own policy on the
+ * then the evaluations, then c2d_collateral_tcb_converge, then its own policy on the
  * final status (this module never decides that OutOfDate is acceptable).
  *
  * Ownership: a struct c2d_collateral, c2d_tcb_info or c2d_qe_identity owns
@@ -37,7 +37,7 @@
 #include "c2d/tdxquote.h"
 
 /* TCB statuses of Intel's TCB info (PCS "tcbStatus"), best first. The
- * order is not a ranking used by the code; c2d_tcb_converge encodes the
+ * order is not a ranking used by the code; c2d_collateral_tcb_converge encodes the
  * only combination rules. */
 enum c2d_tcb_status {
 	C2D_TCB_UP_TO_DATE = 1,
@@ -50,9 +50,9 @@ enum c2d_tcb_status {
 };
 
 /* PCS spelling ("UpToDate", ...), or "?" for a value outside the enum. */
-const char *c2d_tcb_status_name(int status);
+const char *c2d_collateral_tcb_status_name(int status);
 /* The enum value of a PCS spelling (exact, case-sensitive), or 0. */
-int c2d_tcb_status_parse(const char *name);
+int c2d_collateral_tcb_status_parse(const char *name);
 
 #define C2D_TCB_LEVELS_MAX 64     /* per TCB info, per module identity, per QE identity */
 #define C2D_TDX_MODULES_MAX 16    /* tdxModuleIdentities */
@@ -151,8 +151,8 @@ struct c2d_collateral {
 	size_t root_crl_len;
 };
 
-void c2d_tcb_info_free(struct c2d_tcb_info *ti);
-void c2d_qe_identity_free(struct c2d_qe_identity *qi);
+void c2d_collateral_tcb_info_free(struct c2d_tcb_info *ti);
+void c2d_collateral_qe_identity_free(struct c2d_qe_identity *qi);
 void c2d_collateral_free(struct c2d_collateral *c);
 
 /* What an evaluation found: a status, the date of the matching level
@@ -167,10 +167,10 @@ struct c2d_tcb_result {
 /* The signatures, with the public key of the certificate that signs each
  * (the leaf of its issuer chain, verified elsewhere): 0, or C2D_E_REFUSED
  * naming the TCB info or the QE identity. */
-C2D_MUST_CHECK c2d_status c2d_tcb_info_check_sig(const struct c2d_tcb_info *ti,
+C2D_MUST_CHECK c2d_status c2d_collateral_tcb_info_check_sig(const struct c2d_tcb_info *ti,
 						 const uint8_t pub[C2D_P256_PUB_LEN],
 						 struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_qe_identity_check_sig(const struct c2d_qe_identity *qi,
+C2D_MUST_CHECK c2d_status c2d_collateral_qe_identity_check_sig(const struct c2d_qe_identity *qi,
 						    const uint8_t pub[C2D_P256_PUB_LEN],
 						    struct c2d_err *err);
 
@@ -185,7 +185,7 @@ C2D_MUST_CHECK c2d_status c2d_qe_identity_check_sig(const struct c2d_qe_identity
  * level's (TDX components from index 2 when tee_tcb_svn[1] is not 0: those
  * two bytes are the module's own SVN and version, checked just above).
  * out->status is that level's status converged with the module's. */
-C2D_MUST_CHECK c2d_status c2d_tcb_info_eval(const struct c2d_tcb_info *ti, const uint8_t fmspc[6],
+C2D_MUST_CHECK c2d_status c2d_collateral_tcb_info_eval(const struct c2d_tcb_info *ti, const uint8_t fmspc[6],
 					    const uint8_t pceid[2], const uint8_t cpu_comp_svn[16],
 					    uint16_t pcesvn, const struct c2d_td_report *td,
 					    int64_t now, struct c2d_tcb_result *out,
@@ -195,7 +195,7 @@ C2D_MUST_CHECK c2d_status c2d_tcb_info_eval(const struct c2d_tcb_info *ti, const
  * and version 2; the time window; MISCSELECT and ATTRIBUTES under their
  * masks, MRSIGNER and ISVPRODID equal; the first level with isvsvn <= the
  * report's ISVSVN gives the status (UpToDate, OutOfDate or Revoked). */
-C2D_MUST_CHECK c2d_status c2d_qe_identity_eval(const struct c2d_qe_identity *qi,
+C2D_MUST_CHECK c2d_status c2d_collateral_qe_identity_eval(const struct c2d_qe_identity *qi,
 					       const struct c2d_sgx_report *qe, int64_t now,
 					       struct c2d_tcb_result *out, struct c2d_err *err);
 
@@ -204,12 +204,12 @@ C2D_MUST_CHECK c2d_status c2d_qe_identity_eval(const struct c2d_qe_identity *qi,
  * OutOfDate QE makes UpToDate and SWHardeningNeeded OutOfDate, and the two
  * ConfigurationNeeded kinds OutOfDateConfigurationNeeded; a Revoked QE
  * makes it Revoked; otherwise the platform status stands. */
-int c2d_tcb_converge(int platform, int other);
+int c2d_collateral_tcb_converge(int platform, int other);
 
 /* Combines a platform result and a QE result into out (which may alias
  * platform): the converged status, the platform's TCB date, the advisory
  * IDs of both. C2D_E_INPUT if the advisory IDs exceed C2D_ADVISORIES_MAX. */
-C2D_MUST_CHECK c2d_status c2d_tcb_result_merge(const struct c2d_tcb_result *platform,
+C2D_MUST_CHECK c2d_status c2d_collateral_tcb_result_merge(const struct c2d_tcb_result *platform,
 					       const struct c2d_tcb_result *qe,
 					       struct c2d_tcb_result *out, struct c2d_err *err);
 

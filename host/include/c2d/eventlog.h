@@ -75,7 +75,7 @@ struct c2d_rtmrs {
  * mr_index 0 (MRTD) and EV_NO_ACTION events change nothing. Returns 1 when
  * a register was extended, 0 when the event was skipped, C2D_E_INPUT for
  * an index above 4 (naming event number `seq`). */
-C2D_MUST_CHECK int c2d_rtmrs_apply(struct c2d_rtmrs *s, size_t seq, uint32_t mr_index,
+C2D_MUST_CHECK int c2d_eventlog_rtmrs_apply(struct c2d_rtmrs *s, size_t seq, uint32_t mr_index,
 				   uint32_t type, const uint8_t digest[C2D_RTMR_LEN],
 				   struct c2d_err *err);
 
@@ -107,21 +107,21 @@ struct c2d_ccel_event {
 
 /* Reads the TCG_PCR_EVENT header and its Spec ID event from buf[0..len).
  * C2D_E_INPUT, naming the offset and field, when it is malformed. */
-C2D_MUST_CHECK c2d_status c2d_ccel_open(struct c2d_ccel *log, const uint8_t *buf, size_t len,
+C2D_MUST_CHECK c2d_status c2d_eventlog_open(struct c2d_ccel *log, const uint8_t *buf, size_t len,
 					struct c2d_err *err);
 
 /* Reads the next record: 1 and *ev filled, 0 at the end of the log (the
  * buffer's end or the fill after it), or C2D_E_INPUT naming the record,
  * offset and field. After an error or the end, further calls return the
  * same result class: 0 after the end, C2D_E_INPUT after an error. */
-C2D_MUST_CHECK int c2d_ccel_next(struct c2d_ccel *log, struct c2d_ccel_event *ev,
+C2D_MUST_CHECK int c2d_eventlog_next(struct c2d_ccel *log, struct c2d_ccel_event *ev,
 				 struct c2d_err *err);
 
 /* Walks the whole log and replays it into *out (set to zeros first).
  * Checks every C2D_EVENT_RUNTIME event's data against its digest
  * (C2D_E_REFUSED naming the record if they differ). n_events, if not NULL,
  * receives the number of records after the header. */
-C2D_MUST_CHECK c2d_status c2d_ccel_replay(const uint8_t *buf, size_t len, struct c2d_rtmrs *out,
+C2D_MUST_CHECK c2d_status c2d_eventlog_replay(const uint8_t *buf, size_t len, struct c2d_rtmrs *out,
 					  size_t *n_events, struct c2d_err *err);
 
 #endif

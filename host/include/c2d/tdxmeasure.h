@@ -24,7 +24,7 @@
  *           blobs are built by QEMU from the whole VM configuration and are
  *           not computed here: the caller supplies their digests.
  *   RTMR1 = Authenticode SHA-384 of the kernel as OVMF receives it through
- *           fw_cfg (c2d_qemu_patch_kernel), then four fixed EFI events.
+ *           fw_cfg (c2d_tdxmeasure_qemu_patch_kernel), then four fixed EFI events.
  *   RTMR2 = SHA-384 of the command line OVMF hands to the kernel (UTF-16LE,
  *           " initrd=initrd" appended, NUL-terminated), then SHA-384 of the
  *           initrd.
@@ -60,7 +60,7 @@ enum c2d_qemu_kernel {
  * = 0x20000 + 0x8000). */
 #define C2D_QEMU_ACPI_DATA_SIZE 0x28000u
 
-/* c2d_qemu_patch_kernel's initrd_len when there is no initrd. */
+/* c2d_tdxmeasure_qemu_patch_kernel's initrd_len when there is no initrd. */
 #define C2D_NO_INITRD SIZE_MAX
 
 /* Copies kernel[0..len) to out[0..len) and applies what QEMU 8.0-10.1's
@@ -72,7 +72,7 @@ enum c2d_qemu_kernel {
  * string. Fails like QEMU does: not a Linux boot-protocol image (no "HdrS"),
  * an initrd with a protocol older than 2.00 or too large, an invalid vga=
  * value, a setup area larger than the file. */
-C2D_MUST_CHECK c2d_status c2d_qemu_patch_kernel(const uint8_t *kernel, size_t len, uint8_t *out,
+C2D_MUST_CHECK c2d_status c2d_tdxmeasure_qemu_patch_kernel(const uint8_t *kernel, size_t len, uint8_t *out,
 						const char *cmdline, size_t initrd_len,
 						uint64_t mem_size, struct c2d_err *err);
 
@@ -82,7 +82,7 @@ C2D_MUST_CHECK c2d_status c2d_qemu_patch_kernel(const uint8_t *kernel, size_t le
  * by "Calling EFI Application from Boot Option", the separator (4 zero
  * bytes), "Exit Boot Services Invocation", "Exit Boot Services Returned
  * with Success". */
-void c2d_rtmr1_from_digest(const uint8_t kernel_authenticode[C2D_TDX_MR_LEN],
+void c2d_tdxmeasure_rtmr1_from_digest(const uint8_t kernel_authenticode[C2D_TDX_MR_LEN],
 			   uint8_t rtmr1[C2D_TDX_MR_LEN]);
 
 /* The command-line event digest: SHA-384 of the UTF-16LE string OVMF
@@ -90,11 +90,11 @@ void c2d_rtmr1_from_digest(const uint8_t kernel_authenticode[C2D_TDX_MR_LEN],
  * there is an initrd, then a NUL character. OVMF widens each byte to a
  * UTF-16 unit (UnicodeSPrintAsciiFormat), so bytes >= 0x80 are Latin-1,
  * not UTF-8; c2d command lines are ASCII. */
-void c2d_tdx_cmdline_digest(const char *cmdline, int has_initrd,
+void c2d_tdxmeasure_cmdline_digest(const char *cmdline, int has_initrd,
 			    uint8_t out[C2D_TDX_MR_LEN]);
 
 /* RTMR2 from the command-line event digest and the initrd's SHA-384. */
-void c2d_rtmr2_from_digests(const uint8_t cmdline_digest[C2D_TDX_MR_LEN],
+void c2d_tdxmeasure_rtmr2_from_digests(const uint8_t cmdline_digest[C2D_TDX_MR_LEN],
 			    const uint8_t initrd_sha384[C2D_TDX_MR_LEN],
 			    uint8_t rtmr2[C2D_TDX_MR_LEN]);
 
@@ -104,7 +104,7 @@ void c2d_rtmr2_from_digests(const uint8_t cmdline_digest[C2D_TDX_MR_LEN],
  * treatment. kernel_authenticode, if not NULL, receives the first RTMR1
  * event digest. Needs len bytes of heap for the patched copy
  * (C2D_E_NOMEM). */
-C2D_MUST_CHECK c2d_status c2d_predict_rtmr12(const uint8_t *kernel, size_t klen,
+C2D_MUST_CHECK c2d_status c2d_tdxmeasure_predict_rtmr12(const uint8_t *kernel, size_t klen,
 					     const uint8_t *initrd, size_t ilen,
 					     const char *cmdline, uint64_t mem_size,
 					     enum c2d_qemu_kernel qemu,
@@ -150,7 +150,7 @@ struct c2d_tdvf {
  * for TD_HOB/TEMP_MEM/PERM_MEM, PAGE_AUG for PERM_MEM, MR_EXTEND only on
  * BFV/CFV with the whole memory size inside the file, known types and
  * attributes, at most C2D_TDVF_MAX_ADD_PAGES pages added. */
-C2D_MUST_CHECK c2d_status c2d_tdvf_parse(const uint8_t *fw, size_t len, struct c2d_tdvf *out,
+C2D_MUST_CHECK c2d_status c2d_tdxmeasure_tdvf_parse(const uint8_t *fw, size_t len, struct c2d_tdvf *out,
 					 struct c2d_err *err);
 
 enum c2d_mrtd_order {
@@ -159,11 +159,11 @@ enum c2d_mrtd_order {
 };
 
 /* MRTD of parsed metadata t over the same fw[0..len). */
-void c2d_tdvf_mrtd(const struct c2d_tdvf *t, const uint8_t *fw,
+void c2d_tdxmeasure_tdvf_mrtd(const struct c2d_tdvf *t, const uint8_t *fw,
 		   enum c2d_mrtd_order order, uint8_t mrtd[C2D_TDX_MR_LEN]);
 
 /* Parses fw and computes its MRTD. */
-C2D_MUST_CHECK c2d_status c2d_predict_mrtd(const uint8_t *fw, size_t len, enum c2d_mrtd_order order,
+C2D_MUST_CHECK c2d_status c2d_tdxmeasure_predict_mrtd(const uint8_t *fw, size_t len, enum c2d_mrtd_order order,
 					   uint8_t mrtd[C2D_TDX_MR_LEN], struct c2d_err *err);
 
 /* ---- RTMR0 -------------------------------------------------------------- */
@@ -174,13 +174,13 @@ C2D_MUST_CHECK c2d_status c2d_predict_mrtd(const uint8_t *fw, size_t len, enum c
  * "system memory" for the TD_HOB and TEMP_MEM sections (accepted at build
  * time), "unaccepted" elsewhere, RAM above 2 GiB relocated to 4 GiB when
  * mem_size >= 0xB0000000 (q35). Fails without a TD_HOB section. */
-C2D_MUST_CHECK c2d_status c2d_tdx_td_hob_digest(const struct c2d_tdvf *t, uint64_t mem_size,
+C2D_MUST_CHECK c2d_status c2d_tdxmeasure_td_hob_digest(const struct c2d_tdvf *t, uint64_t mem_size,
 						uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err);
 
 /* The second RTMR0 event as TDVF's SEC phase records it: SHA-384 of the
  * configuration firmware volume (the CFV section's raw data). Fails
  * without a CFV section. */
-C2D_MUST_CHECK c2d_status c2d_tdvf_cfv_digest(const struct c2d_tdvf *t, const uint8_t *fw,
+C2D_MUST_CHECK c2d_status c2d_tdxmeasure_tdvf_cfv_digest(const struct c2d_tdvf *t, const uint8_t *fw,
 					      uint8_t out[C2D_TDX_MR_LEN], struct c2d_err *err);
 
 /* The event digests RTMR0 depends on that vary with firmware and VM. */
@@ -198,12 +198,12 @@ struct c2d_rtmr0_parts {
  * acpi_rsdp, acpi_tables, BootOrder (one entry, 0x0000), Boot0000 (OVMF's
  * "UiApp" load option: attributes 0x109, FV 7cb8bdc9-f8eb-4f34-aaea-
  * 3ee4af6516a1, file 462caa21-7614-4503-836e-8ab6f4662331). */
-void c2d_rtmr0_from_parts(const struct c2d_rtmr0_parts *p, uint8_t rtmr0[C2D_TDX_MR_LEN]);
+void c2d_tdxmeasure_rtmr0_from_parts(const struct c2d_rtmr0_parts *p, uint8_t rtmr0[C2D_TDX_MR_LEN]);
 
 /* SHA-384 of the UEFI_VARIABLE_DATA of an EFI variable with no data
  * (VariableName in UTF-16LE from ASCII name, vendor GUID in its in-memory
  * byte order). Exposed for tests. */
-void c2d_efi_empty_variable_digest(const uint8_t guid[16], const char *name,
+void c2d_tdxmeasure_efi_empty_variable_digest(const uint8_t guid[16], const char *name,
 				   uint8_t out[C2D_TDX_MR_LEN]);
 
 /* One RTMR extension is c2d_rtmr_extend() of c2d/eventlog.h. */

@@ -74,10 +74,10 @@ struct c2d_verify_result {
 	struct c2d_pck_ext pck;    /* the PCK certificate's SGX extension */
 };
 
-/* Verifies q (parsed by c2d_tdx_quote_parse) with col at time now under
+/* Verifies q (parsed by c2d_tdxquote_parse) with col at time now under
  * pol. col may be NULL: the checks that need no collateral (1, 2) still
  * run, and the result is C2D_E_REFUSED "no collateral". */
-C2D_MUST_CHECK c2d_status c2d_quote_verify(const struct c2d_tdx_quote *q,
+C2D_MUST_CHECK c2d_status c2d_tdxverify_quote(const struct c2d_tdx_quote *q,
 					   const struct c2d_collateral *col,
 					   const struct c2d_verify_policy *pol, int64_t now,
 					   struct c2d_verify_result *res, struct c2d_err *err);

@@ -13,7 +13,7 @@
  *
  * struct c2d_x509 points into the DER it was parsed from, which must
  * outlive it. struct c2d_pem_chain owns its buffer; free it with
- * c2d_pem_chain_free() (safe on a zeroed or already freed chain).
+ * c2d_x509_pem_chain_free() (safe on a zeroed or already freed chain).
  *
  * Errors: C2D_E_INPUT for malformed input (offset and field named),
  * C2D_E_REFUSED for a chain that parses but does not verify (the
@@ -65,9 +65,9 @@ struct c2d_pem_chain {
  * is not PEM, or more certificates are refused; trailing NULs and white
  * space are tolerated (quotes carry a trailing NUL). On failure *out owns
  * nothing. */
-C2D_MUST_CHECK c2d_status c2d_pem_chain_decode(const char *pem, size_t len,
+C2D_MUST_CHECK c2d_status c2d_x509_pem_chain_decode(const char *pem, size_t len,
 					       struct c2d_pem_chain *out, struct c2d_err *err);
-void c2d_pem_chain_free(struct c2d_pem_chain *c);
+void c2d_x509_pem_chain_free(struct c2d_pem_chain *c);
 
 /* Verifies chain (leaf first) at time now (unix seconds) against the
  * pinned self-signed root root_der[0..root_len):

@@ -73,9 +73,9 @@ void c2d_gcm_wipe(struct c2d_gcm *g);
 const char *c2d_gcm_impl_name(const struct c2d_gcm *g);
 
 /* One-shot forms with the all-zero nonce, for keys used exactly once. */
-void c2d_aead_seal_once(const uint8_t key[32], const void *aad, size_t aad_len,
+void c2d_gcm_seal_once(const uint8_t key[32], const void *aad, size_t aad_len,
 			void *buf, size_t len, uint8_t tag[C2D_GCM_TAG_LEN]);
-C2D_MUST_CHECK c2d_status c2d_aead_open_once(const uint8_t key[32], const void *aad, size_t aad_len,
+C2D_MUST_CHECK c2d_status c2d_gcm_open_once(const uint8_t key[32], const void *aad, size_t aad_len,
 					     void *buf, size_t len,
 					     const uint8_t tag[C2D_GCM_TAG_LEN],
 					     struct c2d_err *err);

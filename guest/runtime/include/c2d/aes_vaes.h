@@ -91,6 +91,6 @@ const br_block_ctr_class *c2d_aes_vaes_ctr_get_vtable(void);
  * Each call derives H^1..H^8 from h (only when len >= 128), then processes
  * 8 blocks per reduction; calls of a few KiB or more amortise that set-up.
  */
-br_ghash c2d_ghash_vpclmul_get(void);
+br_ghash c2d_aes_vaes_ghash_get(void);
 
 #endif

@@ -97,17 +97,17 @@ struct c2d_agg {
 };
 
 /* Cells of a spec (the product of its dims); 0 if it overflows. */
-size_t c2d_outspec_cells(const struct c2d_outspec *o);
+size_t c2d_agg_spec_cells(const struct c2d_outspec *o);
 
 /* Exact wire length of an aggregate of schema s; 0 if s is malformed. */
-size_t c2d_outschema_wire_len(const struct c2d_outschema *s);
+size_t c2d_agg_schema_wire_len(const struct c2d_outschema *s);
 
 /* Checks the schema itself: names, kinds, scales, dims, bounds, and
  * max_bytes equal to the wire length (C2D_E_INTERNAL: a schema is compiled
  * in, so a bad one is a bug). */
-C2D_MUST_CHECK c2d_status c2d_outschema_check(const struct c2d_outschema *s, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_agg_schema_check(const struct c2d_outschema *s, struct c2d_err *err);
 
-/* Encodes values[i] (c2d_outspec_cells(&s->outputs[i]) each; counts must be
+/* Encodes values[i] (c2d_agg_spec_cells(&s->outputs[i]) each; counts must be
  * >= 0) in schema s's shape into out, which has s->max_bytes bytes.
  * Returns the bytes written (s->max_bytes). */
 size_t c2d_agg_encode(const struct c2d_outschema *s, const int64_t *const values[],

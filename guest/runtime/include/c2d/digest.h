@@ -36,10 +36,10 @@ C2D_MUST_CHECK c2d_status c2d_digest_file(const char *path, struct c2d_digests *
 					  struct c2d_err *err);
 
 /* SHA-256 of len bytes. */
-void c2d_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN]);
+void c2d_digest_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN]);
 
 /* Name of the SHA-256 implementation the functions above use on this CPU:
  * "sha-ni" or "bearssl" (a static string). */
-const char *c2d_sha256_impl(void);
+const char *c2d_digest_sha256_impl(void);
 
 #endif

@@ -12,7 +12,7 @@
  * object code. Arithmetic is in uint64_t and unsigned __int128; parameters
  * whose intermediate products could overflow are refused (limits below).
  *
- * Randomness comes from a struct c2d_rng: c2d_rng_system() uses getrandom
+ * Randomness comes from a struct c2d_rng: c2d_dp_rng_system() uses getrandom
  * (c2d/random.h); tests inject a deterministic source. Uniform integers in
  * [0, m) are drawn by rejection from whole bytes, never by a modulo.
  *
@@ -55,7 +55,7 @@ struct c2d_rng {
 
 /* Sets rng to the kernel's CSPRNG (getrandom, unbuffered): its fill fails
  * if getrandom does. */
-void c2d_rng_system(struct c2d_rng *rng);
+void c2d_dp_rng_system(struct c2d_rng *rng);
 
 /* Uniform integer in [0, m), m >= 1 (m == 1 draws nothing). */
 C2D_MUST_CHECK c2d_status c2d_dp_uniform(const struct c2d_rng *rng, uint64_t m, uint64_t *out,

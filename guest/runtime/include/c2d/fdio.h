@@ -17,13 +17,13 @@
 
 #include "c2d/err.h"
 
-C2D_MUST_CHECK c2d_status c2d_write_all(int fd, const void *p, size_t len, const char *what,
+C2D_MUST_CHECK c2d_status c2d_fdio_write_all(int fd, const void *p, size_t len, const char *what,
 					struct c2d_err *err);
 
 /* Reads path into buf until end of file or cap bytes; *len is what was
  * read. A file of exactly cap bytes and a longer one both give cap: callers
  * that need to tell them apart pass one byte more than they accept. */
-C2D_MUST_CHECK c2d_status c2d_read_upto(const char *path, uint8_t *buf, size_t cap, size_t *len,
+C2D_MUST_CHECK c2d_status c2d_fdio_read_upto(const char *path, uint8_t *buf, size_t cap, size_t *len,
 					struct c2d_err *err);
 
 #endif

@@ -18,7 +18,7 @@ void c2d_hex(const uint8_t *in, size_t len, char *out);
 /* Decodes text[0..text_len) into exactly len bytes; C2D_E_INPUT if the
  * text is not 2*len hex digits (after an optional 0x). The message quotes
  * no part of the text: it may be a secret key. */
-C2D_MUST_CHECK c2d_status c2d_unhex(const char *text, size_t text_len, uint8_t *out, size_t len,
+C2D_MUST_CHECK c2d_status c2d_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t len,
 				    struct c2d_err *err);
 
 #endif

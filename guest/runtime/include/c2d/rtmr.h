@@ -23,7 +23,7 @@ void c2d_rtmr_extend(uint8_t rtmr[C2D_RTMR_LEN], const uint8_t digest[C2D_RTMR_L
 
 /* The digest of a runtime event (see above). name is NUL-terminated and
  * hashed without its NUL; payload may be NULL when len is 0. */
-void c2d_runtime_event_digest(uint32_t type, const char *name, const uint8_t *payload,
+void c2d_rtmr_event_digest(uint32_t type, const char *name, const uint8_t *payload,
 			      size_t len, uint8_t out[C2D_RTMR_LEN]);
 
 #endif

@@ -88,15 +88,15 @@ void c2d_schema_free(struct c2d_schema *s);
 /* Where a value stands against column c's bounds: -1 below min, 1 above
  * max, 0 within (or no bounds). iv is used for int64 and date columns, fv
  * for float64; the other is ignored. */
-int c2d_column_bound_check(const struct c2d_column *c, int64_t iv, double fv);
+int c2d_schema_bound_check(const struct c2d_column *c, int64_t iv, double fv);
 
 /* "int64", "float64", ...; NULL for an unknown type. */
-const char *c2d_type_name(uint8_t type);
+const char *c2d_schema_type_name(uint8_t type);
 
 /* The type with that name, or 0. */
-uint8_t c2d_type_from_name(const char *name);
+uint8_t c2d_schema_type_from_name(const char *name);
 
 /* Bytes per value in a row group (bool: 0, it is a bitmap). */
-size_t c2d_type_width(uint8_t type);
+size_t c2d_schema_type_width(uint8_t type);
 
 #endif

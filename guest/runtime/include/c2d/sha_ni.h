@@ -20,7 +20,7 @@
  * caller's job to wipe it when the input is secret (e.g. an HMAC key).
  *
  * Nothing is cached and there is no global mutable state: the CPU check
- * runs CPUID at each call of c2d_sha256_get_vtable().
+ * runs CPUID at each call of c2d_sha_ni_get_vtable().
  */
 #ifndef C2D_SHA_NI_H
 #define C2D_SHA_NI_H
@@ -31,7 +31,7 @@
 #include <bearssl_hash.h>
 
 /*
- * Context for c2d_sha256_shani_vtable. As with every BearSSL hash
+ * Context for c2d_sha_ni_vtable. As with every BearSSL hash
  * context, the first field is the vtable pointer, set by init(); the
  * other fields are private:
  *
@@ -44,10 +44,10 @@
  * dropped at any time. It is also large enough (checked at compile time)
  * to serve as context for br_sha256_vtable, so that one
  * c2d_sha256_context can hold whichever implementation
- * c2d_sha256_get_vtable() returns:
+ * c2d_sha_ni_get_vtable() returns:
  *
  *     c2d_sha256_context c;
- *     const br_hash_class *vt = c2d_sha256_get_vtable();
+ *     const br_hash_class *vt = c2d_sha_ni_get_vtable();
  *     vt->init(&c.vtable);
  *     vt->update(&c.vtable, data, len);
  *     vt->out(&c.vtable, digest);
@@ -116,18 +116,18 @@ typedef struct {
  *
  * The methods execute SHA-NI and SSSE3 instructions unconditionally: on a
  * CPU without them they fault (SIGILL). Use this vtable directly only
- * after c2d_sha256_get_vtable() has returned it; other code should just
- * use whatever c2d_sha256_get_vtable() returns.
+ * after c2d_sha_ni_get_vtable() has returned it; other code should just
+ * use whatever c2d_sha_ni_get_vtable() returns.
  *
  * On non-x86 builds this object still exists (so code that names it
  * links everywhere) but holds BearSSL's portable SHA-256 methods and
  * context size; its init() then sets the context's vtable to
- * &br_sha256_vtable, and c2d_sha256_get_vtable() never returns it.
+ * &br_sha256_vtable, and c2d_sha_ni_get_vtable() never returns it.
  */
-extern const br_hash_class c2d_sha256_shani_vtable;
+extern const br_hash_class c2d_sha_ni_vtable;
 
 /*
- * Return &c2d_sha256_shani_vtable if this CPU has the SHA extensions
+ * Return &c2d_sha_ni_vtable if this CPU has the SHA extensions
  * (CPUID leaf 7, sub-leaf 0, EBX bit 29), SSSE3 (leaf 1 ECX bit 9) and
  * SSE4.1 (leaf 1 ECX bit 19); return &br_sha256_vtable otherwise, and
  * always on non-x86 builds. Never returns NULL. Both produce identical
@@ -141,6 +141,6 @@ extern const br_hash_class c2d_sha256_shani_vtable;
  * this choose the slower (still correct) implementation, or make the
  * guest fault, which it can cause anyway.
  */
-const br_hash_class *c2d_sha256_get_vtable(void);
+const br_hash_class *c2d_sha_ni_get_vtable(void);
 
 #endif

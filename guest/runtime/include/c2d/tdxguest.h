@@ -79,13 +79,13 @@ struct c2d_tdreport {
 
 /* Parses buf[0..len). C2D_E_INPUT unless len is 1024 and the report type
  * is TDX (0x81, subtype 0, version 0 or 1), naming the offset. */
-C2D_MUST_CHECK c2d_status c2d_tdreport_parse(const uint8_t *buf, size_t len, struct c2d_tdreport *r,
+C2D_MUST_CHECK c2d_status c2d_tdxguest_report_parse(const uint8_t *buf, size_t len, struct c2d_tdreport *r,
 					     struct c2d_err *err);
 
 /* TDG.MR.REPORT through ioctl TDX_CMD_GET_REPORT0 on <root>/dev/tdx_guest:
  * tdreport receives the 1024-byte report binding reportdata. C2D_E_IO when
  * the device is missing, is not the TDX guest device (ENOTTY) or fails. */
-C2D_MUST_CHECK c2d_status c2d_tdx_get_report(const char *root, const uint8_t reportdata[64],
+C2D_MUST_CHECK c2d_status c2d_tdxguest_get_report(const char *root, const uint8_t reportdata[64],
 					     uint8_t tdreport[1024], struct c2d_err *err);
 
 /* A quote binding reportdata, through configfs-tsm. On success *quote
@@ -95,18 +95,18 @@ C2D_MUST_CHECK c2d_status c2d_tdx_get_report(const char *root, const uint8_t rep
  * absent; C2D_E_REFUSED for another provider or a generation that moved
  * by other than our one write; C2D_E_INPUT for an empty or oversized
  * outblob. The entry made for the request is removed on every path. */
-C2D_MUST_CHECK c2d_status c2d_tsm_get_quote(const char *root, const uint8_t reportdata[64],
+C2D_MUST_CHECK c2d_status c2d_tdxguest_tsm_get_quote(const char *root, const uint8_t reportdata[64],
 					    uint8_t **quote, size_t *len, struct c2d_err *err);
 
 /* Extends RTMR3 with digest, one 48-byte write at offset 0. C2D_E_IO
  * naming the path for a missing ABI, an error or a short write. */
-C2D_MUST_CHECK c2d_status c2d_tdx_extend_rtmr3(const char *root, const uint8_t digest[48],
+C2D_MUST_CHECK c2d_status c2d_tdxguest_extend_rtmr3(const char *root, const uint8_t digest[48],
 					       struct c2d_err *err);
 
 /* Reads RTMR index (0 to 3) into value. C2D_E_USAGE for another index,
  * C2D_E_IO for a missing ABI or a failed read, C2D_E_INPUT for a value
  * that is not exactly 48 bytes. */
-C2D_MUST_CHECK c2d_status c2d_tdx_read_rtmr(const char *root, int index, uint8_t value[48],
+C2D_MUST_CHECK c2d_status c2d_tdxguest_read_rtmr(const char *root, int index, uint8_t value[48],
 					    struct c2d_err *err);
 
 #endif

@@ -90,7 +90,7 @@ struct c2d_tdx_quote {
 /* Parses buf[0..len). C2D_E_INPUT, naming the offset and field, for
  * anything malformed, truncated or of a kind c2d does not accept (another
  * TEE, key type or certification data type). */
-C2D_MUST_CHECK c2d_status c2d_tdx_quote_parse(const uint8_t *buf, size_t len,
+C2D_MUST_CHECK c2d_status c2d_tdxquote_parse(const uint8_t *buf, size_t len,
 					      struct c2d_tdx_quote *q, struct c2d_err *err);
 
 /* Points td at the fields of a TD report, which a quote's body and a
@@ -101,11 +101,11 @@ C2D_MUST_CHECK c2d_status c2d_tdx_quote_parse(const uint8_t *buf, size_t len,
  * each); and, where each format puts them, report_data (64), tee_tcb_svn2
  * (16) and mrservicetd (48) (NULL for none). The one place the offsets
  * within the runs are written, for both parsers. */
-void c2d_td_report_at(struct c2d_td_report *td, const uint8_t *seam, const uint8_t *ti,
+void c2d_tdxquote_report_at(struct c2d_td_report *td, const uint8_t *seam, const uint8_t *ti,
 		      const uint8_t *report_data, const uint8_t *tee_tcb_svn2, const uint8_t *mrservicetd);
 
 /* TD attribute bit 0: the TD runs in debug mode (its memory readable by
  * the host). Quotes from such TDs must be refused. */
-int c2d_td_is_debug(const struct c2d_td_report *td);
+int c2d_tdxquote_is_debug(const struct c2d_td_report *td);
 
 #endif

@@ -49,16 +49,16 @@ struct c2d_plain {
 	struct c2d_rg_col *cols;
 };
 
-C2D_MUST_CHECK c2d_status c2d_plain_init(struct c2d_plain *p, const struct c2d_schema *s,
+C2D_MUST_CHECK c2d_status c2d_unseal_plain_init(struct c2d_plain *p, const struct c2d_schema *s,
 					 c2d_rows_fn fn, void *arg, struct c2d_err *err);
-C2D_MUST_CHECK c2d_status c2d_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len,
+C2D_MUST_CHECK c2d_status c2d_unseal_plain_feed(struct c2d_plain *p, const uint8_t *data, size_t len,
 					 struct c2d_err *err);
 /* Checks the end record was seen and its count matches the rows delivered
  * and row_count (the header's). */
-C2D_MUST_CHECK c2d_status c2d_plain_finish(struct c2d_plain *p, uint64_t row_count,
+C2D_MUST_CHECK c2d_status c2d_unseal_plain_finish(struct c2d_plain *p, uint64_t row_count,
 					   struct c2d_err *err);
 /* Wipes and frees the buffers. */
-void c2d_plain_free(struct c2d_plain *p);
+void c2d_unseal_plain_free(struct c2d_plain *p);
 
 /* Reads and parses the header from the start of fd. *raw receives the
  * header bytes (malloc'd; the caller frees them). */
