@@ -11,6 +11,8 @@
  * (inode, mtime, owner is always 0). Reader: parses an archive held in
  * memory, bounds-checked against the buffer; it never trusts a size field
  * before checking it against what is left.
+ *
+ * Prefix: cpio_
  */
 #ifndef C2D_IMAGE_CPIO_H
 #define C2D_IMAGE_CPIO_H

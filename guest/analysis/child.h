@@ -30,6 +30,8 @@
  *
  * x86-64 only (the filter checks the architecture and reads arguments as
  * little-endian 64-bit words).
+ *
+ * Prefix: child_
  */
 #ifndef C2D_ANALYSIS_CHILD_H
 #define C2D_ANALYSIS_CHILD_H

@@ -22,6 +22,9 @@
  * int64, sex category [F M], egfr float64 (nullable or not), ckd_stage
  * category [G1 .. G5], outcome bool, site category [A B C D X]; only egfr
  * may be nullable. Anything else is refused (C2D_E_INPUT).
+ *
+ * Prefix: cohort_stats_
+ * Prefix of guest/analysis/cohort_stats_schema.c: cohort_stats_schema
  */
 #ifndef C2D_ANALYSIS_COHORT_STATS_H
 #define C2D_ANALYSIS_COHORT_STATS_H

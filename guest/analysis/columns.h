@@ -7,6 +7,8 @@
  * refuses (C2D_E_INPUT, naming the analysis, the column and what differs)
  * another type, nullability where none is allowed, or other labels. labels
  * may be NULL (not a category). No allocation; not constant-time.
+ *
+ * Prefix: columns_
  */
 #ifndef C2D_ANALYSIS_COLUMNS_H
 #define C2D_ANALYSIS_COLUMNS_H

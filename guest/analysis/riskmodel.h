@@ -35,6 +35,9 @@
  *
  * Ownership: no allocation survives a call. Errors: C2D_E_INPUT for rows or
  * weights that do not decode or fit, C2D_E_NOMEM. Not constant-time.
+ *
+ * Prefix: riskmodel_
+ * Prefix of guest/analysis/riskmodel_schema.c: riskmodel_schema_
  */
 #ifndef C2D_ANALYSIS_RISKMODEL_H
 #define C2D_ANALYSIS_RISKMODEL_H

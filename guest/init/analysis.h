@@ -37,6 +37,8 @@
  * whatever state it is in); a returned aggregate is the caller's
  * (c2d_agg_free()). No global state; not thread-safe (the supervisor
  * blocks SIGCHLD for the process).
+ *
+ * Prefix: analysis_
  */
 #ifndef C2D_INIT_ANALYSIS_H
 #define C2D_INIT_ANALYSIS_H

@@ -26,6 +26,8 @@
  * C2D_E_REFUSED: the quoter said no, or its quote binds something else;
  * C2D_E_INPUT: an answer that is not the protocol's) and init fails
  * closed. No global state; nothing printed: init prints the result.
+ *
+ * Prefix: attest_
  */
 #ifndef C2D_INIT_ATTEST_H
 #define C2D_INIT_ATTEST_H

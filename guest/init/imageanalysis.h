@@ -19,6 +19,8 @@
  * that is not a regular executable file; each message names the path (and
  * the conf's line). On failure *a is zeroed. No allocation, no global
  * state.
+ *
+ * Prefix: imageanalysis_
  */
 #ifndef C2D_INIT_IMAGEANALYSIS_H
 #define C2D_INIT_IMAGEANALYSIS_H

@@ -9,6 +9,8 @@
  * Nothing read here is trusted: the host controls names and sizes. They are
  * used to find devices, never to decide what is released; every byte that
  * matters is authenticated later.
+ *
+ * Prefix: probe_
  */
 #ifndef C2D_INIT_PROBE_H
 #define C2D_INIT_PROBE_H

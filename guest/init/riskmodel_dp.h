@@ -31,6 +31,8 @@
  * wrong (analysis_run_rounds) or a budget overspent, the samplers' errors.
  * On failure *out is zeroed: nothing partly computed is released.
  * Not constant-time (see docs/privacy.md, "Timing").
+ *
+ * Prefix of guest/init/riskmodel.c: riskmodel_dp_
  */
 #ifndef C2D_INIT_RISKMODEL_DP_H
 #define C2D_INIT_RISKMODEL_DP_H

@@ -22,6 +22,8 @@
  * pipe closes at the exec, so nothing the program that runs writes can
  * come this way, and the step is named from init's own table
  * (supervise_step_name()): the pipe carries two numbers, never text.
+ *
+ * Prefix: supervise_
  */
 #ifndef C2D_INIT_SUPERVISE_H
 #define C2D_INIT_SUPERVISE_H

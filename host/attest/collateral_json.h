@@ -28,6 +28,8 @@
  * On success the caller owns what was filled and releases it with
  * c2d_collateral_free / c2d_collateral_tcb_info_free / c2d_collateral_qe_identity_free; on
  * failure nothing is left allocated and the structure is zeroed.
+ *
+ * Prefix: c2d_collateral_json_
  */
 #ifndef C2D_HOST_COLLATERAL_JSON_H
 #define C2D_HOST_COLLATERAL_JSON_H

@@ -19,6 +19,8 @@
  * Ownership: no allocation survives a call. Errors: C2D_E_INPUT for rows
  * that do not decode, C2D_E_NOMEM; C2D_E_INTERNAL when the fit does not
  * converge in RM_CENTRAL_MAX_ITER iterations. Not constant-time.
+ *
+ * Prefix: riskmodel_central_
  */
 #ifndef C2D_HOST_RISKMODEL_CENTRAL_H
 #define C2D_HOST_RISKMODEL_CENTRAL_H

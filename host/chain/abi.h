@@ -21,6 +21,8 @@
  * Revert data: Error(string) (selector 0x08c379a0) gives its text,
  * Panic(uint256) (0x4e487b71) its code and meaning, anything else hex.
  * Not constant-time; no global state.
+ *
+ * Prefix: c2d_abi_
  */
 #ifndef C2D_HOST_ABI_H
 #define C2D_HOST_ABI_H

@@ -21,6 +21,8 @@
  *
  * Criteria: the three lines of the consortium's product page, computed from
  * what the chain says (see c2d_consortium_criteria()).
+ *
+ * Prefix: c2d_consortium_
  */
 #ifndef C2D_HOST_CONSORTIUM_H
 #define C2D_HOST_CONSORTIUM_H

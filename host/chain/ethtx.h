@@ -16,6 +16,8 @@
  * protection EIP-155 introduced. The access list is always empty; amounts
  * are below 2^64 wei. The secret key is the caller's; nothing here keeps a
  * copy (stack copies are wiped).
+ *
+ * Prefix: c2d_ethtx_
  */
 #ifndef C2D_HOST_ETHTX_H
 #define C2D_HOST_ETHTX_H

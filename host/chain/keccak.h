@@ -12,6 +12,8 @@
  * Runs in time that depends on the length only (no data-dependent branches
  * or table lookups); it hashes public data (transactions, signatures of
  * functions, addresses) anyway.
+ *
+ * Prefix: c2d_keccak256
  */
 #ifndef C2D_HOST_KECCAK_H
 #define C2D_HOST_KECCAK_H

@@ -14,6 +14,8 @@
  * every payload lies inside the input. Decoded items point into the
  * caller's input: nothing is copied or allocated. Errors name the offset,
  * counted from the start of the outermost input. Not constant-time.
+ *
+ * Prefix: c2d_rlp_
  */
 #ifndef C2D_HOST_RLP_H
 #define C2D_HOST_RLP_H

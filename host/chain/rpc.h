@@ -17,6 +17,8 @@
  * is "reverted: <reason>" with the reason decoded (abi.h).
  *
  * Quantities are strict: "0x" and hex digits without leading zeros.
+ *
+ * Prefix: c2d_rpc_
  */
 #ifndef C2D_HOST_RPC_H
 #define C2D_HOST_RPC_H

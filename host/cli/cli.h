@@ -3,6 +3,16 @@
  * the subcommand's name), prints its own --help to stdout, and returns 0 or
  * a negative c2d_status with err filled; main() prints err and maps the
  * status to the exit code documented in docs/cli.md.
+ *
+ * Prefix of host/cli/cmd_chain.c: c2d_cmd_chain
+ * Prefix of host/cli/cmd_gencohort.c: c2d_cmd_gencohort
+ * Prefix of host/cli/cmd_measure.c: c2d_cmd_measure
+ * Prefix of host/cli/cmd_quote.c: c2d_cmd_quote
+ * Prefix of host/cli/cmd_replay.c: c2d_cmd_replay
+ * Prefix of host/cli/cmd_run.c: c2d_cmd_run
+ * Prefix of host/cli/cmd_seal.c: c2d_cmd_seal
+ * Prefix of host/cli/cmd_simquoter.c: c2d_cmd_simquoter
+ * Prefix of host/cli/cmd_verify.c: c2d_cmd_verify
  */
 #ifndef C2D_HOST_CLI_H
 #define C2D_HOST_CLI_H

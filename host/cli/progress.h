@@ -2,6 +2,8 @@
  * host/cli/progress.h: a one-line progress display on standard error, shown
  * only when standard error is a terminal and the work is large enough to be
  * worth watching; silent otherwise (pipes, logs, CI).
+ *
+ * Prefix: c2d_progress_
  */
 #ifndef C2D_HOST_PROGRESS_H
 #define C2D_HOST_PROGRESS_H

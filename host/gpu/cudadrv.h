@@ -19,6 +19,9 @@
  * C2D_E_NOMEM for host allocation. Device memory is the caller's to free
  * (cudadrv_free); cudadrv_close() releases the module, the context and
  * the library. Not thread-safe: one handle per thread. Not constant-time.
+ *
+ * Prefix: cudadrv_
+ * Prefix of host/gpu/kernels_blob.S: c2d_kernels_
  */
 #ifndef C2D_ANALYSIS_CUDADRV_H
 #define C2D_ANALYSIS_CUDADRV_H

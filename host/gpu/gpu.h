@@ -21,6 +21,8 @@
  * (NULL is fine). The cudadrv handle must outlive it. Errors: those of
  * cudadrv.h, and the CPU path's C2D_E_INPUT for rows it refuses. Not
  * constant-time.
+ *
+ * Prefix: gpu_
  */
 #ifndef C2D_ANALYSIS_GPU_H
 #define C2D_ANALYSIS_GPU_H

@@ -17,6 +17,8 @@
  *
  * Files are read whole (at most 1 GiB each) and freed before returning.
  * Errors name the file (C2D_E_IO, C2D_E_INPUT) or the option (C2D_E_USAGE).
+ *
+ * Prefix: c2d_bootpredict_
  */
 #ifndef C2D_HOST_BOOTPREDICT_H
 #define C2D_HOST_BOOTPREDICT_H

@@ -26,6 +26,8 @@
  * Errors: C2D_E_INPUT for malformed text or fields (naming the JSON line
  * and column, or the event index and field), C2D_E_REFUSED as above,
  * C2D_E_NOMEM. On failure nothing is left allocated.
+ *
+ * Prefix: c2d_eventlog_json_
  */
 #ifndef C2D_HOST_EVENTLOG_JSON_H
 #define C2D_HOST_EVENTLOG_JSON_H

@@ -16,6 +16,8 @@
  *
  * Fields point into the reader's buffer and are valid until the next call.
  * The reader never interprets values; it only splits.
+ *
+ * Prefix: c2d_csv_
  */
 #ifndef C2D_HOST_CSV_H
 #define C2D_HOST_CSV_H

@@ -9,6 +9,8 @@
  * `c2d recipe` writes one from an image's measurements.json; `c2d seal`
  * reads it. Unknown keys and malformed values are errors naming the file
  * and the key.
+ *
+ * Prefix: c2d_recipe_
  */
 #ifndef C2D_HOST_RECIPEFILE_H
 #define C2D_HOST_RECIPEFILE_H

@@ -13,6 +13,8 @@
  * a bound must not silently drop the bound). Errors name the file and the
  * line and column (JSON syntax) or the column entry (meaning).
  * The caller frees the result with c2d_schema_free().
+ *
+ * Prefix: c2d_schemafile_
  */
 #ifndef C2D_HOST_SCHEMAFILE_H
 #define C2D_HOST_SCHEMAFILE_H

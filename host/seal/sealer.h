@@ -15,6 +15,8 @@
  * Secrets: the dataset key and the ephemeral key are drawn from the kernel,
  * kept in mlock'd memory while sealing, and wiped at the end. Tests may pass
  * fixed secrets (for published test vectors); the command line never does.
+ *
+ * Prefix: c2d_sealer_
  */
 #ifndef C2D_HOST_SEALER_H
 #define C2D_HOST_SEALER_H

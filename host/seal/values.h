@@ -11,6 +11,8 @@
  *            finite; no hex floats, inf or nan
  *   bool     true/false, TRUE/FALSE, True/False, 1/0
  *   date     YYYY-MM-DD, a real calendar date, years 0001-9999
+ *
+ * Prefix: c2d_values_
  */
 #ifndef C2D_HOST_VALUES_H
 #define C2D_HOST_VALUES_H

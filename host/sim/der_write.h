@@ -13,6 +13,8 @@
  * caller writes a whole structure and checks once, with c2d_derw_finish().
  * The buffer is the caller's: c2d_derw_free() releases it. Nothing written
  * here is secret (certificates, CRLs), so nothing is constant-time.
+ *
+ * Prefix: c2d_derw_
  */
 #ifndef C2D_HOST_DER_WRITE_H
 #define C2D_HOST_DER_WRITE_H

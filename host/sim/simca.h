@@ -29,6 +29,8 @@
  * Secret keys live in struct c2d_simca only; c2d_simca_close() wipes them.
  * They are never logged. Not constant-time beyond what BearSSL's ECDSA
  * (constant-time) gives; the simulation protects nothing real.
+ *
+ * Prefix: c2d_simca_
  */
 #ifndef C2D_HOST_SIMCA_H
 #define C2D_HOST_SIMCA_H

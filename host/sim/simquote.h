@@ -13,6 +13,8 @@
  * NUL byte, as Intel's quoting enclave writes it.
  *
  * Nothing here knows where the registers come from: the caller measures.
+ *
+ * Prefix: c2d_simquote_
  */
 #ifndef C2D_HOST_SIMQUOTE_H
 #define C2D_HOST_SIMQUOTE_H

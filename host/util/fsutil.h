@@ -9,6 +9,8 @@
  *
  * c2d_fs_read_file() reads a whole (small) file into a malloc'd buffer that the
  * caller frees; it refuses files over max bytes.
+ *
+ * Prefix: c2d_fs_
  */
 #ifndef C2D_HOST_FSUTIL_H
 #define C2D_HOST_FSUTIL_H

@@ -2,6 +2,8 @@
  * host/util/jsonout.h: the one way c2d writes JSON files. Keys sorted, two-space
  * indent, one trailing newline, written atomically (host/util/fsutil.h): the same
  * data always gives the same bytes, so JSON artifacts are reproducible.
+ *
+ * Prefix: c2d_json_
  */
 #ifndef C2D_HOST_JSONOUT_H
 #define C2D_HOST_JSONOUT_H

@@ -12,6 +12,8 @@
  * The key lands in a caller buffer; callers keep it in mlock'd memory when
  * it lives long and wipe it with explicit_bzero when done. Error messages
  * never contain key material.
+ *
+ * Prefix: c2d_key_
  */
 #ifndef C2D_HOST_KEYFILE_H
 #define C2D_HOST_KEYFILE_H

@@ -25,6 +25,8 @@
  * no TCB level matches, QE identity mismatch, bad signature), naming the
  * field; C2D_E_INPUT for an inconsistent structure. Not constant-time:
  * everything here is public.
+ *
+ * Prefix: c2d_collateral_
  */
 #ifndef C2D_COLLATERAL_H
 #define C2D_COLLATERAL_H

@@ -23,6 +23,8 @@
  * Parsing checks no signature and no date: c2d_crl_verify does.
  * Errors: C2D_E_INPUT (malformed; offset and field named), C2D_E_REFUSED
  * (verification said no). Not constant-time: CRLs are public.
+ *
+ * Prefix: c2d_crl_
  */
 #ifndef C2D_CRL_H
 #define C2D_CRL_H

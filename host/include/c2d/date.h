@@ -10,6 +10,8 @@
  * verifier compares these times, so it accepts one spelling of each.
  * Hand-written: libc's strptime is locale- and platform-dependent and
  * timegm is not in C17. No state, not constant-time (dates are public).
+ *
+ * Prefix: c2d_date_
  */
 #ifndef C2D_DATE_H
 #define C2D_DATE_H

@@ -19,6 +19,8 @@
  * Results point into the caller's buffer, which must outlive them.
  *
  * Not constant-time: certificates and CRLs are public.
+ *
+ * Prefix: c2d_der_
  */
 #ifndef C2D_DER_H
 #define C2D_DER_H

@@ -50,6 +50,8 @@
  * The parser returns pointers into the caller's buffer, which must outlive
  * them; it allocates nothing and keeps no state outside the caller's
  * structures. Not constant-time: event logs are public.
+ *
+ * Prefix: c2d_eventlog_
  */
 #ifndef C2D_EVENTLOG_H
 #define C2D_EVENTLOG_H

@@ -15,6 +15,8 @@
  * caller usually replaces with one naming what was signed and by whom.
  * Verification handles public data only, so it is not required to be
  * constant-time; BearSSL's code is anyway.
+ *
+ * Prefix: c2d_p256_
  */
 #ifndef C2D_P256_H
 #define C2D_P256_H

@@ -26,6 +26,8 @@
  * C2D_E_INPUT naming the offset within the extension value. Hand-written
  * over c2d/der.h: no library c2d uses knows this extension. Not
  * constant-time: certificates are public.
+ *
+ * Prefix: c2d_pck_ext_
  */
 #ifndef C2D_PCKEXT_H
 #define C2D_PCKEXT_H

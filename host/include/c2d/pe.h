@@ -25,6 +25,8 @@
  * than what remains, or more than C2D_PE_MAX_SECTIONS sections fail with
  * C2D_E_INPUT naming the field and offset. Nothing is allocated. Not
  * constant-time: images are public.
+ *
+ * Prefix: c2d_pe_
  */
 #ifndef C2D_PE_H
 #define C2D_PE_H

@@ -32,6 +32,8 @@
  * Inputs are public; nothing here is constant-time or secret. Nothing is
  * allocated: parsed metadata lives in the caller's struct c2d_tdvf. Errors
  * are C2D_E_INPUT naming the offset and field.
+ *
+ * Prefix: c2d_tdxmeasure_
  */
 #ifndef C2D_TDXMEASURE_H
 #define C2D_TDXMEASURE_H

@@ -36,6 +36,8 @@
  *
  * No allocation survives the call; nothing global. Not constant-time:
  * quotes and collateral are public.
+ *
+ * Prefix: c2d_tdxverify_
  */
 #ifndef C2D_TDXVERIFY_H
 #define C2D_TDXVERIFY_H

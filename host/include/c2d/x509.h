@@ -19,6 +19,9 @@
  * C2D_E_REFUSED for a chain that parses but does not verify (the
  * certificate named by its subject CN, and why), C2D_E_NOMEM.
  * Not constant-time: certificates are public.
+ *
+ * Prefix: c2d_x509_
+ * Prefix of host/attest/intel_root.c: c2d_intel_
  */
 #ifndef C2D_X509_H
 #define C2D_X509_H

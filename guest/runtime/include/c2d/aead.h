@@ -16,6 +16,8 @@
  * c2d_gcm_wipe() when done (explicit_bzero). Tag checks are constant-time;
  * on a failed check the buffer is wiped before returning, so no unverified
  * plaintext ever reaches the caller.
+ *
+ * Prefix: c2d_gcm_
  */
 #ifndef C2D_AEAD_H
 #define C2D_AEAD_H

@@ -16,6 +16,8 @@
  * The AES S-box comes from the AES instructions, never from a table.
  * Key material that the code itself copies to the stack is wiped before
  * returning; what the compiler spills from registers cannot be controlled.
+ *
+ * Prefix: c2d_aes_vaes_
  */
 #ifndef C2D_AES_VAES_H
 #define C2D_AES_VAES_H

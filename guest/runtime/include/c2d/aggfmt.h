@@ -38,6 +38,8 @@
  * C2D_E_REFUSED for one that does not match its schema, C2D_E_NOMEM.
  * Not constant-time: the shape is public, and the values are compared
  * against public bounds only.
+ *
+ * Prefix: c2d_agg_
  */
 #ifndef C2D_AGGFMT_H
 #define C2D_AGGFMT_H

@@ -52,6 +52,8 @@
  * line has none); C2D_E_IO for a file that cannot be read. On failure *c
  * is zeroed. No allocation, no global state; not constant-time (the file
  * is public: it is part of the image).
+ *
+ * Prefix: c2d_aconf_
  */
 #ifndef C2D_ANALYSISCONF_H
 #define C2D_ANALYSISCONF_H

@@ -23,6 +23,8 @@
  * Pure functions of their inputs: no I/O, no allocation, no state. Nothing
  * here is secret (the digest of /init is published), so nothing is
  * constant-time.
+ *
+ * Prefix: c2d_boot_
  */
 #ifndef C2D_BOOTEVENTS_H
 #define C2D_BOOTEVENTS_H

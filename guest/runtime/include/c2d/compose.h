@@ -14,6 +14,8 @@
  * `make image`. Everything the CVM executes or is configured by is in one
  * of the three, so changing any byte of the image changes the hash (I2).
  * docs/compose-hash.md gives the rationale and a shell one-liner.
+ *
+ * Prefix: c2d_compose_
  */
 #ifndef C2D_COMPOSE_H
 #define C2D_COMPOSE_H

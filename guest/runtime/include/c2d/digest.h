@@ -7,6 +7,8 @@
  * Not constant-time with respect to the data length (nothing hashed here
  * has a secret length). Contents may be secret; these functions keep no
  * copy: the hash contexts live on the stack and are wiped before return.
+ *
+ * Prefix: c2d_digest_
  */
 #ifndef C2D_DIGEST_H
 #define C2D_DIGEST_H

@@ -37,6 +37,8 @@
  * C2D_E_USAGE for parameters outside the documented ranges, C2D_E_REFUSED
  * for an overspent budget, C2D_E_INTERNAL for an iteration cap, and
  * whatever the source returns (C2D_E_IO for getrandom).
+ *
+ * Prefix: c2d_dp_
  */
 #ifndef C2D_DP_H
 #define C2D_DP_H

@@ -45,6 +45,10 @@
  * c2d_exit_code() and print "c2d: <message>" once, at the top.
  *
  * No global state: the error lives in the caller's frame.
+ *
+ * Prefix: c2d_, the project's own, since the error style is every
+ * module's: a name that no other module's longer prefix matches is
+ * this module's (docs/architecture.md, "Names").
  */
 #ifndef C2D_ERR_H
 #define C2D_ERR_H

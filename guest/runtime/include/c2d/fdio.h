@@ -8,6 +8,8 @@
  * (sysfs and configfs attributes, the image's configuration files).
  * Errors: C2D_E_IO naming what (the caller's label, or the path) and
  * errno. Not constant-time in the length.
+ *
+ * Prefix: c2d_fdio_
  */
 #ifndef C2D_FDIO_H
 #define C2D_FDIO_H

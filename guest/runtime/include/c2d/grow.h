@@ -7,6 +7,8 @@
  * empty, and on failure it is left as it was, still to be freed. Nothing
  * is printed and no state is kept; callers name what ran out in their own
  * error. Not constant-time (sizes are not secret).
+ *
+ * Prefix: c2d_grow
  */
 #ifndef C2D_GROW_H
 #define C2D_GROW_H

@@ -3,6 +3,8 @@
  * case and an optional "0x" prefix, and requires exactly the expected
  * number of digits. Not constant-time: used for public values and for key
  * files, whose secrecy does not depend on the timing of a one-time parse.
+ *
+ * Prefix: c2d_hex
  */
 #ifndef C2D_HEX_H
 #define C2D_HEX_H

@@ -23,6 +23,8 @@
  *
  * ctx is the caller's secp256k1 context (no global state here); it should be
  * randomized with secp256k1_context_randomize().
+ *
+ * Prefix: c2d_kw_
  */
 #ifndef C2D_KEYWRAP_H
 #define C2D_KEYWRAP_H

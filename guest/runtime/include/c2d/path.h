@@ -5,6 +5,8 @@
  * Every function that reads the kernel's trees takes the tree's root as a
  * parameter ("" or "/" in the CVM, a temporary directory in tests); this is
  * the one place those paths are formatted. No allocation, no state.
+ *
+ * Prefix: c2d_path_
  */
 #ifndef C2D_PATH_H
 #define C2D_PATH_H

@@ -2,6 +2,8 @@
  * c2d/random.h: cryptographic randomness from the kernel (getrandom(2),
  * blocking until the pool is initialised, never a file that could be
  * missing or replaced). Keys, nonces and DP noise come from here.
+ *
+ * Prefix: c2d_random
  */
 #ifndef C2D_RANDOM_H
 #define C2D_RANDOM_H

@@ -23,6 +23,8 @@
  * caller releases it with c2d_rowfile_close()); the groups point into the
  * caller's buffer. Errors: C2D_E_INPUT, naming the offset. Not
  * constant-time (data the analysis reads anyway).
+ *
+ * Prefix: c2d_rowfile_
  */
 #ifndef C2D_ROWFILE_H
 #define C2D_ROWFILE_H

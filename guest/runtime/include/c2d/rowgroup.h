@@ -20,6 +20,8 @@
  * one pass: exact body length, zero padding and unused bits, zeros under
  * missing values, category indices in range, finite floats, bounds.
  * Not constant-time: this is data the analysis reads anyway.
+ *
+ * Prefix: c2d_rg_
  */
 #ifndef C2D_ROWGROUP_H
 #define C2D_ROWGROUP_H

@@ -8,6 +8,8 @@
  * SHA-384(rtmr ‖ d). RTMR3 holds runtime events, in dstack's "v1" form:
  *   digest = SHA-384(le32(type) ‖ ":" ‖ name ‖ ":" ‖ payload)
  * with type C2D_EVENT_RUNTIME. Not constant-time: events are public.
+ *
+ * Prefix: c2d_rtmr_
  */
 #ifndef C2D_RTMR_H
 #define C2D_RTMR_H

@@ -26,6 +26,8 @@
  *
  * Ownership: c2d_schema_decode() and the host's JSON reader allocate; the
  * caller releases with c2d_schema_free(). Not constant-time (public data).
+ *
+ * Prefix: c2d_schema_
  */
 #ifndef C2D_SCHEMA_H
 #define C2D_SCHEMA_H

@@ -29,6 +29,8 @@
  * Parsing is bounds-checked against header_len and refuses anything it does
  * not know (another version, non-zero reserved or padding bytes, a schema
  * that does not check). Not constant-time: the header is public.
+ *
+ * Prefix: c2d_sealhdr_
  */
 #ifndef C2D_SEALFMT_H
 #define C2D_SEALFMT_H

@@ -21,6 +21,8 @@
  *
  * Nothing is cached and there is no global mutable state: the CPU check
  * runs CPUID at each call of c2d_sha_ni_get_vtable().
+ *
+ * Prefix: c2d_sha_ni_
  */
 #ifndef C2D_SHA_NI_H
 #define C2D_SHA_NI_H

@@ -26,6 +26,8 @@
  * file descriptor (blocking or not), retrying EINTR and short transfers,
  * within a deadline. Not constant-time: nothing here is secret (digests,
  * report_data and quotes are public).
+ *
+ * Prefix: c2d_simproto_
  */
 #ifndef C2D_SIMPROTO_H
 #define C2D_SIMPROTO_H

@@ -14,6 +14,8 @@
  * A context is used in one direction, chunks in order. After the chunk
  * flagged last, further calls fail. The context holds key material: wipe it
  * with c2d_stream_wipe().
+ *
+ * Prefix: c2d_stream_
  */
 #ifndef C2D_STREAM_H
 #define C2D_STREAM_H

@@ -46,6 +46,8 @@
  * extension fails with "kernel has no RTMR extension ABI", which callers
  * must treat as a failure (a run without its RTMR3 events cannot be
  * attested), never skip.
+ *
+ * Prefix: c2d_tdxguest_
  */
 #ifndef C2D_TDXGUEST_H
 #define C2D_TDXGUEST_H

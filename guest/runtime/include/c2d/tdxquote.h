@@ -23,6 +23,8 @@
  * quotes carry padding). The result points into the caller's buffer, which
  * must outlive it. Parsing proves nothing: verification (signatures, chain,
  * collateral) is a separate step. Not constant-time: quotes are public.
+ *
+ * Prefix: c2d_tdxquote_
  */
 #ifndef C2D_TDXQUOTE_H
 #define C2D_TDXQUOTE_H

@@ -16,6 +16,8 @@
  * Errors name the file (name) and say what failed: C2D_E_REFUSED for an
  * authentication failure, C2D_E_INPUT for a malformed file, C2D_E_IO for a
  * read error.
+ *
+ * Prefix: c2d_unseal_
  */
 #ifndef C2D_UNSEAL_H
 #define C2D_UNSEAL_H
