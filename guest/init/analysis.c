@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
@@ -15,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "c2d/failure.h"
 #include "c2d/fdio.h"
 #include "c2d/rowfile.h"
 #include "supervise.h"
@@ -31,14 +31,14 @@ c2d_status analysis_input_open(struct analysis_input *in, const struct c2d_schem
 	if (h == NULL || in->schema_bin == NULL) {
 		free(h);
 		analysis_input_close(in);
-		return c2d_fail(err, C2D_E_NOMEM, "analysis input: out of memory");
+		return c2d_failure_set(err, C2D_FAILURE_NOMEM);
 	}
 	c2d_schema_encode(s, in->schema_bin);
 	c2d_rowfile_header(s, h);
 	/* CLOEXEC: only the analysis gets it, as its fd 3, and only through
 	 * the supervisor's explicit placement. */
 	in->fd = memfd_create("c2d-rows", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	int r = in->fd < 0 ? c2d_fail_errno(err, C2D_E_IO, "analysis input: memfd_create")
+	int r = in->fd < 0 ? c2d_failure_set(err, C2D_FAILURE_IO)
 			   : c2d_fdio_write_all(in->fd, h, hl, "analysis input", err);
 	free(h);
 	if (r < 0)
@@ -51,23 +51,22 @@ c2d_status analysis_input_rows(void *arg, const struct c2d_schema *s, uint32_t n
 {
 	struct analysis_input *in = arg;
 	if (in->fd < 0 || in->sealed)
-		return c2d_fail(err, C2D_E_INTERNAL, "analysis input: rows after sealing");
+		return c2d_failure_set(err, C2D_FAILURE_INTERNAL);
 	/* One analysis reads one schema: every owner must have sealed the
 	 * same columns, labels and bounds. */
 	size_t sl = c2d_schema_encoded_len(s);
 	uint8_t *sb = malloc(sl);
 	if (sb == NULL)
-		return c2d_fail(err, C2D_E_NOMEM, "analysis input: out of memory");
+		return c2d_failure_set(err, C2D_FAILURE_NOMEM);
 	c2d_schema_encode(s, sb);
 	int same = sl == in->schema_len && memcmp(sb, in->schema_bin, sl) == 0;
 	free(sb);
 	if (!same)
-		return c2d_fail(err, C2D_E_REFUSED,
-				"analysis input: a dataset's schema differs from the first one's");
+		return c2d_failure_set(err, C2D_FAILURE_INPUT);
 	size_t len = C2D_RG_HEADER_LEN + c2d_rg_body_len(s, nrows);
 	uint8_t *g = malloc(len);
 	if (g == NULL)
-		return c2d_fail(err, C2D_E_NOMEM, "analysis input: out of memory");
+		return c2d_failure_set(err, C2D_FAILURE_NOMEM);
 	c2d_rg_encode(s, nrows, cols, g);
 	int r = c2d_fdio_write_all(in->fd, g, len, "analysis input", err);
 	explicit_bzero(g, len);
@@ -81,16 +80,16 @@ c2d_status analysis_input_seal(struct analysis_input *in, struct c2d_err *err)
 {
 	uint8_t end[C2D_RG_END_LEN];
 	if (in->fd < 0 || in->sealed)
-		return c2d_fail(err, C2D_E_INTERNAL, "analysis input: sealed twice");
+		return c2d_failure_set(err, C2D_FAILURE_INTERNAL);
 	c2d_rg_end_record(in->rows, end);
 	int r = c2d_fdio_write_all(in->fd, end, sizeof(end), "analysis input", err);
 	if (r < 0)
 		return r;
 	if (fcntl(in->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-		return c2d_fail_errno(err, C2D_E_IO, "analysis input: F_ADD_SEALS");
+		return c2d_failure_set(err, C2D_FAILURE_IO);
 	/* Checked, not assumed: the child relies on exactly these. */
 	if (fcntl(in->fd, F_GET_SEALS) != ANALYSIS_SEALS)
-		return c2d_fail(err, C2D_E_IO, "analysis input: seals are not in place");
+		return c2d_failure_set(err, C2D_FAILURE_IO);
 	in->sealed = 1;
 	return C2D_OK;
 }
@@ -102,21 +101,6 @@ void analysis_input_close(struct analysis_input *in)
 	free(in->schema_bin);
 	memset(in, 0, sizeof(*in));
 	in->fd = -1;
-}
-
-static const char *signal_name(int sig, char buf[16])
-{
-	static const struct { int sig; const char *name; } names[] = {
-		{ SIGSEGV, "SIGSEGV" }, { SIGBUS, "SIGBUS" }, { SIGILL, "SIGILL" },
-		{ SIGFPE, "SIGFPE" },   { SIGABRT, "SIGABRT" }, { SIGKILL, "SIGKILL" },
-		{ SIGTERM, "SIGTERM" }, { SIGPIPE, "SIGPIPE" }, { SIGTRAP, "SIGTRAP" },
-		{ SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].sig == sig)
-			return names[i].name;
-	snprintf(buf, 16, "signal %d", sig);
-	return buf;
 }
 
 /* Sets resource res to v, soft and hard, or to the hard limit already in
@@ -180,46 +164,35 @@ static int confine_child(const struct supervise_io *io)
 	return 0;
 }
 
-/* Turns the child's fate into a verdict. */
-static int judge(const struct analysis_spec *spec, const struct supervise_result *res,
-		 const struct supervise_io *io, struct c2d_err *err)
+/* Turns the child's fate into a verdict: one fixed kind each. What the
+ * child did is counted in kinds, never described: the kind is all that
+ * leaves (c2d/failure.h). */
+static int judge(const struct supervise_result *res, const struct supervise_io *io,
+		 struct c2d_err *err)
 {
-	const char *p = spec->path;
-	char sb[16];
-	/* The step and the errno are numbers the child sent before the
-	 * analysis ran; their text comes from init's own tables. */
-	if (res->start_failed && res->failed_errno != 0)
-		return c2d_fail(err, C2D_E_REFUSED,
-				"analysis %s: init could not %s it: %s failed: %s (errno %d); it did not run",
-				p, res->exit_code == ANALYSIS_EXIT_CONFINE ? "confine" : "start",
-				supervise_step_name(res->failed_step), strerror(res->failed_errno),
-				res->failed_errno);
+	enum c2d_failure k = C2D_FAILURE_NONE;
 	if (res->start_failed)
-		return c2d_fail(err, C2D_E_REFUSED, "analysis %s: init could not %s it: %s failed; it did not run",
-				p, res->exit_code == ANALYSIS_EXIT_CONFINE ? "confine" : "start",
-				supervise_step_name(res->failed_step));
-	if (res->timed_out)
-		return c2d_fail(err, C2D_E_REFUSED, "analysis %s: time limit of %ld ms reached; killed",
-				p, spec->deadline_ms);
-	if (io->overflow)
-		return c2d_fail(err, C2D_E_REFUSED,
-				"analysis %s: writes more than its schema allows (%zu bytes); killed", p,
-				spec->schema->max_bytes);
+		k = C2D_FAILURE_START;
+	else if (res->timed_out)
+		k = C2D_FAILURE_TIME;
+	else if (io->overflow)
+		k = C2D_FAILURE_OVERFLOW;
 	/* The child's filter allows no call that sends a signal: a SIGSYS is
 	 * its kill. */
-	if (res->signaled && res->term_signal == SIGSYS)
-		return c2d_fail(err, C2D_E_REFUSED,
-				"analysis %s: killed by seccomp (SIGSYS): a forbidden system call", p);
-	if (res->signaled)
-		return c2d_fail(err, C2D_E_REFUSED, "analysis %s: killed by %s", p,
-				signal_name(res->term_signal, sb));
-	if (!res->exited || res->exit_code != 0)
-		return c2d_fail(err, C2D_E_REFUSED, "analysis %s: exited with status %d", p,
-				res->exit_code);
-	if (io->out_open)
-		return c2d_fail(err, C2D_E_REFUSED,
-				"analysis %s: its output is still open after it exited", p);
-	return C2D_OK;
+	else if (res->signaled)
+		k = res->term_signal == SIGSYS ? C2D_FAILURE_SECCOMP : C2D_FAILURE_SIGNAL;
+	else if (!res->exited || res->exit_code != 0)
+		k = C2D_FAILURE_EXIT;
+	else if (io->out_open)
+		k = C2D_FAILURE_HELD;
+	return k == C2D_FAILURE_NONE ? C2D_OK : c2d_failure_set(err, k);
+}
+
+/* The fate, for a caller that asked for it (spec->result). */
+static void tell(const struct analysis_spec *spec, const struct supervise_result *res)
+{
+	if (spec->result != NULL)
+		*spec->result = *res;
 }
 
 c2d_status analysis_run(const struct analysis_spec *spec, const struct analysis_input *in,
@@ -228,15 +201,15 @@ c2d_status analysis_run(const struct analysis_spec *spec, const struct analysis_
 	int r, pfd[2];
 	memset(out, 0, sizeof(*out));
 	if (in->fd < 0 || !in->sealed)
-		return c2d_fail(err, C2D_E_INTERNAL, "analysis %s: input not sealed", spec->path);
+		return c2d_failure_set(err, C2D_FAILURE_INTERNAL);
 	if ((r = c2d_agg_schema_check(spec->schema, err)) < 0)
 		return r;
 	uint8_t *buf = malloc(spec->schema->max_bytes);
 	if (buf == NULL)
-		return c2d_fail(err, C2D_E_NOMEM, "analysis %s: out of memory", spec->path);
+		return c2d_failure_set(err, C2D_FAILURE_NOMEM);
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		free(buf);
-		return c2d_fail_errno(err, C2D_E_IO, "analysis %s: pipe", spec->path);
+		return c2d_failure_set(err, C2D_FAILURE_IO);
 	}
 	const int fds[2] = { in->fd, pfd[1] };
 	struct supervise_io io = { .fds = fds, .nfds = 2, .close_after_fork = pfd[1],
@@ -249,13 +222,12 @@ c2d_status analysis_run(const struct analysis_spec *spec, const struct analysis_
 	if (r < 0)
 		close(pfd[1]);   /* not started: the parent still holds it */
 	close(pfd[0]);
-	if (r == C2D_OK && (r = judge(spec, &res, &io, err)) == C2D_OK) {
-		if ((r = c2d_agg_decode(buf, io.out_len, out, err)) == C2D_OK &&
-		    (r = c2d_agg_check(spec->schema, out, in->rows, err)) < 0)
-			c2d_agg_free(out);
-		if (r < 0)
-			c2d_err_prefix(err, "analysis %s", spec->path);
-	}
+	if (r == C2D_OK)
+		tell(spec, &res);
+	if (r == C2D_OK && (r = judge(&res, &io, err)) == C2D_OK &&
+	    (r = c2d_agg_decode(buf, io.out_len, out, err)) == C2D_OK &&
+	    (r = c2d_agg_check(spec->schema, out, in->rows, err)) < 0)
+		c2d_agg_free(out);
 	explicit_bzero(buf, spec->schema->max_bytes);
 	free(buf);
 	return r;
@@ -290,9 +262,9 @@ static int conv_next(struct conv *c, unsigned round, const struct c2d_agg *agg,
 		return C2D_OK;
 	}
 	if (rl > c->ops->max_request)
-		return c2d_fail(&c->err, C2D_E_INTERNAL, "request of %zu bytes", rl);
+		return c2d_failure_set(&c->err, C2D_FAILURE_INTERNAL);
 	if (c->round >= c->ops->max_rounds)
-		return c2d_fail(&c->err, C2D_E_REFUSED, "round limit of %u reached", c->ops->max_rounds);
+		return c2d_failure_set(&c->err, C2D_FAILURE_ROUNDS);
 	const struct c2d_outschema *s = c->ops->schema(c->ops->ctx, c->round);
 	if ((r = c2d_agg_schema_check(s, &c->err)) < 0)
 		return r;
@@ -301,7 +273,7 @@ static int conv_next(struct conv *c, unsigned round, const struct c2d_agg *agg,
 	 * per answer: a full buffer means a child that does not read. */
 	ssize_t n = send(c->req_fd, c->req, rl, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n != (ssize_t)rl)
-		return c2d_fail_errno(&c->err, C2D_E_REFUSED, "request not accepted");
+		return c2d_failure_set(&c->err, C2D_FAILURE_ROUNDS);
 	return C2D_OK;
 }
 
@@ -319,10 +291,8 @@ static int conv_output(void *ctx, struct supervise_io *io)
 		r = conv_next(c, round, &a, io);
 	}
 	c2d_agg_free(&a);
-	if (r < 0) {
+	if (r < 0)
 		c->status = r;
-		c2d_err_prefix(&c->err, "round %u", c->round);
-	}
 	return r;
 }
 
@@ -333,7 +303,7 @@ c2d_status analysis_run_rounds(const struct analysis_spec *spec, const struct an
 	int r, pfd[2], sv[2];
 	*rounds_done = 0;
 	if (in->fd < 0 || !in->sealed)
-		return c2d_fail(err, C2D_E_INTERNAL, "analysis %s: input not sealed", spec->path);
+		return c2d_failure_set(err, C2D_FAILURE_INTERNAL);
 	size_t cap = 0;
 	for (unsigned k = 0; k < ops->max_rounds; k++) {
 		const struct c2d_outschema *s = ops->schema(ops->ctx, k);
@@ -348,14 +318,14 @@ c2d_status analysis_run_rounds(const struct analysis_spec *spec, const struct an
 	if (buf == NULL || c.req == NULL) {
 		free(buf);
 		free(c.req);
-		return c2d_fail(err, C2D_E_NOMEM, "analysis %s: out of memory", spec->path);
+		return c2d_failure_set(err, C2D_FAILURE_NOMEM);
 	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		r = c2d_fail_errno(err, C2D_E_IO, "analysis %s: pipe", spec->path);
+		r = c2d_failure_set(err, C2D_FAILURE_IO);
 		goto out;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		r = c2d_fail_errno(err, C2D_E_IO, "analysis %s: socketpair", spec->path);
+		r = c2d_failure_set(err, C2D_FAILURE_IO);
 		close(pfd[0]);
 		close(pfd[1]);
 		goto out;
@@ -382,10 +352,6 @@ c2d_status analysis_run_rounds(const struct analysis_spec *spec, const struct an
 	}
 	char *const dflt[] = { (char *)spec->path, NULL };
 	struct supervise_result res;
-	/* judge() names the schema's size in an overflow message. */
-	struct analysis_spec sp = *spec;
-	const struct c2d_outschema *cur = ops->schema(ops->ctx, c.round < ops->max_rounds ? c.round : 0);
-	sp.schema = cur;
 	r = supervise_run_io(spec->path, spec->argv ? spec->argv : dflt, spec->deadline_ms, &io,
 			     &res, err);
 	if (r < 0) {
@@ -394,17 +360,15 @@ c2d_status analysis_run_rounds(const struct analysis_spec *spec, const struct an
 	}
 	close(pfd[0]);
 	close(sv[0]);
+	if (r == C2D_OK)
+		tell(spec, &res);
 	if (r == C2D_OK && io.hook_failed) {
 		r = c.status;
-		if (err != NULL) {
+		if (err != NULL)
 			*err = c.err;
-			c2d_err_prefix(err, "analysis %s", spec->path);
-		}
-	} else if (r == C2D_OK && (r = judge(&sp, &res, &io, err)) == C2D_OK &&
+	} else if (r == C2D_OK && (r = judge(&res, &io, err)) == C2D_OK &&
 		   (!c.done || io.out_len != 0)) {
-		r = c2d_fail(err, C2D_E_REFUSED,
-			     "analysis %s: exited after %u rounds, in the middle of a round",
-			     spec->path, c.round);
+		r = c2d_failure_set(err, C2D_FAILURE_ROUNDS);
 	}
 	*rounds_done = c.round;
 out:

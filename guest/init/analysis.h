@@ -17,21 +17,29 @@
  * supplementary groups, gid and uid ANALYSIS_UID with RLIMIT_NPROC
  * ANALYSIS_MAX_TASKS for that uid. Each step is checked; the first that
  * fails ends the child with ANALYSIS_EXIT_CONFINE before the analysis
- * runs, and init's error names that call and its errno (the child reports
- * them as supervise.h says). As another user (c2d run on the host, the
+ * runs (the child reports the step and its errno as supervise.h says:
+ * spec->result holds them). As another user (c2d run on the host, the
  * tests) the uid stays.
  * The binary is opened before the uid drop and executed by descriptor, so
  * only its own mode must let ANALYSIS_UID run it (0555 in the image). The
  * child then installs its own seccomp filter (guest/analysis/child.h).
  *
- * Any other outcome is refused with one line saying why: C2D_E_REFUSED for
- * a child that could not be confined or started (the failed call and its
- * errno named), a signal (named; SIGSYS as the seccomp filter's kill), the
- * time limit, a non-zero exit status, more bytes than the
- * schema allows, a pipe still open after the exit, or an aggregate that
- * does not match its schema; C2D_E_INPUT for one that does not decode. On
- * any refusal no aggregate is returned. Exact aggregates are not for
- * release: the caller adds noise (c2d/dp.h) before anything leaves.
+ * Any other outcome is refused, each with one fixed message of
+ * c2d/failure.h and nothing else: what the child did is counted in kinds,
+ * never described (docs/boot.md, "What leaves the CVM"). START for a child
+ * that could not be confined or started, SECCOMP for SIGSYS (its filter's
+ * kill), SIGNAL for any other signal, TIME for the time limit, EXIT for a
+ * non-zero exit status, OVERFLOW for more bytes than the schema allows,
+ * HELD for a pipe still open after the exit, AGG_FORMAT (C2D_E_INPUT) for
+ * an aggregate that does not decode, AGG_SCHEMA and AGG_BOUND for one that
+ * does not match its schema or the number of rows; all C2D_E_REFUSED but
+ * AGG_FORMAT. A dataset of another schema is INPUT. init's own failures
+ * are fixed messages too (INTERNAL, NOMEM, IO), but for the writes into
+ * the memfd (c2d/fdio.h) and the supervisor's calls (supervise.h), which
+ * name only the call, the binary's path and the errno. On any refusal no
+ * aggregate is returned. Exact
+ * aggregates are not for release: the caller adds noise (c2d/dp.h) before
+ * anything leaves.
  *
  * Ownership: the input owns its memfd (analysis_input_close() releases it,
  * whatever state it is in); a returned aggregate is the caller's
@@ -91,6 +99,10 @@ struct analysis_spec {
 	char *const *argv;                  /* NULL: { path, NULL } */
 	const struct c2d_outschema *schema; /* built into the image with it */
 	long deadline_ms;
+	/* NULL, or where the child's fate is copied once it was forked:
+	 * which step failed before exec and its errno, for the tests and
+	 * the host (numbers from init's own tables, never text). */
+	struct supervise_result *result;
 };
 
 /* Runs the analysis on a sealed input. On success *out holds the checked
@@ -108,9 +120,10 @@ C2D_MUST_CHECK c2d_status analysis_run(const struct analysis_spec *spec,
  * that round's schema (exact byte size, c2d_agg_check against the number
  * of input rows) and hands it to the driver, which returns the next
  * request or ends the conversation. Bytes beyond the expected round are
- * an overflow; more than max_rounds answers, a round left incomplete at
- * the exit, and everything analysis_run() refuses are refused. The
- * deadline covers the whole conversation.
+ * an overflow; more than max_rounds answers, a request the child does not
+ * take, a round left incomplete at the exit (each ROUNDS), and everything
+ * analysis_run() refuses are refused. The driver's own refusals pass
+ * through as it wrote them. The deadline covers the whole conversation.
  */
 struct analysis_rounds {
 	unsigned max_rounds;

@@ -9,13 +9,17 @@
  * Attest:   extend RTMR3 with the boot events and get a quote, through the
  *           simulated quoter's port or the TDX guest device (attest.h);
  *           neither: say so and run unattested.
- * Run:      (key release and the analysis plug in here: the analysis is
- *           loaded and checked at boot, but not run yet.)
+ * Run:      past the point of no return: from here on only the closed set
+ *           of lines leaves as text (docs/boot.md, "What leaves the
+ *           CVM"). Key release and the analysis plug in here: the
+ *           analysis is loaded and checked at boot, but not run yet.
  * Shutdown: report one status line on the console and on the c2d.status
  *           port, sync, power off. PID 1 never exits: the kernel would
  *           panic.
  *
  * Any failure takes the same path with a non-zero status: fail closed (I6).
+ * Before the point the error's message is printed; past it, only the fixed
+ * line of its kind (c2d/failure.h).
  *
  * With --host, the same logic runs as an ordinary process so that tests can
  * drive it without a VM: nothing is mounted, sysfs is read under --sysroot,
@@ -38,6 +42,7 @@
 
 #include "c2d/digest.h"
 #include "c2d/err.h"
+#include "c2d/failure.h"
 #include "c2d/hex.h"
 #include "attest.h"
 #include "imageanalysis.h"
@@ -58,11 +63,26 @@ struct init_ctx {
 	uint8_t self_sha256[C2D_SHA256_LEN];  /* of the payload, as measured */
 	struct image_analysis analysis;
 	struct probe_result probe;
+	/* 1: past the point of no return, where init asks for keys and will
+	 * hold rows: say() writes nothing any more. */
+	int closed;
 };
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+/* A line of the closed set, written as it is: a literal or a kind's fixed
+ * message (c2d/failure.h), never anything formatted. */
+static void say_fixed(const char *line)
 {
+	dprintf(STDERR_FILENO, "c2d-init: %s\n", line);
+}
+
+/* A formatted line, before the point only: past it, a formatted line
+ * could carry what the analysis chose or what the rows hold. */
+static void say(const struct init_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void say(const struct init_ctx *c, const char *fmt, ...)
+{
+	if (c->closed)
+		return;
 	char line[512];
 	va_list ap;
 	va_start(ap, fmt);
@@ -78,11 +98,11 @@ static void say(const char *fmt, ...)
 
 /* Seconds since boot with millisecond precision: the time to PID 1 that
  * docs/performance.md reports is read here, from the guest's own clock. */
-static void say_uptime(const char *what)
+static void say_uptime(const struct init_ctx *c, const char *what)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	say("%s at %ld.%03ld s", what, (long)ts.tv_sec, ts.tv_nsec / 1000000);
+	say(c, "%s at %ld.%03ld s", what, (long)ts.tv_sec, ts.tv_nsec / 1000000);
 }
 
 static int mount_one(const char *src, const char *dst, const char *type,
@@ -137,7 +157,7 @@ static int measure_payload(struct init_ctx *c, struct c2d_err *err)
 		return err->status;
 	memcpy(c->self_sha256, d.sha256, sizeof(c->self_sha256));
 	c2d_hex(d.sha256, sizeof(d.sha256), hex);
-	say("measured %s sha256=%s size=%llu", c->self, hex, (unsigned long long)d.size);
+	say(c, "measured %s sha256=%s size=%llu", c->self, hex, (unsigned long long)d.size);
 	return C2D_OK;
 }
 
@@ -154,9 +174,9 @@ static int load_analysis(struct init_ctx *c, struct c2d_err *err)
 	c2d_aconf_fmt_micro(a->eps_ueps, eps);
 	c2d_aconf_fmt_micro(a->rho_urho, rho);
 	if (a->rho_urho != 0)
-		say("analysis %s, epsilon %s, rho %s", a->analysis, eps, rho);
+		say(c, "analysis %s, epsilon %s, rho %s", a->analysis, eps, rho);
 	else
-		say("analysis %s, epsilon %s", a->analysis, eps);
+		say(c, "analysis %s, epsilon %s", a->analysis, eps);
 	return C2D_OK;
 }
 
@@ -165,13 +185,13 @@ static int probe(struct init_ctx *c, struct c2d_err *err)
 	if (probe_devices(c->sysroot, &c->probe, err) < 0)
 		return err->status;
 	const struct probe_result *p = &c->probe;
-	say("platform %s", p->tdx_guest ? "tdx" : "no-tdx");
+	say(c, "platform %s", p->tdx_guest ? "tdx" : "no-tdx");
 	for (size_t i = 0; i < p->ndisks; i++)
-		say("disk %s bytes=%llu %s", p->disks[i].name,
-		    (unsigned long long)p->disks[i].bytes, p->disks[i].read_only ? "ro" : "rw");
+		say(c, "disk %s bytes=%llu %s", p->disks[i].name,
+		       (unsigned long long)p->disks[i].bytes, p->disks[i].read_only ? "ro" : "rw");
 	for (size_t i = 0; i < p->nports; i++)
-		say("port %s name=%s", p->ports[i].dev,
-		    p->ports[i].name[0] ? p->ports[i].name : "-");
+		say(c, "port %s name=%s", p->ports[i].dev,
+		       p->ports[i].name[0] ? p->ports[i].name : "-");
 	return C2D_OK;
 }
 
@@ -186,15 +206,15 @@ static int attest(struct init_ctx *c, struct c2d_err *err)
 	if (r < 0)
 		return r;
 	if (a.backend == ATTEST_NONE) {
-		say("attestation: none (no %s port, no TDX guest device)", ATTEST_PORT_NAME);
+		say(c, "attestation: none (no %s port, no TDX guest device)", ATTEST_PORT_NAME);
 		return C2D_OK;
 	}
 	c2d_hex(a.nonce, sizeof(a.nonce), nonce);
 	c2d_hex(a.report_data, sizeof(a.report_data), rd);
 	c2d_hex(a.rtmr3, sizeof(a.rtmr3), rtmr3);
-	say("attested via %s quote=%zu bytes nonce=%s report_data=%s", via[a.backend], a.quote_len,
-	    nonce, rd);
-	say("rtmr3 %s", rtmr3);
+	say(c, "attested via %s quote=%zu bytes nonce=%s report_data=%s", via[a.backend], a.quote_len,
+	       nonce, rd);
+	say(c, "rtmr3 %s", rtmr3);
 	/* Nothing consumes the boot quote yet; the key release will. */
 	attest_result_free(&a);
 	return C2D_OK;
@@ -204,7 +224,8 @@ static int attest(struct init_ctx *c, struct c2d_err *err)
  * what a verifier trusts is the signed receipt, never this line. */
 static void report_status(const struct init_ctx *c, int code)
 {
-	say("exit %d", code);
+	/* Past the point, code is a kind's (c2d_failure_status) or 0. */
+	dprintf(STDERR_FILENO, "c2d-init: exit %d\n", code);
 	if (c->status_dev[0] == '\0')
 		return;
 	char path[600];
@@ -226,7 +247,7 @@ static void __attribute__((noreturn)) finish(const struct init_ctx *c, int code)
 	reboot(RB_POWER_OFF);
 	/* Still here: power-off failed. Halting beats exiting, which would
 	 * panic the kernel with our secrets still in memory. */
-	say("power-off failed: %s; halting", strerror(errno));
+	say_fixed("power-off failed; halting");
 	for (;;)
 		pause();
 }
@@ -236,7 +257,7 @@ static int run(struct init_ctx *c, struct c2d_err *err)
 	int r;
 	if (c->pid1 && (r = boot_mounts(err)) < 0)
 		return r;
-	say_uptime(c->pid1 ? "pid1" : "started");
+	say_uptime(c, c->pid1 ? "pid1" : "started");
 	/* The status channel first, so that every later failure reaches the
 	 * host. Without one, the console line is all there is. */
 	struct c2d_err ignored;
@@ -245,11 +266,19 @@ static int run(struct init_ctx *c, struct c2d_err *err)
 	if ((r = measure_payload(c, err)) < 0 || (r = load_analysis(c, err)) < 0 ||
 	    (r = probe(c, err)) < 0 || (r = attest(c, err)) < 0)
 		return r;
-	/* Running the analysis needs the owners' dataset keys, which the KMS
-	 * releases only to an attested run (a later step): until then the
-	 * image is checked complete and the analysis is not started. */
-	say("analysis %s not run: no key release yet", c->analysis.conf.analysis);
 	return C2D_OK;
+}
+
+/* Past the point of no return: the key release, unsealing, the analysis,
+ * the noise and the receipt plug in here, each step's failure returned as
+ * a kind, c2d_failure_or(&err, the step's kind), never as its message.
+ * Running the analysis needs the owners' dataset keys, which the KMS
+ * releases only to an attested run (a later step): until then the image
+ * is checked complete and the analysis is not started. */
+static enum c2d_failure run_closed(void)
+{
+	say_fixed("analysis not run: no key release yet");
+	return C2D_FAILURE_NONE;
 }
 
 static void usage(void)
@@ -308,8 +337,15 @@ int main(int argc, char **argv)
 
 	int r = run(&c, &err);
 	if (r < 0) {
-		say("error: %s", err.msg);
+		say(&c, "error: %s", err.msg);
 		finish(&c, c2d_exit_code(r));
+	}
+	/* The point of no return (docs/boot.md, "What leaves the CVM"). */
+	c.closed = 1;
+	enum c2d_failure k = run_closed();
+	if (k != C2D_FAILURE_NONE) {
+		say_fixed(c2d_failure_msg(k));
+		finish(&c, c2d_exit_code(c2d_failure_status(k)));
 	}
 	finish(&c, 0);
 }

@@ -4,6 +4,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "c2d/failure.h"
+
 c2d_status riskmodel_dp_params_from_conf(const struct c2d_aconf *c, struct riskmodel_params *p,
 				      struct c2d_err *err)
 {
@@ -58,21 +60,15 @@ static int check_l2(const int64_t *g, uint64_t n, struct c2d_err *err)
 {
 	/* n <= 2^37 keeps every square below 2^122 and the sum below 2^126. */
 	if (n > (UINT64_C(1) << 37))
-		return c2d_fail(err, C2D_E_USAGE, "risk-model: %llu rows, at most 2^37",
-				(unsigned long long)n);
+		return c2d_failure_set(err, C2D_FAILURE_INPUT);
 	unsigned __int128 lim = (unsigned __int128)n * (uint64_t)RM_CLIP_LAT, s = 0;
 	for (int j = 0; j < RM_DIM; j++) {
 		unsigned __int128 a = g[j] < 0 ? (unsigned __int128)(-(__int128)g[j]) : (unsigned __int128)g[j];
 		if (a > lim)
-			return c2d_fail(err, C2D_E_REFUSED,
-					"output 'grad': values[%d]: above %llu rows x C", j,
-					(unsigned long long)n);
+			return c2d_failure_set(err, C2D_FAILURE_AGG_BOUND);
 		s += a * a;
 	}
-	if (s > lim * lim)
-		return c2d_fail(err, C2D_E_REFUSED, "output 'grad': L2 norm above %llu rows x C",
-				(unsigned long long)n);
-	return C2D_OK;
+	return s > lim * lim ? c2d_failure_set(err, C2D_FAILURE_AGG_BOUND) : C2D_OK;
 }
 
 static void request(const struct drive *d, int last, uint8_t *req, size_t *len)
@@ -90,20 +86,20 @@ static int epoch(struct drive *d, unsigned t, const struct c2d_agg *a, struct c2
 	int r;
 	memcpy(g, a->outputs[RM_OUT_GRAD].values, sizeof(g));
 	if ((uint64_t)rows != d->n)
-		return c2d_fail(err, C2D_E_REFUSED, "output 'rows': %lld, the input has %llu",
-				(long long)rows, (unsigned long long)d->n);
+		return c2d_failure_set(err, C2D_FAILURE_AGG_BOUND);
 	if ((r = check_l2(g, d->n, err)) < 0)
 		return r;
+	/* The samplers' messages name the mechanism's parameters; a failure
+	 * past the point says only that the noise failed (c2d/failure.h). */
 	if (t == 0) {
-		if ((r = c2d_dp_laplace_vector(d->rng, d->acct, "rows", 1, p->eps_rows_ueps, &rows, 1, err)) < 0)
-			return r;
+		if (c2d_dp_laplace_vector(d->rng, d->acct, "rows", 1, p->eps_rows_ueps, &rows, 1, err) < 0)
+			return c2d_failure_set(err, C2D_FAILURE_NOISE);
 		d->out->rows = rows < 1 ? 1 : rows;
 	}
-	if ((r = c2d_dp_gaussian_vector(d->rng, d->acct, "gradient", (uint64_t)RM_CLIP_LAT, p->rho_epoch_urho, g,
-					RM_DIM, err)) < 0 ||
-	    (r = c2d_dp_laplace_vector(d->rng, d->acct, "loss", RM_LOSS_BOUND, p->eps_loss_ueps, &loss, 1,
-				       err)) < 0)
-		return r;
+	if (c2d_dp_gaussian_vector(d->rng, d->acct, "gradient", (uint64_t)RM_CLIP_LAT, p->rho_epoch_urho, g,
+				   RM_DIM, err) < 0 ||
+	    c2d_dp_laplace_vector(d->rng, d->acct, "loss", RM_LOSS_BOUND, p->eps_loss_ueps, &loss, 1, err) < 0)
+		return c2d_failure_set(err, C2D_FAILURE_NOISE);
 	d->out->loss[t] = loss;
 	for (int j = 0; j < RM_DIM; j++) {
 		__int128 m = (__int128)g[j] / d->out->rows;
@@ -134,34 +130,28 @@ static int step(void *ctx, unsigned round, const struct c2d_agg *a, uint8_t *req
 	}
 	int64_t *cm = d->out->confusion;
 	memcpy(cm, a->outputs[0].values, 4 * sizeof(int64_t));
-	if ((r = c2d_dp_laplace_vector(d->rng, d->acct, "confusion", 1, p->eps_conf_ueps, cm, 4, err)) < 0)
-		return r;
+	if (c2d_dp_laplace_vector(d->rng, d->acct, "confusion", 1, p->eps_conf_ueps, cm, 4, err) < 0)
+		return c2d_failure_set(err, C2D_FAILURE_NOISE);
 	memcpy(d->out->coef, d->w, sizeof(d->w));
 	d->out->epochs = p->epochs;
 	return C2D_OK;   /* *len = 0: done */
 }
 
+/* The parameters were checked at boot (riskmodel_dp_params_from_conf):
+ * out of range here is a bug. */
 static int check_params(const struct riskmodel_params *p, const struct c2d_dp_accountant *a,
 			struct c2d_err *err)
 {
-	if (p->epochs < 1 || p->epochs > RM_MAX_EPOCHS)
-		return c2d_fail(err, C2D_E_USAGE, "risk-model: %u epochs, the round limit is %d",
-				p->epochs, RM_MAX_EPOCHS);
-	if (p->eta_num <= 0 || p->eta_den <= 0 || p->lambda_num < 0 || p->lambda_den <= 0 ||
-	    p->eta_num > 1 << 20 || p->eta_den > 1 << 20 || p->lambda_num > 1 << 20 ||
-	    p->lambda_den > 1 << 20)
-		return c2d_fail(err, C2D_E_USAGE, "risk-model: eta or lambda out of range");
-	if (p->rho_epoch_urho == 0 || p->eps_loss_ueps == 0 || p->eps_rows_ueps == 0 ||
-	    p->eps_conf_ueps == 0 || p->rho_epoch_urho > UINT32_MAX || p->eps_loss_ueps > UINT32_MAX)
-		return c2d_fail(err, C2D_E_USAGE, "risk-model: a privacy share is 0 or too large");
+	if (p->epochs < 1 || p->epochs > RM_MAX_EPOCHS || p->eta_num <= 0 || p->eta_den <= 0 ||
+	    p->lambda_num < 0 || p->lambda_den <= 0 || p->eta_num > 1 << 20 || p->eta_den > 1 << 20 ||
+	    p->lambda_num > 1 << 20 || p->lambda_den > 1 << 20 || p->rho_epoch_urho == 0 ||
+	    p->eps_loss_ueps == 0 || p->eps_rows_ueps == 0 || p->eps_conf_ueps == 0 ||
+	    p->rho_epoch_urho > UINT32_MAX || p->eps_loss_ueps > UINT32_MAX)
+		return c2d_failure_set(err, C2D_FAILURE_INTERNAL);
 	uint64_t rho = (uint64_t)p->epochs * p->rho_epoch_urho;
 	uint64_t eps = p->eps_rows_ueps + (uint64_t)p->epochs * p->eps_loss_ueps + p->eps_conf_ueps;
 	if (rho > a->budget_urho - a->spent_urho || eps > a->budget_ueps - a->spent_ueps)
-		return c2d_fail(err, C2D_E_REFUSED,
-				"risk-model: needs rho %llu and eps %llu (millionths), the budget has %llu and %llu left",
-				(unsigned long long)rho, (unsigned long long)eps,
-				(unsigned long long)(a->budget_urho - a->spent_urho),
-				(unsigned long long)(a->budget_ueps - a->spent_ueps));
+		return c2d_failure_set(err, C2D_FAILURE_BUDGET);
 	return C2D_OK;
 }
 

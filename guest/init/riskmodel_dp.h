@@ -26,10 +26,14 @@
  * (image/analyses/risk-model.conf, c2d/analysisconf.h), mapped by
  * riskmodel_dp_params_from_conf().
  *
- * Errors: C2D_E_USAGE for parameters out of range (more than RM_MAX_EPOCHS
- * epochs: the round limit), C2D_E_REFUSED for anything the child does
- * wrong (analysis_run_rounds) or a budget overspent, the samplers' errors.
- * On failure *out is zeroed: nothing partly computed is released.
+ * Errors of riskmodel_dp_run(), each one fixed message of c2d/failure.h
+ * (nothing of the child's answers or the row count goes into one):
+ * INTERNAL for parameters out of range (more than RM_MAX_EPOCHS epochs:
+ * the round limit), BUDGET for a run the accountant cannot cover,
+ * AGG_BOUND for a count that is not the input's or a gradient above n·C,
+ * INPUT for more than 2^37 rows, NOISE for a sampler's failure, and what
+ * analysis_run_rounds() refuses. On failure *out is zeroed: nothing partly
+ * computed is released.
  * Not constant-time (see docs/privacy.md, "Timing").
  *
  * Prefix of guest/init/riskmodel.c: riskmodel_dp_

@@ -230,6 +230,11 @@ c2d_status supervise_run_io(const char *path, char *const argv[], long deadline_
 		int rfd = rp[1];
 		if (io != NULL)
 			rfd = place_fds(io, open_max, rfd);
+		/* The console reaches the host: no child may write there, nor
+		 * have its writes relayed (docs/boot.md, "What leaves the CVM"). */
+		for (int fd = 0; io == NULL && fd < 3; fd++)
+			if (fd != rfd)
+				close(fd);
 		if (io != NULL && io->pre_exec != NULL) {
 			int xfd = open(path, O_PATH | O_CLOEXEC), step;
 			if (xfd < 0)

@@ -5,11 +5,12 @@
  * the child does (exit, crash, loop, fork and exit), and as PID 1 it must
  * also reap every orphan the kernel re-parents to it, or zombies pile up.
  *
- * supervise_run() forks, execs path with argv and an empty environment and
- * the signal state reset, waits until the child exits or deadline_ms pass
- * (then kills it with SIGKILL and reaps it), and reaps any other zombie seen
- * on the way. It blocks SIGCHLD for its own duration and restores the
- * caller's mask. Not thread-safe (nothing in init is threaded).
+ * supervise_run() forks, execs path with argv, an empty environment, the
+ * signal state reset and descriptors 0, 1 and 2 closed (the console reaches
+ * the host: nothing a child writes may), waits until the child exits or
+ * deadline_ms pass (then kills it with SIGKILL and reaps it), and reaps any
+ * other zombie seen on the way. It blocks SIGCHLD for its own duration and
+ * restores the caller's mask. Not thread-safe (nothing in init is threaded).
  *
  * Result: 0 with *res filled when the child was forked (whatever its
  * fate), a negative status when it could not be (C2D_E_IO).

@@ -22,7 +22,7 @@ expect_out '^c2d-init: disk vda bytes=1048576 ro$'
 expect_out '^c2d-init: port vport0p1 name=c2d.status$'
 expect_out '^c2d-init: platform no-tdx$'
 expect_out '^c2d-init: analysis cohort-stats, epsilon 1\.000000$'
-expect_out '^c2d-init: analysis cohort-stats not run: no key release yet$'
+expect_out '^c2d-init: analysis not run: no key release yet$'
 expect_out '^c2d-init: exit 0$'
 # The status line also went to the port named c2d.status.
 grep -qx 'c2d-status: 0' "$T/sysroot/dev/vport0p1" || fail "no status line on the c2d.status port"

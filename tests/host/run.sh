@@ -184,6 +184,29 @@ jq -n --slurpfile d dp.json --slurpfile e a.json '
 	fail "--dp noise does not follow the conf's shares"
 ok "table of pooled cells; --dp takes epsilon and its split from the analysis conf, is labelled and noised, its ledger adds up"
 
+# A child that misbehaves, through init's runner: one line, its kind's
+# fixed message as docs/boot.md lists it ("What leaves the CVM"), and
+# nothing of the rows or of what the child wrote: the row count as an
+# output's name, crafted bytes, a flood, a crash, lines on its stdout and
+# stderr. Each mode is c2d-fakeanalysis under the mode's name.
+fake=$top/out/test/c2d-fakeanalysis
+if [ -x "$fake" ]; then
+	for c in leak-name:F15:1 crafted:F14:3 flood:F12:1 crash:F10:1 console:F15:1 exit3:F11:1; do
+		m=${c%%:*}; k=${c#*:}; k=${k%:*}
+		ln -sf "$fake" "$T/$m"
+		run_quiet "${c##*:}" "$c2d" run --sealed --analysis cohort-stats --kms-key kms.key \
+			--recipe recipe.json --in a.sealed --child "$T/$m" --json
+		one_line 1
+		want=$(sed -n "s/^| $k | [0-9]* | \`c2d-init: \($k [^\`]*\)\` |\$/\1/p" "$top/docs/boot.md")
+		[ -n "$want" ] || fail "docs/boot.md lists no $k"
+		grep -qxF "c2d run: $want" "$T/out" || { cat "$T/out" >&2; fail "$m: not the line of $k"; }
+		! grep -q LEAK "$T/out" || fail "$m: the child's own lines came through"
+	done
+	ok "children that misbehave through init's runner: one fixed line each, nothing of theirs"
+else
+	echo "skip $name: $fake not built (make out/test/c2d-fakeanalysis)"
+fi
+
 # --- bad input: one line, non-zero, nothing on stdout -----------------------
 run_quiet 1 "$c2d" run --sealed --analysis cohort-stats --kms-key other.key --recipe recipe.json \
 	--in a.sealed b.sealed --json

@@ -11,6 +11,10 @@
  * seals (attack-input), the output pipe held by a descendant
  * (hold-output), a signal the child raises itself (abort), and the
  * environment init sets up before exec (probe, before its child_start()).
+ * The modes that try to get the rows out as text (leak-name, nan, crafted,
+ * console) must produce one fixed message of c2d/failure.h and nothing
+ * else. Without an argument, the mode is the program's own name, so that
+ * `c2d run --child` (which passes none) can run each through a link.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -280,7 +284,13 @@ static int threads(const uint8_t *p, size_t len)
 
 int main(int argc, char **argv)
 {
-	const char *m = argc > 1 ? argv[1] : "";
+	const char *m = argc > 1 ? argv[1] : strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	/* The console: fds 0-2 are closed in the child, so these go nowhere
+	 * (the filter, installed next, would kill the writes). */
+	if (strcmp(m, "console") == 0) {
+		dprintf(1, "LEAK-ON-STDOUT\n");
+		dprintf(2, "LEAK-ON-STDERR\n");
+	}
 	/* Without the filter (see the top). */
 	if (strcmp(m, "probe") == 0)
 		return probe(argc, argv);
@@ -328,8 +338,27 @@ int main(int argc, char **argv)
 		return threads(p, len);
 	forbidden(m);
 	int64_t rows = (int64_t)count_rows(p, len);
-	if (strcmp(m, "ok") == 0) {
+	if (strcmp(m, "ok") == 0 || strcmp(m, "console") == 0) {
 		emit(&fake_schema, rows, rows * FAKE_SUM_BOUND);
+	} else if (strcmp(m, "leak-name") == 0) {
+		/* The row count as an output's name: "n012". */
+		char name[16];
+		snprintf(name, sizeof(name), "n%03u", (unsigned)(rows % 1000));
+		struct c2d_outspec o = fake_schema.outputs[0];
+		o.name = name;
+		emit_variant(0, &o, rows);
+	} else if (strcmp(m, "nan") == 0) {
+		/* A double's NaN where an integer sum belongs. */
+		emit(&fake_schema, rows, (int64_t)UINT64_C(0x7ff8000000000000));
+	} else if (strcmp(m, "crafted") == 0) {
+		/* Exactly the schema's size: a header that claims 65535 outputs,
+		 * then the row count spelled out over and over. */
+		uint8_t b[256];
+		for (size_t i = 0; i < fake_schema.max_bytes; i++)
+			b[i] = (uint8_t)"rows=0123456789"[i % 5 == 4 ? 5 + (size_t)rows % 10 : i % 5];
+		memcpy(b, "C2DA\1\0\xff\xff", 8);
+		if (c2d_fdio_write_all(CHILD_OUT_FD, b, fake_schema.max_bytes, "output", NULL) < 0)
+			return 43;
 	} else if (strcmp(m, "trailing") == 0) {
 		emit(&fake_schema, rows, 0);
 		if (c2d_fdio_write_all(CHILD_OUT_FD, (const uint8_t *)"", 1, "output", NULL) < 0)

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "supervise.h"
+#include "testfile.h"
 
 static struct supervise_result run_sh(const char *script, long deadline_ms)
 {
@@ -178,6 +179,22 @@ static void test_report_pipe_is_closed_at_exec(void **state)
 	assert_false(r.start_failed);
 }
 
+/* The child gets no descriptor 0, 1 or 2: what it writes there reaches
+ * neither init's console nor anything else (docs/boot.md, "What leaves the
+ * CVM"). Our own stdout and stderr are a file here, which stays empty. */
+static void test_child_has_no_console(void **state)
+{
+	(void)state;
+	struct testfile_console con;
+	testfile_console_grab(&con);
+	struct supervise_result r =
+		run_sh("echo LEAK; echo LEAK >&2; for f in 0 1 2; do [ -e /proc/self/fd/$f ] && exit 8; done; "
+		       "exit 0", 5000);
+	assert_int_equal(testfile_console_release(&con), 0);
+	assert_true(r.exited);
+	assert_int_equal(r.exit_code, 0);
+}
+
 /* Orphans re-parented to the reaper are collected, so none stays a zombie. */
 static void test_orphans_are_reaped(void **state)
 {
@@ -209,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_hook_failure_names_the_call),
 		cmocka_unit_test(test_execveat_failure_names_the_call),
 		cmocka_unit_test(test_report_pipe_is_closed_at_exec),
+		cmocka_unit_test(test_child_has_no_console),
 		cmocka_unit_test(test_orphans_are_reaped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "c2d/bytes.h"
+#include "c2d/failure.h"
 
 static const char *kind_name(uint8_t kind)
 {
@@ -137,56 +138,37 @@ void c2d_agg_free(struct c2d_agg *a)
 	a->noutputs = 0;
 }
 
-/* One output at r; i is its index, for messages. */
-static int decode_output(struct c2d_reader *r, size_t i, struct c2d_agg_output *o,
-			 struct c2d_err *err)
+/* One output at r. Every refusal is the one fixed message (c2d/failure.h):
+ * the bytes are the child's, and nothing of them goes into a message. */
+static int decode_output(struct c2d_reader *r, struct c2d_agg_output *o, struct c2d_err *err)
 {
-	size_t at = r->off;
 	uint8_t nl = c2d_read_u8(r);
 	const uint8_t *name = c2d_read(r, nl);
-	if (r->bad)
-		return c2d_fail(err, C2D_E_INPUT, "aggregate: output %zu at offset %zu: truncated name",
-				i, at);
-	if (!name_ok((const char *)name, nl))
-		return c2d_fail(err, C2D_E_INPUT,
-				"aggregate: output %zu at offset %zu: name is not 1..%d of [a-z0-9_]", i,
-				at, C2D_AGG_NAME_MAX);
+	if (r->bad || !name_ok((const char *)name, nl))
+		return c2d_failure_set(err, C2D_FAILURE_AGG_FORMAT);
 	memcpy(o->name, name, nl);
 	o->name[nl] = '\0';
 	o->kind = c2d_read_u8(r);
 	o->scale = c2d_read_u8(r);
 	o->ndims = c2d_read_u8(r);
-	if (r->bad)
-		return c2d_fail(err, C2D_E_INPUT, "aggregate: output '%s': truncated header", o->name);
-	if (o->kind != C2D_AGG_COUNT && o->kind != C2D_AGG_SUM)
-		return c2d_fail(err, C2D_E_INPUT, "aggregate: output '%s': field kind: unknown kind %u",
-				o->name, o->kind);
-	if (o->kind == C2D_AGG_COUNT ? o->scale != 0 : o->scale > C2D_AGG_MAX_SCALE)
-		return c2d_fail(err, C2D_E_INPUT, "aggregate: output '%s': field scale: %u for a %s",
-				o->name, o->scale, kind_name(o->kind));
-	if (o->ndims < 1 || o->ndims > C2D_AGG_MAX_DIMS)
-		return c2d_fail(err, C2D_E_INPUT, "aggregate: output '%s': field ndims: %u (1..%d)",
-				o->name, o->ndims, C2D_AGG_MAX_DIMS);
+	if (r->bad || (o->kind != C2D_AGG_COUNT && o->kind != C2D_AGG_SUM) ||
+	    (o->kind == C2D_AGG_COUNT ? o->scale != 0 : o->scale > C2D_AGG_MAX_SCALE) ||
+	    o->ndims < 1 || o->ndims > C2D_AGG_MAX_DIMS)
+		return c2d_failure_set(err, C2D_FAILURE_AGG_FORMAT);
 	for (uint8_t d = 0; d < o->ndims; d++)
 		o->dims[d] = c2d_read_le32(r);
-	if (r->bad)
-		return c2d_fail(err, C2D_E_INPUT, "aggregate: output '%s': truncated dims", o->name);
-	o->ncells = cells_of(o->ndims, o->dims);
+	o->ncells = r->bad ? 0 : cells_of(o->ndims, o->dims);
 	/* The values must be there before anything is allocated for them. */
 	if (o->ncells == 0 || o->ncells > r->left / 8)
-		return c2d_fail(err, C2D_E_INPUT,
-				"aggregate: output '%s': field dims: %zu cells, %zu bytes left", o->name,
-				o->ncells, r->left);
+		return c2d_failure_set(err, C2D_FAILURE_AGG_FORMAT);
 	o->values = malloc(o->ncells * sizeof(*o->values));
 	if (o->values == NULL)
-		return c2d_fail(err, C2D_E_NOMEM, "aggregate: output '%s': out of memory", o->name);
+		return c2d_failure_set(err, C2D_FAILURE_NOMEM);
 	const uint8_t *v = c2d_read(r, 8 * o->ncells);
 	for (size_t c = 0; c < o->ncells; c++) {
 		uint64_t x = c2d_get_le64(v + 8 * c);
 		if (o->kind == C2D_AGG_COUNT && x > INT64_MAX)
-			return c2d_fail(err, C2D_E_INPUT,
-					"aggregate: output '%s': values[%zu]: count above 2^63-1", o->name,
-					c);
+			return c2d_failure_set(err, C2D_FAILURE_AGG_FORMAT);
 		/* Two's complement, as the encoder wrote it. */
 		o->values[c] = x > INT64_MAX ? -(int64_t)(~x) - 1 : (int64_t)x;
 	}
@@ -201,30 +183,20 @@ c2d_status c2d_agg_decode(const uint8_t *buf, size_t len, struct c2d_agg *a, str
 	c2d_reader_init(&r, buf, len);
 	const uint8_t *magic = c2d_read(&r, 4);
 	uint16_t version = c2d_read_le16(&r), n = c2d_read_le16(&r);
-	if (r.bad)
-		return c2d_fail(err, C2D_E_INPUT, "aggregate: %zu bytes, shorter than its header", len);
-	if (memcmp(magic, C2D_AGG_MAGIC, 4) != 0)
-		return c2d_fail(err, C2D_E_INPUT, "aggregate: offset 0: bad magic");
-	if (version != C2D_AGG_VERSION)
-		return c2d_fail(err, C2D_E_INPUT, "aggregate: offset 4: version %u, expected %d", version,
-				C2D_AGG_VERSION);
-	if (n == 0)
-		return c2d_fail(err, C2D_E_INPUT, "aggregate: offset 6: no outputs");
 	/* Each output takes at least 1+1+3+4+8 bytes: bound n by what is left
 	 * before allocating for it. */
-	if (n > r.left / 17)
-		return c2d_fail(err, C2D_E_INPUT, "aggregate: %u outputs cannot fit in %zu bytes", n,
-				len);
+	if (r.bad || memcmp(magic, C2D_AGG_MAGIC, 4) != 0 || version != C2D_AGG_VERSION || n == 0 ||
+	    n > r.left / 17)
+		return c2d_failure_set(err, C2D_FAILURE_AGG_FORMAT);
 	a->outputs = calloc(n, sizeof(*a->outputs));
 	if (a->outputs == NULL)
-		return c2d_fail(err, C2D_E_NOMEM, "aggregate: out of memory");
+		return c2d_failure_set(err, C2D_FAILURE_NOMEM);
 	a->noutputs = n;
 	for (size_t i = 0; i < n; i++)
-		if ((ret = decode_output(&r, i, &a->outputs[i], err)) < 0)
+		if ((ret = decode_output(&r, &a->outputs[i], err)) < 0)
 			goto fail;
 	if (r.left != 0) {
-		ret = c2d_fail(err, C2D_E_INPUT, "aggregate: %zu trailing bytes at offset %zu", r.left,
-			       r.off);
+		ret = c2d_failure_set(err, C2D_FAILURE_AGG_FORMAT);
 		goto fail;
 	}
 	return C2D_OK;
@@ -236,30 +208,14 @@ fail:
 c2d_status c2d_agg_check(const struct c2d_outschema *s, const struct c2d_agg *a, uint64_t n_rows,
 			 struct c2d_err *err)
 {
-	const char *an = s->analysis ? s->analysis : "?";
 	if (a->noutputs != s->noutputs)
-		return c2d_fail(err, C2D_E_REFUSED, "%s: aggregate has %zu outputs, the schema %zu", an,
-				a->noutputs, s->noutputs);
+		return c2d_failure_set(err, C2D_FAILURE_AGG_SCHEMA);
 	for (size_t i = 0; i < s->noutputs; i++) {
 		const struct c2d_outspec *o = &s->outputs[i];
 		const struct c2d_agg_output *g = &a->outputs[i];
-		if (strcmp(g->name, o->name) != 0)
-			return c2d_fail(err, C2D_E_REFUSED, "%s: output %zu: field name: '%s', the schema says '%s'",
-					an, i, g->name, o->name);
-		if (g->kind != o->kind)
-			return c2d_fail(err, C2D_E_REFUSED, "%s: output '%s': field kind: %s, the schema says %s",
-					an, o->name, kind_name(g->kind), kind_name(o->kind));
-		if (g->scale != o->scale)
-			return c2d_fail(err, C2D_E_REFUSED, "%s: output '%s': field scale: %u, the schema says %u",
-					an, o->name, g->scale, o->scale);
-		if (g->ndims != o->ndims)
-			return c2d_fail(err, C2D_E_REFUSED, "%s: output '%s': field ndims: %u, the schema says %u",
-					an, o->name, g->ndims, o->ndims);
-		for (uint8_t d = 0; d < o->ndims; d++)
-			if (g->dims[d] != o->dims[d])
-				return c2d_fail(err, C2D_E_REFUSED,
-						"%s: output '%s': field dims[%u]: %u, the schema says %u", an,
-						o->name, d, g->dims[d], o->dims[d]);
+		if (strcmp(g->name, o->name) != 0 || g->kind != o->kind || g->scale != o->scale ||
+		    g->ndims != o->ndims || memcmp(g->dims, o->dims, o->ndims * sizeof(o->dims[0])) != 0)
+			return c2d_failure_set(err, C2D_FAILURE_AGG_SCHEMA);
 		/* Every row adds at most l1_bound to the output's L1 norm, so
 		 * the norm of an honest output is at most n_rows x l1_bound. In
 		 * 128 bits: up to 2^32 cells of |v| < 2^63, and n x bound <
@@ -267,21 +223,10 @@ c2d_status c2d_agg_check(const struct c2d_outschema *s, const struct c2d_agg *a,
 		unsigned __int128 limit = (unsigned __int128)n_rows * o->l1_bound, l1 = 0;
 		for (size_t c = 0; c < g->ncells; c++) {
 			int64_t v = g->values[c];
-			if (o->kind == C2D_AGG_COUNT && v < 0)
-				return c2d_fail(err, C2D_E_REFUSED, "%s: output '%s': values[%zu]: negative count",
-						an, o->name, c);
 			uint64_t mag = v < 0 ? (uint64_t)-(v + 1) + 1 : (uint64_t)v;
-			if (mag > limit)
-				return c2d_fail(err, C2D_E_REFUSED,
-						"%s: output '%s': values[%zu]: %s %lld above %llu rows x bound %llu",
-						an, o->name, c, kind_name(o->kind), (long long)v,
-						(unsigned long long)n_rows, (unsigned long long)o->l1_bound);
 			l1 += mag;
-			if (l1 > limit)
-				return c2d_fail(err, C2D_E_REFUSED,
-						"%s: output '%s': values[%zu]: L1 norm above %llu rows x bound %llu",
-						an, o->name, c, (unsigned long long)n_rows,
-						(unsigned long long)o->l1_bound);
+			if ((o->kind == C2D_AGG_COUNT && v < 0) || l1 > limit)
+				return c2d_failure_set(err, C2D_FAILURE_AGG_BOUND);
 		}
 	}
 	return C2D_OK;

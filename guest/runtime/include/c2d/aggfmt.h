@@ -29,13 +29,20 @@
  * c2d_agg_check() then refuses anything that is not exactly the schema's
  * outputs in the schema's order, kinds, scales and shapes, with values the
  * input could have produced: counts >= 0 and the L1 norm of every output at
- * most n_rows x bound (which bounds every cell as well). Every refusal
- * names the output and the field.
+ * most n_rows x bound (which bounds every cell as well).
+ *
+ * The aggregate is the child's, and the number of rows is the data's: a
+ * refusal's message is one fixed message of c2d/failure.h, never a name,
+ * value, index or count from either (docs/boot.md, "What leaves the CVM").
  *
  * Ownership: c2d_agg_decode() allocates; c2d_agg_free() releases (and
  * wipes: exact aggregates are not for release). The encoder writes into the
- * caller's buffer. Errors: C2D_E_INPUT for a malformed aggregate,
- * C2D_E_REFUSED for one that does not match its schema, C2D_E_NOMEM.
+ * caller's buffer. Errors: C2D_FAILURE_AGG_FORMAT (C2D_E_INPUT) for a
+ * malformed aggregate; C2D_FAILURE_AGG_SCHEMA (C2D_E_REFUSED) for one that
+ * is not its schema's outputs, kinds, scales and shapes;
+ * C2D_FAILURE_AGG_BOUND (C2D_E_REFUSED) for values beyond the bound;
+ * C2D_FAILURE_NOMEM. c2d_agg_schema_check()'s messages name the compiled
+ * schema's own fields: nothing in it is the child's.
  * Not constant-time: the shape is public, and the values are compared
  * against public bounds only.
  *
