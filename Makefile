@@ -66,9 +66,12 @@ GUEST_LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl,-z,rel
 GUEST_LIBS    := $(DEPS)/musl/lib/libsecp256k1.a $(DEPS)/musl/lib/libbearssl.a
 HOST_CFLAGS   := $(WARN) $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include -O2 -g -D_GNU_SOURCE \
                  -fstack-protector-strong -D_FORTIFY_SOURCE=2
+# C2D_TEST_HOOKS: the test-only hook through which tests/unit/test_crypto.c
+# makes a crypto backend answer wrongly (docs/architecture.md, "Crypto
+# self-tests"); no other flavour has it.
 TEST_CFLAGS   := $(WARN) $(NOPATH) $(INC) -Itests/tools -Itests/unit $(KHDR_INC) -I$(DEPS)/host/include \
                  -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
-                 -fno-omit-frame-pointer
+                 -fno-omit-frame-pointer -DC2D_TEST_HOOKS
 # The fuzzers' objects carry libFuzzer's coverage hooks; only the link
 # adds its main.
 FUZZ_CFLAGS   := -std=c17 -Wall -Wextra -Werror $(NOPATH) $(INC) $(KHDR_INC) -I$(DEPS)/host/include \
@@ -326,6 +329,13 @@ $(OUT)/test/c2d-ethtool: $(call obj,test,tests/tools/ethtool.c $(ETH_SRC) host/u
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
 
+# The crypto backends' known answers on the guest's own build: static,
+# musl, the guest's flags and objects, in no image; tests/host/crypto_kat.sh
+# runs it here and under QEMU's CPU models (docs/testing.md).
+$(OUT)/test/c2d-kat: $(call obj,guest,tests/tools/kattool.c) $(call lib,guest)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(GUEST_LDFLAGS) -o $@ $^ $(GUEST_LIBS)
+
 # The analysis children that test_analysis and test_riskmodel run, built
 # without the sanitizers: their seccomp filter (guest/analysis/child.c)
 # kills the calls ASan and LSan make, and a crash must reach init as the
@@ -350,13 +360,14 @@ $(OUT)/test/cohort-stats $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel $(
 # Each test links its own objects, what it tests outside the library, and
 # the test flavour of the library. Every unit test reads its files with
 # testfile_load() (tests/tools/testfile.h).
-UNIT_TESTS := test_runtime test_cpio test_probe test_supervise test_attest test_seal test_csv \
+UNIT_TESTS := test_runtime test_crypto test_cpio test_probe test_supervise test_attest test_seal test_csv \
               test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
               test_tdxguest test_simproto test_simquoter test_eth test_dp test_analysis \
               test_riskmodel test_gpu test_analysisconf
 UNIT_BINS  := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 ANALYSIS_TEST_SRC := tests/tools/analysistest.c $(RUNNER_SRC) guest/analysis/columns.c
 unit_src_test_runtime       :=
+unit_src_test_crypto        :=
 unit_src_test_cpio          := image/cpio.c
 unit_src_test_probe         := guest/init/probe.c
 unit_src_test_supervise     := guest/init/supervise.c
@@ -409,7 +420,7 @@ $(UNIT_BINS):
 	$(CC) -fsanitize=address,undefined $(UNIT_LDFLAGS) -o $@ $^ $(HOST_LIBS) $(UNIT_LIBS) -lcmocka
 
 unit: $(UNIT_BINS) $(addprefix $(OUT)/guest/,$(GUEST_BINS)) $(OUT)/bin/c2d $(OUT)/bin/c2d-mkimage \
-      $(OUT)/test/c2d-sealtool $(OUT)/test/c2d-ethtool
+      $(OUT)/test/c2d-sealtool $(OUT)/test/c2d-ethtool $(OUT)/test/c2d-kat
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 	tests/host/run-all
 

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "c2d/aead.h"
+#include "c2d/digest.h"
 #include "cli.h"
 
 static const struct c2d_command commands[] = {
@@ -50,7 +52,18 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
-		int r = commands[i].run(argc - 1, argv + 1, &err);
+		/* Before any command's first digest or AES-GCM context: an
+		 * accelerated backend that fails its known answers is replaced
+		 * by BearSSL's portable code, with one warning; a portable one
+		 * that fails stops everything (docs/architecture.md, "Crypto
+		 * self-tests"). */
+		int r = c2d_digest_selftest(1, &err);
+		if (r == 1)
+			fprintf(stderr, "c2d: warning: %s; using the portable code\n", err.msg);
+		if (r >= 0 && (r = c2d_gcm_selftest(1, &err)) == 1)
+			fprintf(stderr, "c2d: warning: %s; using the portable code\n", err.msg);
+		if (r >= 0)
+			r = commands[i].run(argc - 1, argv + 1, &err);
 		if (r < 0)
 			fprintf(stderr, "c2d %s: %s\n", commands[i].name, err.msg);
 		return c2d_exit_code(r);

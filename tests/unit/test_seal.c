@@ -36,7 +36,8 @@ static void rnd(void *p, size_t n)
 static const enum c2d_gcm_impl impls[] = { C2D_GCM_CT64, C2D_GCM_X86NI, C2D_GCM_VAES };
 
 /* McGrew and Viega, "The Galois/Counter Mode of Operation", test cases
- * 13 to 16 (AES-256). */
+ * 13 to 15 (AES-256); test case 16 is among the backends' own known answers
+ * (c2d_gcm_kat(), which test_crypto runs on every implementation). */
 static const struct {
 	const char *k, *iv, *a, *p, *c, *t;
 } gcm_vectors[] = {
@@ -52,13 +53,6 @@ static const struct {
 	  "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
 	  "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad",
 	  "b094dac5d93471bdec1a502270e3cc6c" },
-	{ "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
-	  "cafebabefacedbaddecaf888", "feedfacedeadbeeffeedfacedeadbeefabaddad2",
-	  "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
-	  "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
-	  "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
-	  "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662",
-	  "76fc6ece0f4e1768cddf8853bb2d551b" },
 };
 
 static void test_gcm_known_answers_every_impl(void **state)

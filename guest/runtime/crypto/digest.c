@@ -44,6 +44,14 @@ const char *c2d_digest_sha256_impl(void)
 	return c2d_sha_ni_get_vtable() == &br_sha256_vtable ? "bearssl" : "sha-ni";
 }
 
+int c2d_digest_selftest(int fallback, struct c2d_err *err)
+{
+	int r = c2d_sha_ni_kat(&br_sha256_vtable, err);
+	if (r < 0 || !c2d_sha_ni_cpu() || (r = c2d_sha_ni_kat(&c2d_sha_ni_vtable, err)) == C2D_OK)
+		return r;
+	return fallback ? 1 : r;
+}
+
 void c2d_digest_buf(const void *data, size_t len, struct c2d_digests *out)
 {
 	struct both b;

@@ -8,7 +8,10 @@
  */
 #include "c2d/sha_ni.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "c2d/hex.h"
 
 _Static_assert(sizeof(c2d_sha256_context) >= sizeof(br_sha256_context),
 	       "c2d_sha256_context must be able to hold a br_sha256_context");
@@ -293,9 +296,9 @@ const br_hash_class c2d_sha_ni_vtable = {
 	shani_set_state,
 };
 
-const br_hash_class *c2d_sha_ni_get_vtable(void)
+int c2d_sha_ni_cpu(void)
 {
-	return cpu_has_shani() ? &c2d_sha_ni_vtable : &br_sha256_vtable;
+	return cpu_has_shani();
 }
 
 #else /* not x86 */
@@ -316,9 +319,67 @@ const br_hash_class c2d_sha_ni_vtable = {
 	(void (*)(const br_hash_class **, const void *, uint64_t))&br_sha224_set_state,
 };
 
-const br_hash_class *c2d_sha_ni_get_vtable(void)
+int c2d_sha_ni_cpu(void)
 {
-	return &br_sha256_vtable;
+	return 0;
 }
 
 #endif
+
+/* ------------------------------------------------------------------------
+ * Known answers (docs/architecture.md, "Crypto self-tests")
+ *
+ * FIPS 180-4's examples: "abc" (one block) and the 448-bit message (its
+ * padding spills into a second block); RFC 6234's TEST4, 640 bytes fed as
+ * 3 then 637, so that update() completes a buffered block and then
+ * compresses nine at once from the caller's memory.
+ */
+static const struct {
+	const char *unit;
+	size_t reps;
+	const char *sha256;
+} sha_kat[] = {
+	{ "abc", 1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+	{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+	  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	{ "01234567", 80, "594847328451bdfa85056225462cc1d867d877fb388df0ce35f25ab5562bfbb5" },
+};
+
+c2d_status c2d_sha_ni_kat(const br_hash_class *vt, struct c2d_err *err)
+{
+	const char *name = vt == &c2d_sha_ni_vtable ? "sha-ni" : "bearssl";
+	unsigned char msg[640], h[32];
+	char hex[65];
+	c2d_sha256_context c;
+
+	for (size_t i = 0; i < sizeof(sha_kat) / sizeof(sha_kat[0]); i++) {
+		size_t u = strlen(sha_kat[i].unit), len = u * sha_kat[i].reps;
+		for (size_t at = 0; at < len; at += u)
+			memcpy(msg + at, sha_kat[i].unit, u);
+		vt->init(&c.vtable);
+		c.vtable->update(&c.vtable, msg, 3);
+		c.vtable->update(&c.vtable, msg + 3, len - 3);
+		c.vtable->out(&c.vtable, h);
+#ifdef C2D_TEST_HOOKS
+		/* Test builds only: a backend named here answers wrongly
+		 * (tests/unit/test_crypto.c shows the fallback and the fail-closed
+		 * path this way). */
+		const char *bad = getenv("C2D_TEST_CORRUPT");
+		if (bad != NULL && strcmp(bad, name) == 0)
+			h[31] ^= 1;
+#endif
+		c2d_hex(h, sizeof(h), hex);
+		if (strcmp(hex, sha_kat[i].sha256) != 0)
+			return c2d_fail(err, C2D_E_INTERNAL,
+					"SHA-256: the %s backend fails known answer %zu of %zu", name, i + 1,
+					sizeof(sha_kat) / sizeof(sha_kat[0]));
+	}
+	return C2D_OK;
+}
+
+const br_hash_class *c2d_sha_ni_get_vtable(void)
+{
+	return c2d_sha_ni_cpu() && c2d_sha_ni_kat(&c2d_sha_ni_vtable, NULL) == C2D_OK
+		       ? &c2d_sha_ni_vtable
+		       : &br_sha256_vtable;
+}

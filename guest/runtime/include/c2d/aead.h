@@ -12,6 +12,15 @@
  * c2d_gcm_impl_name() says which one a context uses; tests run every
  * implementation against the same vectors.
  *
+ * Self-test (docs/architecture.md, "Crypto self-tests"): a context only
+ * ever holds an accelerated implementation that has just reproduced the
+ * known answers of c2d_gcm_kat(): c2d_gcm_init() runs them on it each
+ * time (some 20 us besides the CPUID it already ran; the context is the
+ * holder of the verdict, and there is no global state to go stale). Under C2D_GCM_AUTO one that fails
+ * is replaced by ct64; named explicitly, it is refused. ct64, the
+ * fallback, is checked by c2d_gcm_selftest(), which every process that
+ * uses AES-GCM runs before its first context.
+ *
  * A context holds the expanded key: it is secret. The caller wipes it with
  * c2d_gcm_wipe() when done (explicit_bzero). Tag checks are constant-time;
  * on a failed check the buffer is wiped before returning, so no unverified
@@ -54,8 +63,9 @@ struct c2d_gcm {
 };
 
 /* Sets the key. With a specific impl that this CPU lacks, fails with
- * C2D_E_UNAVAILABLE (and the context is unusable); C2D_GCM_AUTO never
- * fails (ct64 runs everywhere). */
+ * C2D_E_UNAVAILABLE; with an accelerated one that fails its known answers,
+ * with C2D_E_INTERNAL (the context is then unusable). C2D_GCM_AUTO never
+ * fails: the fastest implementation this CPU has that passes, else ct64. */
 C2D_MUST_CHECK c2d_status c2d_gcm_init(struct c2d_gcm *g, const uint8_t key[32],
 				       enum c2d_gcm_impl impl, struct c2d_err *err);
 
@@ -73,6 +83,30 @@ C2D_MUST_CHECK c2d_status c2d_gcm_open(struct c2d_gcm *g, const uint8_t nonce[C2
 void c2d_gcm_wipe(struct c2d_gcm *g);
 
 const char *c2d_gcm_impl_name(const struct c2d_gcm *g);
+
+/*
+ * Runs the known answers on impl (not C2D_GCM_AUTO): McGrew and Viega's
+ * test case 16 and Wycheproof's tcId 113, sealed and opened, sized so that
+ * every path of every implementation runs (partial AAD and message blocks;
+ * VAES's wide counter and GHASH loops, its narrow ones and a tail). C2D_OK;
+ * C2D_E_UNAVAILABLE when this CPU cannot run impl (nothing is executed);
+ * C2D_E_INTERNAL naming impl and the vector when an answer differs.
+ */
+C2D_MUST_CHECK c2d_status c2d_gcm_kat(enum c2d_gcm_impl impl, struct c2d_err *err);
+
+/*
+ * The self-test a process runs before its first AES-GCM context: the known
+ * answers on ct64 and on each accelerated implementation this CPU has.
+ * Holds no state (c2d_gcm_init() re-checks what it picks anyway); what it
+ * adds is the verdict, for the caller to act on.
+ *
+ * 0: all pass. 1 (only with fallback set): an accelerated one fails, so
+ * C2D_GCM_AUTO now gives ct64; err names it, for the caller's one-line
+ * warning. C2D_E_INTERNAL: ct64 fails (nothing left to fall back to), or
+ * an accelerated one fails and fallback is 0. The host sets fallback; the
+ * guest does not, and fails closed.
+ */
+C2D_MUST_CHECK int c2d_gcm_selftest(int fallback, struct c2d_err *err);
 
 /* One-shot forms with the all-zero nonce, for keys used exactly once. */
 void c2d_gcm_seal_once(const uint8_t key[32], const void *aad, size_t aad_len,

@@ -44,4 +44,20 @@ void c2d_digest_sha256(const void *data, size_t len, uint8_t out[C2D_SHA256_LEN]
  * "sha-ni" or "bearssl" (a static string). */
 const char *c2d_digest_sha256_impl(void);
 
+/*
+ * The self-test a process runs before its first digest (docs/architecture.md,
+ * "Crypto self-tests"): the known answers of c2d_sha_ni_kat() on BearSSL's
+ * portable SHA-256 and, where this CPU has the extensions, on SHA-NI. It
+ * holds no state; the functions above re-check SHA-NI at every call anyway
+ * (c2d/sha_ni.h), so what this adds is the verdict, for the caller to act on.
+ *
+ * 0: every backend this CPU has passes. 1 (only with fallback set): SHA-NI
+ * fails, so the functions above use the portable code; err says which
+ * vector, for the caller's one-line warning. C2D_E_INTERNAL: the portable
+ * backend fails (nothing left to fall back to), or SHA-NI fails and
+ * fallback is 0. The host sets fallback; the guest does not, and fails
+ * closed.
+ */
+C2D_MUST_CHECK int c2d_digest_selftest(int fallback, struct c2d_err *err);
+
 #endif

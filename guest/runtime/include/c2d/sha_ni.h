@@ -19,8 +19,12 @@
  * holds up to 63 bytes of input and the chaining value, and it is the
  * caller's job to wipe it when the input is secret (e.g. an HMAC key).
  *
- * Nothing is cached and there is no global mutable state: the CPU check
- * runs CPUID at each call of c2d_sha_ni_get_vtable().
+ * Self-test (docs/architecture.md, "Crypto self-tests"): the SHA-NI class
+ * is only ever chosen after it has reproduced the known answers of
+ * c2d_sha_ni_kat(), at each call of c2d_sha_ni_get_vtable(). Nothing is
+ * cached and there is no global mutable state: each call runs CPUID and the
+ * known answers again (some 5 us besides CPUID's own cost), so no
+ * caller can reach SHA-NI untested and no verdict can go stale or be shared.
  *
  * Prefix: c2d_sha_ni_
  */
@@ -31,6 +35,8 @@
 #include <stdint.h>
 
 #include <bearssl_hash.h>
+
+#include "c2d/err.h"
 
 /*
  * Context for c2d_sha_ni_vtable. As with every BearSSL hash
@@ -129,19 +135,38 @@ typedef struct {
 extern const br_hash_class c2d_sha_ni_vtable;
 
 /*
- * Return &c2d_sha_ni_vtable if this CPU has the SHA extensions
- * (CPUID leaf 7, sub-leaf 0, EBX bit 29), SSSE3 (leaf 1 ECX bit 9) and
- * SSE4.1 (leaf 1 ECX bit 19); return &br_sha256_vtable otherwise, and
- * always on non-x86 builds. Never returns NULL. Both produce identical
- * digests and states for identical input; only speed differs. (The code
- * itself needs only SHA and SSSE3; SSE4.1 is required too because the
- * compiler may use it under the target attribute. Every CPU with SHA-NI
- * has both.)
+ * 1 if this CPU has the SHA extensions (CPUID leaf 7, sub-leaf 0, EBX bit
+ * 29), SSSE3 (leaf 1 ECX bit 9) and SSE4.1 (leaf 1 ECX bit 19); 0
+ * otherwise, and always on non-x86 builds. (The code itself needs only SHA
+ * and SSSE3; SSE4.1 is required too because the compiler may use it under
+ * the target attribute. Every CPU with SHA-NI has both.)
+ */
+int c2d_sha_ni_cpu(void);
+
+/*
+ * Run the SHA-256 known answers on vt: FIPS 180-4's two examples and RFC
+ * 6234's TEST4, fed so that every path of update() and out() runs (a
+ * partial block completed, several blocks at once, padding in one block
+ * and across two). vt is &c2d_sha_ni_vtable (only where c2d_sha_ni_cpu()
+ * says 1: otherwise it faults) or &br_sha256_vtable. C2D_OK when every
+ * digest matches; C2D_E_INTERNAL naming the backend and the vector when
+ * one does not. The inputs are public; nothing is secret here.
+ */
+C2D_MUST_CHECK c2d_status c2d_sha_ni_kat(const br_hash_class *vt, struct c2d_err *err);
+
+/*
+ * Return &c2d_sha_ni_vtable if c2d_sha_ni_cpu() says 1 and the class then
+ * passes c2d_sha_ni_kat(); return &br_sha256_vtable otherwise, and always
+ * on non-x86 builds. Never returns NULL. Both produce identical digests
+ * and states for identical input; only speed differs. A SHA-NI class that
+ * fails its known answers is thus never used: the portable one takes its
+ * place silently here, and c2d_digest_selftest() is where a process hears
+ * of it (c2d/digest.h).
  *
- * The answer comes from CPUID at each call. In a confidential VM the
- * CPUID values may come from the host; a host that lies can only make
- * this choose the slower (still correct) implementation, or make the
- * guest fault, which it can cause anyway.
+ * The answer comes from CPUID and the known answers at each call. In a
+ * confidential VM the CPUID values may come from the host; a host that
+ * lies can only make this choose the slower (still correct)
+ * implementation, or make the guest fault, which it can cause anyway.
  */
 const br_hash_class *c2d_sha_ni_get_vtable(void);
 
