@@ -187,7 +187,7 @@ $(foreach f,guest host test fuzz,$(call lib,$(f))):
 # compiler refuses any float in the source and emits none of its own.
 $(call obj,guest,guest/runtime/dp/dp.c): GUEST_CFLAGS += -mgeneral-regs-only
 $(call obj,host,guest/runtime/dp/dp.c): HOST_CFLAGS += -mgeneral-regs-only
-$(call obj,test,guest/runtime/dp/dp.c): TEST_CFLAGS += -mgeneral-regs-only
+$(call obj,test,guest/runtime/dp/dp.c): TEST_CFLAGS += -mgeneral-regs-only -DC2D_DP_COUNT_LOOPS
 # The analyses' hot loops (row checks, cell counts) vectorise at -O3 and
 # not at -O2 (gcc 12's cheap cost model): 25% of cohort-stats' time on the
 # demo cohort (docs/performance.md). Exact integer and IEEE arithmetic
