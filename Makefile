@@ -507,14 +507,22 @@ $(OUT)/bench/bench-stream: $(call obj,host,bench/stream.c) $(call lib,host)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS) -lcrypto
 
+# The previous, variable-time DP sampler is linked here only, as the
+# reference of the constant-time one (docs/performance.md).
+$(OUT)/bench/bench-dp: $(call obj,host,bench/dp.c bench/dp_vartime.c) $(call lib,host)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LIBS)
+
 $(OUT)/bench/gpu-dense: $(call obj,host,bench/gpu_dense.c host/gpu/cudadrv.c) $(KERNELS_OBJ) $(call lib,host)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ -lm -lpthread
 
-bench: image $(OUT)/bench/bench-stream $(OUT)/bin/c2d $(OUT)/guest/cohort-stats $(OUT)/bench/gpu-dense
+bench: image $(OUT)/bench/bench-stream $(OUT)/bench/bench-dp $(OUT)/bin/c2d $(OUT)/guest/cohort-stats \
+       $(OUT)/bench/gpu-dense
 	bench/build
 	bench/boot
 	bench/seal
+	bench/dp
 	bench/analysis
 	bench/gpu
 	bench/merge
