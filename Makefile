@@ -190,7 +190,7 @@ $(foreach f,guest host test fuzz,$(call lib,$(f))):
 # compiler refuses any float in the source and emits none of its own.
 $(call obj,guest,guest/runtime/dp/dp.c): GUEST_CFLAGS += -mgeneral-regs-only
 $(call obj,host,guest/runtime/dp/dp.c): HOST_CFLAGS += -mgeneral-regs-only
-$(call obj,test,guest/runtime/dp/dp.c): TEST_CFLAGS += -mgeneral-regs-only
+$(call obj,test,guest/runtime/dp/dp.c): TEST_CFLAGS += -mgeneral-regs-only -DC2D_DP_COUNT_LOOPS
 # The analyses' hot loops (row checks, cell counts) vectorise at -O3 and
 # not at -O2 (gcc 12's cheap cost model): 25% of cohort-stats' time on the
 # demo cohort (docs/performance.md). Exact integer and IEEE arithmetic
@@ -518,14 +518,22 @@ $(OUT)/bench/bench-stream: $(call obj,host,bench/stream.c) $(call lib,host)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS) -lcrypto
 
+# The previous, variable-time DP sampler is linked here only, as the
+# reference of the constant-time one (docs/performance.md).
+$(OUT)/bench/bench-dp: $(call obj,host,bench/dp.c bench/dp_vartime.c) $(call lib,host)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LIBS)
+
 $(OUT)/bench/gpu-dense: $(call obj,host,bench/gpu_dense.c host/gpu/cudadrv.c) $(KERNELS_OBJ) $(call lib,host)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ -lm -lpthread
 
-bench: image $(OUT)/bench/bench-stream $(OUT)/bin/c2d $(OUT)/guest/cohort-stats $(OUT)/bench/gpu-dense
+bench: image $(OUT)/bench/bench-stream $(OUT)/bench/bench-dp $(OUT)/bin/c2d $(OUT)/guest/cohort-stats \
+       $(OUT)/bench/gpu-dense
 	bench/build
 	bench/boot
 	bench/seal
+	bench/dp
 	bench/analysis
 	bench/gpu
 	bench/merge

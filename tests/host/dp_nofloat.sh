@@ -29,7 +29,7 @@ for o in "$obj" "$top/out/obj/guest/guest/runtime/dp/dp.o" "$top/out/obj/test/gu
 done
 ok "dp.o: no floating-point instruction or register"
 
-expect_rc 0 gcc -std=c17 -Wall -Wextra -Werror -I"$top/guest/runtime/include" -O2 -mgeneral-regs-only \
+expect_rc 0 gcc -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$top/guest/runtime/include" -O2 -mgeneral-regs-only \
 	-c "$top/guest/runtime/dp/dp.c" -o "$T/dp.o"
 [ -z "$(fp_insns "$T/dp.o")" ] || fail "dp.c at -O2 -mgeneral-regs-only has floating-point instructions"
 ok "dp.c compiles with -mgeneral-regs-only"

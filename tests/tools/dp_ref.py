@@ -1,13 +1,17 @@
 #!/usr/bin/python3
 """An independent reference of guest/runtime/dp/dp.c's samplers, for its regression
-vectors: Canonne, Kamath, Steinke 2020, Algorithms 1-3, written from the
-paper in Python integers (no overflow, no caps reached at these sizes),
-drawing bytes in the same order as the C code from the same stream, the
-ChaCha20 keystream (RFC 8439, counter 0, zero nonce) of a 32-byte key.
+vectors: the same draws (the discrete Laplace as a difference of two
+geometrics, each the inversion of one uniform; the discrete Gaussian by
+Algorithm 3 of Canonne, Kamath, Steinke 2020, 80 rounds, the first kept),
+written from their definitions in 60-digit decimal arithmetic (Python's
+decimal module: correctly rounded ln and exp) instead of the C code's
+128-bit fixed point, from the same bytes in the same order: the ChaCha20
+keystream (RFC 8439, counter 0, zero nonce) of a 32-byte key.
 
 Prints the C arrays that tests/unit/test_dp.c holds; tests/host/dp_vectors.sh
 checks that they agree.
 """
+from decimal import ROUND_FLOOR, Decimal, getcontext
 from math import isqrt
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
@@ -21,60 +25,44 @@ class Stream:
         return self.enc.update(b"\0" * n)
 
 
-def uniform(s, m):
-    """Uniform in [0, m): the fewest bytes covering m - 1, masked, rejected."""
-    bits = (m - 1).bit_length()
-    if bits == 0:
-        return 0
-    while True:
-        v = int.from_bytes(s.take((bits + 7) // 8), "little") & ((1 << bits) - 1)
-        if v < m:
-            return v
+getcontext().prec = 60
 
 
-def bernoulli(s, num, den):
-    return uniform(s, den) < num
+def u(s):
+    """The uniform real U in (0, 1) that 16 little-endian bytes begin: the
+    C code's thresholds are decided on [r, r + 1)/2^128 and fail the draw
+    when that is not enough, which these draws never come near, so the
+    midpoint decides the same."""
+    return (Decimal(int.from_bytes(s.take(16), "little")) + Decimal("0.5")) / Decimal(2) ** 128
 
 
-def bexp_frac(s, num, den):
-    """Bernoulli(exp(-num/den)) for num <= den (Algorithm 1, gamma <= 1)."""
-    k = 1
-    while bernoulli(s, num, den * k):
-        k += 1
-    return k % 2 == 1
+def geometric(s, t):
+    """P(G >= k) = e^(-k/t): G = floor(-t·ln U), by inversion."""
+    return int((-t * u(s).ln()).to_integral_value(rounding=ROUND_FLOOR))
 
 
-def bexp(s, num, den):
-    """Bernoulli(exp(-num/den)) for any gamma (Algorithm 1)."""
-    for _ in range(num // den):
-        if not bexp_frac(s, 1, 1):
-            return False
-    return bexp_frac(s, num % den, den)
+def laplace(s, n, d):
+    """P(x) ∝ exp(-|x|·d/n): the difference of two geometrics of ratio e^(-d/n)."""
+    t = Decimal(n) / Decimal(d)
+    g1 = geometric(s, t)
+    return g1 - geometric(s, t)
 
 
-def laplace(s, t, d):
-    """P(x) ∝ exp(-|x|·d/t) (Algorithm 2, scale t/d)."""
-    while True:
-        u = uniform(s, t)
-        if not bexp_frac(s, u, t):
-            continue
-        v = 0
-        while bexp_frac(s, 1, 1):
-            v += 1
-        y = (u + t * v) // d
-        neg = s.take(1)[0] & 1
-        if neg and y == 0:
-            continue
-        return -y if neg else y
+ROUNDS = 80
 
 
 def gaussian(s, a, b):
-    """P(x) ∝ exp(-x²/(2σ²)), σ² = a/b (Algorithm 3)."""
+    """P(x) ∝ exp(-x²/(2σ²)), σ² = a/b (Algorithm 3): every one of the
+    ROUNDS rounds draws its bytes; the first kept one is the sample."""
     t = isqrt(a // b) + 1           # floor(sqrt(floor(x))) = floor(sqrt(x))
-    while True:
+    s2 = Decimal(a) / Decimal(b)
+    out = None
+    for _ in range(ROUNDS):
         y = laplace(s, t, 1)
-        if bexp(s, (abs(y) * b * t - a) ** 2, 2 * a * b * t * t):
-            return y
+        keep = u(s) < (-((abs(y) - s2 / t) ** 2) / (2 * s2)).exp()
+        if keep and out is None:
+            out = y
+    return out
 
 
 KEY = bytes(range(32))
@@ -82,14 +70,12 @@ N = 24
 
 
 def row(name, xs):
-    print("static const %s %s[%d] = {" % ("int64_t" if name != "ref_bexp" else "int", name, len(xs)))
+    print("static const %s %s[%d] = {" % ("int64_t", name, len(xs)))
     print("\t" + ", ".join(str(int(x)) for x in xs) + ",")
     print("};")
 
 
 def main():
-    s = Stream(KEY)
-    row("ref_bexp", [bexp(s, 5, 4) for _ in range(N)])
     s = Stream(KEY)
     row("ref_laplace", [laplace(s, 7, 2) for _ in range(N)])
     s = Stream(KEY)

@@ -1,7 +1,7 @@
-/* Exact discrete Laplace and Gaussian noise and the ε/ρ accountant: see
- * c2d/dp.h. Hand-written: no library we depend on samples these; the
- * algorithms are Canonne, Kamath, Steinke 2020 (arXiv:2004.00010),
- * Algorithms 1-3, in integer arithmetic only. */
+/* Exact discrete Laplace and Gaussian noise in constant time, and the ε/ρ
+ * accountant: see c2d/dp.h and docs/privacy.md, "The samplers", whose
+ * proofs the comments here cite. Hand-written: no library we depend on
+ * samples these, and none samples them in constant time. */
 #include "c2d/dp.h"
 
 #include <string.h>
@@ -10,25 +10,21 @@
 
 typedef unsigned __int128 u128;
 
-/*
- * Iteration caps and why each fails with probability below 2^-64 per
- * sample for valid parameters (docs/privacy.md has the derivations):
- * - UNIFORM_TRIES: a try is rejected with probability < 1/2, so 2^-128.
- * - SERIES_CAP: the γ <= 1 series goes past K rounds with probability
- *   γ^K/K! <= 1/32! < 2^-117.
- * - C2D_DP_GEOM_CAP: 64 or 65 Bernoulli(exp(-1)) ones in a row, e^-64 < 2^-92.
- * - LAPLACE_TRIES: one round of Algorithm 2 accepts with probability at
- *   least (1 - e^-1)/2 > 0.316, so 0.684^128 < 2^-70.
- * - GAUSS_TRIES: one round of Algorithm 3 accepts with probability at
- *   least 0.44 (the minimum is near σ² = 0.09), so 0.56^128 < 2^-107.
- * A sample makes at most GAUSS_TRIES · LAPLACE_TRIES · (2 + 66·SERIES_CAP)
- * < 2^25 uniform draws and fewer loops of the others, so the union of all
- * these stays below 2^-69.
- */
-#define UNIFORM_TRIES 128
-#define SERIES_CAP 32
-#define LAPLACE_TRIES 128
-#define GAUSS_TRIES 128
+#define ALL (~(u128)0)
+/* Every fixed-point value below is within 2^31 units of 2^-128 of the real
+ * number it stands for; a comparison closer than BAND to its threshold is
+ * undecided and fails the sample (docs/privacy.md, "Error bounds"). */
+#define BAND ((u128)1 << 32)
+#define TAYLOR_TERMS 12
+/* q^(2^bits) <= e^-64: the geometric's top bit and the noise bound. */
+#define GEOM_TAIL 64
+
+#ifdef C2D_DP_COUNT_LOOPS
+uint64_t c2d_dp_loops;
+#define LOOP() (c2d_dp_loops++)
+#else
+#define LOOP() ((void)0)
+#endif
 
 static int rng_system_fill(void *ctx, uint8_t *buf, size_t len, struct c2d_err *err)
 {
@@ -42,113 +38,162 @@ void c2d_dp_rng_system(struct c2d_rng *rng)
 	rng->ctx = NULL;
 }
 
-static int cap_reached(struct c2d_err *err, const char *what)
+/* --- constant-time 128-bit arithmetic ------------------------------------ */
+/* Secret values never meet a branch, a memory index or a division: only
+ * multiplications (constant time on x86-64), additions, shifts by public
+ * amounts and masks (the carry formulas of Hacker's Delight, 2-13). */
+
+static u128 mul64(uint64_t a, uint64_t b)
 {
-	return c2d_fail(err, C2D_E_INTERNAL, "dp: %s: iteration cap reached (broken random source?)",
+	return (u128)a * b;
+}
+
+/* a·b = *hi·2^128 + *lo. */
+static void mul256(u128 a, u128 b, u128 *hi, u128 *lo)
+{
+	u128 p00 = mul64((uint64_t)a, (uint64_t)b), p01 = mul64((uint64_t)a, (uint64_t)(b >> 64));
+	u128 p10 = mul64((uint64_t)(a >> 64), (uint64_t)b);
+	u128 mid = (p00 >> 64) + (uint64_t)p01 + (uint64_t)p10;
+	*lo = mid << 64 | (uint64_t)p00;
+	*hi = mul64((uint64_t)(a >> 64), (uint64_t)(b >> 64)) + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+}
+
+/* Fixed point: x stands for x/2^128. floor(a·b/2^128). */
+static u128 fmul(u128 a, u128 b)
+{
+	u128 hi, lo;
+	mul256(a, b, &hi, &lo);
+	return hi;
+}
+
+/* 1 if a < b, else 0. */
+static u128 lt(u128 a, u128 b)
+{
+	return ((~a & b) | ((~a | b) & (a - b))) >> 127;
+}
+
+/* bit 1: x; bit 0: y. */
+static u128 sel(u128 bit, u128 x, u128 y)
+{
+	return y ^ ((0 - bit) & (x ^ y));
+}
+
+/* Whether U < v, for the uniform real U in [r, r + 1)/2^128 and a threshold
+ * known as v to within BAND/2: 1 or 0, and *fail set when undecided. */
+static u128 below(u128 r, u128 v, u128 *fail)
+{
+	u128 lo = (v - BAND) & (lt(v, BAND) - 1), hi = v + BAND;
+	hi |= 0 - lt(hi, v);
+	u128 yes = lt(r, lo), no = 1 ^ lt(r, hi);
+	*fail |= 1 ^ (yes | no);
+	return yes;
+}
+
+static u128 load128(const uint8_t *p)
+{
+	u128 v = 0;
+	for (int i = 15; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* --- e^-x ---------------------------------------------------------------- */
+
+/* e^-g for g <= 2^-8 (0.128 fixed point): the Taylor series to
+ * TAYLOR_TERMS terms in Horner's form, 1/0! - g(1/1! - g(1/2! - ...)). */
+static u128 exp_small(const struct c2d_dp_exp *c, u128 g)
+{
+	u128 s = c->ifact[TAYLOR_TERMS];
+	for (int k = TAYLOR_TERMS - 1; k >= 0; k--) {
+		LOOP();
+		s = c->ifact[k] - fmul(g, s);
+	}
+	return s;
+}
+
+/* The constants: 1/k!, and e^-(2^(i-8)) for i = 0..14 by squaring. */
+static void exp_init(struct c2d_dp_exp *c)
+{
+	uint64_t f = 1;
+	for (unsigned k = 0; k <= TAYLOR_TERMS; k++) {
+		f *= k > 0 ? k : 1;
+		c->ifact[k] = ALL / f;
+	}
+	c->e[0] = exp_small(c, (u128)1 << 120);
+	for (int i = 1; i < 15; i++)
+		c->e[i] = fmul(c->e[i - 1], c->e[i - 1]);
+}
+
+/* e^-x for x in 7.121 fixed point (x/2^121 < 128): bit 113 + i of x
+ * selects the factor e^-(2^(i-8)), the 113 bits below go to exp_small. */
+static u128 exp_neg(const struct c2d_dp_exp *c, u128 x)
+{
+	u128 r = exp_small(c, (x & (((u128)1 << 113) - 1)) << 7);
+	for (int i = 0; i < 15; i++) {
+		LOOP();
+		r = sel(x >> (113 + i) & 1, fmul(r, c->e[i]), r);
+	}
+	return r;
+}
+
+/* floor(num·2^k/den), den <= 2^126, when it fits: public values only. */
+static u128 div_shift(u128 num, unsigned k, u128 den)
+{
+	u128 q = num / den, rem = num % den;
+	while (k-- > 0) {
+		rem <<= 1;
+		q = q << 1 | (rem >= den);
+		rem -= rem >= den ? den : 0;
+	}
+	return q;
+}
+
+/* --- the geometric ------------------------------------------------------- */
+
+/* The geometric of ratio q = e^-(d/n): q^(2^j) for j < bits, the smallest
+ * bits with q^(2^bits) <= e^-GEOM_TAIL, and top = q^(2^bits).
+ * d/n >= 2^-56 (then bits <= 62). */
+static void geom_init(struct c2d_dp_geom *g, uint64_t n, uint64_t d)
+{
+	struct c2d_dp_exp c;
+	exp_init(&c);
+	unsigned bits = 0;
+	while (((u128)d << bits) < (u128)GEOM_TAIL * n)
+		bits++;
+	g->bits = bits;
+	for (unsigned j = 0; j <= bits; j++) {
+		u128 num = (u128)d << j;
+		/* x >= 128: e^-x < 2^-184, 0 to the last unit. */
+		u128 v = num >= (u128)128 * n ? 0 : exp_neg(&c, div_shift(num, 121, n));
+		*(j < bits ? &g->q[j] : &g->top) = v;
+	}
+}
+
+/* G with P(G >= k) = q^k, by inversion of the uniform U that r begins: G is
+ * the largest k with U < q^k, found bit by bit from the top; the last test
+ * fails the sample when G >= 2^bits. */
+static uint64_t geometric(const struct c2d_dp_geom *g, u128 r, u128 *fail)
+{
+	u128 acc = ALL;
+	uint64_t k = 0;
+	for (unsigned j = g->bits; j-- > 0;) {
+		LOOP();
+		u128 cand = fmul(acc, g->q[j]), take = below(r, cand, fail);
+		acc = sel(take, cand, acc);
+		k |= (uint64_t)take << j;
+	}
+	*fail |= below(r, g->top, fail);
+	return k;
+}
+
+static int sample_failed(struct c2d_err *err, const char *what)
+{
+	return c2d_fail(err, C2D_E_INTERNAL,
+			"dp: %s: sample undecided within its fixed work (probability below 2^-64; broken random source?)",
 			what);
 }
 
-/* Uniform in [0, m), m >= 1: the fewest whole bytes covering m - 1, the
- * bits above m - 1's length masked off, values >= m drawn again. */
-static int uniform128(const struct c2d_rng *rng, u128 m, u128 *out, struct c2d_err *err)
-{
-	u128 top = m - 1;
-	unsigned bits = 0;
-	while (bits < 128 && (top >> bits) != 0)
-		bits++;
-	if (bits == 0) {
-		*out = 0;
-		return C2D_OK;
-	}
-	size_t nbytes = (bits + 7) / 8;
-	u128 mask = bits == 128 ? ~(u128)0 : (((u128)1 << bits) - 1);
-	for (int i = 0; i < UNIFORM_TRIES; i++) {
-		uint8_t buf[16];
-		int rc = rng->fill(rng->ctx, buf, nbytes, err);
-		if (rc < 0)
-			return rc;
-		u128 v = 0;
-		for (size_t j = nbytes; j-- > 0;)
-			v = v << 8 | buf[j];
-		v &= mask;
-		if (v < m) {
-			*out = v;
-			return C2D_OK;
-		}
-	}
-	return cap_reached(err, "uniform");
-}
-
-c2d_status c2d_dp_uniform(const struct c2d_rng *rng, uint64_t m, uint64_t *out, struct c2d_err *err)
-{
-	if (m == 0)
-		return c2d_fail(err, C2D_E_USAGE, "dp: uniform: empty range [0, 0)");
-	u128 v;
-	int rc = uniform128(rng, m, &v, err);
-	if (rc < 0)
-		return rc;
-	*out = (uint64_t)v;
-	return C2D_OK;
-}
-
-/* Bernoulli(num/den), num <= den, den >= 1. */
-static int bernoulli(const struct c2d_rng *rng, u128 num, u128 den, int *out, struct c2d_err *err)
-{
-	u128 u = 0;
-	int rc = uniform128(rng, den, &u, err);
-	if (rc < 0)
-		return rc;
-	*out = u < num;
-	return C2D_OK;
-}
-
-/* Bernoulli(exp(-num/den)) for num <= den <= 2^123 (so den·SERIES_CAP
- * fits): K counts Bernoulli(γ/K) successes in a row; the chance that the
- * first failure comes at an odd K is Σ (-γ)^k/k! = exp(-γ). */
-static int bexp_frac(const struct c2d_rng *rng, u128 num, u128 den, int *out, struct c2d_err *err)
-{
-	for (unsigned k = 1; k <= SERIES_CAP; k++) {
-		int a = 0;
-		int rc = bernoulli(rng, num, den * k, &a, err);
-		if (rc < 0)
-			return rc;
-		if (!a) {
-			*out = k & 1;
-			return C2D_OK;
-		}
-	}
-	return cap_reached(err, "Bernoulli(exp(-gamma)) series");
-}
-
-/* Bernoulli(exp(-γ)), γ = whole + num/den with num < den <= 2^123: exp(-γ)
- * is exp(-1)^whole · exp(-num/den), a product of independent coins, stopped
- * at the first 0. Past C2D_DP_GEOM_CAP ones it gives up rather than draw
- * an event of probability below e^-64. */
-static int bexp(const struct c2d_rng *rng, u128 whole, u128 num, u128 den, int *out,
-		struct c2d_err *err)
-{
-	for (u128 i = 0; i < whole; i++) {
-		if (i == C2D_DP_GEOM_CAP)
-			return cap_reached(err, "Bernoulli(exp(-gamma)), gamma > 1");
-		int b = 0;
-		int rc = bexp_frac(rng, 1, 1, &b, err);
-		if (rc < 0)
-			return rc;
-		if (!b) {
-			*out = 0;
-			return C2D_OK;
-		}
-	}
-	return bexp_frac(rng, num, den, out, err);
-}
-
-c2d_status c2d_dp_bernoulli_exp(const struct c2d_rng *rng, uint64_t gamma_num, uint64_t gamma_den,
-				int *out, struct c2d_err *err)
-{
-	if (gamma_den == 0)
-		return c2d_fail(err, C2D_E_USAGE, "dp: Bernoulli(exp(-n/d)): denominator 0");
-	return bexp(rng, gamma_num / gamma_den, gamma_num % gamma_den, gamma_den, out, err);
-}
+/* --- discrete Laplace ------------------------------------------------------ */
 
 static uint64_t gcd64(uint64_t a, uint64_t b)
 {
@@ -160,83 +205,48 @@ static uint64_t gcd64(uint64_t a, uint64_t b)
 	return a;
 }
 
-/* Reduces n/d, both >= 1. */
-static void reduce(uint64_t *n, uint64_t *d)
+c2d_status c2d_dp_laplace_init(struct c2d_dp_laplace *s, uint64_t t_num, uint64_t t_den,
+			       struct c2d_err *err)
 {
-	uint64_t g = gcd64(*n, *d);
-	*n /= g;
-	*d /= g;
-}
-
-/* Algorithm 2 with scale t/s (reduced, 1 <= t <= 2^56, s >= 1): X = U + t·V
- * is geometric, P(X = x) ∝ exp(-x/t), from a uniform remainder U accepted
- * with probability exp(-U/t) and a count V of exp(-1) coins; Y = floor(X/s)
- * and a sign, the sign of 0 drawn again so that 0 is not counted twice. */
-static int laplace(const struct c2d_rng *rng, uint64_t t, uint64_t s, int64_t *out,
-		   struct c2d_err *err)
-{
-	for (int tries = 0; tries < LAPLACE_TRIES; tries++) {
-		u128 u = 0;
-		int d = 0, rc = uniform128(rng, t, &u, err);
-		if (rc < 0)
-			return rc;
-		if ((rc = bexp_frac(rng, u, t, &d, err)) < 0)
-			return rc;
-		if (!d)
-			continue;
-		uint64_t v = 0;
-		for (;;) {
-			int a = 0;
-			if ((rc = bexp_frac(rng, 1, 1, &a, err)) < 0)
-				return rc;
-			if (!a)
-				break;
-			if (++v > C2D_DP_GEOM_CAP)
-				return cap_reached(err, "discrete Laplace geometric");
-		}
-		/* t <= 2^56 and v <= 64: x < 65·2^56 < 2^63. */
-		uint64_t x = (uint64_t)u + t * v;
-		uint64_t y = x / s;
-		uint8_t sign;
-		if ((rc = rng->fill(rng->ctx, &sign, 1, err)) < 0)
-			return rc;
-		if ((sign & 1) && y == 0)
-			continue;
-		*out = (sign & 1) ? -(int64_t)y : (int64_t)y;
-		return C2D_OK;
-	}
-	return cap_reached(err, "discrete Laplace");
-}
-
-static int laplace_params(uint64_t *t_num, uint64_t *t_den, struct c2d_err *err)
-{
-	if (*t_num == 0 || *t_den == 0)
+	if (t_num == 0 || t_den == 0)
 		return c2d_fail(err, C2D_E_USAGE, "dp: discrete Laplace: scale %llu/%llu is not positive",
-				(unsigned long long)*t_num, (unsigned long long)*t_den);
-	reduce(t_num, t_den);
-	if (*t_num > C2D_DP_LAPLACE_MAX_NUM)
-		return c2d_fail(err, C2D_E_USAGE,
-				"dp: discrete Laplace: scale numerator %llu above 2^56",
-				(unsigned long long)*t_num);
+				(unsigned long long)t_num, (unsigned long long)t_den);
+	uint64_t g = gcd64(t_num, t_den);
+	if (t_num / g > C2D_DP_LAPLACE_MAX_NUM)
+		return c2d_fail(err, C2D_E_USAGE, "dp: discrete Laplace: scale numerator %llu above 2^56",
+				(unsigned long long)(t_num / g));
+	geom_init(&s->geom, t_num / g, t_den / g);
 	return C2D_OK;
 }
 
-c2d_status c2d_dp_discrete_laplace(const struct c2d_rng *rng, uint64_t t_num, uint64_t t_den,
-				   int64_t *out, struct c2d_err *err)
+/* Y = G1 - G2 for two independent geometrics of ratio q = e^-1/t:
+ * P(Y = y) = (1 - q)/(1 + q)·q^|y|. */
+c2d_status c2d_dp_laplace_draw(const struct c2d_dp_laplace *s, const struct c2d_rng *rng,
+			       int64_t *out, struct c2d_err *err)
 {
-	int rc = laplace_params(&t_num, &t_den, err);
+	uint8_t buf[C2D_DP_LAPLACE_BYTES];
+	int rc = rng->fill(rng->ctx, buf, sizeof(buf), err);
 	if (rc < 0)
 		return rc;
-	return laplace(rng, t_num, t_den, out, err);
+	u128 fail = 0;
+	uint64_t g1 = geometric(&s->geom, load128(buf), &fail);
+	uint64_t g2 = geometric(&s->geom, load128(buf + 16), &fail);
+	explicit_bzero(buf, sizeof(buf));
+	if (fail)
+		return sample_failed(err, "discrete Laplace");
+	*out = (int64_t)(g1 - g2);
+	return C2D_OK;
 }
 
-/* floor(sqrt(n/d)): the largest r with r²·d <= n, by bisection. */
-static uint64_t isqrt_frac(uint64_t n, uint64_t d)
+/* --- discrete Gaussian ----------------------------------------------------- */
+
+/* floor(sqrt(n/d)): the largest r < 2^64 with r²·d <= n, by bisection. */
+static uint64_t isqrt_frac(u128 n, uint64_t d)
 {
-	uint64_t lo = 0, hi = (uint64_t)1 << 32;
+	uint64_t lo = 0, hi = UINT64_MAX;
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		if ((u128)mid * mid * d <= n)
+		if ((u128)mid * mid <= n / d)
 			lo = mid;
 		else
 			hi = mid;
@@ -244,63 +254,70 @@ static uint64_t isqrt_frac(uint64_t n, uint64_t d)
 	return lo;
 }
 
-static int gauss_params(uint64_t *a, uint64_t *b, struct c2d_err *err)
+c2d_status c2d_dp_gaussian_init(struct c2d_dp_gaussian *s, uint64_t sigma2_num, uint64_t sigma2_den,
+				struct c2d_err *err)
 {
-	if (*a == 0 || *b == 0)
-		return c2d_fail(err, C2D_E_USAGE,
-				"dp: discrete Gaussian: variance %llu/%llu is not positive",
-				(unsigned long long)*a, (unsigned long long)*b);
-	reduce(a, b);
-	if (*a > C2D_DP_GAUSS_MAX || *b > C2D_DP_GAUSS_MAX)
+	uint64_t a = sigma2_num, b = sigma2_den;
+	if (a == 0 || b == 0)
+		return c2d_fail(err, C2D_E_USAGE, "dp: discrete Gaussian: variance %llu/%llu is not positive",
+				(unsigned long long)a, (unsigned long long)b);
+	uint64_t g = gcd64(a, b);
+	a /= g;
+	b /= g;
+	if (a > C2D_DP_GAUSS_MAX || b > C2D_DP_GAUSS_MAX)
 		return c2d_fail(err, C2D_E_USAGE,
 				"dp: discrete Gaussian: variance %llu/%llu has a term above 2^58",
-				(unsigned long long)*a, (unsigned long long)*b);
+				(unsigned long long)a, (unsigned long long)b);
+	/* t = floor(σ) + 1 <= 2^29 + 1; D = 2ab·t² <= 2^120 (docs/privacy.md). */
+	uint64_t t = isqrt_frac(a, b) + 1;
+	u128 dd = (u128)2 * a * b * t * t;
+	unsigned e = 0;
+	while (dd >> (e + 1) != 0)
+		e++;
+	geom_init(&s->geom, t, 1);
+	exp_init(&s->exp);
+	s->a = a;
+	s->bt = (u128)b * t;
+	/* 1/D as recip/2^(128+e), recip in [2^127 - 1, 2^128). */
+	s->recip = dd == (u128)1 << e ? ALL : div_shift(1, 128 + e, dd);
+	s->shift = 7 + e;
+	/* w <= wmax iff w² < 128·D, i.e. γ < 128. */
+	s->wmax = isqrt_frac((u128)128 * dd - 1, 1);
 	return C2D_OK;
 }
 
-/* Algorithm 3 for σ² = a/b (reduced, within C2D_DP_GAUSS_MAX): Y from the
- * discrete Laplace of scale t = floor(σ) + 1, kept with probability
- * exp(-(|Y| - σ²/t)²/(2σ²)) = exp(-(|Y|·b·t - a)² / (2·a·b·t²)). */
-static int gaussian(const struct c2d_rng *rng, uint64_t a, uint64_t b, int64_t *out,
-		    struct c2d_err *err)
+/* One round of Algorithm 3 of Canonne, Kamath and Steinke: Y from the
+ * discrete Laplace of scale t, kept with probability e^-γ,
+ * γ = (|Y| - σ²/t)²/(2σ²) = (|Y|·b·t - a)²/D: γ in 7.121 fixed point from
+ * w = ||Y|·b·t - a| by the reciprocal of D, 128 when w > wmax. The first
+ * kept round is the sample. */
+c2d_status c2d_dp_gaussian_draw(const struct c2d_dp_gaussian *s, const struct c2d_rng *rng,
+				int64_t *out, struct c2d_err *err)
 {
-	uint64_t t = isqrt_frac(a, b) + 1;
-	/* σ >= 1: b·t² <= 4a, so den <= 8a² <= 2^119; σ < 1: t = 1,
-	 * den = 2ab <= 2^117. */
-	u128 den = (u128)2 * a * b * t * t;
-	for (int tries = 0; tries < GAUSS_TRIES; tries++) {
-		int64_t y = 0;
-		int c = 0, rc = laplace(rng, t, 1, &y, err);
-		if (rc < 0)
-			return rc;
-		/* |y| <= 65t, so |y|·b·t <= 65·b·t² < 2^68. */
-		u128 mag = (u128)(y < 0 ? -(uint64_t)y : (uint64_t)y) * b * t;
-		u128 diff = mag >= a ? mag - a : a - mag;
-		if (diff >> 64) {
-			/* γ >= 2^128 / 2^119: certainly past the cap, draw
-			 * the coins the cap allows. */
-			rc = bexp(rng, C2D_DP_GEOM_CAP + 1, 0, 1, &c, err);
-		} else {
-			u128 sq = diff * diff;
-			rc = bexp(rng, sq / den, sq % den, den, &c, err);
-		}
-		if (rc < 0)
-			return rc;
-		if (c) {
-			*out = y;
-			return C2D_OK;
-		}
-	}
-	return cap_reached(err, "discrete Gaussian");
-}
-
-c2d_status c2d_dp_discrete_gaussian(const struct c2d_rng *rng, uint64_t sigma2_num, uint64_t sigma2_den,
-				    int64_t *out, struct c2d_err *err)
-{
-	int rc = gauss_params(&sigma2_num, &sigma2_den, err);
+	uint8_t buf[C2D_DP_GAUSS_BYTES];
+	int rc = rng->fill(rng->ctx, buf, sizeof(buf), err);
 	if (rc < 0)
 		return rc;
-	return gaussian(rng, sigma2_num, sigma2_den, out, err);
+	u128 fail = 0, done = 0, y_out = 0;
+	for (int i = 0; i < C2D_DP_GAUSS_ROUNDS; i++) {
+		LOOP();
+		const uint8_t *p = buf + 48 * i;
+		uint64_t y = geometric(&s->geom, load128(p), &fail) -
+			     geometric(&s->geom, load128(p + 16), &fail);
+		uint64_t neg = 0 - (y >> 63);
+		u128 ybt = ((y ^ neg) - neg) * s->bt, under = lt(ybt, s->a);
+		u128 w = sel(under, s->a - ybt, ybt - s->a), hi, lo;
+		mul256(w * w, s->recip, &hi, &lo);
+		u128 gamma = sel(lt(s->wmax, w), ALL, hi << (128 - s->shift) | lo >> s->shift);
+		u128 keep = below(load128(p + 32), exp_neg(&s->exp, gamma), &fail) & ~done;
+		y_out = sel(keep, y, y_out);
+		done |= keep;
+	}
+	explicit_bzero(buf, sizeof(buf));
+	if (fail | (done ^ 1))
+		return sample_failed(err, "discrete Gaussian");
+	*out = (int64_t)(uint64_t)y_out;
+	return C2D_OK;
 }
 
 /* --- the accountant ------------------------------------------------------- */
@@ -367,14 +384,24 @@ static int check_room(const int64_t *values, size_t n, uint64_t max_noise, const
 
 enum mech { MECH_LAPLACE, MECH_GAUSSIAN };
 
-/* Noises values[0..n) with the checked parameters (p, q); the charge has
- * been made. On failure the whole vector is zeroed. */
-static int noise_all(const struct c2d_rng *rng, enum mech m, uint64_t p, uint64_t q,
-		     int64_t *values, size_t n, struct c2d_err *err)
+/* A release's sampler, set up once from its public parameters. */
+struct plan {
+	enum mech m;
+	union {
+		struct c2d_dp_laplace l;
+		struct c2d_dp_gaussian g;
+	} s;
+};
+
+/* Noises values[0..n); the charge has been made. On failure the whole
+ * vector is zeroed. */
+static int noise_all(const struct c2d_rng *rng, const struct plan *pl, int64_t *values, size_t n,
+		     struct c2d_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		int64_t z = 0;
-		int rc = m == MECH_LAPLACE ? laplace(rng, p, q, &z, err) : gaussian(rng, p, q, &z, err);
+		int rc = pl->m == MECH_LAPLACE ? c2d_dp_laplace_draw(&pl->s.l, rng, &z, err)
+					       : c2d_dp_gaussian_draw(&pl->s.g, rng, &z, err);
 		if (rc < 0) {
 			memset(values, 0, n * sizeof(*values));
 			c2d_err_prefix(err, "dp: noising value %zu of %zu", i, n);
@@ -445,17 +472,21 @@ static void ledger_enter(struct c2d_dp_accountant *a, struct c2d_dp_release *e)
 		a->nreleases++;
 }
 
-/* What both vector functions do once their parameters (p, q) are
- * checked, in this order: room for the largest noise in every value, the
- * ledger's slot, the charge of amount (ε or ρ by mechanism), the ledger
- * entry, the noise. Anything refused before the charge changes nothing. */
+/* What both vector functions do once their sampler is set up, in this
+ * order: room for the largest noise, 2^bits - 1 (docs/privacy.md, "Noise
+ * bound"), in every value, the ledger's slot, the charge of amount (ε or
+ * ρ by mechanism), the ledger entry, the noise. Anything refused before
+ * the charge changes nothing. */
 static int release(const struct c2d_rng *rng, struct c2d_dp_accountant *a, const char *label,
-		   enum mech m, uint64_t sensitivity, uint64_t amount, uint64_t p, uint64_t q,
-		   uint64_t max_noise, int64_t *values, size_t n, struct c2d_err *err)
+		   const struct plan *pl, uint64_t sensitivity, uint64_t amount, int64_t *values,
+		   size_t n, struct c2d_err *err)
 {
 	struct c2d_dp_release *e = NULL;
+	enum mech m = pl->m;
+	unsigned bits = m == MECH_LAPLACE ? pl->s.l.geom.bits : pl->s.g.geom.bits;
 	int rc;
-	if ((rc = check_room(values, n, max_noise, label != NULL ? label : "release", err)) < 0 ||
+	if ((rc = check_room(values, n, ((uint64_t)1 << bits) - 1, label != NULL ? label : "release",
+			     err)) < 0 ||
 	    (rc = ledger_slot(a, label, m == MECH_LAPLACE ? C2D_DP_LAPLACE : C2D_DP_GAUSSIAN,
 			      sensitivity, amount, n, &e, err)) < 0)
 		return rc;
@@ -463,7 +494,7 @@ static int release(const struct c2d_rng *rng, struct c2d_dp_accountant *a, const
 	if (rc < 0)
 		return rc;
 	ledger_enter(a, e);
-	return noise_all(rng, m, p, q, values, n, err);
+	return noise_all(rng, pl, values, n, err);
 }
 
 /* The Laplace vector's scale t/s = Δ₁·10^6 / eps_ueps, reduced. */
@@ -489,12 +520,12 @@ c2d_status c2d_dp_laplace_vector(const struct c2d_rng *rng, struct c2d_dp_accoun
 {
 	const char *what = label != NULL ? label : "release";
 	uint64_t t = 0, s = 1;
-	int rc = laplace_scale(what, l1_sensitivity, eps_ueps, &t, &s, err);
-	if (rc < 0)
+	struct plan pl = { .m = MECH_LAPLACE };
+	int rc;
+	if ((rc = laplace_scale(what, l1_sensitivity, eps_ueps, &t, &s, err)) < 0 ||
+	    (rc = c2d_dp_laplace_init(&pl.s.l, t, s, err)) < 0)
 		return rc;
-	/* |noise| <= (t - 1 + t·GEOM_CAP) / s. */
-	return release(rng, a, label, MECH_LAPLACE, l1_sensitivity, eps_ueps, t, s,
-		       (t * (C2D_DP_GEOM_CAP + 1) - 1) / s, values, n, err);
+	return release(rng, a, label, &pl, l1_sensitivity, eps_ueps, values, n, err);
 }
 
 /* The Gaussian vector's variance sa/sb = Δ₂²·10^6 / (2·rho_urho), reduced. */
@@ -530,11 +561,10 @@ c2d_status c2d_dp_gaussian_vector(const struct c2d_rng *rng, struct c2d_dp_accou
 {
 	const char *what = label != NULL ? label : "release";
 	uint64_t sa = 0, sb = 1;
-	int rc = gaussian_variance(what, l2_sensitivity, rho_urho, &sa, &sb, err);
-	if (rc < 0)
+	struct plan pl = { .m = MECH_GAUSSIAN };
+	int rc;
+	if ((rc = gaussian_variance(what, l2_sensitivity, rho_urho, &sa, &sb, err)) < 0 ||
+	    (rc = c2d_dp_gaussian_init(&pl.s.g, sa, sb, err)) < 0)
 		return rc;
-	/* |noise| <= 65·t - 1 with t = floor(σ) + 1 <= 2^29 + 1. */
-	uint64_t t = isqrt_frac(sa, sb) + 1;
-	return release(rng, a, label, MECH_GAUSSIAN, l2_sensitivity, rho_urho, sa, sb,
-		       t * (C2D_DP_GEOM_CAP + 1) - 1, values, n, err);
+	return release(rng, a, label, &pl, l2_sensitivity, rho_urho, values, n, err);
 }

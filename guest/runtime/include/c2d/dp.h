@@ -1,41 +1,36 @@
 /*
- * c2d/dp.h: differential privacy noise, exact, in integer arithmetic only.
+ * c2d/dp.h: differential privacy noise, exact, in integer arithmetic only,
+ * in constant time.
  *
- * The samplers are Algorithms 1-3 of Canonne, Kamath and Steinke, "The
- * Discrete Gaussian for Differential Privacy" (NeurIPS 2020): Bernoulli(
- * exp(-γ)) for rational γ, the discrete Laplace by a geometric built from
- * Bernoulli(exp(-1)) coins, and the discrete Gaussian by rejection from the
- * discrete Laplace. Each output has exactly the stated distribution given
- * uniform bytes: no floating point anywhere in this module (floating-point
- * Laplace noise leaks the value it hides, Mironov 2012); the build compiles
- * it with -mgeneral-regs-only and tests/host/dp_nofloat.sh checks its
- * object code. Arithmetic is in uint64_t and unsigned __int128; parameters
- * whose intermediate products could overflow are refused (limits below).
+ * The distributions are those of Canonne, Kamath and Steinke, "The Discrete
+ * Gaussian for Differential Privacy" (NeurIPS 2020): the discrete Laplace,
+ * P(x) ∝ e^(-|x|/t), and the discrete Gaussian, P(x) ∝ e^(-x²/(2σ²)) by
+ * their Algorithm 3 (rejection from the discrete Laplace). No floating point
+ * anywhere in this module (floating-point Laplace noise leaks the value it
+ * hides, Mironov 2012): the build compiles it with -mgeneral-regs-only and
+ * tests/host/dp_nofloat.sh checks its object code.
+ *
+ * Exact or nothing. Each draw compares uniform 128-bit numbers with the
+ * thresholds of its distribution (powers of e^(-1/t), e^(-γ)), computed in
+ * 128-bit fixed point with a proven error bound. A comparison the bound
+ * cannot decide, a geometric past 2^bits, or 80 rejected Gaussian rounds
+ * fail the draw (C2D_E_INTERNAL) instead of returning a value: below 2^-64
+ * per draw, whatever the data, and otherwise the value has exactly its
+ * distribution (docs/privacy.md, "The samplers").
+ *
+ * Constant time. A draw's work, its random bytes (one fill of
+ * C2D_DP_LAPLACE_BYTES or C2D_DP_GAUSS_BYTES) and its loop trips depend on
+ * neither the value drawn nor the random bytes, only on which mechanism it
+ * is: no branch, memory index or division on a secret. The set-up functions
+ * work on the public scale and are not constant time. What remains outside
+ * this claim is in docs/privacy.md, "Timing".
  *
  * Randomness comes from a struct c2d_rng: c2d_dp_rng_system() uses getrandom
- * (c2d/random.h); tests inject a deterministic source. Uniform integers in
- * [0, m) are drawn by rejection from whole bytes, never by a modulo.
- *
- * Iteration caps. Every loop here ends after an expected constant number of
- * rounds but is unbounded in principle, so each has a cap and, at the cap,
- * fails closed with C2D_E_INTERNAL ("... iteration cap") instead of giving a
- * biased sample. For valid parameters one sample fails with probability
- * below 2^-64 (the bound for each loop is next to its constant in dp.c and
- * in docs/privacy.md); with a broken source (constant bytes) it fails
- * quickly instead of hanging.
- *
- * Not constant-time: the number of coins and loop rounds depends on the
- * value drawn (a large |noise| takes more geometric rounds). Someone who can
- * time one sampler call finely learns something about its noise, and the
- * noise together with the released value about the exact aggregate. Inside
- * a TDX guest the only party placed to do so is the host, by interrupting
- * or single-stepping the TD; the sampling happens once per released cell
- * with no attacker input. This is an accepted, documented risk, not a
- * solved one: see docs/privacy.md, "Timing".
+ * (c2d/random.h); tests inject a deterministic source.
  *
  * No global state, no allocation, no printing. Errors follow c2d/err.h:
  * C2D_E_USAGE for parameters outside the documented ranges, C2D_E_REFUSED
- * for an overspent budget, C2D_E_INTERNAL for an iteration cap, and
+ * for an overspent budget, C2D_E_INTERNAL for an undecided draw, and
  * whatever the source returns (C2D_E_IO for getrandom).
  *
  * Prefix: c2d_dp_
@@ -59,35 +54,58 @@ struct c2d_rng {
  * if getrandom does. */
 void c2d_dp_rng_system(struct c2d_rng *rng);
 
-/* Uniform integer in [0, m), m >= 1 (m == 1 draws nothing). */
-C2D_MUST_CHECK c2d_status c2d_dp_uniform(const struct c2d_rng *rng, uint64_t m, uint64_t *out,
-					 struct c2d_err *err);
-
-/* Limits. Denominators and numerators are reduced by their gcd first; the
- * limits hold for the reduced fraction.
- * - Bernoulli(exp(-n/d)): any n, d >= 1.
- * - Discrete Laplace of scale t = n/d: n <= C2D_DP_LAPLACE_MAX_NUM, d >= 1;
- *   |sample| <= ((C2D_DP_GEOM_CAP + 1)·n - 1)/d < 2^63.
+/* Limits. Fractions are reduced by their gcd first; the limits hold for
+ * the reduced fraction.
+ * - Discrete Laplace of scale t = n/d: n <= C2D_DP_LAPLACE_MAX_NUM, d >= 1.
  * - Discrete Gaussian of variance σ² = n/d: 1 <= n, d <= C2D_DP_GAUSS_MAX;
- *   then 2·n·d·(floor(σ)+1)² < 2^120 and the rejection step fits in
- *   unsigned __int128. */
+ *   then 2·n·d·(floor(σ)+1)² <= 2^119 and the rejection step fits in
+ *   128 bits.
+ * |sample| < 2^bits, bits the smallest with 2^bits >= 64·t (t = floor(σ)+1
+ * for the Gaussian), so below 128·t + 1, and at most 2^62 - 1. */
 #define C2D_DP_LAPLACE_MAX_NUM (UINT64_C(1) << 56)
 #define C2D_DP_GAUSS_MAX (UINT64_C(1) << 58)
-/* Geometric rounds (Bernoulli(exp(-1)) coins in a row) before giving up. */
-#define C2D_DP_GEOM_CAP 64
+/* The fixed work of one draw: bits of each geometric, rounds, bytes. */
+#define C2D_DP_LAPLACE_BITS 62
+#define C2D_DP_GAUSS_BITS 36
+#define C2D_DP_GAUSS_ROUNDS 80
+#define C2D_DP_LAPLACE_BYTES 32
+#define C2D_DP_GAUSS_BYTES (48 * C2D_DP_GAUSS_ROUNDS)
 
-/* *out = 1 with probability exp(-gamma_num/gamma_den), else 0. */
-C2D_MUST_CHECK c2d_status c2d_dp_bernoulli_exp(const struct c2d_rng *rng, uint64_t gamma_num,
-					       uint64_t gamma_den, int *out, struct c2d_err *err);
+/* The samplers' set-up state, filled by the _init functions; the fields
+ * are private. */
+__extension__ typedef unsigned __int128 c2d_dp_u128;
+struct c2d_dp_geom {
+	c2d_dp_u128 q[C2D_DP_LAPLACE_BITS], top;
+	unsigned bits;
+};
+struct c2d_dp_exp {
+	c2d_dp_u128 e[15], ifact[13];   /* e^-(2^(i-8)), 1/k! */
+};
+struct c2d_dp_laplace {
+	struct c2d_dp_geom geom;
+};
+struct c2d_dp_gaussian {
+	struct c2d_dp_geom geom;
+	struct c2d_dp_exp exp;
+	c2d_dp_u128 bt, recip, wmax;
+	uint64_t a;
+	unsigned shift;
+};
 
-/* P(x) ∝ exp(-|x|/t) over the integers, t = t_num/t_den > 0. */
-C2D_MUST_CHECK c2d_status c2d_dp_discrete_laplace(const struct c2d_rng *rng, uint64_t t_num,
-						  uint64_t t_den, int64_t *out, struct c2d_err *err);
+/* P(x) ∝ exp(-|x|/t) over the integers, t = t_num/t_den > 0: set up for
+ * the scale (C2D_E_USAGE outside the limits), then draw (constant time). */
+C2D_MUST_CHECK c2d_status c2d_dp_laplace_init(struct c2d_dp_laplace *s, uint64_t t_num,
+					      uint64_t t_den, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_laplace_draw(const struct c2d_dp_laplace *s,
+					      const struct c2d_rng *rng, int64_t *out,
+					      struct c2d_err *err);
 
 /* P(x) ∝ exp(-x²/(2σ²)) over the integers, σ² = sigma2_num/sigma2_den > 0. */
-C2D_MUST_CHECK c2d_status c2d_dp_discrete_gaussian(const struct c2d_rng *rng, uint64_t sigma2_num,
-						   uint64_t sigma2_den, int64_t *out,
-						   struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_gaussian_init(struct c2d_dp_gaussian *s, uint64_t sigma2_num,
+					       uint64_t sigma2_den, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_dp_gaussian_draw(const struct c2d_dp_gaussian *s,
+					       const struct c2d_rng *rng, int64_t *out,
+					       struct c2d_err *err);
 
 /*
  * The accountant of one run: basic (sequential) composition. Pure ε-DP
@@ -161,9 +179,10 @@ C2D_MUST_CHECK c2d_status c2d_dp_charge_rho(struct c2d_dp_accountant *a, uint64_
  * eps_ueps is charged and the release entered in the ledger, then values
  * are noised. A refusal (C2D_E_USAGE,
  * C2D_E_REFUSED) leaves values and the accountant untouched. A failure
- * while sampling (source error, iteration cap) keeps the charge and sets
+ * while sampling (source error, undecided draw) keeps the charge and sets
  * every value to 0, so that nothing partly noised can be released by
  * mistake; the caller must fail the run. values may be NULL when n is 0.
+ * Every value must leave room for the largest noise, 2^bits - 1 (above).
  *
  * c2d_dp_gaussian_vector: ρ-zCDP with ρ = rho_urho·10^-6. Adds discrete
  * Gaussian noise of σ² = Δ²/(2ρ) = l2_sensitivity²·10^6 / (2·rho_urho)
