@@ -49,6 +49,19 @@
 #include "c2d/err.h"
 #include "c2d/pckext.h"
 #include "c2d/tdxquote.h"
+#include "c2d/x509.h"
+
+/* The names the verifier pins in the certificates that sign (docs/
+ * attestation.md, "Collateral signers"): Intel's, as its certificates
+ * carry them, and those of c2d's simulated PKI (host/sim/simca.h writes
+ * its certificates with these), trusted only under allow_simulated. */
+struct c2d_tdxverify_pki {
+	struct c2d_x509_dn tcb_signing;    /* signs TCB info and QE identity */
+	struct c2d_x509_dn platform_ca;    /* issues PCK certificates */
+	struct c2d_x509_dn processor_ca;   /* issues PCK certificates; cn NULL: none */
+};
+extern const struct c2d_tdxverify_pki c2d_tdxverify_intel_pki;
+extern const struct c2d_tdxverify_pki c2d_tdxverify_sim_pki;
 
 /* A set of acceptable statuses: a bit per enum c2d_tcb_status. */
 #define C2D_ACCEPT(status) (1u << (status))
