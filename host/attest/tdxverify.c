@@ -288,12 +288,10 @@ static int verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *co
 	res->adv = all.adv;
 
 	/* 12. Policy. */
-	unsigned accept = pol->accept != 0 ? pol->accept : C2D_ACCEPT_DEFAULT;
-	if ((accept & C2D_ACCEPT(res->status)) == 0)
-		return c2d_fail(err, C2D_E_REFUSED, "policy: TCB status %s is not accepted%s",
-				c2d_collateral_tcb_status_name(res->status),
-				res->adv.n > 0 ? " (see the advisories)" : "");
-	return C2D_OK;
+	if ((r = c2d_tdpolicy_check_tcb(pol->td, res->status, &res->adv, col->tcb.tcb_evaluation_data_number,
+					col->qe.tcb_evaluation_data_number, err)) < 0)
+		return r;
+	return c2d_tdpolicy_check_td(pol->td, &q->td, err);
 }
 
 c2d_status c2d_tdxverify_quote(const struct c2d_tdx_quote *q, const struct c2d_collateral *col,

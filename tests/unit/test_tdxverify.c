@@ -27,6 +27,10 @@ struct fixture {
 	int64_t now;
 };
 
+/* The strict defaults, which the real quote meets but for MRTD and
+ * RTMR0-2, left unpinned here. */
+static struct c2d_td_policy defaults;
+
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -39,6 +43,7 @@ static int setup(void **state)
 			 C2D_OK);
 	free(json);
 	assert_int_equal(c2d_date_rfc3339_parse("2025-07-01T00:00:00Z", &fx->now, NULL), 0);
+	c2d_tdpolicy_default(&defaults);
 	*state = fx;
 	return 0;
 }
@@ -55,7 +60,7 @@ static int teardown(void **state)
 static void test_real_quote(void **state)
 {
 	struct fixture *fx = *state;
-	struct c2d_verify_policy pol = { 0 };
+	struct c2d_verify_policy pol = { .td = &defaults };
 	struct c2d_verify_result res;
 	struct c2d_err err = { 0 };
 	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_OK);
@@ -79,20 +84,64 @@ static void test_real_quote(void **state)
 static void test_policy(void **state)
 {
 	struct fixture *fx = *state;
-	struct c2d_verify_policy pol = { .accept = C2D_ACCEPT(C2D_TCB_OUT_OF_DATE) };
+	struct c2d_td_policy td = defaults;
+	struct c2d_verify_policy pol = { .td = &td };
 	struct c2d_verify_result res;
 	struct c2d_err err = { 0 };
+	td.accept = C2D_ACCEPT(C2D_TCB_OUT_OF_DATE);
 	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
 	assert_string_equal(err.msg, "policy: TCB status UpToDate is not accepted");
 	/* The result still says what the TCB is. */
 	assert_true(res.signatures_ok);
 	assert_int_equal(res.status, C2D_TCB_UP_TO_DATE);
+
+	/* Older collateral than the policy's minimum evaluation number: a
+	 * TCB recovery cannot be rolled back by replaying signed collateral
+	 * from before it (both parts are number 17). */
+	td = defaults;
+	assert_int_equal(fx->col.tcb.tcb_evaluation_data_number, 17);
+	td.min_tcb_eval = 18;
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_string_equal(err.msg, "policy: TCB info tcbEvaluationDataNumber 17 is below the minimum 18");
+	td.min_tcb_eval = 17;
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_OK);
+	fx->col.tcb.tcb_evaluation_data_number = 18;
+	td.min_tcb_eval = 18;
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_string_equal(err.msg, "policy: QE identity tcbEvaluationDataNumber 17 is below the minimum 18");
+	fx->col.tcb.tcb_evaluation_data_number = 17;
+
+	/* The whole TDATTRIBUTES value: a policy that expects PKS as well
+	 * refuses the real quote, naming the bit; so does one without
+	 * SEPT_VE_DISABLE. */
+	td = defaults;
+	td.td_attributes[3] |= 0x40;
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_string_equal(err.msg, "TD policy: TDATTRIBUTES 0000001000000000 are not the policy's "
+			    "0000005000000000 (differs in PKS)");
+	assert_true(res.signatures_ok);
+	td.td_attributes[3] = 0;
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "(differs in SEPT_VE_DISABLE)"));
+
+	/* MRTD and the RTMRs where pinned: the real quote's own values pass,
+	 * one other bit is refused by the register's name. */
+	td = defaults;
+	memcpy(td.reg[C2D_TDPOLICY_MRTD], fx->q.td.mrtd, 48);
+	for (int i = 0; i < 3; i++)
+		memcpy(td.reg[C2D_TDPOLICY_RTMR0 + i], fx->q.td.rtmr[i], 48);
+	for (int i = 0; i < C2D_TDPOLICY_NREGS; i++)
+		td.reg_state[i] = C2D_TDPOLICY_PINNED;
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_OK);
+	td.reg[C2D_TDPOLICY_RTMR1][47] ^= 1;
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "TD policy: RTMR1 "));
 }
 
 static void test_refusals(void **state)
 {
 	struct fixture *fx = *state;
-	struct c2d_verify_policy pol = { 0 };
+	struct c2d_verify_policy pol = { .td = &defaults };
 	struct c2d_verify_result res;
 	struct c2d_err err = { 0 };
 
@@ -139,7 +188,7 @@ static void test_refusals(void **state)
 	free(other);
 
 	/* Time outside the collateral. */
-	pol = (struct c2d_verify_policy){ 0 };
+	pol = (struct c2d_verify_policy){ .td = &defaults };
 	int64_t late;
 	assert_int_equal(c2d_date_rfc3339_parse("2025-07-20T00:00:00Z", &late, NULL), 0);
 	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, late, &res, &err), C2D_E_REFUSED);
@@ -170,7 +219,8 @@ static void sim_open(struct sim *s)
 	assert_int_equal(c2d_simquote_build(&s->ca, &regs, rd, &s->quote, &s->len, &err), C2D_OK);
 	assert_int_equal(c2d_tdxquote_parse(s->quote, s->len, &s->q, &err), C2D_OK);
 	s->pol = (struct c2d_verify_policy){ .root_der = s->ca.root_cert.der,
-					     .root_len = s->ca.root_cert.len, .allow_simulated = 1 };
+					     .root_len = s->ca.root_cert.len, .allow_simulated = 1,
+					     .td = &defaults };
 }
 
 static void sim_close(struct sim *s)
