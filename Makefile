@@ -87,7 +87,7 @@ CURL          := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 RT_SRC      := $(sort $(wildcard guest/runtime/*/*.c))
 HOSTLIB_SRC := host/attest/der.c host/attest/x509.c host/attest/p256.c host/attest/crl.c \
                host/attest/pckext.c host/attest/intel_root.c host/attest/collateral.c \
-               host/attest/tdxverify.c host/attest/date.c \
+               host/attest/tdxverify.c host/attest/tdpolicy.c host/attest/date.c \
                host/measure/pe.c host/measure/tdxmeasure.c host/measure/eventlog.c
 lib = $(OUT)/lib/$(1)/libc2d.a
 obj = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$(2))
@@ -121,7 +121,8 @@ GPU_SRC     := host/gpu/gpu.c host/gpu/cudadrv.c
 RUNNER_SRC  := guest/init/analysis.c guest/init/supervise.c
 C2D_SRC     := $(sort $(wildcard host/cli/*.c)) $(UTIL_SRC) $(SEAL_SRC) $(ETH_SRC) $(SIM_SRC) $(GPU_SRC) \
                host/measure/bootpredict.c host/measure/eventlog_json.c host/attest/collateral_json.c \
-               host/central/riskmodel_central.c image/cpio.c $(RUNNER_SRC) guest/init/riskmodel.c \
+               host/attest/tdpolicy_json.c host/central/riskmodel_central.c image/cpio.c $(RUNNER_SRC) \
+               guest/init/riskmodel.c \
                guest/analysis/cohort_stats.c guest/analysis/cohort_stats_schema.c \
                guest/analysis/riskmodel.c guest/analysis/riskmodel_schema.c guest/analysis/columns.c
 MKIMAGE_SRC := image/mkimage.c image/cpio.c host/util/fsutil.c host/util/jsonout.c
@@ -363,7 +364,7 @@ $(OUT)/test/cohort-stats $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel $(
 UNIT_TESTS := test_runtime test_crypto test_cpio test_probe test_supervise test_attest test_seal test_csv \
               test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
               test_tdxguest test_simproto test_simquoter test_eth test_dp test_analysis \
-              test_riskmodel test_gpu test_analysisconf
+              test_riskmodel test_gpu test_analysisconf test_tdpolicy
 UNIT_BINS  := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 ANALYSIS_TEST_SRC := tests/tools/analysistest.c $(RUNNER_SRC) guest/analysis/columns.c
 unit_src_test_runtime       :=
@@ -377,8 +378,10 @@ unit_src_test_csv           := host/seal/csv.c host/seal/values.c
 unit_src_test_quote         :=
 unit_src_test_x509          :=
 unit_src_test_collateral    := host/attest/collateral_json.c
-unit_src_test_tdxverify     := host/attest/collateral_json.c
+unit_src_test_tdxverify     := host/attest/collateral_json.c host/attest/tdpolicy_json.c $(SIM_SRC) \
+                               host/util/keyfile.c
 unit_src_test_eventlog      := host/measure/eventlog_json.c
+unit_src_test_tdpolicy      := host/attest/tdpolicy_json.c
 unit_src_test_tdxmeasure    :=
 unit_src_test_tdxguest      :=
 unit_src_test_simproto      :=
@@ -396,7 +399,7 @@ unit_src_test_analysisconf  := guest/init/imageanalysis.c guest/init/riskmodel.c
 $(foreach t,$(UNIT_TESTS),$(eval $(OUT)/test/$(t): $(call obj,test,tests/unit/$(t).c $(unit_src_$(t)) \
 	tests/tools/testfile.c host/util/fsutil.c) $(call lib,test)))
 $(OUT)/test/test_eventlog $(OUT)/test/test_collateral $(OUT)/test/test_simquoter \
-$(OUT)/test/test_tdxverify: UNIT_LIBS := $(JANSSON)
+$(OUT)/test/test_tdxverify $(OUT)/test/test_tdpolicy: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
 # configfs reacts inside mkdir/rmdir; the test's fake does so through --wrap.
 $(OUT)/test/test_tdxguest: UNIT_LDFLAGS := -Wl,--wrap=mkdir,--wrap=rmdir
@@ -428,7 +431,7 @@ unit: $(UNIT_BINS) $(addprefix $(OUT)/guest/,$(GUEST_BINS)) $(OUT)/bin/c2d $(OUT
 # One per parser, linked from its own objects and the fuzz flavour of the
 # library; FUZZ_SECONDS each, from the seeds in tests/fuzz/seeds/.
 FUZZ_TARGETS := fuzz_quote fuzz_cpio fuzz_probe fuzz_sealhdr fuzz_plain fuzz_csv fuzz_eventlog \
-                fuzz_tdreport fuzz_collateral fuzz_pe fuzz_tdvf fuzz_simproto fuzz_x509 fuzz_crl \
+                fuzz_tdreport fuzz_collateral fuzz_tdpolicy fuzz_pe fuzz_tdvf fuzz_simproto fuzz_x509 fuzz_crl \
                 fuzz_rlp fuzz_abi fuzz_rpc fuzz_agg fuzz_rowfile fuzz_analysisconf
 FUZZERS      := $(addprefix $(OUT)/fuzz/,$(FUZZ_TARGETS))
 fuzz_src_fuzz_cpio       := image/cpio.c
@@ -436,11 +439,13 @@ fuzz_src_fuzz_probe      := guest/init/probe.c
 fuzz_src_fuzz_csv        := host/seal/csv.c host/seal/values.c
 fuzz_src_fuzz_eventlog   := host/measure/eventlog_json.c
 fuzz_src_fuzz_collateral := host/attest/collateral_json.c host/util/fsutil.c
+fuzz_src_fuzz_tdpolicy   := host/attest/tdpolicy_json.c host/util/fsutil.c
 fuzz_src_fuzz_rlp        := host/chain/rlp.c
 fuzz_src_fuzz_abi        := host/chain/abi.c host/chain/keccak.c
 fuzz_src_fuzz_rpc        := $(ETH_SRC) host/util/fsutil.c
 fuzz_libs_fuzz_eventlog   := $(JANSSON)
 fuzz_libs_fuzz_collateral := $(JANSSON)
+fuzz_libs_fuzz_tdpolicy   := $(JANSSON)
 fuzz_libs_fuzz_rpc        := $(JANSSON) $(CURL)
 $(foreach t,$(FUZZ_TARGETS),$(eval $(OUT)/fuzz/$(t): $(call obj,fuzz,tests/fuzz/$(t).c \
 	$(call opt,fuzz_src_$(t))) $(call lib,fuzz)))

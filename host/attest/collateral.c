@@ -141,6 +141,34 @@ c2d_status c2d_collateral_tcb_result_merge(const struct c2d_tcb_result *platform
 	return add_advisories(&out->adv, &qe->adv, err);
 }
 
+/* Positive when platform level a lies above b in the order PCS lists
+ * them, newest first: SGX components, then PCESVN, then TDX components,
+ * compared in that order as QVL sorts its set of levels. */
+static int level_cmp(const struct c2d_tcb_level *a, const struct c2d_tcb_level *b)
+{
+	int c = memcmp(a->sgx_comp, b->sgx_comp, 16);
+	if (c == 0)
+		c = (int)a->pcesvn - (int)b->pcesvn;
+	if (c == 0)
+		c = memcmp(a->tdx_comp, b->tdx_comp, 16);
+	return c;
+}
+
+/* The evaluations take the first level that matches, so each level must
+ * lie strictly below the one before it: in that order no level can be
+ * shadowed by a lower one that any platform meeting it also meets (a
+ * level component-wise at or below another compares below it). QVL sorts
+ * the levels; c2d refuses a list that is not already sorted rather than
+ * guess which order Intel signed. what names the list in messages. */
+static int check_descending(const char *what, size_t i, int ok, struct c2d_err *err)
+{
+	if (ok)
+		return C2D_OK;
+	return c2d_fail(err, C2D_E_REFUSED,
+			"%s: tcbLevels[%zu] is not below tcbLevels[%zu]: levels must be in descending order",
+			what, i, i - 1);
+}
+
 /* The TDX module check (QVL QuoteVerifier.cpp 4.1.2.4.11 and
  * TdxModuleCheck.cpp): for a module of major version v = tee_tcb_svn[1] > 0
  * the expected MRSIGNER and attributes come from tdxModuleIdentities
@@ -191,6 +219,13 @@ static int check_module(const struct c2d_tcb_info *ti, const struct c2d_td_repor
 					i, td->seam_attributes[i], m != NULL ? want : "tdxModule");
 	if (m == NULL)
 		return C2D_OK;
+	char what[32];
+	snprintf(what, sizeof(what), "TCB info: %s", want);
+	for (size_t i = 1; i < m->nlevels && i < C2D_TCB_LEVELS_MAX; i++) {
+		int r = check_descending(what, i, m->levels[i].isvsvn < m->levels[i - 1].isvsvn, err);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < m->nlevels && i < C2D_TCB_LEVELS_MAX; i++) {
 		if (svn >= m->levels[i].isvsvn) {
 			mod->status = m->levels[i].status;
@@ -235,6 +270,10 @@ c2d_status c2d_collateral_tcb_info_eval(const struct c2d_tcb_info *ti, const uin
 				ti->tcb_type);
 	if (ti->nlevels > C2D_TCB_LEVELS_MAX || ti->nmodules > C2D_TDX_MODULES_MAX)
 		return c2d_fail(err, C2D_E_INPUT, "TCB info: more levels or modules than c2d accepts");
+	for (size_t i = 1; i < ti->nlevels; i++)
+		if ((r = check_descending("TCB info", i, level_cmp(&ti->levels[i - 1], &ti->levels[i]) > 0,
+					  err)) < 0)
+			return r;
 	if ((r = check_module(ti, td, &mod, err)) < 0)
 		return r;
 
@@ -299,6 +338,12 @@ c2d_status c2d_collateral_qe_identity_eval(const struct c2d_qe_identity *qi, con
 				qe->isvprodid, qi->isvprodid);
 	/* 4.1.2.9.9-10 (EnclaveIdentityV2::getTcbStatus): the first level at
 	 * or below the report's ISVSVN; none is "not supported". */
+	if (qi->nlevels > C2D_TCB_LEVELS_MAX)
+		return c2d_fail(err, C2D_E_INPUT, "QE identity: more levels than c2d accepts");
+	for (size_t i = 1; i < qi->nlevels; i++)
+		if ((r = check_descending("QE identity", i, qi->levels[i].isvsvn < qi->levels[i - 1].isvsvn,
+					  err)) < 0)
+			return r;
 	for (size_t i = 0; i < qi->nlevels && i < C2D_TCB_LEVELS_MAX; i++) {
 		if (qe->isvsvn >= qi->levels[i].isvsvn) {
 			out->status = qi->levels[i].status;

@@ -18,6 +18,22 @@ static const uint8_t intel_qe_vendor[16] = {
 	0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07,
 };
 
+/* Intel SGX PCK Certificate and CRL Profile; the subjects as Intel's
+ * certificates in tests/vectors/tdx/ carry them (QVL's X509Constants
+ * pin the same names). */
+const struct c2d_tdxverify_pki c2d_tdxverify_intel_pki = {
+	.tcb_signing = { "Intel SGX TCB Signing", "Intel Corporation", "Santa Clara", "CA", "US" },
+	.platform_ca = { "Intel SGX PCK Platform CA", "Intel Corporation", "Santa Clara", "CA", "US" },
+	.processor_ca = { "Intel SGX PCK Processor CA", "Intel Corporation", "Santa Clara", "CA", "US" },
+};
+
+#define SIM_O "c2d simulation (NOT Intel Corporation)", "Simulated", "ZZ", "ZZ"
+const struct c2d_tdxverify_pki c2d_tdxverify_sim_pki = {
+	.tcb_signing = { "c2d simulated TCB Signing (NOT Intel)", SIM_O },
+	.platform_ca = { "c2d simulated PCK Platform CA (NOT Intel)", SIM_O },
+	.processor_ca = { NULL, NULL, NULL, NULL, NULL },
+};
+
 /* Everything a verification holds on the heap, freed in one place. */
 struct work {
 	struct c2d_pem_chain pck, tcb, qe, pck_crl_chain;
@@ -68,6 +84,33 @@ static int verify_chain(const char *what, const char *pem, size_t pem_len,
 					"%s: certificate %zu (%s) is revoked by the root CA CRL", what, i + 1, cn);
 		}
 	}
+	return C2D_OK;
+}
+
+/* The signer of signed collateral (what names it): Intel's QVL requires
+ * the TCB Signing certificate, issued by the root itself. Anything else
+ * that chains to the root (a PCK certificate, whose private key sits on
+ * every platform, or a CA) would let its holder vouch for a TCB. */
+static int check_signer(const char *what, const struct c2d_pem_chain *chain,
+			const struct c2d_x509 *root, const struct c2d_x509 *leaf,
+			const struct c2d_tdxverify_pki *pki, struct c2d_err *err)
+{
+	if (chain->n != 2 || !same(chain->buf + chain->off[1], chain->len[1], root->der, root->der_len))
+		return c2d_fail(err, C2D_E_REFUSED,
+				"%s: %zu certificates; it must be exactly the TCB Signing certificate and the root",
+				what, chain->n);
+	char cn[64];
+	c2d_x509_cn(leaf, cn, sizeof(cn));
+	if (leaf->is_ca)
+		return c2d_fail(err, C2D_E_REFUSED, "%s: the signer (%s) is a CA, not the TCB Signing certificate",
+				what, cn);
+	if (leaf->sgx_ext != NULL)
+		return c2d_fail(err, C2D_E_REFUSED,
+				"%s: the signer (%s) carries the SGX extension: a PCK certificate, not the TCB Signing certificate",
+				what, cn);
+	if (!c2d_x509_name_is(leaf->subject, leaf->subject_len, &pki->tcb_signing))
+		return c2d_fail(err, C2D_E_REFUSED, "%s: the signer's subject (CN %s) is not %s's TCB Signing name",
+				what, cn, pki == &c2d_tdxverify_intel_pki ? "Intel" : "the simulation");
 	return C2D_OK;
 }
 
@@ -188,8 +231,14 @@ static int verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *co
 		c2d_err_prefix(err, "root CA CRL");
 		return r;
 	}
+	const struct c2d_tdxverify_pki *pki = res->simulated ? &c2d_tdxverify_sim_pki : &c2d_tdxverify_intel_pki;
 	if (pck.sgx_ext == NULL)
 		return c2d_fail(err, C2D_E_REFUSED, "PCK certificate: no SGX extension");
+	if (!c2d_x509_name_is(pck.issuer, pck.issuer_len, &pki->platform_ca) &&
+	    (pki->processor_ca.cn == NULL ||
+	     !c2d_x509_name_is(pck.issuer, pck.issuer_len, &pki->processor_ca)))
+		return c2d_fail(err, C2D_E_REFUSED,
+				"PCK certificate: not issued by the PCK Platform CA or the PCK Processor CA");
 	if ((r = c2d_pck_ext_parse(pck.sgx_ext, pck.sgx_ext_len, &res->pck, err)) < 0) {
 		c2d_err_prefix(err, "PCK certificate");
 		return r;
@@ -211,11 +260,13 @@ static int verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *co
 	if ((r = verify_chain("TCB info issuer chain", col->tcb_chain,
 			      col->tcb_chain ? strlen(col->tcb_chain) : 0, &root, &root_crl, now,
 			      &w->tcb, &tcb_signer, err)) < 0 ||
+	    (r = check_signer("TCB info issuer chain", &w->tcb, &root, &tcb_signer, pki, err)) < 0 ||
 	    (r = c2d_collateral_tcb_info_check_sig(&col->tcb, tcb_signer.pub, err)) < 0)
 		return r;
 	if ((r = verify_chain("QE identity issuer chain", col->qe_chain,
 			      col->qe_chain ? strlen(col->qe_chain) : 0, &root, &root_crl, now,
 			      &w->qe, &qe_signer, err)) < 0 ||
+	    (r = check_signer("QE identity issuer chain", &w->qe, &root, &qe_signer, pki, err)) < 0 ||
 	    (r = c2d_collateral_qe_identity_check_sig(&col->qe, qe_signer.pub, err)) < 0)
 		return r;
 	res->signatures_ok = 1;
@@ -237,12 +288,10 @@ static int verify(const struct c2d_tdx_quote *q, const struct c2d_collateral *co
 	res->adv = all.adv;
 
 	/* 12. Policy. */
-	unsigned accept = pol->accept != 0 ? pol->accept : C2D_ACCEPT_DEFAULT;
-	if ((accept & C2D_ACCEPT(res->status)) == 0)
-		return c2d_fail(err, C2D_E_REFUSED, "policy: TCB status %s is not accepted%s",
-				c2d_collateral_tcb_status_name(res->status),
-				res->adv.n > 0 ? " (see the advisories)" : "");
-	return C2D_OK;
+	if ((r = c2d_tdpolicy_check_tcb(pol->td, res->status, &res->adv, col->tcb.tcb_evaluation_data_number,
+					col->qe.tcb_evaluation_data_number, err)) < 0)
+		return r;
+	return c2d_tdpolicy_check_td(pol->td, &q->td, err);
 }
 
 c2d_status c2d_tdxverify_quote(const struct c2d_tdx_quote *q, const struct c2d_collateral *col,

@@ -164,6 +164,33 @@ void c2d_x509_cn(const struct c2d_x509 *c, char *out, size_t n)
 	out[k] = '\0';
 }
 
+int c2d_x509_name_is(const uint8_t *name, size_t len, const struct c2d_x509_dn *dn)
+{
+	/* id-at-commonName, -organizationName, -localityName,
+	 * -stateOrProvinceName, -countryName: 2.5.4.{3,10,7,8,6}. */
+	static const uint8_t types[5] = { 3, 10, 7, 8, 6 };
+	const char *const want[5] = { dn->cn, dn->o, dn->l, dn->st, dn->c };
+	struct c2d_der d, rdns, set, atv;
+	struct c2d_der_tlv type, value;
+	c2d_der_init(&d, name, len, "name");
+	if (c2d_der_enter(&d, C2D_DER_SEQUENCE, "name", &rdns, NULL, NULL) < 0 ||
+	    c2d_der_end(&d, "name", NULL) < 0)
+		return 0;
+	for (int i = 0; i < 5; i++) {
+		const uint8_t oid[3] = { 0x55, 0x04, types[i] };
+		if (c2d_der_enter(&rdns, C2D_DER_SET, "name", &set, NULL, NULL) < 0 ||
+		    c2d_der_enter(&set, C2D_DER_SEQUENCE, "name", &atv, NULL, NULL) < 0 ||
+		    c2d_der_end(&set, "name", NULL) < 0 || c2d_der_oid(&atv, "name", &type, NULL) < 0 ||
+		    c2d_der_any(&atv, "name", &value, NULL) < 0 || c2d_der_end(&atv, "name", NULL) < 0)
+			return 0;
+		if (!c2d_der_oid_is(&type, oid, sizeof(oid)) ||
+		    (value.tag != C2D_DER_UTF8STRING && value.tag != C2D_DER_PRINTABLESTRING) ||
+		    value.len != strlen(want[i]) || memcmp(value.val, want[i], value.len) != 0)
+			return 0;
+	}
+	return c2d_der_end(&rdns, "name", NULL) == C2D_OK;
+}
+
 /* --- PEM ---------------------------------------------------------------- */
 
 struct sink {

@@ -319,7 +319,7 @@ static int cmd_collateral(const struct opts *o, struct c2d_err *err)
 	    (o->now != NULL && (r = parse_rfc3339(o->now, &now, err)) < 0) ||
 	    (r = open_ca(o, &ca, err)) < 0)
 		return r;
-	r = c2d_simca_collateral(&ca, now, o->revoke_pck, &json, err);
+	r = c2d_simca_collateral(&ca, now, o->revoke_pck ? C2D_SIMCA_REVOKE_PCK : 0, &json, err);
 	c2d_simca_close(&ca);
 	if (r < 0)
 		return r;

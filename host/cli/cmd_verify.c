@@ -13,6 +13,7 @@
 
 #include "c2d/date.h"
 #include "c2d/hex.h"
+#include "c2d/tdpolicy.h"
 #include "c2d/tdxverify.h"
 #include "c2d/x509.h"
 #include "cli.h"
@@ -24,13 +25,15 @@ static const char help[] =
 	"usage: c2d quote verify --quote FILE\n"
 	"           [--collateral FILE | --tcb-info FILE --qe-identity FILE --pck-crl FILE\n"
 	"            --root-crl FILE --tcb-chain FILE --qe-chain FILE [--pck-crl-chain FILE]]\n"
-	"           [--root FILE] [--allow-simulated] [--accept STATUS,...] [--now RFC3339] [--json]\n"
+	"           [--root FILE] [--allow-simulated] [--policy FILE | --accept STATUS,...]\n"
+	"           [--now RFC3339] [--json]\n"
 	"\n"
 	"Verifies a TDX quote (v4 or v5) the way Intel's quote verification library\n"
 	"does: the PCK certificate chain to the Intel SGX Root CA, the root CA and PCK\n"
 	"CRLs, the QE report and its binding of the attestation key, the quote's\n"
-	"signature, the signed TCB info and QE identity, then the TCB level. A debug TD\n"
-	"is refused from the quote alone.\n"
+	"signature, the signed TCB info and QE identity, then the TCB level, then the\n"
+	"policy: TCB statuses, advisories, collateral freshness and the TD's fields.\n"
+	"A debug TD is refused from the quote alone.\n"
 	"\n"
 	"  --collateral FILE   collateral in the JSON layout of dcap-qvl (also what\n"
 	"                      'c2d sim-quoter collateral' writes)\n"
@@ -39,7 +42,13 @@ static const char help[] =
 	"  --root FILE         trust anchor (DER or PEM); default: the pinned Intel SGX\n"
 	"                      Root CA. Another root is trusted only with --allow-simulated\n"
 	"  --allow-simulated   accept a simulation root (c2d sim-quoter); the output says so\n"
-	"  --accept LIST       acceptable TCB statuses (default UpToDate,SWHardeningNeeded)\n"
+	"  --policy FILE       TD policy (JSON; docs/attestation.md, \"TD policy\"): TCB\n"
+	"                      statuses, advisories, minimum TCB evaluation number, TD\n"
+	"                      attributes, XFAM, MRSEAM, MRCONFIGID, MROWNER(CONFIG),\n"
+	"                      MRTD and RTMR0-2. Without it: the strict defaults, and\n"
+	"                      MRTD and RTMR0-2 are not checked (the output says so)\n"
+	"  --accept LIST       acceptable TCB statuses with the default policy\n"
+	"                      (default UpToDate)\n"
 	"  --now TIME          verify at this instant (YYYY-MM-DDTHH:MM:SSZ), not the clock's\n"
 	"  --json              print the result as JSON\n"
 	"\n"
@@ -49,7 +58,7 @@ static const char help[] =
 #define MAX_INPUT (4u << 20)
 
 struct opts {
-	const char *quote, *collateral, *root, *accept, *now;
+	const char *quote, *collateral, *root, *accept, *now, *policy;
 	struct c2d_collateral_paths files;
 	int allow_simulated, json;
 };
@@ -69,6 +78,7 @@ static int parse_args(int argc, char **argv, struct opts *o, struct c2d_err *err
 		{ "root", required_argument, 0, 'R' },
 		{ "allow-simulated", no_argument, 0, 's' },
 		{ "accept", required_argument, 0, 'a' },
+		{ "policy", required_argument, 0, 'o' },
 		{ "now", required_argument, 0, 'n' },
 		{ "json", no_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' },
@@ -91,6 +101,7 @@ static int parse_args(int argc, char **argv, struct opts *o, struct c2d_err *err
 		case 'R': o->root = optarg; break;
 		case 's': o->allow_simulated = 1; break;
 		case 'a': o->accept = optarg; break;
+		case 'o': o->policy = optarg; break;
 		case 'n': o->now = optarg; break;
 		case 'j': o->json = 1; break;
 		case 'h': fputs(help, stdout); return 1;
@@ -102,6 +113,9 @@ static int parse_args(int argc, char **argv, struct opts *o, struct c2d_err *err
 				argv[optind]);
 	if (o->quote == NULL)
 		return c2d_fail(err, C2D_E_USAGE, "--quote FILE is required");
+	if (o->policy != NULL && o->accept != NULL)
+		return c2d_fail(err, C2D_E_USAGE, "--accept applies to the default policy; a --policy file "
+				"lists its own tcb_statuses");
 	const struct c2d_collateral_paths *f = &o->files;
 	int nfiles = !!f->tcb_info + !!f->qe_identity + !!f->pck_crl + !!f->root_crl +
 		     !!f->tcb_chain + !!f->qe_chain;
@@ -125,6 +139,8 @@ static int parse_accept(const char *list, unsigned *out, struct c2d_err *err)
 		int st = c2d_collateral_tcb_status_parse(s);
 		if (st == 0)
 			return c2d_fail(err, C2D_E_USAGE, "--accept: unknown TCB status '%s'", s);
+		if (st == C2D_TCB_REVOKED)
+			return c2d_fail(err, C2D_E_USAGE, "--accept: Revoked is never acceptable");
 		*out |= C2D_ACCEPT(st);
 	}
 	if (*out == 0)
@@ -198,7 +214,7 @@ static json_t *hexj(const uint8_t *p, size_t n)
 }
 
 static json_t *result_json(const struct c2d_tdx_quote *q, const struct c2d_verify_result *res,
-			   int verified, const char *error, int64_t now)
+			   int verified, const char *error, int64_t now, const char *policy)
 {
 	char date[C2D_RFC3339_LEN], at[C2D_RFC3339_LEN];
 	c2d_date_rfc3339_format(now, at);
@@ -224,6 +240,7 @@ static json_t *result_json(const struct c2d_tdx_quote *q, const struct c2d_verif
 				 "mrconfigid", hexj(q->td.mrconfigid, 48),
 				 "td_attributes", hexj(q->td.td_attributes, 8),
 				 "debug", c2d_tdxquote_is_debug(&q->td));
+	json_object_set_new(root, "policy", policy != NULL ? json_string(policy) : json_null());
 	if (res->status != 0) {
 		c2d_date_rfc3339_format(res->tcb_date, date);
 		json_object_set_new(root, "tcb_date", json_string(date));
@@ -244,6 +261,9 @@ static void print_text(const json_t *j)
 	printf("root          %s\n", json_is_true(json_object_get(j, "simulated")) ?
 	       "simulated (c2d sim-quoter: NOT Intel, no hardware behind it)" : "Intel SGX Root CA");
 	printf("at            %s\n", json_string_value(json_object_get(j, "now")));
+	const char *policy = json_string_value(json_object_get(j, "policy"));
+	printf("policy        %s\n", policy != NULL ? policy :
+	       "defaults; MRTD and RTMR0-2 NOT checked (--policy)");
 	static const char *const status_keys[][2] = {
 		{ "status", "status" }, { "platform_status", "platform" }, { "qe_status", "qe" },
 		{ "tcb_date", "tcb date" }, { "fmspc", "fmspc" }, { "pceid", "pceid" },
@@ -276,8 +296,13 @@ c2d_status c2d_cmd_verify(int argc, char **argv, struct c2d_err *err)
 		return r < 0 ? r : C2D_OK;
 
 	struct c2d_verify_policy pol = { 0 };
+	struct c2d_td_policy td;
 	int64_t now;
-	if (o.accept != NULL && (r = parse_accept(o.accept, &pol.accept, err)) < 0)
+	c2d_tdpolicy_default(&td);
+	pol.td = &td;
+	if (o.accept != NULL && (r = parse_accept(o.accept, &td.accept, err)) < 0)
+		return r;
+	if (o.policy != NULL && (r = c2d_tdpolicy_json_load(o.policy, &td, err)) < 0)
 		return r;
 	if (o.now != NULL) {
 		if (c2d_date_rfc3339_parse(o.now, &now, err) < 0)
@@ -308,7 +333,7 @@ c2d_status c2d_cmd_verify(int argc, char **argv, struct c2d_err *err)
 	struct c2d_verify_result res;
 	struct c2d_err verr = { 0 };
 	int vr = c2d_tdxverify_quote(&q, have_col ? &col : NULL, &pol, now, &res, &verr);
-	json_t *j = result_json(&q, &res, vr == C2D_OK, vr == C2D_OK ? NULL : verr.msg, now);
+	json_t *j = result_json(&q, &res, vr == C2D_OK, vr == C2D_OK ? NULL : verr.msg, now, o.policy);
 	if (j == NULL) {
 		r = c2d_fail(err, C2D_E_NOMEM, "out of memory");
 		goto out;

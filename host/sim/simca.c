@@ -15,6 +15,7 @@
 
 #include "c2d/hex.h"
 #include "c2d/random.h"
+#include "c2d/tdxverify.h"
 #include "der_write.h"
 #include "fsutil.h"
 #include "keyfile.h"
@@ -55,9 +56,10 @@ static const char *const key_names[5] = { "root", "pca", "pck", "tcb", "ak" };
 static const char *const cert_names[4] = { "root", "pca", "pck", "tcb" };
 
 static const char CN_ROOT[] = "c2d simulated TDX root CA (NOT Intel)";
-static const char CN_PCA[] = "c2d simulated PCK Platform CA (NOT Intel)";
 static const char CN_PCK[] = "c2d simulated PCK Certificate (NOT Intel)";
-static const char CN_TCB[] = "c2d simulated TCB Signing (NOT Intel)";
+/* The verifier pins these two names (c2d/tdxverify.h). */
+#define CN_PCA (c2d_tdxverify_sim_pki.platform_ca.cn)
+#define CN_TCB (c2d_tdxverify_sim_pki.tcb_signing.cn)
 
 /* --- keys ------------------------------------------------------------- */
 
@@ -190,12 +192,13 @@ static void rdn(struct c2d_derw *d, const char *oid, uint8_t tag, const char *v)
 /* Intel's names are CN, O, L, ST, C; these keep the shape, not the claim. */
 static void name(struct c2d_derw *d, const char *cn)
 {
+	const struct c2d_x509_dn *dn = &c2d_tdxverify_sim_pki.tcb_signing;
 	size_t m = c2d_derw_begin(d);
 	rdn(d, "2.5.4.3", C2D_DERW_UTF8, cn);
-	rdn(d, "2.5.4.10", C2D_DERW_UTF8, "c2d simulation (NOT Intel Corporation)");
-	rdn(d, "2.5.4.7", C2D_DERW_UTF8, "Simulated");
-	rdn(d, "2.5.4.8", C2D_DERW_UTF8, "ZZ");
-	rdn(d, "2.5.4.6", C2D_DERW_PRINTABLE, "ZZ");
+	rdn(d, "2.5.4.10", C2D_DERW_UTF8, dn->o);
+	rdn(d, "2.5.4.7", C2D_DERW_UTF8, dn->l);
+	rdn(d, "2.5.4.8", C2D_DERW_UTF8, dn->st);
+	rdn(d, "2.5.4.6", C2D_DERW_PRINTABLE, dn->c);
 	c2d_derw_end(d, C2D_DERW_SEQUENCE, m);
 }
 
@@ -376,7 +379,7 @@ enum cert_kind { ROOT, PLATFORM_CA, PCK, TCB_SIGNING };
 static int make_cert(enum cert_kind kind, const struct c2d_simkey *subject,
 		     const struct c2d_simkey *issuer, struct c2d_simcert *out, struct c2d_err *err)
 {
-	static const char *const cns[] = { CN_ROOT, CN_PCA, CN_PCK, CN_TCB };
+	const char *const cns[] = { CN_ROOT, CN_PCA, CN_PCK, CN_TCB };
 	uint8_t sid[20], iid[20];
 	struct c2d_derw d;
 	key_id(subject, sid);
@@ -672,7 +675,8 @@ static json_t *tcb_info(time_t now)
 		" s:[{s:{s:o, s:i, s:o}, s:s, s:s}]}",
 		"id", "TDX", "version", 3, "issueDate", date(now),
 		"nextUpdate", date(now + (time_t)CRL_DAYS * 86400), "fmspc", hexu(p->fmspc, 6),
-		"pceId", hexu(p->pce_id, 2), "tcbType", 0, "tcbEvaluationDataNumber", 1,
+		"pceId", hexu(p->pce_id, 2), "tcbType", 0,
+		"tcbEvaluationDataNumber", (int)C2D_TDPOLICY_MIN_TCB_EVAL,
 		"tdxModule", "mrsigner", hexu(zero48, 48), "attributes", hexu(zero8, 8),
 		"attributesMask", hexu(ones8, 8),
 		"tdxModuleIdentities", "id", module_id, "mrsigner", hexu(zero48, 48),
@@ -698,7 +702,8 @@ static json_t *qe_identity(time_t now)
 	return json_pack("{s:s, s:i, s:o?, s:o?, s:i, s:o, s:o, s:o, s:o, s:o, s:i,"
 			 " s:[{s:{s:i}, s:s, s:s}]}",
 			 "id", "TD_QE", "version", 2, "issueDate", date(now),
-			 "nextUpdate", date(now + (time_t)CRL_DAYS * 86400), "tcbEvaluationDataNumber", 1,
+			 "nextUpdate", date(now + (time_t)CRL_DAYS * 86400),
+			 "tcbEvaluationDataNumber", (int)C2D_TDPOLICY_MIN_TCB_EVAL,
 			 "miscselect", hexu(misc, 4), "miscselectMask", hexu(misc_mask, 4),
 			 "attributes", hexu(attr, 16), "attributesMask", hexu(attr_mask, 16),
 			 "mrsigner", hexu(p->qe_mrsigner, 32), "isvprodid", p->qe_isvprodid,
@@ -741,22 +746,39 @@ static int set_hex(json_t *out, const char *key, const struct c2d_simcert *c, st
 	return C2D_OK;
 }
 
-/* PEM of two certificates, issuer-side chain order (signer, then root). */
-static int set_chain(json_t *out, const char *key, const struct c2d_simcert *a,
-		     const struct c2d_simcert *root, struct c2d_err *err)
+/* PEM of a chain, issuer-side order (signer first, root last). */
+static int set_chain(json_t *out, const char *key, const struct c2d_simcert *const *certs, size_t n,
+		     struct c2d_err *err)
 {
 	char *pem = NULL;
 	size_t len = 0;
-	int r = c2d_simca_pem(a, &pem, &len, err);
-	if (r == C2D_OK)
-		r = c2d_simca_pem(root, &pem, &len, err);
+	int r = C2D_OK;
+	for (size_t i = 0; i < n && r == C2D_OK; i++)
+		r = c2d_simca_pem(certs[i], &pem, &len, err);
 	if (r == C2D_OK)
 		json_object_set_new(out, key, json_string(pem));
 	free(pem);
 	return r;
 }
 
-c2d_status c2d_simca_collateral(const struct c2d_simca *ca, time_t now, int revoke_pck, char **json,
+/* Signs body as key, with the TCB Signing key and its chain, or, for the
+ * negative tests, with the PCK key and the PCK chain. */
+static int signed_part(const struct c2d_simca *ca, json_t *out, const char *key, json_t *body,
+		       int by_pck, struct c2d_err *err)
+{
+	const struct c2d_simcert *honest[] = { &ca->tcb_cert, &ca->root_cert };
+	const struct c2d_simcert *pck[] = { &ca->pck_cert, &ca->pca_cert, &ca->root_cert };
+	char chain_key[64];
+	snprintf(chain_key, sizeof(chain_key), "%s_issuer_chain", key);
+	int r = by_pck ? set_chain(out, chain_key, pck, 3, err) : set_chain(out, chain_key, honest, 2, err);
+	if (r < 0) {
+		json_decref(body);
+		return r;
+	}
+	return signed_json(out, key, body, by_pck ? &ca->pck : &ca->tcb, err);
+}
+
+c2d_status c2d_simca_collateral(const struct c2d_simca *ca, time_t now, unsigned flags, char **json,
 				struct c2d_err *err)
 {
 	struct c2d_simcert root_crl = { 0 }, pck_crl = { 0 };
@@ -765,21 +787,20 @@ c2d_status c2d_simca_collateral(const struct c2d_simca *ca, time_t now, int revo
 	if (r == C2D_OK)
 		r = make_crl(CN_ROOT, &ca->root, now, NULL, &root_crl, err);
 	if (r == C2D_OK)
-		r = make_crl(CN_PCA, &ca->pca, now, revoke_pck ? ca->pck_serial : NULL, &pck_crl, err);
+		r = make_crl(CN_PCA, &ca->pca, now, flags & C2D_SIMCA_REVOKE_PCK ? ca->pck_serial : NULL,
+			     &pck_crl, err);
+	const struct c2d_simcert *pca_chain[] = { &ca->pca_cert, &ca->root_cert };
 	if (r == C2D_OK)
-		r = set_chain(out, "pck_crl_issuer_chain", &ca->pca_cert, &ca->root_cert, err);
+		r = set_chain(out, "pck_crl_issuer_chain", pca_chain, 2, err);
 	if (r == C2D_OK)
 		r = set_hex(out, "root_ca_crl", &root_crl, err);
 	if (r == C2D_OK)
 		r = set_hex(out, "pck_crl", &pck_crl, err);
 	if (r == C2D_OK)
-		r = set_chain(out, "tcb_info_issuer_chain", &ca->tcb_cert, &ca->root_cert, err);
+		r = signed_part(ca, out, "tcb_info", tcb_info(now), !!(flags & C2D_SIMCA_TCB_INFO_BY_PCK), err);
 	if (r == C2D_OK)
-		r = signed_json(out, "tcb_info", tcb_info(now), &ca->tcb, err);
-	if (r == C2D_OK)
-		r = set_chain(out, "qe_identity_issuer_chain", &ca->tcb_cert, &ca->root_cert, err);
-	if (r == C2D_OK)
-		r = signed_json(out, "qe_identity", qe_identity(now), &ca->tcb, err);
+		r = signed_part(ca, out, "qe_identity", qe_identity(now),
+				!!(flags & C2D_SIMCA_QE_IDENTITY_BY_PCK), err);
 	if (r == C2D_OK && (*json = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
 		r = c2d_fail(err, C2D_E_NOMEM, "out of memory");
 	free(root_crl.der);

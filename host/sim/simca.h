@@ -12,7 +12,8 @@
  *   │     (1.2.840.113741.1.13.1: PPID, TCB, PCE-ID, FMSPC, SGX type, ...)
  *   └─ c2d simulated TCB Signing (NOT Intel)     leaf; signs TCB info, QE identity
  *
- * with the same names (CN, O, L, ST, C), extensions, key usages, critical
+ * with the same shape of names (CN, O, L, ST, C; the verifier pins those
+ * of the TCB Signing certificate and the Platform CA, c2d/tdxverify.h), extensions, key usages, critical
  * basicConstraints and algorithms (ECDSA P-256 / SHA-256) as Intel's, so a
  * strict verifier treats them exactly alike; it trusts the simulation root
  * only when told to (--allow-simulated). Every name says "simulated".
@@ -102,10 +103,19 @@ C2D_MUST_CHECK c2d_status c2d_simca_pem(const struct c2d_simcert *cert, char **p
  * tests/vectors/tdx/dcapqvl_tdx_quote_collateral.json: issuer chains as
  * PEM, CRLs as hex DER, TCB info (v3, id TDX) and QE identity (v2, TD_QE)
  * as the exact JSON text their hex r ‖ s signatures cover. Issue dates are
- * now, next updates now + 30 days. revoke_pck: the PCK CRL lists the sim
- * PCK certificate as revoked (keyCompromise), for negative tests. *json
- * gets a malloc'd NUL-terminated JSON text. */
+ * now, next updates now + 30 days. flags, for negative tests (0: honest
+ * collateral):
+ *   C2D_SIMCA_REVOKE_PCK: the PCK CRL lists the sim PCK certificate as
+ *     revoked (keyCompromise);
+ *   C2D_SIMCA_TCB_INFO_BY_PCK, C2D_SIMCA_QE_IDENTITY_BY_PCK: that part is
+ *     signed with the PCK key and its issuer chain is the PCK chain (PCK
+ *     certificate, Platform CA, root), as a thief of one platform's PCK
+ *     key would forge it.
+ * *json gets a malloc'd NUL-terminated JSON text. */
+#define C2D_SIMCA_REVOKE_PCK 1u
+#define C2D_SIMCA_TCB_INFO_BY_PCK 2u
+#define C2D_SIMCA_QE_IDENTITY_BY_PCK 4u
 C2D_MUST_CHECK c2d_status c2d_simca_collateral(const struct c2d_simca *ca, time_t now,
-					       int revoke_pck, char **json, struct c2d_err *err);
+					       unsigned flags, char **json, struct c2d_err *err);
 
 #endif

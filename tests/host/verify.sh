@@ -110,6 +110,40 @@ expect_rc 2 "$c2d" quote verify --quote "$quote" --collateral "$coll" --now "$in
 expect_out "unknown TCB status 'Fine'"
 ok "the policy decides which TCB statuses pass"
 
+# --- TD policy (--policy) ---------------------------------------------------
+# MRTD and RTMR0-2 from a measurements file beside the policy, as c2d measure
+# writes it; here the real quote's own registers.
+"$c2d" quote show --json "$quote" >"$T/show.json"
+r() { jq -r ".td_report.$1" "$T/show.json"; }
+printf '{"c2d_measurements": 1, "tdx": {"mrtd": "%s", "rtmr0": "%s", "rtmr1": "%s", "rtmr2": "%s"}}\n' \
+	"$(r mrtd)" "$(r 'rtmr[0]')" "$(r 'rtmr[1]')" "$(r 'rtmr[2]')" >"$T/m.json"
+echo '{"c2d_td_policy": 1, "measurements": "m.json"}' >"$T/policy.json"
+expect_rc 0 "$c2d" quote verify --quote "$quote" --collateral "$coll" --now "$inside" --policy "$T/policy.json"
+expect_out "^policy +$T/policy.json\$"
+expect_rc 0 "$c2d" quote verify --quote "$quote" --collateral "$coll" --now "$inside"
+expect_out '^policy +defaults; MRTD and RTMR0-2 NOT checked'
+# refused RC PATTERN POLICY: the real quote under that policy.
+refused() {
+	echo "$3" >"$T/policy.json"
+	expect_rc "$1" "$c2d" quote verify --quote "$quote" --collateral "$coll" --now "$inside" \
+		--policy "$T/policy.json"
+	expect_out "$2"
+}
+sed 's/"rtmr1": "./"rtmr1": "f/' "$T/m.json" >"$T/m2.json"
+refused 1 'TD policy: RTMR1 bytes 0-7 ' '{"c2d_td_policy": 1, "measurements": "m2.json"}'
+refused 1 'policy: TCB info tcbEvaluationDataNumber 17 is below the minimum 18' \
+	'{"c2d_td_policy": 1, "measurements": "m.json", "min_tcb_evaluation_data_number": 18}'
+refused 1 'TD policy: TDATTRIBUTES 0000001000000000 are not the policy.s 0000001000000001 \(differs in bit 56\)' \
+	'{"c2d_td_policy": 1, "measurements": "m.json", "td_attributes": "0000001000000001"}'
+ok "--policy pins the TD: registers from measurements.json, TD attributes, the evaluation number"
+refused 3 "$T/policy.json: unknown key \"tcb_status\"" \
+	'{"c2d_td_policy": 1, "measurements": "m.json", "tcb_status": ["OutOfDate"]}'
+refused 3 'MRTD is not pinned' '{"c2d_td_policy": 1}'
+expect_rc 4 "$c2d" quote verify --quote "$quote" --collateral "$coll" --now "$inside" --policy "$T/none.json"
+expect_rc 2 "$c2d" quote verify --quote "$quote" --collateral "$coll" --now "$inside" --policy "$T/m.json" \
+	--accept UpToDate
+ok "a policy with an unknown key or an unpinned register is malformed (3); --policy and --accept exclude each other"
+
 # --- bad input ----------------------------------------------------------------
 expect_rc 2 "$c2d" quote verify --collateral "$coll"
 expect_out '--quote FILE is required'

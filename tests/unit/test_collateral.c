@@ -378,6 +378,61 @@ static void test_levels(void **state)
 	assert_non_null(strstr(err.msg, "fmspc B0C06F000000"));
 }
 
+/* Levels out of descending order are refused, not walked: a lower level
+ * listed first would take every platform that a higher one matches. */
+static void test_level_order(void **state)
+{
+	struct fixture *f = *state;
+	struct c2d_tcb_result r;
+	struct c2d_err err = { 0 };
+	struct c2d_tcb_level *l = f->c.tcb.levels, saved = l[0];
+	assert_int_equal(f->c.tcb.nlevels, 2);
+	l[0] = l[1];
+	l[1] = saved;
+	assert_int_equal(eval(f, PCK_CPUSVN, PCK_PCESVN, &f->q.td, &r, &err), C2D_E_REFUSED);
+	assert_string_equal(err.msg, "TCB info: tcbLevels[1] is not below tcbLevels[0]: levels must be in "
+			    "descending order");
+	/* Equal levels too: the second could never be chosen. */
+	l[1] = l[0];
+	assert_int_equal(eval(f, PCK_CPUSVN, PCK_PCESVN, &f->q.td, &r, &err), C2D_E_REFUSED);
+	/* A TDX component alone decides between levels of equal SGX TCB. */
+	l[0] = saved;
+	l[1] = saved;
+	l[1].tdx_comp[2]--;
+	assert_int_equal(eval(f, PCK_CPUSVN, PCK_PCESVN, &f->q.td, &r, &err), 0);
+	l[1].tdx_comp[2] += 2;
+	assert_int_equal(eval(f, PCK_CPUSVN, PCK_PCESVN, &f->q.td, &r, &err), C2D_E_REFUSED);
+	c2d_collateral_free(&f->c);
+	parse_dcapqvl(&f->c);
+
+	/* The TDX module identity's and the QE identity's levels alike. */
+	struct c2d_tdx_module_identity *m = NULL;
+	for (size_t i = 0; i < f->c.tcb.nmodules; i++)
+		if (strcmp(f->c.tcb.modules[i].id, "TDX_01") == 0)
+			m = &f->c.tcb.modules[i];
+	assert_non_null(m);
+	assert_int_equal(m->nlevels, 2);
+	m->levels[1].isvsvn = m->levels[0].isvsvn;
+	assert_int_equal(eval(f, PCK_CPUSVN, PCK_PCESVN, &f->q.td, &r, &err), C2D_E_REFUSED);
+	assert_string_equal(err.msg, "TCB info: TDX_01: tcbLevels[1] is not below tcbLevels[0]: levels must "
+			    "be in descending order");
+	c2d_collateral_free(&f->c);
+	parse_dcapqvl(&f->c);
+
+	struct c2d_qe_level *q = realloc(f->c.qe.levels, 2 * sizeof(*q));
+	assert_non_null(q);
+	q[1] = q[0];
+	q[1].isvsvn++;
+	f->c.qe.levels = q;
+	f->c.qe.nlevels = 2;
+	assert_int_equal(c2d_collateral_qe_identity_eval(&f->c.qe, &f->q.qe_report, f->now, &r, &err),
+			 C2D_E_REFUSED);
+	assert_string_equal(err.msg, "QE identity: tcbLevels[1] is not below tcbLevels[0]: levels must be in "
+			    "descending order");
+	c2d_collateral_free(&f->c);
+	parse_dcapqvl(&f->c);
+}
+
 static void test_qe_mismatch(void **state)
 {
 	struct fixture *f = *state;
@@ -643,6 +698,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eval_real, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_levels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_level_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_qe_mismatch, setup, teardown),
 		cmocka_unit_test(test_converge),
 		cmocka_unit_test(test_status_names),

@@ -222,7 +222,7 @@ static void test_quote(void **state)
 
 	/* Collateral is well-formed JSON text naming this platform. */
 	char *json;
-	assert_int_equal(c2d_simca_collateral(&ca, 1750327200, 1, &json, &err), C2D_OK);
+	assert_int_equal(c2d_simca_collateral(&ca, 1750327200, C2D_SIMCA_REVOKE_PCK, &json, &err), C2D_OK);
 	assert_non_null(strstr(json, "\"tcb_info_signature\""));
 	assert_non_null(strstr(json, "\\\"fmspc\\\":\\\"00C0DE000000\\\""));
 	assert_non_null(strstr(json, "\\\"issueDate\\\":\\\"2025-06-19T10:00:00Z\\\""));

@@ -17,6 +17,7 @@
 #include "c2d/hex.h"
 #include "c2d/pckext.h"
 #include "c2d/tdxquote.h"
+#include "c2d/tdxverify.h"
 #include "c2d/x509.h"
 #include "testfile.h"
 
@@ -435,6 +436,45 @@ static void test_gotdx_chain(void **state)
 	check_quote_chain(GOTDX_QUOTE, at(2023, 7, 1), "50806F000000", 0);
 }
 
+/* The names the verifier pins match Intel's real certificates exactly,
+ * and nothing else: another CN, another attribute, a changed byte, a
+ * truncation. */
+static void test_pinned_names(void **state)
+{
+	(void)state;
+	const struct c2d_tdxverify_pki *intel = &c2d_tdxverify_intel_pki;
+	struct c2d_pem_chain chain;
+	struct c2d_x509 c;
+	pem_file("tests/vectors/tdx/gotdx_tcb_info_issuer_chain.pem", &chain);
+	parse_nth(&chain, 0, &c);
+	assert_true(c2d_x509_name_is(c.subject, c.subject_len, &intel->tcb_signing));
+	assert_false(c2d_x509_name_is(c.subject, c.subject_len, &intel->platform_ca));
+	assert_false(c2d_x509_name_is(c.issuer, c.issuer_len, &intel->tcb_signing));   /* the root */
+	uint8_t name[256];
+	assert_true(c.subject_len <= sizeof(name));
+	for (size_t i = 0; i < c.subject_len; i++) {
+		memcpy(name, c.subject, c.subject_len);
+		name[i] ^= 0x01;
+		assert_false(c2d_x509_name_is(name, c.subject_len, &intel->tcb_signing));
+		assert_false(c2d_x509_name_is(c.subject, i, &intel->tcb_signing));
+	}
+	struct c2d_x509_dn dn = intel->tcb_signing;
+	dn.st = "C";
+	assert_false(c2d_x509_name_is(c.subject, c.subject_len, &dn));
+	c2d_x509_pem_chain_free(&chain);
+
+	/* Both real quotes' PCK certificates come from the Platform CA. */
+	quote_chain(DCAP_QUOTE, &chain);
+	parse_nth(&chain, 0, &c);
+	assert_true(c2d_x509_name_is(c.issuer, c.issuer_len, &intel->platform_ca));
+	assert_false(c2d_x509_name_is(c.issuer, c.issuer_len, &intel->processor_ca));
+	c2d_x509_pem_chain_free(&chain);
+	quote_chain(GOTDX_QUOTE, &chain);
+	parse_nth(&chain, 0, &c);
+	assert_true(c2d_x509_name_is(c.issuer, c.issuer_len, &intel->platform_ca));
+	c2d_x509_pem_chain_free(&chain);
+}
+
 /* Every byte of every certificate of the chain matters: a changed byte
  * in the TBS part, the names or the signature fails verification (or
  * parsing), whichever certificate it is in. */
@@ -825,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_dcapqvl_chain),
 		cmocka_unit_test(test_gotdx_chain),
 		cmocka_unit_test(test_chain_mutations),
+		cmocka_unit_test(test_pinned_names),
 		cmocka_unit_test(test_other_roots),
 		cmocka_unit_test(test_gotdx_crls),
 		cmocka_unit_test(test_dcapqvl_crls),

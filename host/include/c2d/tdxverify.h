@@ -23,7 +23,9 @@
  *   11. the QE identity against the QE report, the TCB info against the
  *       PCK certificate's SGX extension and the TD report; statuses
  *       converged (c2d/collateral.h);
- *   12. the policy: which converged statuses are acceptable.
+ *   12. the policy (pol->td, c2d/tdpolicy.h): the collateral's evaluation
+ *       numbers, the converged status and its advisories, then the TD
+ *       report field by field.
  *
  * Time is an input (now, unix seconds): every certificate, CRL and
  * collateral window is checked at that instant, never at the clock's.
@@ -48,21 +50,27 @@
 #include "c2d/collateral.h"
 #include "c2d/err.h"
 #include "c2d/pckext.h"
+#include "c2d/tdpolicy.h"
 #include "c2d/tdxquote.h"
+#include "c2d/x509.h"
 
-/* A set of acceptable statuses: a bit per enum c2d_tcb_status. */
-#define C2D_ACCEPT(status) (1u << (status))
-/* Default policy: a platform that is up to date, or up to date but for
- * software mitigations that the advisories name (the TD's own software is
- * what c2d measures). Everything else, configuration included, is refused
- * unless the operator says otherwise. */
-#define C2D_ACCEPT_DEFAULT (C2D_ACCEPT(C2D_TCB_UP_TO_DATE) | C2D_ACCEPT(C2D_TCB_SW_HARDENING_NEEDED))
+/* The names the verifier pins in the certificates that sign (docs/
+ * attestation.md, "Collateral signers"): Intel's, as its certificates
+ * carry them, and those of c2d's simulated PKI (host/sim/simca.h writes
+ * its certificates with these), trusted only under allow_simulated. */
+struct c2d_tdxverify_pki {
+	struct c2d_x509_dn tcb_signing;    /* signs TCB info and QE identity */
+	struct c2d_x509_dn platform_ca;    /* issues PCK certificates */
+	struct c2d_x509_dn processor_ca;   /* issues PCK certificates; cn NULL: none */
+};
+extern const struct c2d_tdxverify_pki c2d_tdxverify_intel_pki;
+extern const struct c2d_tdxverify_pki c2d_tdxverify_sim_pki;
 
 struct c2d_verify_policy {
 	const uint8_t *root_der;   /* trust anchor, DER; NULL: the pinned Intel SGX Root CA */
 	size_t root_len;
 	int allow_simulated;       /* trust a root other than Intel's (c2d sim-quoter) */
-	unsigned accept;           /* C2D_ACCEPT() bits; 0 means C2D_ACCEPT_DEFAULT */
+	const struct c2d_td_policy *td;   /* what is accepted of a genuine quote (c2d/tdpolicy.h) */
 };
 
 struct c2d_verify_result {

@@ -57,6 +57,20 @@ C2D_MUST_CHECK c2d_status c2d_x509_parse(const uint8_t *der, size_t len, struct 
  * ASCII only (anything else becomes '?'); "(no CN)" when it has none. */
 void c2d_x509_cn(const struct c2d_x509 *c, char *out, size_t n);
 
+/* A Name as Intel writes those of its attestation PKI (the Intel SGX PCK
+ * Certificate and CRL Profile): five RDNs of one attribute each, CN, O,
+ * L, ST and C, in that order. */
+struct c2d_x509_dn {
+	const char *cn, *o, *l, *st, *c;
+};
+
+/* 1 when name[0..len), the DER of a Name (whole TLV, as struct c2d_x509
+ * holds subject and issuer), is exactly dn: the five attributes in that
+ * order, one per RDN, each a UTF8String or PrintableString whose bytes
+ * equal the string; 0 otherwise, a malformed Name included. Hand-written
+ * over c2d/der.h: BearSSL compares whole encoded names only. */
+int c2d_x509_name_is(const uint8_t *name, size_t len, const struct c2d_x509_dn *dn);
+
 struct c2d_pem_chain {
 	uint8_t *buf;                               /* owned, heap */
 	size_t n;
