@@ -5,10 +5,10 @@
  * (dynamic arrays) and tuples, nested.
  *
  * Types are given as canonical type strings, e.g. "(bytes32,uint64)" or a
- * whole signature "setBudget(bytes32,uint64)", so the value tree a caller
- * builds is checked against the type before anything is encoded: a uint64
- * with bits above 64, an address with bits above 160, a bool other than 0
- * or 1, a wrong count of items is refused (C2D_E_INPUT).
+ * whole signature "setBudget(bytes32,uint64,uint64)", so the value tree a
+ * caller builds is checked against the type before anything is encoded: a
+ * uint64 with bits above 64, an address with bits above 160, a bool other
+ * than 0 or 1, a wrong count of items is refused (C2D_E_INPUT).
  *
  * Encoding returns a malloc'd buffer the caller frees. Decoding (return
  * data) is strict and canonical: every offset must be the one Solidity's

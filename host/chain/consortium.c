@@ -155,13 +155,13 @@ c2d_status c2d_consortium_owners_read(const char *path, struct c2d_owners *out, 
 	return r;
 }
 
-c2d_status c2d_consortium_epsilon_parse(const char *text, uint64_t *micro, struct c2d_err *err)
+c2d_status c2d_consortium_micro_parse(const char *text, const char *what, uint64_t *micro, struct c2d_err *err)
 {
 	uint64_t whole = 0, frac = 0;
 	size_t i = 0, digits = 0, decimals = 0;
 	for (; text[i] >= '0' && text[i] <= '9'; i++, digits++) {
 		if (whole > (UINT64_MAX / 1000000 - 9) / 10)
-			return c2d_fail(err, C2D_E_INPUT, "epsilon '%.40s' is too large", text);
+			return c2d_fail(err, C2D_E_INPUT, "%s '%.40s' is too large", what, text);
 		whole = whole * 10 + (uint64_t)(text[i] - '0');
 	}
 	if (text[i] == '.') {
@@ -169,21 +169,21 @@ c2d_status c2d_consortium_epsilon_parse(const char *text, uint64_t *micro, struc
 			if (decimals < 6)
 				frac = frac * 10 + (uint64_t)(text[i] - '0');
 		if (decimals == 0)
-			return c2d_fail(err, C2D_E_INPUT, "epsilon '%.40s': digits expected after '.'", text);
+			return c2d_fail(err, C2D_E_INPUT, "%s '%.40s': digits expected after '.'", what, text);
 	}
 	if (digits == 0 || text[i] != '\0')
-		return c2d_fail(err, C2D_E_INPUT, "epsilon '%.40s' is not a decimal number (like 1.5)", text);
+		return c2d_fail(err, C2D_E_INPUT, "%s '%.40s' is not a decimal number (like 1.5)", what, text);
 	if (decimals > 6)
 		return c2d_fail(err, C2D_E_INPUT,
-				"epsilon '%.40s' has %zu decimals; budgets are in micro-epsilon (at most 6)", text,
-				decimals);
+				"%s '%.40s' has %zu decimals; budgets are in micro-units (at most 6)", what,
+				text, decimals);
 	for (size_t k = decimals; k < 6; k++)
 		frac *= 10;
 	*micro = whole * 1000000 + frac;
 	return C2D_OK;
 }
 
-void c2d_consortium_epsilon_text(uint64_t micro, char *out, size_t cap)
+void c2d_consortium_micro_text(uint64_t micro, char *out, size_t cap)
 {
 	int n = snprintf(out, cap, "%llu.%06llu", (unsigned long long)(micro / 1000000),
 			 (unsigned long long)(micro % 1000000));

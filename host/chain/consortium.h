@@ -11,9 +11,10 @@
  * (EIP-55 case when mixed) and must be distinct and non-zero. Errors name
  * path:line:column. At most 64 owners; only printable ASCII.
  *
- * Epsilon (c2d budget set --epsilon): a decimal without sign or exponent,
- * at most 6 decimals, converted exactly to micro-epsilon (the contract's
- * unit): "1.25" is 1250000; "0.0000001" is refused rather than rounded.
+ * Budgets (c2d budget set --epsilon, --rho): a decimal without sign or
+ * exponent, at most 6 decimals, converted exactly to micro-units (the
+ * contract's unit for epsilon and for rho alike): "1.25" is 1250000;
+ * "0.0000001" is refused rather than rounded.
  *
  * Dataset id: 64 hex digits (optionally 0x), as `c2d seal --dataset-id` and
  * `c2d inspect` write it, is the id itself; any other text is a name and
@@ -52,9 +53,12 @@ C2D_MUST_CHECK c2d_status c2d_consortium_owners_read(const char *path, struct c2
 					  struct c2d_err *err);
 void c2d_consortium_owners_free(struct c2d_owners *o);
 
-C2D_MUST_CHECK c2d_status c2d_consortium_epsilon_parse(const char *text, uint64_t *micro, struct c2d_err *err);
-/* The text form of micro-epsilon: "1.25", "0.000001", "3". out >= 32. */
-void c2d_consortium_epsilon_text(uint64_t micro, char *out, size_t cap);
+/* text as micro-units into *micro; `what` ("epsilon", "rho") names the
+ * value in errors (C2D_E_INPUT). */
+C2D_MUST_CHECK c2d_status c2d_consortium_micro_parse(const char *text, const char *what, uint64_t *micro,
+						     struct c2d_err *err);
+/* The text form of micro-units: "1.25", "0.000001", "3". cap >= 32. */
+void c2d_consortium_micro_text(uint64_t micro, char *out, size_t cap);
 
 C2D_MUST_CHECK c2d_status c2d_consortium_dataset_id(const char *text, uint8_t id[32], struct c2d_err *err);
 

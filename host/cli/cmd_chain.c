@@ -1,14 +1,15 @@
 /*
- * c2d chain deploy|status, c2d approve, c2d revoke, c2d budget set: the
- * consortium contract (contracts/C2DConsortium.sol, docs/chain.md) through
- * the node at --rpc. Signing commands read the key from --key FILE, keep it
- * on the stack only while they run, and wipe it.
+ * c2d chain deploy|status, c2d approve, c2d revoke, c2d budget set|show:
+ * the consortium contract (contracts/C2DConsortium.sol, docs/chain.md)
+ * through the node at --rpc. Signing commands read the key from --key
+ * FILE, keep it on the stack only while they run, and wipe it.
  */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "abi.h"
 #include "c2d/hex.h"
@@ -45,23 +46,31 @@ static const char chain_help[] =
 	"(match/partial/miss); with --compose, each owner's approval of that hash.\n";
 
 static const char approve_help[] =
-	"usage: c2d approve --key FILE --app ADDRESS --compose HASH [--rpc URL] [--chain-id N] [--json]\n"
+	"usage: c2d approve --key FILE --app ADDRESS --compose HASH [--expires T]\n"
+	"                   [--rpc URL] [--chain-id N] [--json]\n"
 	"       c2d revoke  --key FILE --app ADDRESS --compose HASH [--rpc URL] [--chain-id N] [--json]\n"
 	"\n"
 	"approve: the key's owner approves the compose-hash (32 bytes, hex); it is\n"
-	"allowed once K owners have. revoke: any one owner withdraws it, for good.\n";
+	"allowed while K owners' approvals count. --expires T: the approval stops\n"
+	"counting at T (Unix seconds, in the future; 0: never). revoke: any one\n"
+	"owner withdraws the hash, for everyone and for good.\n";
 
 static const char budget_help[] =
-	"usage: c2d budget set --key FILE --app ADDRESS --dataset ID --epsilon E\n"
-	"                      [--rpc URL] [--chain-id N] [--json]\n"
+	"usage: c2d budget set  --key FILE --app ADDRESS --dataset ID --epsilon E --rho R\n"
+	"                       [--rpc URL] [--chain-id N] [--json]\n"
+	"       c2d budget show --app ADDRESS --owner ADDRESS --dataset ID\n"
+	"                       [--rpc URL] [--chain-id N] [--json]\n"
 	"\n"
-	"Sets the privacy budget cap of a dataset to E (a decimal, at most 6\n"
-	"decimals; stored in micro-epsilon). ID: 64 hex digits as `c2d seal\n"
-	"--dataset-id` takes them, or a name whose Keccak-256 is the id.\n";
+	"set: the key's owner caps the privacy budget of its dataset ID: epsilon E\n"
+	"(pure DP) and rho R (zCDP), decimals with at most 6 decimals, stored in\n"
+	"micro-units. A budget is the owner's own: another owner's budget for the\n"
+	"same ID is another budget. show: the caps and what the KMS spent of the\n"
+	"owner's dataset ID. ID: 64 hex digits as `c2d seal --dataset-id` takes\n"
+	"them, or a name whose Keccak-256 is the id.\n";
 
 struct opts {
 	const char *rpc, *chain_id, *key, *app, *compose, *owners, *threshold, *kms, *name, *artifact,
-		*dataset, *epsilon;
+		*dataset, *epsilon, *rho, *owner, *expires;
 	int json;
 };
 
@@ -74,7 +83,8 @@ static int parse_opts(int argc, char **argv, int first, const char *allowed, con
 		{ "rpc", &o->rpc }, { "chain-id", &o->chain_id }, { "key", &o->key }, { "app", &o->app },
 		{ "compose", &o->compose }, { "owners", &o->owners }, { "threshold", &o->threshold },
 		{ "kms", &o->kms }, { "name", &o->name }, { "artifact", &o->artifact },
-		{ "dataset", &o->dataset }, { "epsilon", &o->epsilon },
+		{ "dataset", &o->dataset }, { "epsilon", &o->epsilon }, { "rho", &o->rho },
+		{ "owner", &o->owner }, { "expires", &o->expires },
 	};
 	memset(o, 0, sizeof(*o));
 	for (int i = first; i < argc; i++) {
@@ -132,6 +142,16 @@ static int parse_hash(const char *s, const char *what, uint8_t h[32], struct c2d
 	if (c2d_hex_decode(s, strlen(s), h, 32, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "%s: '%.80s' is not 32 bytes of hex", what, s);
 	return C2D_OK;
+}
+
+/* A Unix time as "2027-01-01T00:00:00Z" (UTC); past year 9999, its digits. */
+static void time_text(uint64_t t, char out[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (t > 253402300799u || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "%llu", (unsigned long long)t);
 }
 
 /* Opens the session and checks the chain id. */
@@ -291,28 +311,42 @@ static int cmd_approve_revoke(int argc, char **argv, int approve, struct c2d_err
 	struct opts o;
 	struct signer s;
 	uint8_t app[20], hash[32];
-	int st = parse_opts(argc, argv, 1, "rpc chain-id key app compose json", approve_help, &o, err);
+	uint64_t expires = 0;
+	int st = parse_opts(argc, argv, 1, approve ? "rpc chain-id key app compose expires json"
+						   : "rpc chain-id key app compose json",
+			    approve_help, &o, err);
 	if (st != 0)
 		return st < 0 ? st : C2D_OK;
 	if ((st = need(o.app, "--app ADDRESS", err)) < 0 || (st = need(o.compose, "--compose HASH", err)) < 0 ||
 	    (st = c2d_ethtx_address_parse(o.app, "--app", app, err)) < 0 ||
-	    (st = parse_hash(o.compose, "--compose", hash, err)) < 0)
+	    (st = parse_hash(o.compose, "--compose", hash, err)) < 0 ||
+	    (o.expires != NULL && (st = parse_u64(o.expires, "--expires", &expires, err)) < 0))
 		return st;
+	/* With --expires, approveUntil; its 0 means no expiry, as approve. */
+	const char *sig = !approve    ? "revoke(bytes32)"
+			  : o.expires ? "approveUntil(bytes32,uint64)"
+				      : "approve(bytes32)";
 	struct c2d_receipt rc;
-	struct c2d_abi_value arg = c2d_abi_bytes32(hash);
+	struct c2d_abi_value args[2] = { c2d_abi_bytes32(hash), c2d_abi_uint(expires) };
 	uint64_t count = 0, k = 0;
 	if ((st = signer_open(&s, &o, err)) == 0 &&
-	    (st = send_call(&s, app, approve ? "approve(bytes32)" : "revoke(bytes32)", &arg, 1, &rc, err)) == 0 &&
-	    (st = view_u64(&s.rpc, app, "approvalCount(bytes32)", &arg, 1, &count, err)) == 0 &&
+	    (st = send_call(&s, app, sig, args, o.expires ? 2 : 1, &rc, err)) == 0 &&
+	    (st = view_u64(&s.rpc, app, "approvalCount(bytes32)", args, 1, &count, err)) == 0 &&
 	    (st = view_u64(&s.rpc, app, "threshold()", NULL, 0, &k, err)) == 0) {
-		char line[256], a[43];
+		char line[256], a[43], until[64] = "", t[32];
 		c2d_ethtx_address_text(s.from, a);
-		snprintf(line, sizeof(line), "%s %s by %s: %llu / %llu quorum%s", approve ? "approved" : "revoked",
-			 o.compose, a, (unsigned long long)count, (unsigned long long)k,
+		if (approve && expires != 0) {
+			time_text(expires, t);
+			snprintf(until, sizeof(until), " until %llu (%s)", (unsigned long long)expires, t);
+		}
+		snprintf(line, sizeof(line), "%s %s by %s%s: %llu / %llu quorum%s", approve ? "approved" : "revoked",
+			 o.compose, a, until, (unsigned long long)count, (unsigned long long)k,
 			 approve ? (count >= k ? " · allowed" : " · awaiting") : " · revoked");
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "action", approve ? "approve" : "revoke",
 				      "app", o.app, "compose", o.compose, "owner", a, "approvals", (json_int_t)count,
 				      "threshold", (json_int_t)k);
+		if (approve)
+			json_object_set_new(j, "expires", json_integer((json_int_t)expires));
 		print_tx(&o, j, &rc, line);
 		json_decref(j);
 	}
@@ -330,42 +364,105 @@ c2d_status c2d_cmd_chain_revoke(int argc, char **argv, struct c2d_err *err)
 	return cmd_approve_revoke(argc, argv, 0, err);
 }
 
-c2d_status c2d_cmd_chain_budget(int argc, char **argv, struct c2d_err *err)
+static int budget_set(int argc, char **argv, struct c2d_err *err)
 {
 	struct opts o;
 	struct signer s;
 	uint8_t app[20], id[32];
-	uint64_t micro;
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(budget_help, argc < 2 ? stderr : stdout);
-		return argc < 2 ? c2d_fail(err, C2D_E_USAGE, "expected a subcommand (set)") : C2D_OK;
-	}
-	if (strcmp(argv[1], "set") != 0)
-		return c2d_fail(err, C2D_E_USAGE, "unknown subcommand '%s'; see 'c2d budget --help'", argv[1]);
-	int st = parse_opts(argc, argv, 2, "rpc chain-id key app dataset epsilon json", budget_help, &o, err);
+	uint64_t eps, rho;
+	int st = parse_opts(argc, argv, 2, "rpc chain-id key app dataset epsilon rho json", budget_help, &o, err);
 	if (st != 0)
 		return st < 0 ? st : C2D_OK;
 	if ((st = need(o.app, "--app ADDRESS", err)) < 0 || (st = need(o.dataset, "--dataset ID", err)) < 0 ||
-	    (st = need(o.epsilon, "--epsilon E", err)) < 0 ||
+	    (st = need(o.epsilon, "--epsilon E", err)) < 0 || (st = need(o.rho, "--rho R", err)) < 0 ||
 	    (st = c2d_ethtx_address_parse(o.app, "--app", app, err)) < 0 ||
-	    (st = c2d_consortium_dataset_id(o.dataset, id, err)) < 0 || (st = c2d_consortium_epsilon_parse(o.epsilon, &micro, err)) < 0)
+	    (st = c2d_consortium_dataset_id(o.dataset, id, err)) < 0 ||
+	    (st = c2d_consortium_micro_parse(o.epsilon, "epsilon", &eps, err)) < 0 ||
+	    (st = c2d_consortium_micro_parse(o.rho, "rho", &rho, err)) < 0)
 		return st;
 	struct c2d_receipt rc;
-	struct c2d_abi_value args[2] = { c2d_abi_bytes32(id), c2d_abi_uint(micro) };
+	struct c2d_abi_value args[3] = { c2d_abi_bytes32(id), c2d_abi_uint(eps), c2d_abi_uint(rho) };
 	if ((st = signer_open(&s, &o, err)) == 0 &&
-	    (st = send_call(&s, app, "setBudget(bytes32,uint64)", args, 2, &rc, err)) == 0) {
-		char idh[65], eps[32], line[256];
+	    (st = send_call(&s, app, "setBudget(bytes32,uint64,uint64)", args, 3, &rc, err)) == 0) {
+		char idh[65], et[32], rt[32], a[43], line[320];
 		c2d_hex(id, 32, idh);
-		c2d_consortium_epsilon_text(micro, eps, sizeof(eps));
-		snprintf(line, sizeof(line), "budget of dataset 0x%s: epsilon %s (%llu micro-epsilon)", idh, eps,
-			 (unsigned long long)micro);
-		json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "app", o.app, "dataset", idh, "epsilon", eps,
-				      "cap_micro_epsilon", (json_int_t)micro);
+		c2d_ethtx_address_text(s.from, a);
+		c2d_consortium_micro_text(eps, et, sizeof(et));
+		c2d_consortium_micro_text(rho, rt, sizeof(rt));
+		snprintf(line, sizeof(line),
+			 "budget of dataset 0x%s of %s: epsilon %s, rho %s (%llu micro-epsilon, %llu micro-rho)", idh, a,
+			 et, rt, (unsigned long long)eps, (unsigned long long)rho);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "app", o.app, "owner", a, "dataset", idh,
+				      "epsilon", et, "rho", rt, "cap_micro_epsilon", (json_int_t)eps, "cap_micro_rho",
+				      (json_int_t)rho);
 		print_tx(&o, j, &rc, line);
 		json_decref(j);
 	}
 	signer_close(&s);
 	return st;
+}
+
+static int budget_show(int argc, char **argv, struct c2d_err *err)
+{
+	struct opts o;
+	struct c2d_rpc r = { 0 };
+	uint8_t app[20], owner[20], id[32];
+	uint64_t chain_id, v[4];
+	int st = parse_opts(argc, argv, 2, "rpc chain-id app owner dataset json", budget_help, &o, err);
+	if (st != 0)
+		return st < 0 ? st : C2D_OK;
+	if ((st = need(o.app, "--app ADDRESS", err)) < 0 || (st = need(o.owner, "--owner ADDRESS", err)) < 0 ||
+	    (st = need(o.dataset, "--dataset ID", err)) < 0 ||
+	    (st = c2d_ethtx_address_parse(o.app, "--app", app, err)) < 0 ||
+	    (st = c2d_ethtx_address_parse(o.owner, "--owner", owner, err)) < 0 ||
+	    (st = c2d_consortium_dataset_id(o.dataset, id, err)) < 0)
+		return st;
+	struct c2d_abi_value args[2] = { c2d_abi_address(owner), c2d_abi_bytes32(id) };
+	struct view w;
+	static const char *const names[4] = { "capMicroEps", "spentMicroEps", "capMicroRho", "spentMicroRho" };
+	if ((st = connect_node(&r, &o, &chain_id, err)) < 0 ||
+	    (st = view(&r, app, "budgetOf(address,bytes32)", args, 2, "(bool,uint64,uint64,uint64,uint64)", &w,
+		       err)) < 0)
+		goto out;
+	int set = w.v->items[0].word[31];
+	for (int i = 0; i < 4 && st == 0; i++)
+		st = c2d_abi_get_u64(&w.v->items[1 + i], names[i], &v[i], err);
+	view_free(&w);
+	if (st < 0)
+		goto out;
+	char idh[65], a[43], t[4][32];
+	c2d_hex(id, 32, idh);
+	c2d_ethtx_address_text(owner, a);
+	for (int i = 0; i < 4; i++)
+		c2d_consortium_micro_text(v[i], t[i], sizeof(t[i]));
+	if (o.json) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "app", o.app, "owner", a, "dataset",
+				      idh, "set", set, "cap_micro_epsilon", (json_int_t)v[0], "spent_micro_epsilon",
+				      (json_int_t)v[1], "cap_micro_rho", (json_int_t)v[2], "spent_micro_rho",
+				      (json_int_t)v[3]);
+		st = c2d_json_print(j, err);
+	} else if (!set) {
+		printf("dataset 0x%s of %s: no budget set\n", idh, a);
+	} else {
+		printf("dataset 0x%s of %s: epsilon %s spent of %s, rho %s spent of %s\n", idh, a, t[1], t[0], t[3],
+		       t[2]);
+	}
+out:
+	c2d_rpc_close(&r);
+	return st;
+}
+
+c2d_status c2d_cmd_chain_budget(int argc, char **argv, struct c2d_err *err)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(budget_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? c2d_fail(err, C2D_E_USAGE, "expected a subcommand (set, show)") : C2D_OK;
+	}
+	if (strcmp(argv[1], "set") == 0)
+		return budget_set(argc, argv, err);
+	if (strcmp(argv[1], "show") == 0)
+		return budget_show(argc, argv, err);
+	return c2d_fail(err, C2D_E_USAGE, "unknown subcommand '%s'; see 'c2d budget --help'", argv[1]);
 }
 
 /* --- chain deploy -------------------------------------------------------------------- */
@@ -479,6 +576,7 @@ struct owner_state {
 	uint64_t records;
 	int has_budget;
 	int approved;
+	uint64_t expires;   /* approvalExpiry; 0: none */
 };
 
 static json_t *labels_json(const char *labels)
@@ -551,23 +649,28 @@ static int cmd_status(int argc, char **argv, struct c2d_err *err)
 		c2d_ethtx_address_text(ows[i].addr, ows[i].text);
 		ows[i].has_records = c2d_consortium_labels_records(ows[i].labels, &ows[i].records);
 	}
-	/* Who has set a budget: the BudgetSet events, whose second indexed
+	/* Who has set a budget: the BudgetSet events, whose first indexed
 	 * topic is the owner. */
 	uint8_t topic0[32];
-	const char *ev = "BudgetSet(bytes32,address,uint64)";
+	const char *ev = "BudgetSet(address,bytes32,uint64,uint64)";
 	c2d_keccak256(ev, strlen(ev), topic0);
 	const uint8_t *const topics[4] = { topic0, NULL, NULL, NULL };
 	if ((st = c2d_rpc_eth_get_logs(&r, app, topics, &logs, &nlogs, err)) < 0)
 		goto out;
 	for (size_t l = 0; l < nlogs; l++)
 		for (uint64_t i = 0; i < n; i++)
-			if (logs[l].ntopics >= 3 && memcmp(logs[l].topics[2] + 12, ows[i].addr, 20) == 0)
+			if (logs[l].ntopics >= 3 && memcmp(logs[l].topics[1] + 12, ows[i].addr, 20) == 0)
 				ows[i].has_budget = 1;
 	if (o.compose != NULL) {
 		struct c2d_abi_value hv = c2d_abi_bytes32(hash);
 		for (uint64_t i = 0; i < n; i++) {
 			struct c2d_abi_value a2[2] = { hv, c2d_abi_address(ows[i].addr) };
-			if ((st = view_bool(&r, app, "hasApproved(bytes32,address)", a2, 2, &ows[i].approved, err)) < 0)
+			if ((st = view_bool(&r, app, "hasApproved(bytes32,address)", a2, 2, &ows[i].approved, err)) < 0 ||
+			    (st = view(&r, app, "approvalExpiry(bytes32,address)", a2, 2, "(uint64)", &w, err)) < 0)
+				goto out;
+			st = c2d_abi_get_u64(&w.v->items[0], "approvalExpiry", &ows[i].expires, err);
+			view_free(&w);
+			if (st < 0)
 				goto out;
 		}
 		if ((st = view_u64(&r, app, "approvalCount(bytes32)", &hv, 1, &count, err)) < 0 ||
@@ -617,8 +720,10 @@ static int cmd_status(int argc, char **argv, struct c2d_err *err)
 					      ows[i].labels, "budget_set", ows[i].has_budget);
 			json_object_set_new(e, "records", ows[i].has_records ? json_integer((json_int_t)ows[i].records)
 									    : json_null());
-			if (o.compose != NULL)
+			if (o.compose != NULL) {
 				json_object_set_new(e, "approved", json_boolean(ows[i].approved));
+				json_object_set_new(e, "approval_expires", json_integer((json_int_t)ows[i].expires));
+			}
 			json_array_append_new(jo, e);
 		}
 		for (int i = 0; i < 3; i++)
@@ -635,14 +740,8 @@ static int cmd_status(int argc, char **argv, struct c2d_err *err)
 						      (json_int_t)count, "threshold", (json_int_t)k, "revoked", revoked,
 						      "allowed", allowed, "state", state));
 		}
-		char *text = root ? c2d_json_text(root) : NULL;
-		json_decref(root);
-		if (text == NULL) {
-			st = c2d_fail(err, C2D_E_NOMEM, "out of memory");
+		if ((st = c2d_json_print(root, err)) < 0)
 			goto out;
-		}
-		fputs(text, stdout);
-		free(text);
 	} else {
 		printf("consortium  %s\n", name);
 		printf("contract    %s (chain %llu)\n", appt, (unsigned long long)chain_id);
@@ -662,8 +761,15 @@ static int cmd_status(int argc, char **argv, struct c2d_err *err)
 			printf("  %-8s %s (%s)\n", c2d_consortium_grade_name(grades[i]), titles[i], why[i]);
 		if (o.compose != NULL) {
 			printf("compose     %s\n", o.compose);
-			for (uint64_t i = 0; i < n; i++)
-				printf("  %s  %s\n", ows[i].text, ows[i].approved ? "approved" : "not approved");
+			for (uint64_t i = 0; i < n; i++) {
+				char t[32];
+				time_text(ows[i].expires, t);
+				if (ows[i].expires == 0)
+					printf("  %s  %s\n", ows[i].text, ows[i].approved ? "approved" : "not approved");
+				else
+					printf("  %s  %s %s\n", ows[i].text,
+					       ows[i].approved ? "approved until" : "approval expired at", t);
+			}
 			printf("  %llu / %llu quorum · %s\n", (unsigned long long)count, (unsigned long long)k, state);
 		}
 	}

@@ -58,16 +58,30 @@ expect_out '^  match    owners in more than one jurisdiction \(2 distinct jurisd
 expect_out '^  miss     HIPAA/GDPR-grade'
 ok "status: name, owners with jurisdiction, records and labels, three criteria"
 
-expect_rc 0 "$c2d" budget set --key "$T/k1" --app "$app" --dataset cohort-us-1 --epsilon 1.5
+budget_of() { call 'budgetOf(address,bytes32)(bool,uint64,uint64,uint64,uint64)' "$1" "$2" | sed 's/ \[.*//' | tr '\n' ' '; }
 id=0x$("$cast" keccak cohort-us-1 | cut -c3-)
-[ "$(call 'budgetOf(bytes32)(address,uint64,uint64)' "$id" | sed 's/ \[.*//' | tr '\n' ' ')" = "$ADDR1 1500000 0 " ] ||
-	fail "budgetOf after budget set: $(call 'budgetOf(bytes32)(address,uint64,uint64)' "$id")"
-expect_rc 1 "$c2d" budget set --key "$T/k2" --app "$app" --dataset cohort-us-1 --epsilon 2
-expect_out 'reverted: c2d: dataset owned by another owner$'
-expect_rc 3 "$c2d" budget set --key "$T/k2" --app "$app" --dataset x --epsilon 0.0000001
-expect_out 'at most 6'
-for k in 2 3 4; do
-	expect_rc 0 "$c2d" budget set --key "$T/k$k" --app "$app" --dataset "0x$(printf "0$k%.0s" $(seq 32))" --epsilon 0.25
+# Owner 2 sets a budget for owner 1's dataset id first: it gets a budget of its own.
+expect_rc 0 "$c2d" budget set --key "$T/k2" --app "$app" --dataset cohort-us-1 --epsilon 2 --rho 0.1
+expect_out "^budget of dataset $id of $ADDR2: epsilon 2, rho 0.1 \(2000000 micro-epsilon, 100000 micro-rho\) \(tx "
+expect_rc 0 "$c2d" budget set --key "$T/k1" --app "$app" --dataset cohort-us-1 --epsilon 1.5 --rho 0.5 --json
+[ "$(jq -c '[.owner, .cap_micro_epsilon, .cap_micro_rho, .epsilon, .rho]' "$T/out")" = "[\"$ADDR1\",1500000,500000,\"1.5\",\"0.5\"]" ] ||
+	fail "budget set --json: $(cat "$T/out")"
+[ "$(budget_of "$ADDR1" "$id")" = "true 1500000 0 500000 0 " ] || fail "budgetOf(owner 1) after budget set: $(budget_of "$ADDR1" "$id")"
+[ "$(budget_of "$ADDR2" "$id")" = "true 2000000 0 100000 0 " ] || fail "budgetOf(owner 2) after budget set: $(budget_of "$ADDR2" "$id")"
+expect_rc 0 "$c2d" budget show --app "$app" --owner "$ADDR1" --dataset cohort-us-1
+expect_out "^dataset $id of $ADDR1: epsilon 0 spent of 1.5, rho 0 spent of 0.5$"
+expect_rc 0 "$c2d" budget show --app "$app" --owner "$ADDR3" --dataset "$id" --json
+[ "$(jq -c '[.set, .cap_micro_epsilon, .spent_micro_rho]' "$T/out")" = "[false,0,0]" ] || fail "budget show --json: $(cat "$T/out")"
+expect_rc 0 "$c2d" budget show --app "$app" --owner "$ADDR3" --dataset "$id"
+expect_out "^dataset $id of $ADDR3: no budget set$"
+expect_rc 3 "$c2d" budget set --key "$T/k2" --app "$app" --dataset x --epsilon 0.0000001 --rho 1
+expect_out "^c2d budget: epsilon '0.0000001' has 7 decimals; budgets are in micro-units \(at most 6\)$"
+expect_rc 3 "$c2d" budget set --key "$T/k2" --app "$app" --dataset x --epsilon 1 --rho 1e3
+expect_out "^c2d budget: rho '1e3' is not a decimal number"
+expect_rc 2 "$c2d" budget set --key "$T/k2" --app "$app" --dataset x --epsilon 1
+expect_out '--rho R is required'
+for k in 3 4; do
+	expect_rc 0 "$c2d" budget set --key "$T/k$k" --app "$app" --dataset "0x$(printf "0$k%.0s" $(seq 32))" --epsilon 0.25 --rho 0.25
 done
 expect_rc 0 "$c2d" chain status --app "$app" --json
 [ "$(jq -r '.criteria[2].grade' "$T/out")" = partial ] || fail "budgets without n of n: partial"
@@ -77,7 +91,7 @@ expect_rc 0 "$c2d" chain status --app "$app" --json
 	'[["hospital","records=412000","HIPAA"],["university-hospital","records=98000","GDPR"],["hospital","records=250000"],["research-institute"]]' ] ||
 	fail "labels in JSON: $(jq -c '[.owners[].labels]' "$T/out")"
 [ "$(jq -r '.owners[3].jurisdiction' "$T/out")" = "" ] || fail "no jurisdiction in JSON"
-ok "budget set: epsilon to micro-epsilon on chain, a dataset keeps its owner, BudgetSet logs feed the criterion"
+ok "budget set: epsilon and rho to micro-units on chain, per (owner, dataset): another owner's set of the same id is its own budget; budget show; BudgetSet logs feed the criterion"
 
 expect_rc 0 "$c2d" revoke --key "$T/k4" --app "$app" --compose "$H"
 expect_out '· revoked'
@@ -88,6 +102,35 @@ expect_rc 0 "$c2d" chain status --app "$app" --compose "$H" --json
 expect_rc 1 "$c2d" approve --key "$T/k4" --app "$app" --compose "$H"
 expect_out 'reverted: c2d: compose hash revoked$'
 ok "revoke: one owner's revoke disallows the hash for good; approving it again reverts"
+
+# An approval with an expiry: it counts until then, on anvil's clock.
+HX=0x$(printf 'e1%.0s' $(seq 32))
+now=$("$cast" block latest -f timestamp --rpc-url "$RPC")
+expect_rc 1 "$c2d" approve --key "$T/k1" --app "$app" --compose "$HX" --expires "$now"
+expect_out 'reverted: c2d: expiry not in the future$'
+expect_rc 0 "$c2d" approve --key "$T/k1" --app "$app" --compose "$HX"
+expect_rc 0 "$c2d" approve --key "$T/k2" --app "$app" --compose "$HX" --expires 0 --json
+[ "$(jq -r .expires "$T/out")" = 0 ] || fail "approve --expires 0 --json"
+until=$((now + 1000))
+expect_rc 0 "$c2d" approve --key "$T/k3" --app "$app" --compose "$HX" --expires "$until"
+iso=$(date -u -d "@$until" +%Y-%m-%dT%H:%M:%SZ)
+expect_out "^approved $HX by $ADDR3 until $until \($iso\): 3 / 3 quorum · allowed \(tx "
+[ "$(call 'approvalExpiry(bytes32,address)(uint64)' "$HX" "$ADDR3" | sed 's/ .*//')" = "$until" ] || fail "approvalExpiry on chain"
+expect_rc 0 "$c2d" chain status --app "$app" --compose "$HX"
+expect_out "^  $ADDR3  approved until $iso$"
+expect_out "^  $ADDR2  approved$"
+"$cast" rpc evm_increaseTime 2000 --rpc-url "$RPC" >/dev/null
+"$cast" rpc evm_mine --rpc-url "$RPC" >/dev/null
+expect_rc 0 "$c2d" chain status --app "$app" --compose "$HX"
+expect_out "^  $ADDR3  approval expired at $iso$"
+expect_out '^  2 / 3 quorum · awaiting$'
+expect_rc 0 "$c2d" chain status --app "$app" --compose "$HX" --json
+[ "$(jq -c '[.owners[2].approved, .owners[2].approval_expires, .compose.state]' "$T/out")" = "[false,$until,\"awaiting\"]" ] ||
+	fail "status --json after the expiry: $(jq -c . "$T/out")"
+[ "$(call 'allowedComposeHashes(bytes32)(bool)' "$HX")" = false ] || fail "an expired approval still counts"
+expect_rc 2 "$c2d" revoke --key "$T/k1" --app "$app" --compose "$HX" --expires "$until"
+expect_out "unknown option '--expires'"
+ok "approve --expires: refused in the past; counts until then (status: approved until), and after anvil's clock passes it, no longer (status: expired, awaiting)"
 
 # A transaction that passes its estimate but reverts when mined: k1's approve
 # waits in the pool (automine off) while another owner's revoke with a higher
@@ -117,7 +160,7 @@ expect_rc 0 "$c2d" chain deploy --key "$T/deployer" --owners "$T/owners3" --thre
 	--name "Three sites" --artifact "$artifact"
 app3=$(tail -1 "$T/out")
 for k in 1 2 3; do
-	expect_rc 0 "$c2d" budget set --key "$T/k$k" --app "$app3" --dataset "site-$k" --epsilon 1
+	expect_rc 0 "$c2d" budget set --key "$T/k$k" --app "$app3" --dataset "site-$k" --epsilon 1 --rho 1
 done
 expect_rc 0 "$c2d" chain status --app "$app3"
 expect_out '^  match    HIPAA/GDPR-grade.*\(threshold 3 of 3; 3 of 3 owners set a DP budget\)$'

@@ -1,8 +1,9 @@
 #!/bin/sh
-# C2DConsortium on a local anvil, driven by cast: the quorum, revocation, per-owner
-# consent, budgets and every revert reason, with each event's fields checked.
-# Owners ADDR1..ADDR4 in three jurisdictions, threshold 3, KMS ADDR5; ADDR6 is
-# no owner; ADDR0 deploys.
+# C2DConsortium on a local anvil, driven by cast: the quorum, expiring approvals
+# (with anvil's clock), revocation, per-owner consent, budgets of (owner, dataset)
+# in epsilon and rho, a squatted dataset id, and every revert reason, with each
+# event's fields checked. Owners ADDR1..ADDR4 in three jurisdictions, threshold 3,
+# KMS ADDR5; ADDR6 is no owner; ADDR0 deploys.
 . "$(dirname "$0")/lib.sh"
 anvil_start
 
@@ -13,8 +14,12 @@ H1=$("$CAST" keccak "compose one")
 H2=$("$CAST" keccak "compose two")
 H3=$("$CAST" keccak "compose three")
 H4=$("$CAST" keccak "compose four")
+H5=$("$CAST" keccak "compose five")
+H6=$("$CAST" keccak "compose six")
+H7=$("$CAST" keccak "compose seven")
 D1=$(h 0xd1) D2=$(h 0xd2) D3=$(h 0xd3) D4=$(h 0xd4) D5=$(h 0xd5) D9=$(h 0xd9)
 R1=$(h 0x101) R2=$(h 0x102) R3=$(h 0x103) R4=$(h 0x104) R5=$(h 0x105) R6=$(h 0x106)
+R7=$(h 0x107) R8=$(h 0x108) R9=$(h 0x109) R10=$(h 0x10a) R11=$(h 0x10b) R12=$(h 0x10c)
 lc() { printf %s "$1" | tr 'A-F' 'a-f'; }
 topic_addr() { printf '0x%024d%s' 0 "$(lc "$1" | cut -c3-)"; }
 
@@ -63,7 +68,15 @@ state() {
 	view "isAppAllowed($BOOT)(bool,string)" "($APP,$1,$ADDR7,$Z32,$Z32,$Z32,$Z32,UpToDate,[])" >"$T/ok"
 	is "isAppAllowed($1)" "$(tr '\n' ' ' <"$T/ok")" "$2 \"$3\" "
 }
-budget() { view "budgetOf(bytes32)(address,uint64,uint64)" "$1" | sed 's/ .*//' | tr '\n' ' '; }
+# budget OWNER ID: "set capEps spentEps capRho spentRho " of OWNER's dataset ID.
+budget() { view "budgetOf(address,bytes32)(bool,uint64,uint64,uint64,uint64)" "$1" "$2" | sed 's/ .*//' | tr '\n' ' '; }
+SETB="setBudget(bytes32,uint64,uint64)"
+SPEND="spend(bytes32,(address,bytes32)[],uint64,uint64,bytes32)"
+APPROVED="Approved(bytes32,address,uint256,uint64)"
+# anvil's clock: the timestamp of the latest block, and of the next one to be mined.
+now() { "$CAST" block latest -f timestamp; }
+next_block_at() { "$CAST" rpc evm_setNextBlockTimestamp "$1" >/dev/null; }
+mine_at() { next_block_at "$1"; "$CAST" rpc evm_mine >/dev/null; is "block time" "$(now)" "$1"; }
 
 # --- the constructor refuses bad arguments ------------------------------------------
 ctor_reverts() {
@@ -121,26 +134,27 @@ ok "deployed: name, threshold, KMS, owners in order with jurisdictions and label
 state "$H1" false "compose hash not approved by the quorum"
 send "$KEY1" "approve(bytes32)" "$H1"
 approve_gas=$(gas)
-event "Approved(bytes32,address,uint256)" "$H1" "$(topic_addr "$ADDR1")" -- "$(enc "f(uint256)" 1)"
+event "$APPROVED" "$H1" "$(topic_addr "$ADDR1")" -- "$(enc "f(uint256,uint64)" 1 0)"
 no_event "ComposeHashAdded(bytes32)"
 send "$KEY2" "approve(bytes32)" "$H1"
-event "Approved(bytes32,address,uint256)" "$H1" "$(topic_addr "$ADDR2")" -- "$(enc "f(uint256)" 2)"
+event "$APPROVED" "$H1" "$(topic_addr "$ADDR2")" -- "$(enc "f(uint256,uint64)" 2 0)"
 no_event "ComposeHashAdded(bytes32)"
 is "approvalCount after 2" "$(view "approvalCount(bytes32)(uint256)" "$H1")" 2
 state "$H1" false "compose hash not approved by the quorum"
 is "hasApproved(H1, owner 2)" "$(view "hasApproved(bytes32,address)(bool)" "$H1" "$ADDR2")" true
 is "hasApproved(H1, owner 3)" "$(view "hasApproved(bytes32,address)(bool)" "$H1" "$ADDR3")" false
+is "approvalExpiry(H1, owner 2)" "$(view "approvalExpiry(bytes32,address)(uint64)" "$H1" "$ADDR2")" 0
 ok "k-1 approvals: not allowed, in allowedComposeHashes and isAppAllowed"
 
 reverts "c2d: already approved" "$KEY2" "approve(bytes32)" "$H1"
 reverts "c2d: already approved" "$KEY2" "addComposeHash(bytes32)" "$H1"
 send "$KEY3" "addComposeHash(bytes32)" "$H1" # the dstack name: exactly approve
 quorum_gas=$(gas)
-event "Approved(bytes32,address,uint256)" "$H1" "$(topic_addr "$ADDR3")" -- "$(enc "f(uint256)" 3)"
+event "$APPROVED" "$H1" "$(topic_addr "$ADDR3")" -- "$(enc "f(uint256,uint64)" 3 0)"
 event "ComposeHashAdded(bytes32)" -- "$H1"
 state "$H1" true ""
 send "$KEY4" "approve(bytes32)" "$H1"
-event "Approved(bytes32,address,uint256)" "$H1" "$(topic_addr "$ADDR4")" -- "$(enc "f(uint256)" 4)"
+event "$APPROVED" "$H1" "$(topic_addr "$ADDR4")" -- "$(enc "f(uint256,uint64)" 4 0)"
 no_event "ComposeHashAdded(bytes32)"
 state "$H1" true ""
 is "ComposeHashAdded(H1) in the whole history" \
@@ -154,76 +168,171 @@ for f in approve addComposeHash revoke removeComposeHash; do
 	reverts "c2d: not an owner" "$KEY6" "$f(bytes32)" "$H1"
 	reverts "c2d: not an owner" "$KEY5" "$f(bytes32)" "$H1" # the KMS is no owner
 done
-reverts "c2d: not an owner" "$KEY6" "setBudget(bytes32,uint64)" "$D9" 1
+reverts "c2d: not an owner" "$KEY6" "approveUntil(bytes32,uint64)" "$H1" 0
+reverts "c2d: not an owner" "$KEY5" "approveUntil(bytes32,uint64)" "$H1" 0
+reverts "c2d: not an owner" "$KEY6" "$SETB" "$D9" 1 1
+reverts "c2d: not an owner" "$KEY5" "$SETB" "$D9" 1 1
 state "$H1" true ""
-ok "approve, addComposeHash, revoke, removeComposeHash and setBudget by a non-owner (and by the KMS) revert"
+ok "approve, approveUntil, addComposeHash, revoke, removeComposeHash and setBudget by a non-owner (and by the KMS) revert"
 
-# H2: approved by owners 1-3, not 4.  H3: by owners 1 and 2 only.
+# H2: approved by owners 1-3, not 4.  H3: by owners 1 and 2 only.  H5: by owners 2-4, not 1.
 for k in "$KEY1" "$KEY2" "$KEY3"; do send "$k" "approve(bytes32)" "$H2"; done
 send "$KEY1" "approve(bytes32)" "$H3"
 send "$KEY2" "approve(bytes32)" "$H3"
+for k in "$KEY2" "$KEY3" "$KEY4"; do send "$k" "approve(bytes32)" "$H5"; done
 state "$H2" true ""
 state "$H3" false "compose hash not approved by the quorum"
+state "$H5" true ""
 
-# --- budgets ------------------------------------------------------------------------
-send "$KEY1" "setBudget(bytes32,uint64)" "$D1" 1000
-event "BudgetSet(bytes32,address,uint64)" "$D1" "$(topic_addr "$ADDR1")" -- "$(enc "f(uint64)" 1000)"
-send "$KEY2" "setBudget(bytes32,uint64)" "$D2" 300
-send "$KEY3" "setBudget(bytes32,uint64)" "$D3" 500
-send "$KEY4" "setBudget(bytes32,uint64)" "$D4" 500
-reverts "c2d: dataset owned by another owner" "$KEY2" "setBudget(bytes32,uint64)" "$D1" 5
-is "budgetOf(D1)" "$(budget "$D1")" "$ADDR1 1000 0 "
-is "budgetOf(unset)" "$(budget "$D9")" "0x0000000000000000000000000000000000000000 0 0 "
-ok "setBudget: the first owner owns the dataset id, another owner's setBudget on it reverts"
+# --- budgets of (owner, dataset) ----------------------------------------------------------
+# Owner 2 sets a budget for D1 first (D1 is public: every sealed header of owner 1's
+# dataset carries it). That gives owner 2 a budget of its own, (owner 2, D1); owner 1's
+# (owner 1, D1) is another budget, which owner 2 can neither set nor spend.
+send "$KEY2" "$SETB" "$D1" 5 7
+event "BudgetSet(address,bytes32,uint64,uint64)" "$(topic_addr "$ADDR2")" "$D1" -- "$(enc "f(uint64,uint64)" 5 7)"
+send "$KEY1" "$SETB" "$D1" 1000 500
+event "BudgetSet(address,bytes32,uint64,uint64)" "$(topic_addr "$ADDR1")" "$D1" -- "$(enc "f(uint64,uint64)" 1000 500)"
+send "$KEY2" "$SETB" "$D2" 300 300
+send "$KEY3" "$SETB" "$D3" 500 500
+send "$KEY4" "$SETB" "$D4" 500 500
+is "budgetOf(owner 1, D1)" "$(budget "$ADDR1" "$D1")" "true 1000 0 500 0 "
+is "budgetOf(owner 2, D1)" "$(budget "$ADDR2" "$D1")" "true 5 0 7 0 "
+is "budgetOf(owner 3, D1)" "$(budget "$ADDR3" "$D1")" "false 0 0 0 0 "
+is "budgetOf(unset)" "$(budget "$ADDR1" "$D9")" "false 0 0 0 0 "
+ok "setBudget keys the budget by (caller, id): owner 2 setting owner 1's id first gets its own budget, and owner 1's setBudget of that id still succeeds, apart"
 
-reverts "c2d: only the KMS" "$KEY1" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D1]" 1 "$R1"
-reverts "c2d: only the KMS" "$KEY0" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D1]" 1 "$R1"
-send "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D1,$D2]" 200 "$R1"
-jq -c --arg t "$("$CAST" keccak "Spent(bytes32,bytes32,bytes32,uint64,uint64)")" \
+reverts "c2d: only the KMS" "$KEY1" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1"
+reverts "c2d: only the KMS" "$KEY0" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1"
+reverts "c2d: only the KMS" "$KEY2" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1" # the squatter
+send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D2)]" 200 100 "$R1"
+jq -c --arg t "$("$CAST" keccak "Spent(address,bytes32,bytes32,bytes32,uint64,uint64,uint64,uint64)")" \
 	'[.logs[] | select(.topics[0] == $t) | .topics[1:], .data]' "$T/receipt.json" >"$T/ev.json"
 is "Spent logs" "$(jq -c . "$T/ev.json")" \
-	"[[\"$R1\",\"$H1\",\"$D1\"],\"$(enc "f(uint64,uint64)" 200 200)\",[\"$R1\",\"$H1\",\"$D2\"],\"$(enc "f(uint64,uint64)" 200 200)\"]"
-send "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D1,$D2,$D3,$D4]" 100 "$R2"
+	"[[\"$(topic_addr "$ADDR1")\",\"$D1\",\"$H1\"],\"$(enc "f(bytes32,uint64,uint64,uint64,uint64)" "$R1" 200 100 200 100)\",[\"$(topic_addr "$ADDR2")\",\"$D2\",\"$H1\"],\"$(enc "f(bytes32,uint64,uint64,uint64,uint64)" "$R1" 200 100 200 100)\"]"
+send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D2),($ADDR3,$D3),($ADDR4,$D4)]" 100 50 "$R2"
 spend4_gas=$(gas)
-is "budgetOf(D1)" "$(budget "$D1")" "$ADDR1 1000 300 "
-is "budgetOf(D2)" "$(budget "$D2")" "$ADDR2 300 300 "
-is "budgetOf(D4)" "$(budget "$D4")" "$ADDR4 500 100 "
-ok "spend by the KMS charges every dataset, Spent per dataset with the running total; anyone else's spend reverts"
+is "budgetOf(owner 1, D1)" "$(budget "$ADDR1" "$D1")" "true 1000 300 500 150 "
+is "budgetOf(owner 2, D2)" "$(budget "$ADDR2" "$D2")" "true 300 300 300 150 "
+is "budgetOf(owner 4, D4)" "$(budget "$ADDR4" "$D4")" "true 500 100 500 50 "
+is "budgetOf(owner 2, D1)" "$(budget "$ADDR2" "$D1")" "true 5 0 7 0 "
+ok "spend by the KMS charges epsilon and rho to every (owner, dataset), Spent per dataset with the running totals; anyone else's spend reverts"
 
-# D1 has room, D2 (second) does not: nothing is charged. Once refused at estimation,
-# once mined with a fixed gas limit (status 0), state unchanged both times.
-reverts "c2d: budget exceeded" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D1,$D2]" 1 "$R3"
+# D1 has room, D2 (second) has no epsilon left: nothing is charged. Once refused at
+# estimation, once mined with a fixed gas limit (status 0), state unchanged both times.
+reverts "c2d: epsilon budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D2)]" 1 0 "$R3"
 rc=0
-"$CAST" send --private-key "$KEY5" --gas-limit 300000 --json "$APP" "spend(bytes32,bytes32[],uint64,bytes32)" \
-	"$H1" "[$D1,$D2]" 1 "$R3" >"$T/receipt.json" 2>"$T/out" || rc=$?
+"$CAST" send --private-key "$KEY5" --gas-limit 300000 --json "$APP" "$SPEND" \
+	"$H1" "[($ADDR1,$D1),($ADDR2,$D2)]" 1 0 "$R3" >"$T/receipt.json" 2>"$T/out" || rc=$?
 is "mined over-budget spend: status" "$(jq -r .status "$T/receipt.json" 2>/dev/null || echo "cast rc $rc")" 0x0
 is "mined over-budget spend: logs" "$(jq '.logs | length' "$T/receipt.json")" 0
-is "budgetOf(D1) after refused spends" "$(budget "$D1")" "$ADDR1 1000 300 "
-is "budgetOf(D2) after refused spends" "$(budget "$D2")" "$ADDR2 300 300 "
-send "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D1]" 1 "$R3" # R3 was never spent
-reverts "c2d: run already spent" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D1]" 1 "$R1"
-reverts "c2d: no datasets" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[]" 1 "$R4"
-reverts "c2d: duplicate dataset" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D1,$D3,$D1]" 1 "$R4"
-reverts "c2d: no budget for dataset" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D1,$D9]" 1 "$R4"
-ids=$(i=1; while [ $i -le 65 ]; do printf '0x%064x,' $i; i=$((i + 1)); done)
-reverts "c2d: too many datasets" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[${ids%,}]" 1 "$R4"
-reverts "c2d: compose hash not allowed" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H3" "[$D1]" 1 "$R4"
-reverts "c2d: compose hash not allowed" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H4" "[$D1]" 1 "$R4"
+is "budgetOf(owner 1, D1) after refused spends" "$(budget "$ADDR1" "$D1")" "true 1000 300 500 150 "
+is "budgetOf(owner 2, D2) after refused spends" "$(budget "$ADDR2" "$D2")" "true 300 300 300 150 "
+# D3 has room for 400 more rho, D1 (second) has 350: nothing is charged.
+reverts "c2d: rho budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR3,$D3),($ADDR1,$D1)]" 0 400 "$R3"
+is "budgetOf(owner 3, D3) after a refused spend" "$(budget "$ADDR3" "$D3")" "true 500 100 500 50 "
+send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 0 "$R3" # R3 was never spent
+reverts "c2d: run already spent" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1"
+reverts "c2d: no datasets" "$KEY5" "$SPEND" "$H1" "[]" 1 1 "$R4"
+reverts "c2d: duplicate dataset" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR3,$D3),($ADDR1,$D1)]" 1 1 "$R4"
+reverts "c2d: no budget for dataset" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR1,$D9)]" 1 1 "$R4"
+reverts "c2d: no budget for dataset" "$KEY5" "$SPEND" "$H1" "[($ADDR3,$D1)]" 1 1 "$R4" # D1 is not owner 3's
+pairs=$(i=1; while [ $i -le 65 ]; do printf '(%s,0x%064x),' "$ADDR1" $i; i=$((i + 1)); done)
+reverts "c2d: too many datasets" "$KEY5" "$SPEND" "$H1" "[${pairs%,}]" 1 1 "$R4"
+reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H3" "[($ADDR1,$D1)]" 1 1 "$R4"
+reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H4" "[($ADDR1,$D1)]" 1 1 "$R4"
 # H2 is allowed, but D4's owner (owner 4) did not approve it: no key, no spend.
-reverts "c2d: dataset owner has not approved" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H2" "[$D1,$D4]" 1 "$R4"
-send "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H2" "[$D1,$D3]" 1 "$R4"
-is "budgetOf(D1)" "$(budget "$D1")" "$ADDR1 1000 302 "
-ok "all-or-nothing: a spend over one cap, on an unallowed hash, a dataset whose owner did not approve, a reused run, none, a duplicate, an unbudgeted or > 64 datasets reverts and charges nothing"
+reverts "c2d: dataset owner has not approved" "$KEY5" "$SPEND" "$H2" "[($ADDR1,$D1),($ADDR4,$D4)]" 1 1 "$R4"
+send "$KEY5" "$SPEND" "$H2" "[($ADDR1,$D1),($ADDR3,$D3)]" 1 1 "$R4"
+is "budgetOf(owner 1, D1)" "$(budget "$ADDR1" "$D1")" "true 1000 302 500 151 "
+ok "all-or-nothing: a spend over one epsilon or rho cap, on an unallowed hash, a dataset whose owner did not approve, a reused run, none, a duplicate, an unbudgeted (owner, id) or > 64 datasets reverts and charges nothing"
 
-reverts "c2d: cap below spent" "$KEY1" "setBudget(bytes32,uint64)" "$D1" 301
-send "$KEY1" "setBudget(bytes32,uint64)" "$D1" 302
-event "BudgetSet(bytes32,address,uint64)" "$D1" "$(topic_addr "$ADDR1")" -- "$(enc "f(uint64)" 302)"
+# H5 is allowed by owners 2-4. Owner 1 did not approve it; owner 2, who set a budget
+# for D1 too, did. The spend of (owner 1, D1) asks owner 1, whatever owner 2 did.
+reverts "c2d: dataset owner has not approved" "$KEY5" "$SPEND" "$H5" "[($ADDR1,$D1)]" 1 1 "$R7"
+send "$KEY5" "$SPEND" "$H5" "[($ADDR2,$D1)]" 2 3 "$R7"
+event "Spent(address,bytes32,bytes32,bytes32,uint64,uint64,uint64,uint64)" \
+	"$(topic_addr "$ADDR2")" "$D1" "$H5" -- "$(enc "f(bytes32,uint64,uint64,uint64,uint64)" "$R7" 2 3 2 3)"
+is "budgetOf(owner 1, D1) after a spend of (owner 2, D1)" "$(budget "$ADDR1" "$D1")" "true 1000 302 500 151 "
+is "budgetOf(owner 2, D1)" "$(budget "$ADDR2" "$D1")" "true 5 2 7 3 "
+# One run may read both owners' datasets of the same id: two budgets, two charges.
+send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D1)]" 1 1 "$R8"
+is "budgetOf(owner 1, D1)" "$(budget "$ADDR1" "$D1")" "true 1000 303 500 152 "
+is "budgetOf(owner 2, D1)" "$(budget "$ADDR2" "$D1")" "true 5 3 7 4 "
+ok "a squatted id: spending (owner 1, D1) needs owner 1's approval, not the squatter's; (owner 2, D1) is charged apart, also in the same run"
+
+reverts "c2d: epsilon cap below spent" "$KEY1" "$SETB" "$D1" 302 500
+reverts "c2d: rho cap below spent" "$KEY1" "$SETB" "$D1" 1000 151
+send "$KEY1" "$SETB" "$D1" 303 152
+event "BudgetSet(address,bytes32,uint64,uint64)" "$(topic_addr "$ADDR1")" "$D1" -- "$(enc "f(uint64,uint64)" 303 152)"
+is "budgetOf(owner 1, D1)" "$(budget "$ADDR1" "$D1")" "true 303 303 152 152 "
 MAX64=18446744073709551615
-send "$KEY1" "setBudget(bytes32,uint64)" "$D5" "$MAX64"
-send "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D5]" "$MAX64" "$R5"
-reverts "c2d: budget exceeded" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D5]" 1 "$R6"
-is "budgetOf(D5)" "$(budget "$D5")" "$ADDR1 $MAX64 $MAX64 "
-ok "a cap below spent reverts, equal to it is accepted; at 2^64-1 spent, one more micro-epsilon is 'budget exceeded', not an overflow"
+send "$KEY1" "$SETB" "$D5" "$MAX64" "$MAX64"
+send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D5)]" "$MAX64" "$MAX64" "$R5"
+reverts "c2d: epsilon budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D5)]" 1 0 "$R6"
+reverts "c2d: rho budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D5)]" 0 1 "$R6"
+is "budgetOf(owner 1, D5)" "$(budget "$ADDR1" "$D5")" "true $MAX64 $MAX64 $MAX64 $MAX64 "
+ok "a cap below spent (epsilon or rho) reverts, equal to it is accepted; at 2^64-1 spent, one more micro-unit is 'budget exceeded', not an overflow"
+
+# --- expiring approvals (anvil's clock) -----------------------------------------------------
+t=$(now)
+reverts "c2d: expiry not in the future" "$KEY1" "approveUntil(bytes32,uint64)" "$H6" "$t"
+reverts "c2d: expiry not in the future" "$KEY1" "approveUntil(bytes32,uint64)" "$H6" 1
+T0=$((t + 1000))
+send "$KEY1" "approve(bytes32)" "$H6"
+send "$KEY2" "approveUntil(bytes32,uint64)" "$H6" 0 # 0: no expiry, as approve
+event "$APPROVED" "$H6" "$(topic_addr "$ADDR2")" -- "$(enc "f(uint256,uint64)" 2 0)"
+next_block_at "$T0"
+send "$KEY3" "approveUntil(bytes32,uint64)" "$H6" $((T0 + 100))
+event "$APPROVED" "$H6" "$(topic_addr "$ADDR3")" -- "$(enc "f(uint256,uint64)" 3 $((T0 + 100)))"
+event "ComposeHashAdded(bytes32)" -- "$H6"
+state "$H6" true ""
+is "approvalExpiry(H6, owner 3)" "$(view "approvalExpiry(bytes32,address)(uint64)" "$H6" "$ADDR3" | sed 's/ .*//')" $((T0 + 100))
+reverts "c2d: already approved" "$KEY3" "approveUntil(bytes32,uint64)" "$H6" $((T0 + 50))
+reverts "c2d: already approved" "$KEY3" "approveUntil(bytes32,uint64)" "$H6" $((T0 + 100))
+reverts "c2d: already approved" "$KEY2" "approveUntil(bytes32,uint64)" "$H6" $((T0 + 5000))
+# The last second it counts: a spend mined at T0+99 needs owner 3's approval twice
+# (the quorum, and owner 3's consent for its D3).
+next_block_at $((T0 + 99))
+send "$KEY5" "$SPEND" "$H6" "[($ADDR3,$D3)]" 1 1 "$R9"
+mine_at $((T0 + 100))
+state "$H6" false "compose hash not approved by the quorum"
+is "hasApproved(H6, owner 3) at its expiry" "$(view "hasApproved(bytes32,address)(bool)" "$H6" "$ADDR3")" false
+is "hasApproved(H6, owner 2)" "$(view "hasApproved(bytes32,address)(bool)" "$H6" "$ADDR2")" true
+is "approvalCount(H6) at the expiry" "$(view "approvalCount(bytes32)(uint256)" "$H6")" 2
+is "approvalExpiry(H6, owner 3) after it" "$(view "approvalExpiry(bytes32,address)(uint64)" "$H6" "$ADDR3" | sed 's/ .*//')" $((T0 + 100))
+reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H6" "[($ADDR3,$D3)]" 1 1 "$R10"
+ok "an approval counts until its expiry (a spend mined the second before), then allowedComposeHashes, isAppAllowed, hasApproved, approvalCount and spend stop counting it"
+
+# An expired approval may be given again; a live one may be extended, never shortened.
+send "$KEY3" "approveUntil(bytes32,uint64)" "$H6" $((T0 + 200))
+event "$APPROVED" "$H6" "$(topic_addr "$ADDR3")" -- "$(enc "f(uint256,uint64)" 3 $((T0 + 200)))"
+event "ComposeHashAdded(bytes32)" -- "$H6"
+state "$H6" true ""
+send "$KEY3" "approveUntil(bytes32,uint64)" "$H6" $((T0 + 300))
+event "$APPROVED" "$H6" "$(topic_addr "$ADDR3")" -- "$(enc "f(uint256,uint64)" 3 $((T0 + 300)))"
+no_event "ComposeHashAdded(bytes32)"
+send "$KEY3" "approve(bytes32)" "$H6"
+event "$APPROVED" "$H6" "$(topic_addr "$ADDR3")" -- "$(enc "f(uint256,uint64)" 3 0)"
+no_event "ComposeHashAdded(bytes32)"
+is "approvalExpiry(H6, owner 3) extended to none" "$(view "approvalExpiry(bytes32,address)(uint64)" "$H6" "$ADDR3")" 0
+reverts "c2d: already approved" "$KEY3" "approve(bytes32)" "$H6"
+reverts "c2d: already approved" "$KEY3" "approveUntil(bytes32,uint64)" "$H6" $((T0 + 100000))
+is "ComposeHashAdded(H6) in the whole history" \
+	"$("$CAST" logs --json --from-block 0 --address "$APP" "ComposeHashAdded(bytes32)" | jq --arg h "$H6" '[.[] | select(.data == $h)] | length')" 2
+ok "an expired approval can be given again (ComposeHashAdded again); a live one can be extended, not shortened"
+
+# The quorum outlives one owner's expired approval; that owner's consent does not.
+for k in "$KEY1" "$KEY2" "$KEY3"; do send "$k" "approve(bytes32)" "$H7"; done
+send "$KEY4" "approveUntil(bytes32,uint64)" "$H7" $(($(now) + 60))
+send "$KEY5" "$SPEND" "$H7" "[($ADDR4,$D4)]" 1 1 "$R11"
+"$CAST" rpc evm_increaseTime 3600 >/dev/null
+"$CAST" rpc evm_mine >/dev/null
+state "$H7" true ""
+is "hasApproved(H7, owner 4) an hour later" "$(view "hasApproved(bytes32,address)(bool)" "$H7" "$ADDR4")" false
+is "approvalCount(H7) an hour later" "$(view "approvalCount(bytes32)(uint256)" "$H7")" 3
+reverts "c2d: dataset owner has not approved" "$KEY5" "$SPEND" "$H7" "[($ADDR4,$D4)]" 1 1 "$R12"
+is "budgetOf(owner 4, D4)" "$(budget "$ADDR4" "$D4")" "true 500 101 500 51 "
+ok "after evm_increaseTime past owner 4's expiry the hash stays allowed by the other three, but spending owner 4's dataset is refused"
 
 # --- revocation ---------------------------------------------------------------------
 send "$KEY1" "removeComposeHash(bytes32)" "$H2" # the dstack name: exactly revoke
@@ -233,9 +342,10 @@ state "$H2" false "compose hash revoked"
 is "isRevoked(H2)" "$(view "isRevoked(bytes32)(bool)" "$H2")" true
 reverts "c2d: compose hash revoked" "$KEY4" "approve(bytes32)" "$H2"
 reverts "c2d: compose hash revoked" "$KEY4" "addComposeHash(bytes32)" "$H2"
+reverts "c2d: compose hash revoked" "$KEY4" "approveUntil(bytes32,uint64)" "$H2" $(($(now) + 100000))
 reverts "c2d: already revoked" "$KEY2" "revoke(bytes32)" "$H2"
 reverts "c2d: already revoked" "$KEY3" "removeComposeHash(bytes32)" "$H2"
-reverts "c2d: compose hash not allowed" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H2" "[$D3]" 1 "$R6"
+reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H2" "[($ADDR3,$D3)]" 1 1 "$R6"
 state "$H2" false "compose hash revoked"
 is "approvalCount(H2) after revoke" "$(view "approvalCount(bytes32)(uint256)" "$H2")" 3
 
@@ -244,7 +354,7 @@ revoke_gas=$(gas)
 event "Revoked(bytes32,address)" "$H1" "$(topic_addr "$ADDR4")" -- 0x
 event "ComposeHashRemoved(bytes32)" -- "$H1"
 state "$H1" false "compose hash revoked"
-reverts "c2d: compose hash not allowed" "$KEY5" "spend(bytes32,bytes32[],uint64,bytes32)" "$H1" "[$D3]" 1 "$R6"
+reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H1" "[($ADDR3,$D3)]" 1 1 "$R6"
 
 # H3 revoked below the quorum: the approvals that would reach it are refused.
 send "$KEY3" "revoke(bytes32)" "$H3"
@@ -259,12 +369,12 @@ state "$H4" false "compose hash revoked"
 ok "one revoke (by any owner, revoke or removeComposeHash): not allowed for ever, approvals and spends refused, ComposeHashRemoved emitted"
 
 # --- the history in the logs ----------------------------------------------------------
-"$CAST" logs --json --from-block 0 --address "$APP" "Approved(bytes32 indexed,address indexed,uint256)" "$H1" >"$T/h.json"
+"$CAST" logs --json --from-block 0 --address "$APP" "Approved(bytes32 indexed,address indexed,uint256,uint64)" "$H1" >"$T/h.json"
 is "Approved(H1) logs" "$(jq length "$T/h.json")" 4
 is "ComposeHashRemoved logs" \
 	"$("$CAST" logs --json --from-block 0 --address "$APP" "ComposeHashRemoved(bytes32)" | jq length)" 4
 is "Spent logs" \
-	"$("$CAST" logs --json --from-block 0 --address "$APP" "Spent(bytes32 indexed,bytes32 indexed,bytes32 indexed,uint64,uint64)" | jq length)" 10
+	"$("$CAST" logs --json --from-block 0 --address "$APP" "Spent(address indexed,bytes32 indexed,bytes32 indexed,bytes32,uint64,uint64,uint64,uint64)" | jq length)" 15
 ok "the logs hold every approval, revocation and charge"
 
 echo "gas: deploy (4 owners) $deploy_gas, approve $approve_gas, approve reaching the quorum $quorum_gas, revoke $revoke_gas, spend with 4 datasets $spend4_gas"

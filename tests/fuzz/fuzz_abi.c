@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const types[] = {
 	"(string)", "(uint256)", "(bool)", "(address)", "(bool,string)",
-	"(address,string,string)", "(address,uint64,uint64)", "(bytes32[],uint64)",
+	"(address,string,string)", "(bool,uint64,uint64,uint64,uint64)",
+	"(bytes32,(address,bytes32)[],uint64,uint64,bytes32)",
 	"(string,address[],string[],string[],uint256,address)",
 	"((address,bytes32,address,bytes32,bytes32,bytes32,bytes32,string,string[]))",
 	"(uint256[][],string[])", "(bytes,bool,uint256[])", "(string[][])",

@@ -57,8 +57,13 @@ ok "signed EIP-1559 transactions (calls and a creation) equal cast mktx byte for
 
 h=0x$(rhex 32)
 exact "approve" "$($tool calldata-approve "$h")" "$($cast calldata 'approve(bytes32)' "$h")"
-m=$(rnum 12)
-exact "setBudget" "$($tool calldata-budget "$h" "$m")" "$($cast calldata 'setBudget(bytes32,uint64)' "$h" "$m")"
+m=$(rnum 12); r=$(rnum 19)
+exact "approveUntil" "$($tool calldata-approve-until "$h" "$m")" "$($cast calldata 'approveUntil(bytes32,uint64)' "$h" "$m")"
+exact "setBudget" "$($tool calldata-budget "$h" "$m" "$r")" "$($cast calldata 'setBudget(bytes32,uint64,uint64)' "$h" "$m" "$r")"
+exact "setBudget at 2^64-1" "$($tool calldata-budget "$h" 18446744073709551615 0)" \
+	"$($cast calldata 'setBudget(bytes32,uint64,uint64)' "$h" 18446744073709551615 0)"
+o=$($cast to-check-sum-address 0x$(rhex 20))
+exact "budgetOf" "$($tool calldata-budget-of "$o" "$h")" "$($cast calldata 'budgetOf(address,bytes32)' "$o" "$h")"
 o1=$($cast to-check-sum-address 0x$(rhex 20)); o2=$($cast to-check-sum-address 0x$(rhex 20))
 o3=$($cast to-check-sum-address 0x$(rhex 20)); kms=0x$(rhex 20)
 exact "constructor" \
@@ -75,14 +80,14 @@ exact "isAppAllowed, no advisories" \
 	"$($tool calldata-bootinfo "$app" "$h" "$inst" "$d1" "$d2" "$d3" "$d4" OutOfDate)" \
 	"$($cast calldata 'isAppAllowed((address,bytes32,address,bytes32,bytes32,bytes32,bytes32,string,string[]))' \
 		"($app,$h,$inst,$d1,$d2,$d3,$d4,OutOfDate,[])")"
-ok "call data of approve, setBudget, isAppAllowed(AppBootInfo) and the constructor equal cast's"
+ok "call data of approve, approveUntil, setBudget, budgetOf, isAppAllowed(AppBootInfo) and the constructor equal cast's"
 
 ret=$($cast abi-encode 'f(address,string,string)' "$o1" "DE" "hospital records=7 GDPR")
 exact "ownerAt return" "$($tool decode-owner "$ret")" "$o1|DE|hospital records=7 GDPR"
 expect_rc 1 "$tool" decode-owner "${ret}00"
 expect_out 'bytes after the end'
-err=0x08c379a0$($cast abi-encode 'f(string)' "c2d: dataset owned by another owner" | cut -c3-)
-exact "Error(string)" "$($tool revert "$err")" "c2d: dataset owned by another owner"
+err=0x08c379a0$($cast abi-encode 'f(string)' "c2d: dataset owner has not approved" | cut -c3-)
+exact "Error(string)" "$($tool revert "$err")" "c2d: dataset owner has not approved"
 exact "Panic(uint256)" "$($tool revert 0x4e487b71$($cast abi-encode 'f(uint256)' 50 | cut -c3-))" \
 	"panic 0x32 (array index out of bounds)"
 exact "custom error" "$($tool revert "$($cast sig 'Unauthorized()')")" "revert data $($cast sig 'Unauthorized()')"

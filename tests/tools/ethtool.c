@@ -11,7 +11,9 @@
  *                                       a signed EIP-1559 transaction
  *   rlp-uint N                          RLP of an unsigned integer
  *   calldata-approve HASH               approve(bytes32)
- *   calldata-budget ID MICRO            setBudget(bytes32,uint64)
+ *   calldata-approve-until HASH T       approveUntil(bytes32,uint64)
+ *   calldata-budget ID EPS RHO          setBudget(bytes32,uint64,uint64)
+ *   calldata-budget-of OWNER ID         budgetOf(address,bytes32)
  *   ctor NAME K KMS ADDR:JUR:LABELS...  the constructor's arguments
  *   calldata-bootinfo APP COMPOSE INSTANCE DEVICE MRAGG MRSYS OSIMG TCB ADV...
  *                                       isAppAllowed(AppBootInfo)
@@ -150,11 +152,22 @@ int main(int argc, char **argv)
 		fixed(argv[2], h, 32);
 		struct c2d_abi_value v = c2d_abi_bytes32(h);
 		emit_call("approve(bytes32)", &v, 1);
-	} else if (strcmp(cmd, "calldata-budget") == 0 && argc == 4) {
+	} else if (strcmp(cmd, "calldata-approve-until") == 0 && argc == 4) {
 		uint8_t h[32];
 		fixed(argv[2], h, 32);
 		struct c2d_abi_value v[2] = { c2d_abi_bytes32(h), c2d_abi_uint(num(argv[3])) };
-		emit_call("setBudget(bytes32,uint64)", v, 2);
+		emit_call("approveUntil(bytes32,uint64)", v, 2);
+	} else if (strcmp(cmd, "calldata-budget") == 0 && argc == 5) {
+		uint8_t h[32];
+		fixed(argv[2], h, 32);
+		struct c2d_abi_value v[3] = { c2d_abi_bytes32(h), c2d_abi_uint(num(argv[3])), c2d_abi_uint(num(argv[4])) };
+		emit_call("setBudget(bytes32,uint64,uint64)", v, 3);
+	} else if (strcmp(cmd, "calldata-budget-of") == 0 && argc == 4) {
+		uint8_t a[20], h[32];
+		addr(argv[2], a);
+		fixed(argv[3], h, 32);
+		struct c2d_abi_value v[2] = { c2d_abi_address(a), c2d_abi_bytes32(h) };
+		emit_call("budgetOf(address,bytes32)", v, 2);
 	} else if (strcmp(cmd, "ctor") == 0 && argc >= 5) {
 		size_t n = (size_t)argc - 5;
 		struct c2d_abi_value *av = calloc(3 * n + 1, sizeof(*av));
