@@ -224,6 +224,18 @@ void c2d_x509_pem_chain_free(struct c2d_pem_chain *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* A PEM label as a message may quote it: printable ASCII, anything else
+ * as '?', at most 40 characters. The label is the input's bytes, and a
+ * message is one line of text that may end up in JSON (which refuses
+ * bytes that are not UTF-8). */
+static void label_text(const char *label, char out[41])
+{
+	size_t k = 0;
+	for (; k < 40 && label[k] != '\0'; k++)
+		out[k] = label[k] >= 0x20 && label[k] < 0x7f ? label[k] : '?';
+	out[k] = '\0';
+}
+
 static const char begin_line[] = "-----BEGIN CERTIFICATE-----";
 static const char end_line[] = "-----END CERTIFICATE-----";
 
@@ -275,8 +287,10 @@ c2d_status c2d_x509_pem_chain_decode(const char *pem, size_t len, struct c2d_pem
 					goto out;
 				}
 				if (strcmp(br_pem_decoder_name(&pc), "CERTIFICATE") != 0) {
-					r = c2d_fail(err, C2D_E_INPUT, "PEM chain offset %zu: a %.40s object, only CERTIFICATE is accepted",
-						 q, br_pem_decoder_name(&pc));
+					char label[41];
+					label_text(br_pem_decoder_name(&pc), label);
+					r = c2d_fail(err, C2D_E_INPUT, "PEM chain offset %zu: a %s object, only CERTIFICATE is accepted",
+						 q, label);
 					goto out;
 				}
 				/* BearSSL reads the label up to the dashes and

@@ -469,13 +469,11 @@ c2d_status c2d_cmd_chain_budget(int argc, char **argv, struct c2d_err *err)
 
 static int read_bytecode(const char *path, uint8_t **code, size_t *len, struct c2d_err *err)
 {
-	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL)
-		return c2d_fail(err, strstr(je.text, "unable to open") ? C2D_E_IO : C2D_E_INPUT, "%s:%d:%d: %s", path,
-				je.line, je.column, je.text);
+	json_t *root;
+	int st = c2d_json_load(path, JSON_REJECT_DUPLICATES, &root, err);
+	if (st < 0)
+		return st;
 	const char *hex = json_string_value(json_object_get(root, "bytecode"));
-	int st = C2D_OK;
 	if (hex == NULL || c2d_rpc_data_parse(hex, code, len, err) < 0 || *len == 0) {
 		if (hex != NULL && *len == 0)
 			free(*code);

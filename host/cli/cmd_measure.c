@@ -26,6 +26,9 @@
 #include "fsutil.h"
 #include "jsonout.h"
 
+/* The largest image part read, as the boot prediction reads them. */
+#define MEASURE_FILE_MAX (UINT64_C(1) << 30)
+
 static const char help[] =
 	"usage: c2d measure [--json] [--out FILE] [--memory SIZE] [--qemu-header MODE]\n"
 	"                   [--firmware TDVF.fd [--cpus N] [--mrtd-order ORDER]\n"
@@ -190,8 +193,14 @@ c2d_status c2d_cmd_measure(int argc, char **argv, struct c2d_err *err)
 		char path[PATH_MAX];
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= sizeof(path))
 			return c2d_fail(err, C2D_E_USAGE, "%s: path too long", dir);
-		if (c2d_digest_file(path, &d[i], err) < 0)
+		/* Read as an input file (fsutil.h), not by c2d_digest_file(),
+		 * which is init's and opens whatever it is given. */
+		uint8_t *buf;
+		size_t len;
+		if (c2d_fs_read_file(path, MEASURE_FILE_MAX, &buf, &len, err) < 0)
 			return err->status;
+		c2d_digest_buf(buf, len, &d[i]);
+		free(buf);
 	}
 
 	char doc[C2D_COMPOSE_DOC_MAX], hash[2 * C2D_SHA256_LEN + 1];

@@ -68,9 +68,10 @@ static int from_getquote(const char *file, struct replay *rp, uint8_t **qbuf, st
 		return c2d_fail(err, C2D_E_INPUT, "%s:%d:%d: %s", file, je.line, je.column, je.text);
 	json_t *jq = json_object_get(root, "quote"), *jl = json_object_get(root, "event_log");
 	if (!json_is_string(jq) || !json_is_string(jl)) {
+		/* Named before root, which owns jq and jl, is released. */
+		const char *which = json_is_string(jq) ? "event_log" : "quote";
 		json_decref(root);
-		return c2d_fail(err, C2D_E_INPUT, "%s: \"%s\" missing or not a string", file,
-				json_is_string(jq) ? "event_log" : "quote");
+		return c2d_fail(err, C2D_E_INPUT, "%s: \"%s\" missing or not a string", file, which);
 	}
 	size_t qn = json_string_length(jq);
 	if (qn % 2 != 0 || (*qbuf = malloc(qn / 2 + 1)) == NULL ||

@@ -146,10 +146,9 @@ c2d_status c2d_cmd_seal_recipe(int argc, char **argv, struct c2d_err *err)
 		return r;
 	if (c2d_recipe_parse_address(app, rc.app_id, err) < 0)
 		return c2d_fail(err, C2D_E_USAGE, "--app: expected a 20-byte address (0x and 40 hex digits)");
-	json_error_t je;
-	json_t *m = json_load_file(meas, 0, &je);
-	if (m == NULL)
-		return c2d_fail(err, C2D_E_INPUT, "%s:%d:%d: %s", meas, je.line, je.column, je.text);
+	json_t *m;
+	if ((r = c2d_json_load(meas, 0, &m, err)) < 0)
+		return r;
 	const char *h = json_string_value(json_object_get(m, "compose_hash"));
 	if (h == NULL || c2d_hex_decode(h, strlen(h), rc.compose_hash, 32, err) < 0)
 		r = c2d_fail(err, C2D_E_INPUT, "%s: no \"compose_hash\" of 32 bytes in hex", meas);
@@ -357,12 +356,13 @@ c2d_status c2d_cmd_seal_inspect(int argc, char **argv, struct c2d_err *err)
 		return C2D_OK;
 	if (argc != 2)
 		return c2d_fail(err, C2D_E_USAGE, "expected one file; see 'c2d inspect --help'");
-	int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open", argv[1]);
+	struct stat st;
+	int fd, r = c2d_fs_open_input(argv[1], 0, &fd, &st, err);
+	if (r < 0)
+		return r;
 	struct c2d_seal_header h;
 	uint8_t *raw;
-	int r = c2d_unseal_header(fd, argv[1], &h, &raw, err);
+	r = c2d_unseal_header(fd, argv[1], &h, &raw, err);
 	close(fd);
 	if (r < 0)
 		return r;

@@ -153,33 +153,40 @@ static int read_root(const char *path, uint8_t **der, size_t *len, struct c2d_er
 {
 	uint8_t *buf;
 	size_t n;
+	struct c2d_x509 cert;
 	int r = c2d_fs_read_file(path, 1u << 16, &buf, &n, err);
 	if (r < 0)
 		return r;
-	if (n < 10 || memcmp(buf, "-----BEGIN", 10) != 0) {
-		*der = buf;
-		*len = n;
-		return C2D_OK;
+	if (n >= 10 && memcmp(buf, "-----BEGIN", 10) == 0) {
+		struct c2d_pem_chain pem;
+		r = c2d_x509_pem_chain_decode((const char *)buf, n, &pem, err);
+		free(buf);
+		if (r < 0) {
+			c2d_err_prefix(err, "%s", path);
+			return r;
+		}
+		if (pem.n != 1) {
+			c2d_x509_pem_chain_free(&pem);
+			return c2d_fail(err, C2D_E_INPUT, "%s: a root file holds one certificate, not %zu",
+					path, pem.n);
+		}
+		n = pem.len[0];
+		buf = malloc(n);
+		if (buf != NULL)
+			memcpy(buf, pem.buf + pem.off[0], n);
+		c2d_x509_pem_chain_free(&pem);
+		if (buf == NULL)
+			return c2d_fail(err, C2D_E_NOMEM, "out of memory");
 	}
-	struct c2d_pem_chain pem;
-	r = c2d_x509_pem_chain_decode((const char *)buf, n, &pem, err);
-	free(buf);
-	if (r < 0) {
-		c2d_err_prefix(err, "%s", path);
+	/* What is no certificate is malformed input (exit 3), not a root
+	 * that the verifier would call "not the Intel SGX Root CA". */
+	if ((r = c2d_x509_parse(buf, n, &cert, err)) < 0) {
+		free(buf);
+		c2d_err_prefix(err, "%s: not an X.509 certificate", path);
 		return r;
 	}
-	if (pem.n != 1) {
-		c2d_x509_pem_chain_free(&pem);
-		return c2d_fail(err, C2D_E_INPUT, "%s: a root file holds one certificate, not %zu", path, pem.n);
-	}
-	*len = pem.len[0];
-	*der = malloc(*len);
-	if (*der == NULL) {
-		c2d_x509_pem_chain_free(&pem);
-		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
-	}
-	memcpy(*der, pem.buf + pem.off[0], *len);
-	c2d_x509_pem_chain_free(&pem);
+	*der = buf;
+	*len = n;
 	return C2D_OK;
 }
 

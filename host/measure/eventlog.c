@@ -114,11 +114,15 @@ c2d_status c2d_eventlog_open(struct c2d_ccel *log, const uint8_t *buf, size_t le
 	uint32_t size = c2d_read_le32(&r);
 	if (r.bad)
 		return c2d_fail(err, C2D_E_INPUT, "event log offset 0: header (TCG_PCR_EVENT) truncated");
-	if (index != 0 || type != C2D_EV_NO_ACTION || memcmp(digest, zero20, 20) != 0)
+	/* The TCG profile writes this record to PCR 0; TDVF maps PCR 0 to CC
+	 * MR index 1 and writes that (edk2 SecurityPkg/Tcg/TdTcg2Dxe,
+	 * SetupCcEventLog). The record is never extended: either is fine. */
+	if (index > C2D_CCEL_SPEC_ID_MR_MAX || type != C2D_EV_NO_ACTION ||
+	    memcmp(digest, zero20, 20) != 0)
 		return c2d_fail(err, C2D_E_INPUT,
 				"event log offset 0: the first record is not a Spec ID event "
-				"(index %u, type 0x%x; 0 and EV_NO_ACTION with a zero digest required)",
-				index, type);
+				"(index %u, type 0x%x; index 0 or 1 and EV_NO_ACTION with a zero "
+				"digest required)", index, type);
 	if (size > r.left)
 		return c2d_fail(err, C2D_E_INPUT, "event log offset 28: Spec ID event of %u bytes, %zu remain",
 				size, r.left);

@@ -23,11 +23,10 @@ static int hex_field(const char *path, json_t *root, const char *key, uint8_t *o
 
 c2d_status c2d_recipe_load(const char *path, struct c2d_recipe *r, struct c2d_err *err)
 {
-	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL)
-		return c2d_fail(err, C2D_E_INPUT, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-	int rc = C2D_OK;
+	json_t *root;
+	int rc = c2d_json_load(path, JSON_REJECT_DUPLICATES, &root, err);
+	if (rc < 0)
+		return rc;
 	const char *key;
 	json_t *v;
 	json_object_foreach(root, key, v) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonout.h"
 #include "values.h"
 
 static int bound(const char *path, uint32_t i, const char *key, json_t *v,
@@ -110,12 +111,11 @@ static int column(const char *path, uint32_t i, json_t *o, struct c2d_column *c,
 
 c2d_status c2d_schemafile_load(const char *path, struct c2d_schema *s, struct c2d_err *err)
 {
-	json_error_t je;
+	json_t *root;
 	memset(s, 0, sizeof(*s));
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL)
-		return c2d_fail(err, C2D_E_INPUT, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-	int r = C2D_OK;
+	int r = c2d_json_load(path, JSON_REJECT_DUPLICATES, &root, err);
+	if (r < 0)
+		return r;
 	json_t *cols = json_object_get(root, "columns");
 	if (!json_is_object(root) || json_object_size(root) != 1 || !json_is_array(cols)) {
 		r = c2d_fail(err, C2D_E_INPUT, "%s: expected {\"columns\": [...]} and nothing else", path);

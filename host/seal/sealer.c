@@ -352,11 +352,10 @@ static int open_input(struct sealer *z, int *in_fd, uint64_t *in_size, struct c2
 		*in_fd = STDIN_FILENO;
 	} else {
 		struct stat st;
-		*in_fd = open(p->in, O_RDONLY | O_CLOEXEC);
-		if (*in_fd < 0)
-			return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open", p->in);
-		if (fstat(*in_fd, &st) == 0 && S_ISREG(st.st_mode))
-			*in_size = (uint64_t)st.st_size;
+		int r = c2d_fs_open_input(p->in, 0, in_fd, &st, err);
+		if (r < 0)
+			return r;
+		*in_size = (uint64_t)st.st_size;
 	}
 	int r;
 	if ((r = c2d_csv_open(&z->csv, *in_fd, strcmp(p->in, "-") ? p->in : "<stdin>", p->tsv, err)) < 0)

@@ -95,22 +95,38 @@ c2d_status c2d_fs_write_atomic(const char *path, const void *data, size_t len,
 	return c2d_fs_tmp_commit(&t, mode, err);
 }
 
+c2d_status c2d_fs_open_input(const char *path, int flags, int *fd, struct stat *st,
+			     struct c2d_err *err)
+{
+	int r, fl;
+	do
+		*fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | flags);
+	while (*fd < 0 && errno == EINTR);
+	if (*fd < 0)
+		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open", path);
+	if (fstat(*fd, st) < 0)
+		r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot stat", path);
+	else if (!S_ISREG(st->st_mode))
+		r = c2d_fail(err, C2D_E_INPUT, "%s: not a regular file", path);
+	else if ((fl = fcntl(*fd, F_GETFL)) < 0 || fcntl(*fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		r = c2d_fail_errno(err, C2D_E_IO, "%s: fcntl", path);
+	else
+		return C2D_OK;
+	close(*fd);
+	*fd = -1;
+	return r;
+}
+
 c2d_status c2d_fs_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
 			 struct c2d_err *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open", path);
-	if (fstat(fd, &st) < 0) {
-		int r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot stat", path);
-		close(fd);
+	int fd, r = c2d_fs_open_input(path, 0, &fd, &st, err);
+	if (r < 0)
 		return r;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return c2d_fail(err, C2D_E_INPUT, "%s: not a regular file of at most %zu bytes",
-				path, max);
+		return c2d_fail(err, C2D_E_INPUT, "%s: larger than %zu bytes", path, max);
 	}
 	size_t cap = (size_t)st.st_size, got = 0;
 	uint8_t *buf = malloc(cap + 1);
@@ -124,7 +140,7 @@ c2d_status c2d_fs_read_file(const char *path, size_t max, uint8_t **data, size_t
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int r = c2d_fail_errno(err, C2D_E_IO, "%s: read failed", path);
+			r = c2d_fail_errno(err, C2D_E_IO, "%s: read failed", path);
 			close(fd);
 			free(buf);
 			return r;

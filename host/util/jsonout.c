@@ -47,3 +47,18 @@ c2d_status c2d_json_print(json_t *root, struct c2d_err *err)
 	free(text);
 	return C2D_OK;
 }
+
+c2d_status c2d_json_load(const char *path, size_t flags, json_t **root, struct c2d_err *err)
+{
+	uint8_t *buf;
+	size_t n;
+	json_error_t je;
+	int r = c2d_fs_read_file(path, C2D_JSON_FILE_MAX, &buf, &n, err);
+	if (r < 0)
+		return r;
+	*root = json_loadb((const char *)buf, n, flags, &je);
+	free(buf);
+	if (*root == NULL)
+		return c2d_fail(err, C2D_E_INPUT, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+	return C2D_OK;
+}

@@ -1,7 +1,8 @@
 /*
  * host/util/jsonout.h: the one way c2d writes JSON files. Keys sorted, two-space
  * indent, one trailing newline, written atomically (host/util/fsutil.h): the same
- * data always gives the same bytes, so JSON artifacts are reproducible.
+ * data always gives the same bytes, so JSON artifacts are reproducible. JSON
+ * files are read the one way too, as input files (c2d_fs_read_file()).
  *
  * Prefix: c2d_json_
  */
@@ -25,5 +26,14 @@ C2D_MUST_CHECK c2d_status c2d_json_write(const char *path, const json_t *root, c
  * root, which may be NULL (a json_pack that ran out of memory): then
  * C2D_E_NOMEM. */
 C2D_MUST_CHECK c2d_status c2d_json_print(json_t *root, struct c2d_err *err);
+
+/* Reads the JSON file at path (at most C2D_JSON_FILE_MAX bytes, a regular
+ * file: c2d_fs_read_file()) with jansson's decoding flags (e.g.
+ * JSON_REJECT_DUPLICATES). On success *root is the caller's reference.
+ * Errors: those of c2d_fs_read_file(), and C2D_E_INPUT
+ * "PATH:LINE:COLUMN: why" for text that is not JSON. */
+#define C2D_JSON_FILE_MAX (16u << 20)
+C2D_MUST_CHECK c2d_status c2d_json_load(const char *path, size_t flags, json_t **root,
+					struct c2d_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "c2d/hex.h"
 #include "c2d/random.h"
+#include "fsutil.h"
 
 c2d_status c2d_key_secret_hex_read(const char *path, uint8_t *out, size_t len, struct c2d_err *err)
 {
@@ -16,13 +17,9 @@ c2d_status c2d_key_secret_hex_read(const char *path, uint8_t *out, size_t len, s
 	struct stat st;
 	if (len > 64)
 		return c2d_fail(err, C2D_E_INTERNAL, "%s: secrets are at most 64 bytes", path);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open key file", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return c2d_fail(err, C2D_E_INPUT, "%s: not a regular file", path);
-	}
+	int fd, r = c2d_fs_open_input(path, O_NOFOLLOW, &fd, &st, err);
+	if (r < 0)
+		return r;
 	if (st.st_mode & 077) {
 		close(fd);
 		return c2d_fail(err, C2D_E_INPUT,

@@ -183,7 +183,7 @@ key openkey "$KEY1"; chmod 644 "$T/openkey"
 expect_rc 3 "$c2d" approve --key "$T/openkey" --app "$app" --compose "$H"
 expect_out "^c2d approve: $T/openkey: key file is readable or writable by others"
 expect_rc 4 "$c2d" approve --key "$T/missing" --app "$app" --compose "$H"
-expect_out "^c2d approve: $T/missing: cannot open key file"
+expect_out "^c2d approve: $T/missing: cannot open: No such file or directory$"
 expect_rc 4 "$c2d" chain status --app "$app" --rpc http://127.0.0.1:1
 expect_out '^c2d chain: http://127.0.0.1:1: eth_chainId: .*Connection refused$'
 expect_rc 1 "$c2d" approve --key "$T/outsider" --app "$app" --compose "0x$(printf 'ab%.0s' $(seq 32))"

@@ -1,5 +1,5 @@
 /* libFuzzer target: the binary CCEL/TCG2 log walk and replay
- * (guest/runtime/tdx/eventlog.c) and dstack's JSON event-log reader
+ * (host/measure/eventlog.c) and dstack's JSON event-log reader
  * (host/measure/eventlog_json.c); every input goes to both. Every record the walk
  * returns lies inside the input, after the previous one; replaying the walk
  * by hand gives what c2d_eventlog_replay gives; whatever the JSON reader

@@ -78,3 +78,25 @@ head -c 2000 "$T/ccel.bin" >"$T/ccel.cut"
 expect_rc 3 "$c2d" quote replay --ccel "$T/ccel.cut" --quote "$T/quote.bin"
 expect_out "^c2d quote: $T/ccel.cut: event log offset [0-9]+: record [0-9]+: "
 ok "a binary CCEL log replays to the same RTMRs; a truncated one exits 3 naming the record"
+
+# A real firmware's binary log: what TDVF wrote in a Google COS TDX guest
+# (its Spec ID record carries index 1, as TDVF writes it) replays to RTMR0-3
+# of that guest's quote. A digest changed in one record is a mismatch of
+# exactly the register that record names (the record at offset 9378 names
+# CC index 2, RTMR1; its SHA-384 digest starts 14 bytes in).
+cos=$top/tests/vectors/tdx/gotdx_ccel_data.dat
+cosq=$top/tests/vectors/tdx/gotdx_cos-113-tdx-quote.dat
+expect_rc 0 "$c2d" quote replay --ccel "$cos" --quote "$cosq"
+expect_out '^events +43 '
+[ "$(grep -Ec '^rtmr[0-3] +match ' "$T/out")" = 4 ] || { cat "$T/out" >&2; fail "COS: four matches"; }
+cp "$cos" "$T/cos.bin"
+[ "$(od -An -tu4 -j9378 -N4 "$T/cos.bin" | tr -d ' ')" = 2 ] || fail "COS: the record at 9378 is not RTMR1's"
+printf '\125' | dd of="$T/cos.bin" bs=1 seek=$((9378 + 14 + 5)) conv=notrunc 2>/dev/null
+cmp -s "$cos" "$T/cos.bin" && fail "COS: the byte did not change"
+rc=0
+"$c2d" quote replay --json --ccel "$T/cos.bin" --quote "$cosq" >"$T/cos.out" 2>"$T/cos.err" || rc=$?
+[ "$rc" = 1 ] || fail "a changed firmware digest exited $rc, expected 1"
+[ "$(jq -r '[.rtmr[].match] | map(tostring) | join(",")' "$T/cos.out")" = "true,false,true,true" ] ||
+	fail "only RTMR1 should differ"
+grep -q 'does not replay to the quote (1 of 4 RTMRs differ)$' "$T/cos.err" || fail "COS mismatch message"
+ok "a real TDVF log (Google COS) replays to its quote's RTMR0-3; a changed digest is RTMR1's mismatch"

@@ -274,13 +274,17 @@ head -c 100 good.sealed >t.sealed;               tampered 3 "header truncated"
 head -c $((hl + 2 * full)) good.sealed >t.sealed; tampered 3 "truncated: chunk 2 ends"
 head -c $((size - 5)) good.sealed >t.sealed;      tampered 3 "truncated: chunk $last ends"
 { cat good.sealed; printf x; } >t.sealed;         tampered 3 "data after total length $size"
-# Unreadable: exit 4.
+# Not a file: exit 3 (docs/cli.md, "Input files"); missing: exit 4.
 rm -f t.sealed; mkdir t.sealed
-run_quiet 4 "$c2d" run --sealed --analysis cohort-stats --kms-key kms.key --recipe recipe.json \
+run_quiet 3 "$c2d" run --sealed --analysis cohort-stats --kms-key kms.key --recipe recipe.json \
 	--in a.sealed t.sealed --json
-expect_out "^c2d run: t.sealed: read failed"
+expect_out "^c2d run: t.sealed: not a regular file$"
 one_line 1
 rmdir t.sealed
+run_quiet 4 "$c2d" run --sealed --analysis cohort-stats --kms-key kms.key --recipe recipe.json \
+	--in a.sealed t.sealed --json
+expect_out "^c2d run: t.sealed: cannot open: No such file or directory$"
+one_line 1
 ok "tampered sealed files: each refused with its documented exit code, naming the file, nothing printed"
 
 "$c2d" recipe --measurements m.json --kms-pub kms.key.pub \

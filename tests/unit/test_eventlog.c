@@ -1,8 +1,10 @@
-/* Unit tests of TDX event logs and RTMR replay (guest/runtime/tdx/eventlog.c,
+/* Unit tests of TDX event logs and RTMR replay (host/measure/eventlog.c,
  * host/measure/eventlog_json.c) on dstack's real GetQuote fixture
  * (tests/vectors/tdx/dstack_tdx-lite-getquote.json): its event log must
  * replay to the RTMRs of its quote, as JSON and as a binary CCEL log built
- * here from the same events in the TCG2 layout. */
+ * here from the same events in the TCG2 layout; and on the binary log that
+ * the firmware of a Google COS TDX guest wrote (tests/vectors/tdx/gotdx_*),
+ * which must replay to that guest's quote. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -389,6 +391,8 @@ static void m_evsize_huge(struct buf *b) { c2d_put_le32(b->p + b->rec[1] + 96, 0
 static void m_evsize_one(struct buf *b) { c2d_put_le32(b->p + b->rec[1] + 96, 4); }
 static void m_index5(struct buf *b) { c2d_put_le32(b->p + b->rec[1], 5); }
 static void m_index_ff(struct buf *b) { c2d_put_le32(b->p + b->rec[0], 0xFFFFFFFEu); }
+static void m_first_index1(struct buf *b) { b->p[0] = 1; }
+static void m_first_index2(struct buf *b) { b->p[0] = 2; }
 static void m_garbage(struct buf *b) { put(b, "\xff\xff\xff\x01", 4); }
 static void m_runtime(struct buf *b) { c2d_put_le32(b->p + b->rec[1] + 4, C2D_EVENT_RUNTIME); }
 
@@ -399,6 +403,8 @@ static void test_ccel_malformed(void **state)
 	expect_bad(m_sig, C2D_E_INPUT, "offset 32: signature is not \"Spec ID Event03\"");
 	expect_bad(m_first_type, C2D_E_INPUT, "not a Spec ID event");
 	expect_bad(m_first_digest, C2D_E_INPUT, "not a Spec ID event");
+	expect_bad(m_first_index1, C2D_OK, "");          /* as TDVF writes it */
+	expect_bad(m_first_index2, C2D_E_INPUT, "not a Spec ID event (index 2,");
 	expect_bad(m_header_size, C2D_E_INPUT, "offset 28: Spec ID event of 4294967295 bytes");
 	expect_bad(m_major, C2D_E_INPUT, "spec version major 1");
 	expect_bad(m_uintn, C2D_E_INPUT, "UINTN size 3");
@@ -440,6 +446,84 @@ static void test_ccel_malformed(void **state)
 	assert_int_equal(c2d_eventlog_rtmrs_apply(&s, 7, 5, 1, d, NULL), C2D_E_INPUT);
 	assert_int_equal(c2d_eventlog_rtmrs_apply(&s, 7, 0, 1, d, NULL), 0);
 	assert_int_equal(c2d_eventlog_rtmrs_apply(&s, 7, 4, 1, d, NULL), 1);
+}
+
+/* --- a real firmware's log ----------------------------------------------- */
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	long n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	uint8_t *p = malloc((size_t)n);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+/* The must-show for firmware logs: what TDVF wrote in a Google COS TDX
+ * guest replays to RTMR0-3 of that guest's quote, and a digest changed in
+ * any record moves exactly the register that record names. */
+static void test_cos_ccel(void **state)
+{
+	(void)state;
+	size_t len, qlen, tlen, n;
+	uint8_t *log = slurp("tests/vectors/tdx/gotdx_ccel_data.dat", &len);
+	uint8_t *qb = slurp("tests/vectors/tdx/gotdx_cos-113-tdx-quote.dat", &qlen);
+	uint8_t *table = slurp("tests/vectors/tdx/gotdx_ccel_table.dat", &tlen);
+	struct c2d_tdx_quote q;
+	struct c2d_rtmrs r;
+	struct c2d_err err = { 0 };
+
+	/* The file is the whole log area that the ACPI CCEL table describes
+	 * (its LAML, at offset 40), fill included. */
+	assert_int_equal(tlen, 56);
+	assert_memory_equal(table, "CCEL", 4);
+	assert_int_equal(c2d_get_le64(table + 40), len);
+	/* TDVF's Spec ID record carries index 1, not the TCG profile's 0. */
+	assert_int_equal(c2d_get_le32(log), 1);
+
+	assert_int_equal(c2d_tdxquote_parse(qb, qlen, &q, &err), C2D_OK);
+	if (c2d_eventlog_replay(log, len, &r, &n, &err) != C2D_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(n, 43);
+	for (int i = 0; i < 4; i++)
+		assert_memory_equal(r.rtmr[i], q.td.rtmr[i], 48);
+
+	struct c2d_ccel it;
+	struct c2d_ccel_event ev;
+	size_t at[64] = { 0 }, seen = 0;
+	uint32_t mr[64] = { 0 }, per[5] = { 0 };
+	assert_int_equal(c2d_eventlog_open(&it, log, len, &err), C2D_OK);
+	while (c2d_eventlog_next(&it, &ev, &err) > 0) {
+		assert_true(seen < 64);
+		assert_int_not_equal(ev.type, C2D_EV_NO_ACTION);
+		at[seen] = (size_t)(ev.sha384 - log);
+		mr[seen++] = ev.mr_index;
+		per[ev.mr_index]++;
+	}
+	assert_int_equal(seen, 43);
+	/* RTMR0, 1 and 2 each have events; RTMR3 (the OS's) none. */
+	assert_true(per[1] > 0 && per[2] > 0 && per[3] > 0);
+	assert_int_equal(per[0] + per[4], 0);
+	for (size_t i = 0; i < seen; i++) {
+		log[at[i] + 17] ^= 0x01;
+		assert_int_equal(c2d_eventlog_replay(log, len, &r, NULL, NULL), C2D_OK);
+		for (uint32_t k = 0; k < 4; k++)
+			if (k + 1 == mr[i])
+				assert_memory_not_equal(r.rtmr[k], q.td.rtmr[k], 48);
+			else
+				assert_memory_equal(r.rtmr[k], q.td.rtmr[k], 48);
+		log[at[i] + 17] ^= 0x01;
+	}
+	free(table);
+	free(qb);
+	free(log);
 }
 
 /* --- the JSON reader ------------------------------------------------------- */
@@ -507,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_ccel_replay),
 		cmocka_unit_test(test_ccel_truncation),
 		cmocka_unit_test(test_ccel_malformed),
+		cmocka_unit_test(test_cos_ccel),
 		cmocka_unit_test(test_json_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

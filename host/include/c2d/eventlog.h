@@ -18,7 +18,9 @@
  *
  * Binary log layout (TCG PC Client PFP "crypto agile" format, little-endian):
  *   TCG_PCR_EVENT (the first record, SHA-1 style):
- *     mr index u32 (0), event type u32 (3, EV_NO_ACTION), digest (20, zero),
+ *     mr index u32 (0 as the TCG profile writes it, or 1: TDVF maps the
+ *     profile's PCR 0 to CC MR index 1 and writes that), event type u32
+ *     (3, EV_NO_ACTION), digest (20, zero),
  *     event size u32, event: TCG_EfiSpecIdEvent
  *       signature (16: "Spec ID Event03\0"), platform class u32,
  *       spec version minor u8, major u8 (2), errata u8, uintn size u8,
@@ -67,6 +69,7 @@
 #define C2D_CC_MR_MRTD 0u             /* CC MR index of MRTD; 1..4 are RTMR0..3 */
 #define C2D_CC_MR_MAX 4u
 #define C2D_CCEL_MAX_ALGS 8
+#define C2D_CCEL_SPEC_ID_MR_MAX 1u    /* the Spec ID record's index: 0 (TCG) or 1 (TDVF) */
 
 /* RTMR0..3, as a replay builds them. Start from all zeros ({0} or memset). */
 struct c2d_rtmrs {
