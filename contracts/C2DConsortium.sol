@@ -78,7 +78,10 @@ contract C2DConsortium {
     mapping(bytes32 composeHash => bool) public isRevoked;
 
     mapping(address owner => mapping(bytes32 datasetId => Budget)) private _budgets;
-    mapping(bytes32 runId => bool) private _runSpent;
+    /// @notice The release log's head that the KMS recorded with run `runId`'s spend; zero
+    ///         while the run has not been charged (a head is never zero, so non-zero means
+    ///         charged, and the run cannot be charged again).
+    mapping(bytes32 runId => bytes32 logHead) public logHeadOf;
 
     /// @notice The consortium was created (emitted once, by the constructor).
     /// @param name The consortium's display name.
@@ -140,6 +143,14 @@ contract C2DConsortium {
         uint64 spentMicroEps,
         uint64 spentMicroRho
     );
+
+    /// @notice The KMS charged run `runId` of `composeHash` (emitted once per successful
+    ///         `spend`, after its `Spent` logs) with its release log's head at that time, so the
+    ///         block that holds this log timestamps the release log up to that head.
+    /// @param runId The run.
+    /// @param composeHash The compose-hash the run executes.
+    /// @param logHead The hash of the release log's last line when the KMS released the keys.
+    event Released(bytes32 indexed runId, bytes32 indexed composeHash, bytes32 logHead);
 
     modifier onlyOwner() {
         require(isOwner[msg.sender], "c2d: not an owner");
@@ -370,8 +381,10 @@ contract C2DConsortium {
     /// @notice The KMS charges `microEps` and `microRho` to each of `datasets` for run `runId`
     ///         of `composeHash`, all or nothing: every check passes for every dataset before
     ///         anything is written. Each dataset is the (owner, id) pair of a sealed header
-    ///         whose key the KMS releases for the run.
-    /// @dev Reverts "c2d: only the KMS", "c2d: compose hash not allowed",
+    ///         whose key the KMS releases for the run. `logHead` anchors the KMS's
+    ///         hash-chained release log: it is kept as `logHeadOf(runId)` and emitted in
+    ///         `Released`, so that a log rewritten after the fact no longer matches the chain.
+    /// @dev Reverts "c2d: only the KMS", "c2d: zero log head", "c2d: compose hash not allowed",
     ///      "c2d: run already spent", "c2d: no datasets", "c2d: too many datasets",
     ///      "c2d: duplicate dataset", "c2d: no budget for dataset",
     ///      "c2d: dataset owner has not approved", "c2d: epsilon budget exceeded",
@@ -381,16 +394,19 @@ contract C2DConsortium {
     /// @param microEps The epsilon charged to each dataset, in micro-epsilon.
     /// @param microRho The rho charged to each dataset, in micro-rho.
     /// @param runId The run's id; each run is charged once.
+    /// @param logHead The release log's head hash at the release; non-zero.
     function spend(
         bytes32 composeHash,
         DatasetRef[] calldata datasets,
         uint64 microEps,
         uint64 microRho,
-        bytes32 runId
+        bytes32 runId,
+        bytes32 logHead
     ) external {
         require(msg.sender == kms, "c2d: only the KMS");
+        require(logHead != bytes32(0), "c2d: zero log head");
         require(allowedComposeHashes(composeHash), "c2d: compose hash not allowed");
-        require(!_runSpent[runId], "c2d: run already spent");
+        require(logHeadOf[runId] == bytes32(0), "c2d: run already spent");
         uint256 n = datasets.length;
         require(n != 0, "c2d: no datasets");
         require(n <= MAX_DATASETS, "c2d: too many datasets");
@@ -415,7 +431,7 @@ contract C2DConsortium {
             );
         }
 
-        _runSpent[runId] = true;
+        logHeadOf[runId] = logHead;
         for (uint256 i = 0; i < n; i++) {
             DatasetRef calldata d = datasets[i];
             Budget storage b = _budgets[d.owner][d.datasetId];
@@ -432,6 +448,7 @@ contract C2DConsortium {
                 b.spentMicroRho
             );
         }
+        emit Released(runId, composeHash, logHead);
     }
 
     // --- internals ------------------------------------------------------------------------

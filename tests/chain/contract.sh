@@ -19,6 +19,8 @@ H6=$("$CAST" keccak "compose six")
 H7=$("$CAST" keccak "compose seven")
 D1=$(h 0xd1) D2=$(h 0xd2) D3=$(h 0xd3) D4=$(h 0xd4) D5=$(h 0xd5) D9=$(h 0xd9)
 R1=$(h 0x101) R2=$(h 0x102) R3=$(h 0x103) R4=$(h 0x104) R5=$(h 0x105) R6=$(h 0x106)
+# Release-log heads that spends carry (any non-zero bytes32).
+LH=$("$CAST" keccak "release log head") LH2=$("$CAST" keccak "another head")
 R7=$(h 0x107) R8=$(h 0x108) R9=$(h 0x109) R10=$(h 0x10a) R11=$(h 0x10b) R12=$(h 0x10c)
 lc() { printf %s "$1" | tr 'A-F' 'a-f'; }
 topic_addr() { printf '0x%024d%s' 0 "$(lc "$1" | cut -c3-)"; }
@@ -71,7 +73,7 @@ state() {
 # budget OWNER ID: "set capEps spentEps capRho spentRho " of OWNER's dataset ID.
 budget() { view "budgetOf(address,bytes32)(bool,uint64,uint64,uint64,uint64)" "$1" "$2" | sed 's/ .*//' | tr '\n' ' '; }
 SETB="setBudget(bytes32,uint64,uint64)"
-SPEND="spend(bytes32,(address,bytes32)[],uint64,uint64,bytes32)"
+SPEND="spend(bytes32,(address,bytes32)[],uint64,uint64,bytes32,bytes32)"
 APPROVED="Approved(bytes32,address,uint256,uint64)"
 # anvil's clock: the timestamp of the latest block, and of the next one to be mined.
 now() { "$CAST" block latest -f timestamp; }
@@ -201,61 +203,69 @@ is "budgetOf(owner 3, D1)" "$(budget "$ADDR3" "$D1")" "false 0 0 0 0 "
 is "budgetOf(unset)" "$(budget "$ADDR1" "$D9")" "false 0 0 0 0 "
 ok "setBudget keys the budget by (caller, id): owner 2 setting owner 1's id first gets its own budget, and owner 1's setBudget of that id still succeeds, apart"
 
-reverts "c2d: only the KMS" "$KEY1" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1"
-reverts "c2d: only the KMS" "$KEY0" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1"
-reverts "c2d: only the KMS" "$KEY2" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1" # the squatter
-send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D2)]" 200 100 "$R1"
+reverts "c2d: only the KMS" "$KEY1" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1" "$LH"
+reverts "c2d: only the KMS" "$KEY0" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1" "$LH"
+reverts "c2d: only the KMS" "$KEY2" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1" "$LH" # the squatter
+is "logHeadOf(R1) before its spend" "$(view "logHeadOf(bytes32)(bytes32)" "$R1")" "$Z32"
+reverts "c2d: zero log head" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1" "$Z32"
+send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D2)]" 200 100 "$R1" "$LH"
+event "Released(bytes32,bytes32,bytes32)" "$R1" "$H1" -- "$LH"
+is "the last log of a spend is Released" "$(jq -r '.logs[-1].topics[0]' "$T/receipt.json")" \
+	"$("$CAST" keccak "Released(bytes32,bytes32,bytes32)")"
+is "logHeadOf(R1)" "$(view "logHeadOf(bytes32)(bytes32)" "$R1")" "$LH"
 jq -c --arg t "$("$CAST" keccak "Spent(address,bytes32,bytes32,bytes32,uint64,uint64,uint64,uint64)")" \
 	'[.logs[] | select(.topics[0] == $t) | .topics[1:], .data]' "$T/receipt.json" >"$T/ev.json"
 is "Spent logs" "$(jq -c . "$T/ev.json")" \
 	"[[\"$(topic_addr "$ADDR1")\",\"$D1\",\"$H1\"],\"$(enc "f(bytes32,uint64,uint64,uint64,uint64)" "$R1" 200 100 200 100)\",[\"$(topic_addr "$ADDR2")\",\"$D2\",\"$H1\"],\"$(enc "f(bytes32,uint64,uint64,uint64,uint64)" "$R1" 200 100 200 100)\"]"
-send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D2),($ADDR3,$D3),($ADDR4,$D4)]" 100 50 "$R2"
+send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D2),($ADDR3,$D3),($ADDR4,$D4)]" 100 50 "$R2" "$LH"
 spend4_gas=$(gas)
 is "budgetOf(owner 1, D1)" "$(budget "$ADDR1" "$D1")" "true 1000 300 500 150 "
 is "budgetOf(owner 2, D2)" "$(budget "$ADDR2" "$D2")" "true 300 300 300 150 "
 is "budgetOf(owner 4, D4)" "$(budget "$ADDR4" "$D4")" "true 500 100 500 50 "
 is "budgetOf(owner 2, D1)" "$(budget "$ADDR2" "$D1")" "true 5 0 7 0 "
 ok "spend by the KMS charges epsilon and rho to every (owner, dataset), Spent per dataset with the running totals; anyone else's spend reverts"
+ok "spend records the release log's head: Released(run, compose-hash, head) once, after the Spent logs, and logHeadOf(run); a zero head reverts"
 
 # D1 has room, D2 (second) has no epsilon left: nothing is charged. Once refused at
 # estimation, once mined with a fixed gas limit (status 0), state unchanged both times.
-reverts "c2d: epsilon budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D2)]" 1 0 "$R3"
+reverts "c2d: epsilon budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D2)]" 1 0 "$R3" "$LH"
 rc=0
 "$CAST" send --private-key "$KEY5" --gas-limit 300000 --json "$APP" "$SPEND" \
-	"$H1" "[($ADDR1,$D1),($ADDR2,$D2)]" 1 0 "$R3" >"$T/receipt.json" 2>"$T/out" || rc=$?
+	"$H1" "[($ADDR1,$D1),($ADDR2,$D2)]" 1 0 "$R3" "$LH" >"$T/receipt.json" 2>"$T/out" || rc=$?
 is "mined over-budget spend: status" "$(jq -r .status "$T/receipt.json" 2>/dev/null || echo "cast rc $rc")" 0x0
 is "mined over-budget spend: logs" "$(jq '.logs | length' "$T/receipt.json")" 0
 is "budgetOf(owner 1, D1) after refused spends" "$(budget "$ADDR1" "$D1")" "true 1000 300 500 150 "
 is "budgetOf(owner 2, D2) after refused spends" "$(budget "$ADDR2" "$D2")" "true 300 300 300 150 "
 # D3 has room for 400 more rho, D1 (second) has 350: nothing is charged.
-reverts "c2d: rho budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR3,$D3),($ADDR1,$D1)]" 0 400 "$R3"
+reverts "c2d: rho budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR3,$D3),($ADDR1,$D1)]" 0 400 "$R3" "$LH"
 is "budgetOf(owner 3, D3) after a refused spend" "$(budget "$ADDR3" "$D3")" "true 500 100 500 50 "
-send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 0 "$R3" # R3 was never spent
-reverts "c2d: run already spent" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1"
-reverts "c2d: no datasets" "$KEY5" "$SPEND" "$H1" "[]" 1 1 "$R4"
-reverts "c2d: duplicate dataset" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR3,$D3),($ADDR1,$D1)]" 1 1 "$R4"
-reverts "c2d: no budget for dataset" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR1,$D9)]" 1 1 "$R4"
-reverts "c2d: no budget for dataset" "$KEY5" "$SPEND" "$H1" "[($ADDR3,$D1)]" 1 1 "$R4" # D1 is not owner 3's
+send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 0 "$R3" "$LH" # R3 was never spent
+reverts "c2d: run already spent" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1)]" 1 1 "$R1" "$LH2"
+is "logHeadOf(R1) after a second spend of R1 with another head" "$(view "logHeadOf(bytes32)(bytes32)" "$R1")" "$LH"
+reverts "c2d: no datasets" "$KEY5" "$SPEND" "$H1" "[]" 1 1 "$R4" "$LH"
+reverts "c2d: duplicate dataset" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR3,$D3),($ADDR1,$D1)]" 1 1 "$R4" "$LH"
+reverts "c2d: no budget for dataset" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR1,$D9)]" 1 1 "$R4" "$LH"
+reverts "c2d: no budget for dataset" "$KEY5" "$SPEND" "$H1" "[($ADDR3,$D1)]" 1 1 "$R4" "$LH" # D1 is not owner 3's
 pairs=$(i=1; while [ $i -le 65 ]; do printf '(%s,0x%064x),' "$ADDR1" $i; i=$((i + 1)); done)
-reverts "c2d: too many datasets" "$KEY5" "$SPEND" "$H1" "[${pairs%,}]" 1 1 "$R4"
-reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H3" "[($ADDR1,$D1)]" 1 1 "$R4"
-reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H4" "[($ADDR1,$D1)]" 1 1 "$R4"
+reverts "c2d: too many datasets" "$KEY5" "$SPEND" "$H1" "[${pairs%,}]" 1 1 "$R4" "$LH"
+reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H3" "[($ADDR1,$D1)]" 1 1 "$R4" "$LH"
+reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H4" "[($ADDR1,$D1)]" 1 1 "$R4" "$LH"
 # H2 is allowed, but D4's owner (owner 4) did not approve it: no key, no spend.
-reverts "c2d: dataset owner has not approved" "$KEY5" "$SPEND" "$H2" "[($ADDR1,$D1),($ADDR4,$D4)]" 1 1 "$R4"
-send "$KEY5" "$SPEND" "$H2" "[($ADDR1,$D1),($ADDR3,$D3)]" 1 1 "$R4"
+reverts "c2d: dataset owner has not approved" "$KEY5" "$SPEND" "$H2" "[($ADDR1,$D1),($ADDR4,$D4)]" 1 1 "$R4" "$LH"
+send "$KEY5" "$SPEND" "$H2" "[($ADDR1,$D1),($ADDR3,$D3)]" 1 1 "$R4" "$LH"
 is "budgetOf(owner 1, D1)" "$(budget "$ADDR1" "$D1")" "true 1000 302 500 151 "
 ok "all-or-nothing: a spend over one epsilon or rho cap, on an unallowed hash, a dataset whose owner did not approve, a reused run, none, a duplicate, an unbudgeted (owner, id) or > 64 datasets reverts and charges nothing"
 
 # H5 is allowed by owners 2-4. Owner 1 did not approve it; owner 2, who set a budget
 # for D1 too, did. The spend of (owner 1, D1) asks owner 1, whatever owner 2 did.
-reverts "c2d: dataset owner has not approved" "$KEY5" "$SPEND" "$H5" "[($ADDR1,$D1)]" 1 1 "$R7"
-send "$KEY5" "$SPEND" "$H5" "[($ADDR2,$D1)]" 2 3 "$R7"
+reverts "c2d: dataset owner has not approved" "$KEY5" "$SPEND" "$H5" "[($ADDR1,$D1)]" 1 1 "$R7" "$LH"
+send "$KEY5" "$SPEND" "$H5" "[($ADDR2,$D1)]" 2 3 "$R7" "$LH"
 event "Spent(address,bytes32,bytes32,bytes32,uint64,uint64,uint64,uint64)" \
 	"$(topic_addr "$ADDR2")" "$D1" "$H5" -- "$(enc "f(bytes32,uint64,uint64,uint64,uint64)" "$R7" 2 3 2 3)"
 is "budgetOf(owner 1, D1) after a spend of (owner 2, D1)" "$(budget "$ADDR1" "$D1")" "true 1000 302 500 151 "
 is "budgetOf(owner 2, D1)" "$(budget "$ADDR2" "$D1")" "true 5 2 7 3 "
 # One run may read both owners' datasets of the same id: two budgets, two charges.
-send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D1)]" 1 1 "$R8"
+send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D1),($ADDR2,$D1)]" 1 1 "$R8" "$LH"
 is "budgetOf(owner 1, D1)" "$(budget "$ADDR1" "$D1")" "true 1000 303 500 152 "
 is "budgetOf(owner 2, D1)" "$(budget "$ADDR2" "$D1")" "true 5 3 7 4 "
 ok "a squatted id: spending (owner 1, D1) needs owner 1's approval, not the squatter's; (owner 2, D1) is charged apart, also in the same run"
@@ -267,9 +277,9 @@ event "BudgetSet(address,bytes32,uint64,uint64)" "$(topic_addr "$ADDR1")" "$D1" 
 is "budgetOf(owner 1, D1)" "$(budget "$ADDR1" "$D1")" "true 303 303 152 152 "
 MAX64=18446744073709551615
 send "$KEY1" "$SETB" "$D5" "$MAX64" "$MAX64"
-send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D5)]" "$MAX64" "$MAX64" "$R5"
-reverts "c2d: epsilon budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D5)]" 1 0 "$R6"
-reverts "c2d: rho budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D5)]" 0 1 "$R6"
+send "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D5)]" "$MAX64" "$MAX64" "$R5" "$LH"
+reverts "c2d: epsilon budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D5)]" 1 0 "$R6" "$LH"
+reverts "c2d: rho budget exceeded" "$KEY5" "$SPEND" "$H1" "[($ADDR1,$D5)]" 0 1 "$R6" "$LH"
 is "budgetOf(owner 1, D5)" "$(budget "$ADDR1" "$D5")" "true $MAX64 $MAX64 $MAX64 $MAX64 "
 ok "a cap below spent (epsilon or rho) reverts, equal to it is accepted; at 2^64-1 spent, one more micro-unit is 'budget exceeded', not an overflow"
 
@@ -293,14 +303,14 @@ reverts "c2d: already approved" "$KEY2" "approveUntil(bytes32,uint64)" "$H6" $((
 # The last second it counts: a spend mined at T0+99 needs owner 3's approval twice
 # (the quorum, and owner 3's consent for its D3).
 next_block_at $((T0 + 99))
-send "$KEY5" "$SPEND" "$H6" "[($ADDR3,$D3)]" 1 1 "$R9"
+send "$KEY5" "$SPEND" "$H6" "[($ADDR3,$D3)]" 1 1 "$R9" "$LH"
 mine_at $((T0 + 100))
 state "$H6" false "compose hash not approved by the quorum"
 is "hasApproved(H6, owner 3) at its expiry" "$(view "hasApproved(bytes32,address)(bool)" "$H6" "$ADDR3")" false
 is "hasApproved(H6, owner 2)" "$(view "hasApproved(bytes32,address)(bool)" "$H6" "$ADDR2")" true
 is "approvalCount(H6) at the expiry" "$(view "approvalCount(bytes32)(uint256)" "$H6")" 2
 is "approvalExpiry(H6, owner 3) after it" "$(view "approvalExpiry(bytes32,address)(uint64)" "$H6" "$ADDR3" | sed 's/ .*//')" $((T0 + 100))
-reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H6" "[($ADDR3,$D3)]" 1 1 "$R10"
+reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H6" "[($ADDR3,$D3)]" 1 1 "$R10" "$LH"
 ok "an approval counts until its expiry (a spend mined the second before), then allowedComposeHashes, isAppAllowed, hasApproved, approvalCount and spend stop counting it"
 
 # An expired approval may be given again; a live one may be extended, never shortened.
@@ -324,13 +334,13 @@ ok "an expired approval can be given again (ComposeHashAdded again); a live one 
 # The quorum outlives one owner's expired approval; that owner's consent does not.
 for k in "$KEY1" "$KEY2" "$KEY3"; do send "$k" "approve(bytes32)" "$H7"; done
 send "$KEY4" "approveUntil(bytes32,uint64)" "$H7" $(($(now) + 60))
-send "$KEY5" "$SPEND" "$H7" "[($ADDR4,$D4)]" 1 1 "$R11"
+send "$KEY5" "$SPEND" "$H7" "[($ADDR4,$D4)]" 1 1 "$R11" "$LH"
 "$CAST" rpc evm_increaseTime 3600 >/dev/null
 "$CAST" rpc evm_mine >/dev/null
 state "$H7" true ""
 is "hasApproved(H7, owner 4) an hour later" "$(view "hasApproved(bytes32,address)(bool)" "$H7" "$ADDR4")" false
 is "approvalCount(H7) an hour later" "$(view "approvalCount(bytes32)(uint256)" "$H7")" 3
-reverts "c2d: dataset owner has not approved" "$KEY5" "$SPEND" "$H7" "[($ADDR4,$D4)]" 1 1 "$R12"
+reverts "c2d: dataset owner has not approved" "$KEY5" "$SPEND" "$H7" "[($ADDR4,$D4)]" 1 1 "$R12" "$LH"
 is "budgetOf(owner 4, D4)" "$(budget "$ADDR4" "$D4")" "true 500 101 500 51 "
 ok "after evm_increaseTime past owner 4's expiry the hash stays allowed by the other three, but spending owner 4's dataset is refused"
 
@@ -345,7 +355,7 @@ reverts "c2d: compose hash revoked" "$KEY4" "addComposeHash(bytes32)" "$H2"
 reverts "c2d: compose hash revoked" "$KEY4" "approveUntil(bytes32,uint64)" "$H2" $(($(now) + 100000))
 reverts "c2d: already revoked" "$KEY2" "revoke(bytes32)" "$H2"
 reverts "c2d: already revoked" "$KEY3" "removeComposeHash(bytes32)" "$H2"
-reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H2" "[($ADDR3,$D3)]" 1 1 "$R6"
+reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H2" "[($ADDR3,$D3)]" 1 1 "$R6" "$LH"
 state "$H2" false "compose hash revoked"
 is "approvalCount(H2) after revoke" "$(view "approvalCount(bytes32)(uint256)" "$H2")" 3
 
@@ -354,7 +364,7 @@ revoke_gas=$(gas)
 event "Revoked(bytes32,address)" "$H1" "$(topic_addr "$ADDR4")" -- 0x
 event "ComposeHashRemoved(bytes32)" -- "$H1"
 state "$H1" false "compose hash revoked"
-reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H1" "[($ADDR3,$D3)]" 1 1 "$R6"
+reverts "c2d: compose hash not allowed" "$KEY5" "$SPEND" "$H1" "[($ADDR3,$D3)]" 1 1 "$R6" "$LH"
 
 # H3 revoked below the quorum: the approvals that would reach it are refused.
 send "$KEY3" "revoke(bytes32)" "$H3"
