@@ -115,7 +115,7 @@ UTIL_SRC    := host/util/fsutil.c host/util/jsonout.c host/util/keyfile.c
 SEAL_SRC    := host/seal/sealer.c host/seal/csv.c host/seal/values.c host/seal/schemafile.c \
                host/seal/recipefile.c
 ETH_SRC     := host/chain/keccak.c host/chain/rlp.c host/chain/abi.c host/chain/ethtx.c \
-               host/chain/rpc.c host/chain/consortium.c
+               host/chain/rpc.c host/chain/consortium.c host/chain/kmschain.c
 SIM_SRC     := host/sim/simca.c host/sim/simquote.c host/sim/der_write.c
 GPU_SRC     := host/gpu/gpu.c host/gpu/cudadrv.c
 RUNNER_SRC  := guest/init/analysis.c guest/init/supervise.c
@@ -330,6 +330,13 @@ $(OUT)/test/c2d-ethtool: $(call obj,test,tests/tools/ethtool.c $(ETH_SRC) host/u
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
 
+# Test-only: the KMS's pinned reads, spend and anchor checks on the command
+# line, for the tests against anvil (tests/chain/kms.sh).
+$(OUT)/test/c2d-kmschaintool: $(call obj,test,tests/tools/kmschaintool.c $(ETH_SRC) host/util/fsutil.c) \
+                              $(call lib,test)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
+
 # The crypto backends' known answers on the guest's own build: static,
 # musl, the guest's flags and objects, in no image; tests/host/crypto_kat.sh
 # runs it here and under QEMU's CPU models (docs/testing.md).
@@ -470,7 +477,7 @@ $(CONTRACT): contracts/C2DConsortium.sol contracts/C2DConsortium.bytecode.sha256
 	contracts/build $(NPM) $@
 
 # The contract on a local anvil (tests/chain/), driven by cast and by c2d.
-chain-test: $(CONTRACT) $(OUT)/bin/c2d
+chain-test: $(CONTRACT) $(OUT)/bin/c2d $(OUT)/test/c2d-kmschaintool
 	tests/chain/run-all
 
 # --- running it ---------------------------------------------------------------

@@ -339,16 +339,60 @@ c2d_status c2d_rpc_eth_estimate_gas(struct c2d_rpc *r, const uint8_t from[20], c
 			       err);
 }
 
-c2d_status c2d_rpc_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20], const uint8_t *data,
-			size_t len, const char *block, uint8_t **ret, size_t *ret_len, struct c2d_err *err)
+static int eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20], const uint8_t *data,
+		    size_t len, json_t *block, uint8_t **ret, size_t *ret_len, struct c2d_err *err)
 {
 	json_t *res;
-	int rc = c2d_rpc_call(r, "eth_call", json_pack("[o, s]", call_object(from, to, data, len), block), &res,
+	int rc = c2d_rpc_call(r, "eth_call", json_pack("[o, o]", call_object(from, to, data, len), block), &res,
 			      err);
 	if (rc < 0)
 		return rc;
 	if (c2d_rpc_data_parse(json_string_value(res), ret, ret_len, err) < 0)
 		rc = c2d_fail(err, C2D_E_INPUT, "%s: eth_call: result is not hex data", r->url);
+	json_decref(res);
+	return rc;
+}
+
+c2d_status c2d_rpc_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20], const uint8_t *data,
+			size_t len, const char *block, uint8_t **ret, size_t *ret_len, struct c2d_err *err)
+{
+	return eth_call(r, from, to, data, len, json_string(block), ret, ret_len, err);
+}
+
+c2d_status c2d_rpc_eth_call_at(struct c2d_rpc *r, const uint8_t to[20], const uint8_t *data, size_t len,
+			       const uint8_t block_hash[32], uint8_t **ret, size_t *ret_len, struct c2d_err *err)
+{
+	/* EIP-1898: the block by its hash, refused unless it is on the canonical chain. */
+	return eth_call(r, NULL, to, data, len,
+			json_pack("{s:o, s:b}", "blockHash", data_json(block_hash, 32), "requireCanonical", 1), ret,
+			ret_len, err);
+}
+
+c2d_status c2d_rpc_eth_block_number(struct c2d_rpc *r, uint64_t *number, struct c2d_err *err)
+{
+	return result_quantity(r, "eth_blockNumber", json_array(), number, err);
+}
+
+static int json_hash(json_t *j, uint8_t out[32])
+{
+	const char *s = json_string_value(j);
+	return s != NULL && strlen(s) == 66 && s[0] == '0' && s[1] == 'x' && c2d_hex_decode(s + 2, 64, out, 32, NULL) == 0
+		? 0 : -1;
+}
+
+c2d_status c2d_rpc_eth_block(struct c2d_rpc *r, const char *block, struct c2d_block *b, struct c2d_err *err)
+{
+	json_t *res;
+	int rc = c2d_rpc_call(r, "eth_getBlockByNumber", json_pack("[s, b]", block, 0), &res, err);
+	if (rc < 0)
+		return rc;
+	if (json_is_null(res))
+		rc = c2d_fail(err, C2D_E_REFUSED, "%s: eth_getBlockByNumber: the node has no block %s", r->url, block);
+	else if (c2d_rpc_quantity_parse(json_string_value(json_object_get(res, "number")), &b->number, err) < 0 ||
+		 c2d_rpc_quantity_parse(json_string_value(json_object_get(res, "timestamp")), &b->timestamp, err) < 0 ||
+		 json_hash(json_object_get(res, "hash"), b->hash) < 0)
+		rc = c2d_fail(err, C2D_E_INPUT, "%s: eth_getBlockByNumber: block %s: malformed number, timestamp "
+			      "or hash", r->url, block);
 	json_decref(res);
 	return rc;
 }
@@ -383,9 +427,10 @@ static int parse_receipt(struct c2d_rpc *r, json_t *j, struct c2d_receipt *rc, s
 	json_t *ca = json_object_get(j, "contractAddress");
 	if (c2d_rpc_quantity_parse(json_string_value(json_object_get(j, "status")), &status, err) < 0 || status > 1 ||
 	    c2d_rpc_quantity_parse(json_string_value(json_object_get(j, "blockNumber")), &rc->block, err) < 0 ||
+	    json_hash(json_object_get(j, "blockHash"), rc->block_hash) < 0 ||
 	    c2d_rpc_quantity_parse(json_string_value(json_object_get(j, "gasUsed")), &rc->gas_used, err) < 0)
 		return c2d_fail(err, C2D_E_INPUT, "%s: eth_getTransactionReceipt: malformed receipt "
-				"(status, blockNumber or gasUsed)", r->url);
+				"(status, blockNumber, blockHash or gasUsed)", r->url);
 	rc->status = (int)status;
 	rc->has_contract = ca != NULL && !json_is_null(ca);
 	if (rc->has_contract && json_addr(ca, rc->contract) < 0)
@@ -394,11 +439,85 @@ static int parse_receipt(struct c2d_rpc *r, json_t *j, struct c2d_receipt *rc, s
 	return C2D_OK;
 }
 
-static void sleep_ms(long ms)
+void c2d_rpc_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+void c2d_rpc_logs_free(struct c2d_log *logs, size_t n)
+{
+	for (size_t i = 0; logs != NULL && i < n; i++)
+		free(logs[i].data);
+	free(logs);
+}
+
+/* A JSON array of log objects (eth_getLogs' result, a receipt's "logs"). */
+static int parse_logs(struct c2d_rpc *r, const char *method, json_t *res, struct c2d_log **logs, size_t *n,
+		      struct c2d_err *err)
+{
+	if (!json_is_array(res))
+		return c2d_fail(err, C2D_E_INPUT, "%s: %s: the logs are not an array", r->url, method);
+	size_t count = json_array_size(res);
+	struct c2d_log *out = calloc(count ? count : 1, sizeof(*out));
+	int rc = C2D_OK;
+	if (out == NULL)
+		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < count && rc == 0; i++) {
+		json_t *l = json_array_get(res, i), *t = json_object_get(l, "topics");
+		uint8_t *tb;
+		size_t tl;
+		if (json_addr(json_object_get(l, "address"), out[i].address) < 0 || !json_is_array(t) ||
+		    json_array_size(t) > 4 || json_hash(json_object_get(l, "transactionHash"), out[i].txhash) < 0 ||
+		    c2d_rpc_data_parse(json_string_value(json_object_get(l, "data")), &out[i].data, &out[i].data_len,
+				   err) < 0 ||
+		    c2d_rpc_quantity_parse(json_string_value(json_object_get(l, "blockNumber")), &out[i].block, err) < 0) {
+			rc = c2d_fail(err, C2D_E_INPUT, "%s: %s: malformed log %zu", r->url, method, i);
+			break;
+		}
+		out[i].ntopics = json_array_size(t);
+		for (size_t k = 0; k < out[i].ntopics; k++) {
+			int ok = c2d_rpc_data_parse(json_string_value(json_array_get(t, k)), &tb, &tl, err) == 0;
+			if (ok && tl != 32) {
+				free(tb);
+				ok = 0;
+			}
+			if (!ok) {
+				rc = c2d_fail(err, C2D_E_INPUT, "%s: %s: malformed topic in log %zu", r->url, method, i);
+				break;
+			}
+			memcpy(out[i].topics[k], tb, 32);
+			free(tb);
+		}
+	}
+	if (rc < 0) {
+		c2d_rpc_logs_free(out, count);
+		return rc;
+	}
+	*logs = out;
+	*n = count;
+	return C2D_OK;
+}
+
+c2d_status c2d_rpc_eth_receipt(struct c2d_rpc *r, const uint8_t txhash[32], struct c2d_receipt *rc, int *found,
+			       struct c2d_log **logs, size_t *nlogs, struct c2d_err *err)
+{
+	json_t *res;
+	memset(rc, 0, sizeof(*rc));
+	memcpy(rc->txhash, txhash, 32);
+	*found = 0;
+	int st = c2d_rpc_call(r, "eth_getTransactionReceipt", json_pack("[o]", data_json(txhash, 32)), &res, err);
+	if (st < 0)
+		return st;
+	if (!json_is_null(res)) {
+		st = parse_receipt(r, res, rc, err);
+		if (st == 0 && logs != NULL)
+			st = parse_logs(r, "eth_getTransactionReceipt", json_object_get(res, "logs"), logs, nlogs, err);
+		*found = st == 0;
+	}
+	json_decref(res);
+	return st;
 }
 
 c2d_status c2d_rpc_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32], struct c2d_receipt *rc,
@@ -408,33 +527,16 @@ c2d_status c2d_rpc_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32],
 	 * answers slowly still cannot keep us beyond receipt_ms plus one
 	 * request's total_ms per poll. */
 	long polls = r->poll_ms > 0 ? r->receipt_ms / r->poll_ms + 1 : 1;
-	memset(rc, 0, sizeof(*rc));
-	memcpy(rc->txhash, txhash, 32);
 	for (long i = 0; i < polls; i++) {
-		json_t *res;
-		int st = c2d_rpc_call(r, "eth_getTransactionReceipt", json_pack("[o]", data_json(txhash, 32)), &res,
-				      err);
-		if (st < 0)
+		int found, st = c2d_rpc_eth_receipt(r, txhash, rc, &found, NULL, NULL, err);
+		if (st < 0 || found)
 			return st;
-		if (!json_is_null(res)) {
-			st = parse_receipt(r, res, rc, err);
-			json_decref(res);
-			return st;
-		}
-		json_decref(res);
 		if (i + 1 < polls)
-			sleep_ms(r->poll_ms);
+			c2d_rpc_sleep_ms(r->poll_ms);
 	}
 	char h[67];
 	c2d_hex(txhash, 32, h);
 	return c2d_fail(err, C2D_E_IO, "%s: transaction 0x%s: no receipt after %ld ms", r->url, h, r->receipt_ms);
-}
-
-void c2d_rpc_logs_free(struct c2d_log *logs, size_t n)
-{
-	for (size_t i = 0; logs != NULL && i < n; i++)
-		free(logs[i].data);
-	free(logs);
 }
 
 c2d_status c2d_rpc_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], const uint8_t *const topics[4],
@@ -452,60 +554,19 @@ c2d_status c2d_rpc_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], co
 	int rc = c2d_rpc_call(r, "eth_getLogs", json_pack("[o]", filter), &res, err);
 	if (rc < 0)
 		return rc;
-	if (!json_is_array(res)) {
-		json_decref(res);
-		return c2d_fail(err, C2D_E_INPUT, "%s: eth_getLogs: result is not an array", r->url);
-	}
-	size_t count = json_array_size(res);
-	struct c2d_log *out = calloc(count ? count : 1, sizeof(*out));
-	if (out == NULL) {
-		json_decref(res);
-		return c2d_fail(err, C2D_E_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < count && rc == 0; i++) {
-		json_t *l = json_array_get(res, i), *t = json_object_get(l, "topics");
-		uint8_t *tb;
-		size_t tl;
-		if (json_addr(json_object_get(l, "address"), out[i].address) < 0 || !json_is_array(t) ||
-		    json_array_size(t) > 4 ||
-		    c2d_rpc_data_parse(json_string_value(json_object_get(l, "data")), &out[i].data, &out[i].data_len,
-				   err) < 0 ||
-		    c2d_rpc_quantity_parse(json_string_value(json_object_get(l, "blockNumber")), &out[i].block, err) < 0) {
-			rc = c2d_fail(err, C2D_E_INPUT, "%s: eth_getLogs: malformed log %zu", r->url, i);
-			break;
-		}
-		out[i].ntopics = json_array_size(t);
-		for (size_t k = 0; k < out[i].ntopics; k++) {
-			int ok = c2d_rpc_data_parse(json_string_value(json_array_get(t, k)), &tb, &tl, err) == 0;
-			if (ok && tl != 32) {
-				free(tb);
-				ok = 0;
-			}
-			if (!ok) {
-				rc = c2d_fail(err, C2D_E_INPUT, "%s: eth_getLogs: malformed topic in log %zu", r->url, i);
-				break;
-			}
-			memcpy(out[i].topics[k], tb, 32);
-			free(tb);
-		}
-	}
+	rc = parse_logs(r, "eth_getLogs", res, logs, n, err);
 	json_decref(res);
-	if (rc < 0) {
-		c2d_rpc_logs_free(out, count);
-		return rc;
-	}
-	*logs = out;
-	*n = count;
-	return C2D_OK;
+	return rc;
 }
 
-/* The reason a mined transaction reverted, by replaying it with eth_call:
- * on the state after its block (which holds the effect of the transactions
- * before it in the block, e.g. the same approval mined just before), then on
- * the state before the block (for what a later transaction changed). */
-static int replay_failure(struct c2d_rpc *r, const uint8_t from[20], const uint8_t *to, const uint8_t *data,
-			  size_t len, const struct c2d_receipt *rc, struct c2d_err *err)
+c2d_status c2d_rpc_eth_explain_revert(struct c2d_rpc *r, const uint8_t from[20], const uint8_t *to,
+				      const uint8_t *data, size_t len, const struct c2d_receipt *rc,
+				      struct c2d_err *err)
 {
+	/* On the state after its block (which holds the effect of the
+	 * transactions before it in the block, e.g. the same approval mined
+	 * just before), then on the state before the block (for what a later
+	 * transaction changed). */
 	char h[65];
 	c2d_hex(rc->txhash, 32, h);
 	for (int i = 0; to != NULL && i < 2 && (i == 0 || rc->block > 0); i++) {
@@ -524,12 +585,12 @@ static int replay_failure(struct c2d_rpc *r, const uint8_t from[20], const uint8
 			"reproduce a reason)", h, (unsigned long long)rc->block);
 }
 
-c2d_status c2d_rpc_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx, const uint8_t sk[32],
-			    uint64_t chain_id, const uint8_t *to, const uint8_t *data, size_t len,
-			    struct c2d_receipt *rc, struct c2d_err *err)
+c2d_status c2d_rpc_eth_send_tx(struct c2d_rpc *r, const secp256k1_context *ctx, const uint8_t sk[32],
+			       uint64_t chain_id, const uint8_t *to, const uint8_t *data, size_t len,
+			       uint8_t txhash[32], struct c2d_err *err)
 {
 	struct c2d_tx1559 tx = { .chain_id = chain_id, .data = data, .data_len = len };
-	uint8_t from[20], txhash[32], *raw = NULL;
+	uint8_t from[20], *raw = NULL;
 	size_t raw_len;
 	uint64_t gas;
 	int st;
@@ -548,9 +609,20 @@ c2d_status c2d_rpc_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx,
 		return st;
 	st = c2d_rpc_eth_send_raw(r, raw, raw_len, txhash, err);
 	free(raw);
-	if (st < 0 || (st = c2d_rpc_eth_wait_receipt(r, txhash, rc, err)) < 0)
+	return st;
+}
+
+c2d_status c2d_rpc_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx, const uint8_t sk[32],
+			    uint64_t chain_id, const uint8_t *to, const uint8_t *data, size_t len,
+			    struct c2d_receipt *rc, struct c2d_err *err)
+{
+	uint8_t from[20], txhash[32];
+	int st;
+	if ((st = c2d_ethtx_address(ctx, sk, from, err)) < 0 ||
+	    (st = c2d_rpc_eth_send_tx(r, ctx, sk, chain_id, to, data, len, txhash, err)) < 0 ||
+	    (st = c2d_rpc_eth_wait_receipt(r, txhash, rc, err)) < 0)
 		return st;
 	if (rc->status != 1)
-		return replay_failure(r, from, to, data, len, rc, err);
+		return c2d_rpc_eth_explain_revert(r, from, to, data, len, rc, err);
 	return C2D_OK;
 }

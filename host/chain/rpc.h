@@ -94,21 +94,39 @@ C2D_MUST_CHECK c2d_status c2d_rpc_eth_estimate_gas(struct c2d_rpc *r, const uint
 C2D_MUST_CHECK c2d_status c2d_rpc_eth_call(struct c2d_rpc *r, const uint8_t *from, const uint8_t to[20],
 				       const uint8_t *data, size_t len, const char *block,
 				       uint8_t **ret, size_t *ret_len, struct c2d_err *err);
+/* eth_call on the state of the block whose hash is block_hash, named as
+ * EIP-1898 does ({"blockHash", "requireCanonical": true}): a node that
+ * does not have that block, or no longer has it on its canonical chain (a
+ * reorganisation), answers an error (C2D_E_REFUSED), never another
+ * block's state. *ret malloc'd. */
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_call_at(struct c2d_rpc *r, const uint8_t to[20], const uint8_t *data,
+					      size_t len, const uint8_t block_hash[32], uint8_t **ret,
+					      size_t *ret_len, struct c2d_err *err);
+/* eth_blockNumber: the latest block's number. */
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_block_number(struct c2d_rpc *r, uint64_t *number, struct c2d_err *err);
+
+struct c2d_block {
+	uint64_t number;
+	uint8_t hash[32];
+	uint64_t timestamp;           /* Unix seconds, the block's header */
+};
+/* eth_getBlockByNumber(block, false), block a tag ("latest", "finalized")
+ * or a quantity ("0x1f"). A node without that block (null; e.g.
+ * "finalized" on a node that knows no finality) is C2D_E_REFUSED. */
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_block(struct c2d_rpc *r, const char *block, struct c2d_block *b,
+					    struct c2d_err *err);
 C2D_MUST_CHECK c2d_status c2d_rpc_eth_send_raw(struct c2d_rpc *r, const uint8_t *raw, size_t len,
 					   const uint8_t txhash[32], struct c2d_err *err);
 
 struct c2d_receipt {
 	int status;                   /* 1 success, 0 reverted */
 	uint64_t block;
+	uint8_t block_hash[32];
 	uint64_t gas_used;
 	int has_contract;
 	uint8_t contract[20];
 	uint8_t txhash[32];
 };
-/* Polls eth_getTransactionReceipt every poll_ms for at most receipt_ms. */
-C2D_MUST_CHECK c2d_status c2d_rpc_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32],
-					       struct c2d_receipt *rc, struct c2d_err *err);
-
 struct c2d_log {
 	uint8_t address[20];
 	uint8_t topics[4][32];
@@ -116,7 +134,19 @@ struct c2d_log {
 	uint8_t *data;                /* malloc'd */
 	size_t data_len;
 	uint64_t block;
+	uint8_t txhash[32];           /* the transaction that emitted it */
 };
+
+/* One eth_getTransactionReceipt: *found 0 (and C2D_OK) while the node
+ * knows no receipt (not mined yet, or unknown). With logs non-NULL and a
+ * receipt found, its logs into *logs, *nlogs (free with
+ * c2d_rpc_logs_free). */
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_receipt(struct c2d_rpc *r, const uint8_t txhash[32],
+					      struct c2d_receipt *rc, int *found, struct c2d_log **logs,
+					      size_t *nlogs, struct c2d_err *err);
+/* Polls eth_getTransactionReceipt every poll_ms for at most receipt_ms. */
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_wait_receipt(struct c2d_rpc *r, const uint8_t txhash[32],
+					       struct c2d_receipt *rc, struct c2d_err *err);
 /* eth_getLogs from block 0 to latest for address, topics[i] NULL for any;
  * *logs malloc'd (free with c2d_rpc_logs_free). */
 C2D_MUST_CHECK c2d_status c2d_rpc_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20],
@@ -126,9 +156,23 @@ void c2d_rpc_logs_free(struct c2d_log *logs, size_t n);
 
 /* Sends a transaction from sk's account: nonce (pending), fees, gas
  * (estimated, +25%: a revert here is C2D_E_REFUSED with its reason and
- * nothing is sent), signs, sends, waits for the receipt. A receipt with
- * status 0 is C2D_E_REFUSED, with the reason found by replaying the call
- * with eth_call on the state after its block, then before it. to NULL: creation. */
+ * nothing is sent), signs, sends; txhash is the transaction's hash. It
+ * does not wait. to NULL: creation. */
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_send_tx(struct c2d_rpc *r, const secp256k1_context *ctx,
+					      const uint8_t sk[32], uint64_t chain_id, const uint8_t *to,
+					      const uint8_t *data, size_t len, uint8_t txhash[32],
+					      struct c2d_err *err);
+/* For a receipt with status 0 of the call (from, to, data): always
+ * C2D_E_REFUSED, with the reason found by replaying the call with eth_call
+ * on the state after its block, then before it. */
+C2D_MUST_CHECK c2d_status c2d_rpc_eth_explain_revert(struct c2d_rpc *r, const uint8_t from[20],
+						     const uint8_t *to, const uint8_t *data, size_t len,
+						     const struct c2d_receipt *rc, struct c2d_err *err);
+/* Sleeps ms milliseconds, resuming after signals. */
+void c2d_rpc_sleep_ms(long ms);
+
+/* c2d_rpc_eth_send_tx, then c2d_rpc_eth_wait_receipt; a receipt with
+ * status 0 is c2d_rpc_eth_explain_revert's C2D_E_REFUSED. */
 C2D_MUST_CHECK c2d_status c2d_rpc_eth_transact(struct c2d_rpc *r, const secp256k1_context *ctx,
 					   const uint8_t sk[32], uint64_t chain_id,
 					   const uint8_t *to, const uint8_t *data, size_t len,
