@@ -421,7 +421,7 @@ static int json_addr(json_t *j, uint8_t out[20])
 		? 0 : -1;
 }
 
-static int parse_receipt(struct c2d_rpc *r, json_t *j, struct c2d_receipt *rc, struct c2d_err *err)
+static int parse_receipt(const json_t *j, struct c2d_receipt *rc, struct c2d_err *err)
 {
 	uint64_t status;
 	json_t *ca = json_object_get(j, "contractAddress");
@@ -429,13 +429,11 @@ static int parse_receipt(struct c2d_rpc *r, json_t *j, struct c2d_receipt *rc, s
 	    c2d_rpc_quantity_parse(json_string_value(json_object_get(j, "blockNumber")), &rc->block, err) < 0 ||
 	    json_hash(json_object_get(j, "blockHash"), rc->block_hash) < 0 ||
 	    c2d_rpc_quantity_parse(json_string_value(json_object_get(j, "gasUsed")), &rc->gas_used, err) < 0)
-		return c2d_fail(err, C2D_E_INPUT, "%s: eth_getTransactionReceipt: malformed receipt "
-				"(status, blockNumber, blockHash or gasUsed)", r->url);
+		return c2d_fail(err, C2D_E_INPUT, "malformed receipt (status, blockNumber, blockHash or gasUsed)");
 	rc->status = (int)status;
 	rc->has_contract = ca != NULL && !json_is_null(ca);
 	if (rc->has_contract && json_addr(ca, rc->contract) < 0)
-		return c2d_fail(err, C2D_E_INPUT, "%s: eth_getTransactionReceipt: malformed contractAddress",
-				r->url);
+		return c2d_fail(err, C2D_E_INPUT, "malformed contractAddress in a receipt");
 	return C2D_OK;
 }
 
@@ -453,12 +451,10 @@ void c2d_rpc_logs_free(struct c2d_log *logs, size_t n)
 	free(logs);
 }
 
-/* A JSON array of log objects (eth_getLogs' result, a receipt's "logs"). */
-static int parse_logs(struct c2d_rpc *r, const char *method, json_t *res, struct c2d_log **logs, size_t *n,
-		      struct c2d_err *err)
+c2d_status c2d_rpc_logs_parse(const json_t *res, struct c2d_log **logs, size_t *n, struct c2d_err *err)
 {
 	if (!json_is_array(res))
-		return c2d_fail(err, C2D_E_INPUT, "%s: %s: the logs are not an array", r->url, method);
+		return c2d_fail(err, C2D_E_INPUT, "the logs are not an array");
 	size_t count = json_array_size(res);
 	struct c2d_log *out = calloc(count ? count : 1, sizeof(*out));
 	int rc = C2D_OK;
@@ -473,7 +469,7 @@ static int parse_logs(struct c2d_rpc *r, const char *method, json_t *res, struct
 		    c2d_rpc_data_parse(json_string_value(json_object_get(l, "data")), &out[i].data, &out[i].data_len,
 				   err) < 0 ||
 		    c2d_rpc_quantity_parse(json_string_value(json_object_get(l, "blockNumber")), &out[i].block, err) < 0) {
-			rc = c2d_fail(err, C2D_E_INPUT, "%s: %s: malformed log %zu", r->url, method, i);
+			rc = c2d_fail(err, C2D_E_INPUT, "malformed log %zu", i);
 			break;
 		}
 		out[i].ntopics = json_array_size(t);
@@ -484,7 +480,7 @@ static int parse_logs(struct c2d_rpc *r, const char *method, json_t *res, struct
 				ok = 0;
 			}
 			if (!ok) {
-				rc = c2d_fail(err, C2D_E_INPUT, "%s: %s: malformed topic in log %zu", r->url, method, i);
+				rc = c2d_fail(err, C2D_E_INPUT, "malformed topic in log %zu", i);
 				break;
 			}
 			memcpy(out[i].topics[k], tb, 32);
@@ -500,6 +496,15 @@ static int parse_logs(struct c2d_rpc *r, const char *method, json_t *res, struct
 	return C2D_OK;
 }
 
+c2d_status c2d_rpc_receipt_parse(const json_t *j, struct c2d_receipt *rc, struct c2d_log **logs, size_t *nlogs,
+				 struct c2d_err *err)
+{
+	int st = parse_receipt(j, rc, err);
+	if (st == 0 && logs != NULL)
+		st = c2d_rpc_logs_parse(json_object_get(j, "logs"), logs, nlogs, err);
+	return st;
+}
+
 c2d_status c2d_rpc_eth_receipt(struct c2d_rpc *r, const uint8_t txhash[32], struct c2d_receipt *rc, int *found,
 			       struct c2d_log **logs, size_t *nlogs, struct c2d_err *err)
 {
@@ -511,9 +516,9 @@ c2d_status c2d_rpc_eth_receipt(struct c2d_rpc *r, const uint8_t txhash[32], stru
 	if (st < 0)
 		return st;
 	if (!json_is_null(res)) {
-		st = parse_receipt(r, res, rc, err);
-		if (st == 0 && logs != NULL)
-			st = parse_logs(r, "eth_getTransactionReceipt", json_object_get(res, "logs"), logs, nlogs, err);
+		st = c2d_rpc_receipt_parse(res, rc, logs, nlogs, err);
+		if (st < 0)
+			c2d_err_prefix(err, "%s: eth_getTransactionReceipt", r->url);
 		*found = st == 0;
 	}
 	json_decref(res);
@@ -554,7 +559,8 @@ c2d_status c2d_rpc_eth_get_logs(struct c2d_rpc *r, const uint8_t address[20], co
 	int rc = c2d_rpc_call(r, "eth_getLogs", json_pack("[o]", filter), &res, err);
 	if (rc < 0)
 		return rc;
-	rc = parse_logs(r, "eth_getLogs", res, logs, n, err);
+	if ((rc = c2d_rpc_logs_parse(res, logs, n, err)) < 0)
+		c2d_err_prefix(err, "%s: eth_getLogs", r->url);
 	json_decref(res);
 	return rc;
 }

@@ -137,6 +137,16 @@ struct c2d_log {
 	uint8_t txhash[32];           /* the transaction that emitted it */
 };
 
+/* The node's receipt and log objects, as eth_getTransactionReceipt and
+ * eth_getLogs answer them: the fields c2d reads must be present and well
+ * formed (quantities, 20-byte addresses, 32-byte hashes and topics, at
+ * most 4 topics), else C2D_E_INPUT naming the log. A receipt's logs are
+ * parsed when logs is non-NULL. *logs malloc'd (c2d_rpc_logs_free), also
+ * when there are none. */
+C2D_MUST_CHECK c2d_status c2d_rpc_receipt_parse(const json_t *j, struct c2d_receipt *rc, struct c2d_log **logs,
+						size_t *nlogs, struct c2d_err *err);
+C2D_MUST_CHECK c2d_status c2d_rpc_logs_parse(const json_t *j, struct c2d_log **logs, size_t *n,
+					     struct c2d_err *err);
 /* One eth_getTransactionReceipt: *found 0 (and C2D_OK) while the node
  * knows no receipt (not mined yet, or unknown). With logs non-NULL and a
  * receipt found, its logs into *logs, *nlogs (free with
