@@ -116,10 +116,13 @@ SEAL_SRC    := host/seal/sealer.c host/seal/csv.c host/seal/values.c host/seal/s
                host/seal/recipefile.c
 ETH_SRC     := host/chain/keccak.c host/chain/rlp.c host/chain/abi.c host/chain/ethtx.c \
                host/chain/rpc.c host/chain/consortium.c host/chain/kmschain.c
+KMS_SRC     := host/kms/kmskey.c host/kms/kmschal.c host/kms/kmslog.c host/kms/kmsproto.c \
+               host/kms/kmsdecide.c host/chain/keccak.c
 SIM_SRC     := host/sim/simca.c host/sim/simquote.c host/sim/der_write.c
 GPU_SRC     := host/gpu/gpu.c host/gpu/cudadrv.c
 RUNNER_SRC  := guest/init/analysis.c guest/init/supervise.c
 C2D_SRC     := $(sort $(wildcard host/cli/*.c)) $(UTIL_SRC) $(SEAL_SRC) $(ETH_SRC) $(SIM_SRC) $(GPU_SRC) \
+               $(filter-out $(ETH_SRC),$(KMS_SRC)) \
                host/measure/bootpredict.c host/measure/eventlog_json.c host/attest/collateral_json.c \
                host/attest/tdpolicy_json.c host/central/riskmodel_central.c image/cpio.c $(RUNNER_SRC) \
                guest/init/riskmodel.c \
@@ -371,7 +374,7 @@ $(OUT)/test/cohort-stats $(OUT)/test/risk-model $(OUT)/test/c2d-fakeriskmodel $(
 UNIT_TESTS := test_runtime test_crypto test_cpio test_probe test_supervise test_attest test_seal test_csv \
               test_quote test_x509 test_collateral test_tdxverify test_eventlog test_tdxmeasure \
               test_tdxguest test_simproto test_simquoter test_eth test_dp test_analysis \
-              test_riskmodel test_gpu test_analysisconf test_tdpolicy
+              test_riskmodel test_gpu test_analysisconf test_tdpolicy test_kms
 UNIT_BINS  := $(addprefix $(OUT)/test/,$(UNIT_TESTS))
 ANALYSIS_TEST_SRC := tests/tools/analysistest.c $(RUNNER_SRC) guest/analysis/columns.c
 unit_src_test_runtime       :=
@@ -389,6 +392,8 @@ unit_src_test_tdxverify     := host/attest/collateral_json.c host/attest/tdpolic
                                host/util/keyfile.c
 unit_src_test_eventlog      := host/measure/eventlog_json.c
 unit_src_test_tdpolicy      := host/attest/tdpolicy_json.c
+unit_src_test_kms           := $(KMS_SRC) $(SIM_SRC) host/attest/collateral_json.c host/measure/eventlog_json.c \
+                               host/util/keyfile.c tests/tools/kmsview_mem.c
 unit_src_test_tdxmeasure    :=
 unit_src_test_tdxguest      :=
 unit_src_test_simproto      :=
@@ -406,7 +411,7 @@ unit_src_test_analysisconf  := guest/init/imageanalysis.c guest/init/riskmodel.c
 $(foreach t,$(UNIT_TESTS),$(eval $(OUT)/test/$(t): $(call obj,test,tests/unit/$(t).c $(unit_src_$(t)) \
 	tests/tools/testfile.c host/util/fsutil.c) $(call lib,test)))
 $(OUT)/test/test_eventlog $(OUT)/test/test_collateral $(OUT)/test/test_simquoter \
-$(OUT)/test/test_tdxverify $(OUT)/test/test_tdpolicy: UNIT_LIBS := $(JANSSON)
+$(OUT)/test/test_tdxverify $(OUT)/test/test_tdpolicy $(OUT)/test/test_kms: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
 # configfs reacts inside mkdir/rmdir; the test's fake does so through --wrap.
 $(OUT)/test/test_tdxguest: UNIT_LDFLAGS := -Wl,--wrap=mkdir,--wrap=rmdir
@@ -439,7 +444,7 @@ unit: $(UNIT_BINS) $(addprefix $(OUT)/guest/,$(GUEST_BINS)) $(OUT)/bin/c2d $(OUT
 # library; FUZZ_SECONDS each, from the seeds in tests/fuzz/seeds/.
 FUZZ_TARGETS := fuzz_quote fuzz_cpio fuzz_probe fuzz_sealhdr fuzz_plain fuzz_csv fuzz_eventlog \
                 fuzz_tdreport fuzz_collateral fuzz_tdpolicy fuzz_pe fuzz_tdvf fuzz_simproto fuzz_x509 fuzz_crl \
-                fuzz_rlp fuzz_abi fuzz_rpc fuzz_agg fuzz_rowfile fuzz_analysisconf
+                fuzz_rlp fuzz_abi fuzz_rpc fuzz_agg fuzz_rowfile fuzz_analysisconf fuzz_kmsproto
 FUZZERS      := $(addprefix $(OUT)/fuzz/,$(FUZZ_TARGETS))
 fuzz_src_fuzz_cpio       := image/cpio.c
 fuzz_src_fuzz_probe      := guest/init/probe.c
@@ -450,10 +455,12 @@ fuzz_src_fuzz_tdpolicy   := host/attest/tdpolicy_json.c host/util/fsutil.c
 fuzz_src_fuzz_rlp        := host/chain/rlp.c
 fuzz_src_fuzz_abi        := host/chain/abi.c host/chain/keccak.c
 fuzz_src_fuzz_rpc        := $(ETH_SRC) host/util/fsutil.c
+fuzz_src_fuzz_kmsproto   := host/kms/kmsproto.c
 fuzz_libs_fuzz_eventlog   := $(JANSSON)
 fuzz_libs_fuzz_collateral := $(JANSSON)
 fuzz_libs_fuzz_tdpolicy   := $(JANSSON)
 fuzz_libs_fuzz_rpc        := $(JANSSON) $(CURL)
+fuzz_libs_fuzz_kmsproto   := $(JANSSON)
 $(foreach t,$(FUZZ_TARGETS),$(eval $(OUT)/fuzz/$(t): $(call obj,fuzz,tests/fuzz/$(t).c \
 	$(call opt,fuzz_src_$(t))) $(call lib,fuzz)))
 $(FUZZERS):

@@ -22,6 +22,7 @@ static const struct c2d_command commands[] = {
 	{ "chain", "deploy the consortium contract; show its owners, criteria, approvals", c2d_cmd_chain },
 	{ "approve", "approve a compose-hash as a consortium owner (signed transaction)", c2d_cmd_chain_approve },
 	{ "revoke", "revoke a compose-hash for good as a consortium owner", c2d_cmd_chain_revoke },
+	{ "kms", "the key management service: its public key; verify its release log", c2d_cmd_kms },
 	{ "budget", "set a dataset's privacy budget (epsilon) on the consortium contract", c2d_cmd_chain_budget },
 };
 

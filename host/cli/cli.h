@@ -6,6 +6,7 @@
  *
  * Prefix of host/cli/cmd_chain.c: c2d_cmd_chain
  * Prefix of host/cli/cmd_gencohort.c: c2d_cmd_gencohort
+ * Prefix of host/cli/cmd_kms.c: c2d_cmd_kms
  * Prefix of host/cli/cmd_measure.c: c2d_cmd_measure
  * Prefix of host/cli/cmd_quote.c: c2d_cmd_quote
  * Prefix of host/cli/cmd_replay.c: c2d_cmd_replay
@@ -43,5 +44,7 @@ C2D_MUST_CHECK c2d_status c2d_cmd_chain(int argc, char **argv, struct c2d_err *e
 C2D_MUST_CHECK c2d_status c2d_cmd_chain_approve(int argc, char **argv, struct c2d_err *err);
 C2D_MUST_CHECK c2d_status c2d_cmd_chain_revoke(int argc, char **argv, struct c2d_err *err);
 C2D_MUST_CHECK c2d_status c2d_cmd_chain_budget(int argc, char **argv, struct c2d_err *err);
+/* host/cli/cmd_kms.c: the KMS's offline commands. */
+C2D_MUST_CHECK c2d_status c2d_cmd_kms(int argc, char **argv, struct c2d_err *err);
 
 #endif
