@@ -645,6 +645,18 @@ static void test_failure_kinds_are_closed(void **state)
 	assert_int_equal(c2d_fail(&other, C2D_E_IO, "%s: the rows say 42", c2d_failure_msg(C2D_FAILURE_IO)),
 			 C2D_E_IO);
 	assert_int_equal(c2d_failure_or(&other, C2D_FAILURE_UNSEAL), C2D_FAILURE_UNSEAL);
+	/* The kind is a value, not text: a message that reads like a fixed
+	 * line is not one, and a later failure replaces the kind. */
+	struct c2d_err mimic = { 0 };
+	(void)c2d_fail(&mimic, C2D_E_IO, "%s", c2d_failure_msg(C2D_FAILURE_TIME));
+	assert_int_equal(c2d_failure_or(&mimic, C2D_FAILURE_UNSEAL), C2D_FAILURE_UNSEAL);
+	struct c2d_err later = { 0 };
+	(void)c2d_failure_set(&later, C2D_FAILURE_TIME);
+	(void)c2d_fail(&later, C2D_E_IO, "a later failure");
+	assert_int_equal(c2d_failure_or(&later, C2D_FAILURE_UNSEAL), C2D_FAILURE_UNSEAL);
+	(void)c2d_failure_set(&later, C2D_FAILURE_TIME);
+	c2d_err_prefix(&later, "step");
+	assert_int_equal(c2d_failure_or(&later, C2D_FAILURE_UNSEAL), C2D_FAILURE_TIME);
 	assert_int_equal(c2d_failure_or(NULL, C2D_FAILURE_KEY), C2D_FAILURE_KEY);
 	assert_string_equal(c2d_failure_msg(C2D_FAILURE_NONE), c2d_failure_msg(C2D_FAILURE_INTERNAL));
 	assert_string_equal(c2d_failure_msg(C2D_FAILURE_COUNT), c2d_failure_msg(C2D_FAILURE_INTERNAL));

@@ -20,6 +20,7 @@ static c2d_status vfail(struct c2d_err *err, c2d_status status, int errnum, cons
 	if (err == NULL)
 		return status;
 	err->status = status;
+	err->failure = 0;
 	int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	if (n < 0)
 		err->msg[0] = '\0';

@@ -3,8 +3,6 @@
  * the two agree. */
 #include "c2d/failure.h"
 
-#include <string.h>
-
 static const struct {
 	c2d_status status;
 	const char *msg;
@@ -49,13 +47,15 @@ c2d_status c2d_failure_status(enum c2d_failure k)
 
 c2d_status c2d_failure_set(struct c2d_err *err, enum c2d_failure k)
 {
-	return c2d_fail(err, c2d_failure_status(k), "%s", c2d_failure_msg(k));
+	c2d_status st = c2d_fail(err, c2d_failure_status(k), "%s", c2d_failure_msg(k));
+	if (err != NULL)
+		err->failure = (int)valid(k);
+	return st;
 }
 
 enum c2d_failure c2d_failure_or(const struct c2d_err *err, enum c2d_failure step)
 {
-	for (int k = C2D_FAILURE_NONE + 1; err != NULL && k < C2D_FAILURE_COUNT; k++)
-		if (strcmp(err->msg, table[k].msg) == 0)
-			return (enum c2d_failure)k;
-	return step;
+	if (err == NULL || err->failure <= C2D_FAILURE_NONE || err->failure >= C2D_FAILURE_COUNT)
+		return step;
+	return (enum c2d_failure)err->failure;
 }

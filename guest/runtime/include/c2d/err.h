@@ -83,6 +83,8 @@ enum {
 struct c2d_err {
 	c2d_status status;          /* one of the C2D_E_* codes */
 	char msg[C2D_ERR_MSG_MAX];  /* one line, NUL-terminated, truncated if long */
+	int failure;                /* a kind of c2d/failure.h, set only by
+	                               c2d_failure_set(); 0 after any other failure */
 };
 
 /* Records a failure and returns status, so that callers write

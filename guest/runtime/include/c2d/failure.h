@@ -72,8 +72,10 @@ c2d_status c2d_failure_status(enum c2d_failure k);
  * status. err may be NULL. */
 c2d_status c2d_failure_set(struct c2d_err *err, enum c2d_failure k);
 
-/* The kind whose fixed message err holds, exactly; step (the kind of the
- * step that failed) when it holds any other message, or err is NULL. */
+/* The kind that c2d_failure_set() last recorded in err, carried as a value
+ * (err->failure) so that no message text is ever parsed; step (the kind of
+ * the step that failed) when err's last failure came from c2d_fail() or
+ * err is NULL. */
 enum c2d_failure c2d_failure_or(const struct c2d_err *err, enum c2d_failure step);
 
 #endif
