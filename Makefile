@@ -399,7 +399,7 @@ unit_src_test_tdxguest      :=
 unit_src_test_simproto      :=
 unit_src_test_simquoter     := $(SIM_SRC) host/util/keyfile.c
 unit_src_test_eth           := $(ETH_SRC) host/util/keyfile.c
-unit_src_test_dp            :=
+unit_src_test_dp            := tests/tools/chacha_src.c
 unit_src_test_analysis      := $(ANALYSIS_TEST_SRC) guest/analysis/cohort_stats.c \
                                guest/analysis/cohort_stats_schema.c tests/tools/fakeschema.c
 unit_src_test_riskmodel     := $(ANALYSIS_TEST_SRC) guest/init/riskmodel.c guest/analysis/riskmodel.c \
@@ -539,7 +539,7 @@ $(OUT)/bench/bench-stream: $(call obj,host,bench/stream.c) $(call lib,host)
 
 # The previous, variable-time DP sampler is linked here only, as the
 # reference of the constant-time one (docs/performance.md).
-$(OUT)/bench/bench-dp: $(call obj,host,bench/dp.c bench/dp_vartime.c) $(call lib,host)
+$(OUT)/bench/bench-dp: $(call obj,host,bench/dp.c bench/dp_vartime.c tests/tools/chacha_src.c) $(call lib,host)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS)
 

@@ -17,34 +17,8 @@
 #include <bearssl_block.h>
 
 #include "c2d/dp.h"
+#include "../tests/tools/chacha_src.h"
 #include "dp_vartime.h"
-
-struct src {
-	uint8_t key[32], buf[4096];
-	uint32_t counter;
-	size_t pos;
-	br_chacha20_run run;
-};
-
-static int src_fill(void *ctx, uint8_t *out, size_t len, struct c2d_err *err)
-{
-	(void)err;
-	struct src *c = ctx;
-	while (len > 0) {
-		if (c->pos == sizeof(c->buf)) {
-			static const uint8_t iv[12];
-			memset(c->buf, 0, sizeof(c->buf));
-			c->counter = c->run(c->key, iv, c->counter, c->buf, sizeof(c->buf));
-			c->pos = 0;
-		}
-		size_t n = sizeof(c->buf) - c->pos < len ? sizeof(c->buf) - c->pos : len;
-		memcpy(out, c->buf + c->pos, n);
-		c->pos += n;
-		out += n;
-		len -= n;
-	}
-	return C2D_OK;
-}
 
 static double now(void)
 {
@@ -99,10 +73,9 @@ int main(int argc, char **argv)
 		{ 1, UINT64_C(5) << 50, 1, 2000 },       /* risk-model's gradient */
 	};
 	double scale = argc > 1 ? atof(argv[1]) : 1;
-	struct src s = { .pos = sizeof(s.buf), .run = br_chacha20_sse2_get() };
-	if (s.run == 0)
-		s.run = br_chacha20_ct_run;
-	struct c2d_rng rng = { src_fill, &s };
+	static const uint8_t key[32];
+	struct chacha_src s;
+	struct c2d_rng rng = chacha_src_rng(&s, key);
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		long n = (long)(cases[c].n * scale) > 0 ? (long)(cases[c].n * scale) : 1;
 		double ct[5], vt[5];

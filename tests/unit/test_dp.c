@@ -32,56 +32,12 @@
 
 #include "c2d/dp.h"
 #include "c2d/random.h"
+#include "chacha_src.h"
 
 /* dp.c's loop trips, in the test build only. */
 extern uint64_t c2d_dp_loops;
 
 /* --- sources ---------------------------------------------------------------- */
-
-/* The ChaCha20 keystream (RFC 8439, zero nonce, counter from 0) of key. */
-struct chacha_src {
-	uint8_t key[32];
-	uint32_t counter;
-	uint8_t buf[4096];
-	size_t pos;
-	br_chacha20_run run;
-	uint64_t bytes, calls;
-};
-
-static int chacha_fill(void *ctx, uint8_t *out, size_t len, struct c2d_err *err)
-{
-	(void)err;
-	struct chacha_src *c = ctx;
-	c->calls++;
-	while (len > 0) {
-		if (c->pos == sizeof(c->buf)) {
-			static const uint8_t iv[12];
-			memset(c->buf, 0, sizeof(c->buf));
-			c->counter = c->run(c->key, iv, c->counter, c->buf, sizeof(c->buf));
-			c->pos = 0;
-		}
-		size_t n = sizeof(c->buf) - c->pos;
-		if (n > len)
-			n = len;
-		memcpy(out, c->buf + c->pos, n);
-		c->pos += n;
-		out += n;
-		len -= n;
-		c->bytes += n;
-	}
-	return C2D_OK;
-}
-
-static struct c2d_rng chacha_rng(struct chacha_src *c, const uint8_t key[32])
-{
-	memset(c, 0, sizeof(*c));
-	memcpy(c->key, key, 32);
-	c->pos = sizeof(c->buf);
-	c->run = br_chacha20_sse2_get();
-	if (c->run == 0)
-		c->run = br_chacha20_ct_run;
-	return (struct c2d_rng){ chacha_fill, c };
-}
 
 /* A source repeating a fixed byte pattern: the "worst bytes". */
 struct pattern_src {
@@ -311,7 +267,7 @@ static void stats_family(const char *name, int gauss, long double (*w)(long x, c
 	uint8_t key[32];
 	run_seed(key);
 	struct chacha_src src;
-	struct c2d_rng rng = chacha_rng(&src, key);
+	struct c2d_rng rng = chacha_src_rng(&src, key);
 	struct c2d_err err = { 0 };
 	static union sampler u;
 	for (size_t k = 0; k < nd; k++) {
@@ -393,7 +349,7 @@ static void expect_vector(int gauss, uint64_t num, uint64_t den, const int64_t *
 	for (int i = 0; i < 32; i++)
 		key[i] = (uint8_t)i;
 	struct chacha_src src;
-	struct c2d_rng rng = chacha_rng(&src, key);
+	struct c2d_rng rng = chacha_src_rng(&src, key);
 	struct c2d_err err = { 0 };
 	union sampler u;
 	sampler_init(&u, gauss, num, den);
@@ -419,7 +375,7 @@ static void test_parameters(void **state)
 	(void)state;
 	uint8_t key[32] = { 1 };
 	struct chacha_src src;
-	struct c2d_rng rng = chacha_rng(&src, key);
+	struct c2d_rng rng = chacha_src_rng(&src, key);
 	struct c2d_err err = { 0 };
 	int64_t x;
 	struct c2d_dp_laplace l;
@@ -585,7 +541,7 @@ static void count_work(const char *name, int gauss, uint64_t num, uint64_t den, 
 	uint8_t key[32];
 	run_seed(key);
 	struct chacha_src src;
-	struct c2d_rng rng = chacha_rng(&src, key);
+	struct c2d_rng rng = chacha_src_rng(&src, key);
 	struct c2d_err err = { 0 };
 	static union sampler u;
 	sampler_init(&u, gauss, num, den);
@@ -643,7 +599,7 @@ static void test_accountant(void **state)
 	(void)state;
 	uint8_t key[32] = { 2 };
 	struct chacha_src src;
-	struct c2d_rng rng = chacha_rng(&src, key);
+	struct c2d_rng rng = chacha_src_rng(&src, key);
 	struct c2d_err err = { 0 };
 	struct c2d_dp_accountant a;
 	c2d_dp_accountant_init_zcdp(&a, 1000000, 50000);
@@ -723,7 +679,7 @@ static void test_ledger(void **state)
 	(void)state;
 	uint8_t key[32] = { 3 };
 	struct chacha_src src;
-	struct c2d_rng rng = chacha_rng(&src, key);
+	struct c2d_rng rng = chacha_src_rng(&src, key);
 	struct c2d_err err = { 0 };
 	struct c2d_dp_accountant a;
 	int64_t v[4] = { 0 };
