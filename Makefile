@@ -392,7 +392,7 @@ unit_src_test_tdxverify     := host/attest/collateral_json.c host/attest/tdpolic
                                host/util/keyfile.c
 unit_src_test_eventlog      := host/measure/eventlog_json.c
 unit_src_test_tdpolicy      := host/attest/tdpolicy_json.c
-unit_src_test_kms           := $(KMS_SRC) $(SIM_SRC) host/attest/collateral_json.c host/measure/eventlog_json.c \
+unit_src_test_kms           := $(KMS_SRC) host/kms/kmscoll.c $(SIM_SRC) host/attest/collateral_json.c host/measure/eventlog_json.c \
                                host/util/keyfile.c tests/tools/kmsview_mem.c
 unit_src_test_tdxmeasure    :=
 unit_src_test_tdxguest      :=
