@@ -417,6 +417,8 @@ $(foreach t,$(UNIT_TESTS),$(eval $(OUT)/test/$(t): $(call obj,test,tests/unit/$(
 $(OUT)/test/test_eventlog $(OUT)/test/test_collateral $(OUT)/test/test_simquoter \
 $(OUT)/test/test_tdxverify $(OUT)/test/test_tdpolicy $(OUT)/test/test_kms: UNIT_LIBS := $(JANSSON)
 $(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
+# test_tdxverify counts BearSSL's P-256 verifications through --wrap.
+$(OUT)/test/test_tdxverify: UNIT_LDFLAGS := -Wl,--wrap=br_ecdsa_i31_vrfy_raw -pthread
 # configfs reacts inside mkdir/rmdir; the test's fake does so through --wrap.
 $(OUT)/test/test_tdxguest: UNIT_LDFLAGS := -Wl,--wrap=mkdir,--wrap=rmdir
 # The CUDA path on the SIMT emulator: host/gpu/gpu.c and the kernels'

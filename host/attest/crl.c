@@ -100,13 +100,21 @@ c2d_status c2d_crl_parse(const uint8_t *der, size_t len, struct c2d_crl *crl, st
 c2d_status c2d_crl_verify(const struct c2d_crl *crl, const struct c2d_x509 *issuer, int64_t now,
 			  struct c2d_err *err)
 {
-	char cn[64], a[32], b[32];
+	char cn[64];
 	c2d_x509_cn(issuer, cn, sizeof(cn));
 	if (crl->issuer_len != issuer->subject_len ||
 	    memcmp(crl->issuer, issuer->subject, crl->issuer_len) != 0)
 		return c2d_fail(err, C2D_E_REFUSED, "CRL: its issuer is not %s", cn);
 	if (c2d_p256_verify_asn1(issuer->pub, crl->tbs, crl->tbs_len, crl->sig, crl->sig_len, err) < 0)
 		return c2d_fail(err, C2D_E_REFUSED, "CRL: bad signature (by %s)", cn);
+	return c2d_crl_check_time(crl, issuer, now, err);
+}
+
+c2d_status c2d_crl_check_time(const struct c2d_crl *crl, const struct c2d_x509 *issuer, int64_t now,
+			      struct c2d_err *err)
+{
+	char cn[64], a[32], b[32];
+	c2d_x509_cn(issuer, cn, sizeof(cn));
 	c2d_der_format_time(now, a);
 	if (now < crl->this_update) {
 		c2d_der_format_time(crl->this_update, b);

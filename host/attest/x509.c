@@ -392,23 +392,24 @@ static const char *bearssl_reason(unsigned code)
 	}
 }
 
-/* The second, independent check: BearSSL's own X.509 engine. */
-static int bearssl_verify(const struct c2d_pem_chain *chain, const struct c2d_x509 *root,
+/* The second, independent check: BearSSL's own X.509 engine, on the
+ * first n certificates of chain, with anchor as the only trust anchor. */
+static int bearssl_verify(const struct c2d_pem_chain *chain, size_t n, const struct c2d_x509 *anchor,
 			  int64_t now, struct c2d_err *err)
 {
 	br_x509_minimal_context xc;
 	uint8_t dn[1024], q[65];
 	br_x509_trust_anchor ta;
 
-	if (root->subject_len > sizeof(dn))
+	if (anchor->subject_len > sizeof(dn))
 		return c2d_fail(err, C2D_E_INPUT, "pinned root: subject name of %zu bytes is too long",
-				root->subject_len);
+				anchor->subject_len);
 	/* BearSSL takes non-const anchors; these copies are only read. */
-	memcpy(dn, root->subject, root->subject_len);
-	memcpy(q, root->pub, sizeof(q));
+	memcpy(dn, anchor->subject, anchor->subject_len);
+	memcpy(q, anchor->pub, sizeof(q));
 	memset(&ta, 0, sizeof(ta));
 	ta.dn.data = dn;
-	ta.dn.len = root->subject_len;
+	ta.dn.len = anchor->subject_len;
 	ta.flags = BR_X509_TA_CA;
 	ta.pkey.key_type = BR_KEYTYPE_EC;
 	ta.pkey.key.ec.curve = BR_EC_secp256r1;
@@ -423,7 +424,7 @@ static int bearssl_verify(const struct c2d_pem_chain *chain, const struct c2d_x5
 	 * the days fit in 32 bits. */
 	br_x509_minimal_set_time(&xc, (uint32_t)(now / 86400 + 719528), (uint32_t)(now % 86400));
 	xc.vtable->start_chain(&xc.vtable, NULL);
-	for (size_t i = 0; i < chain->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		xc.vtable->start_cert(&xc.vtable, (uint32_t)chain->len[i]);
 		xc.vtable->append(&xc.vtable, chain->buf + chain->off[i], chain->len[i]);
 		xc.vtable->end_cert(&xc.vtable);
@@ -475,27 +476,28 @@ static int check_issued(const struct c2d_x509 *c, size_t i, const struct c2d_x50
 	return C2D_OK;
 }
 
-c2d_status c2d_x509_chain_verify(const struct c2d_pem_chain *chain, const uint8_t *root_der,
-				 size_t root_len, int64_t now, struct c2d_x509 *leaf,
-				 struct c2d_err *err)
+/* What every verification of a chain starts with: the pinned root parsed
+ * (its self-signature checked when root_sig), every certificate parsed,
+ * and all of them valid at now. */
+static int chain_start(const struct c2d_pem_chain *chain, const uint8_t *root_der, size_t root_len,
+		       int64_t now, int root_sig, struct c2d_x509 *root,
+		       struct c2d_x509 certs[C2D_X509_MAX_CHAIN], struct c2d_err *err)
 {
-	struct c2d_x509 root, certs[C2D_X509_MAX_CHAIN];
-	char up_name[112];
-
 	if (chain->n == 0 || chain->n > C2D_X509_MAX_CHAIN)
 		return c2d_fail(err, C2D_E_INPUT, "certificate chain of %zu certificates (1 to %d)",
 				chain->n, C2D_X509_MAX_CHAIN);
 	if (now < 0)
 		return c2d_fail(err, C2D_E_INPUT, "certificate chain: time %lld before 1970",
 				(long long)now);
-	if (c2d_x509_parse(root_der, root_len, &root, err) < 0) {
+	if (c2d_x509_parse(root_der, root_len, root, err) < 0) {
 		c2d_err_prefix(err, "pinned root");
 		return C2D_E_INPUT;
 	}
-	if (!self_signed(&root) || !root.is_ca ||
-	    c2d_p256_verify_asn1(root.pub, root.tbs, root.tbs_len, root.sig, root.sig_len, err) < 0)
+	if (!self_signed(root) || !root->is_ca ||
+	    (root_sig && c2d_p256_verify_asn1(root->pub, root->tbs, root->tbs_len, root->sig,
+					      root->sig_len, err) < 0))
 		return c2d_fail(err, C2D_E_INPUT, "pinned root: not a self-signed CA certificate");
-	if (check_time(&root, "pinned root", now, err) < 0)
+	if (check_time(root, "pinned root", now, err) < 0)
 		return C2D_E_REFUSED;
 	for (size_t i = 0; i < chain->n; i++)
 		if (c2d_x509_parse(chain->buf + chain->off[i], chain->len[i], &certs[i], err) < 0) {
@@ -508,6 +510,19 @@ c2d_status c2d_x509_chain_verify(const struct c2d_pem_chain *chain, const uint8_
 		if (check_time(&certs[i], label, now, err) < 0)
 			return C2D_E_REFUSED;
 	}
+	return C2D_OK;
+}
+
+c2d_status c2d_x509_chain_verify(const struct c2d_pem_chain *chain, const uint8_t *root_der,
+				 size_t root_len, int64_t now, struct c2d_x509 *leaf,
+				 struct c2d_err *err)
+{
+	struct c2d_x509 root, certs[C2D_X509_MAX_CHAIN];
+	char up_name[112];
+	int r;
+
+	if ((r = chain_start(chain, root_der, root_len, now, 1, &root, certs, err)) < 0)
+		return r;
 	for (size_t i = 0; i + 1 < chain->n; i++) {
 		char cn[64];
 		c2d_x509_cn(&certs[i + 1], cn, sizeof(cn));
@@ -527,8 +542,54 @@ c2d_status c2d_x509_chain_verify(const struct c2d_pem_chain *chain, const uint8_
 	} else if (check_issued(last, chain->n, &root, "the pinned root", err) < 0) {
 		return C2D_E_REFUSED;
 	}
-	if (bearssl_verify(chain, &root, now, err) < 0)
+	if (bearssl_verify(chain, chain->n, &root, now, err) < 0)
 		return C2D_E_REFUSED;
 	*leaf = certs[0];
 	return C2D_OK;
+}
+
+/* The certificates of chain above its leaf are, byte for byte, the first
+ * ones of known. */
+static int above_leaf_known(const struct c2d_pem_chain *chain, const struct c2d_pem_chain *known)
+{
+	if (known == NULL || chain->n < 2 || chain->n - 1 > known->n)
+		return 0;
+	for (size_t i = 1; i < chain->n; i++)
+		if (!same(chain->buf + chain->off[i], chain->len[i], known->buf + known->off[i - 1],
+			  known->len[i - 1]))
+			return 0;
+	return 1;
+}
+
+c2d_status c2d_x509_chain_verify_known(const struct c2d_pem_chain *chain,
+				       const struct c2d_pem_chain *known, const uint8_t *root_der,
+				       size_t root_len, int64_t now, struct c2d_x509 *leaf,
+				       struct c2d_err *err)
+{
+	struct c2d_x509 root, certs[C2D_X509_MAX_CHAIN];
+	char up_name[112], cn[64];
+	int r;
+
+	if (!above_leaf_known(chain, known))
+		return c2d_x509_chain_verify(chain, root_der, root_len, now, leaf, err);
+	/* Above the leaf, both engines checked these very bytes against this
+	 * root when known was verified; what is left is the time, and the
+	 * leaf's signature by the next certificate, still by both engines
+	 * (BearSSL's with that certificate as its anchor). */
+	if ((r = chain_start(chain, root_der, root_len, now, 0, &root, certs, err)) < 0)
+		return r;
+	c2d_x509_cn(&certs[1], cn, sizeof(cn));
+	snprintf(up_name, sizeof(up_name), "certificate 2 (%s)", cn);
+	if (check_issued(&certs[0], 1, &certs[1], up_name, err) < 0 ||
+	    bearssl_verify(chain, 1, &certs[1], now, err) < 0)
+		return C2D_E_REFUSED;
+	*leaf = certs[0];
+	return C2D_OK;
+}
+
+c2d_status c2d_x509_chain_check_time(const struct c2d_pem_chain *chain, const uint8_t *root_der,
+				     size_t root_len, int64_t now, struct c2d_err *err)
+{
+	struct c2d_x509 root, certs[C2D_X509_MAX_CHAIN];
+	return chain_start(chain, root_der, root_len, now, 0, &root, certs, err);
 }

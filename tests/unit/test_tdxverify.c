@@ -1,6 +1,7 @@
 /* Unit tests of quote verification (host/attest/tdxverify.c) on the real
  * dcap-qvl quote and collateral, under ASan and UBSan. The shell test
  * tests/host/verify.sh covers the command line and the one-byte changes. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <bearssl_ec.h>
 
 #include "c2d/date.h"
 #include "c2d/tdxverify.h"
@@ -26,6 +29,21 @@ struct fixture {
 	struct c2d_collateral col;
 	int64_t now;
 };
+
+/* Every P-256 verification, by c2d or by BearSSL's X.509 engine, ends in
+ * this BearSSL function (its ASN.1 form converts the signature and calls
+ * it): the test links with --wrap to count them (the Makefile). */
+static unsigned long ecdsa_count;
+uint32_t __real_br_ecdsa_i31_vrfy_raw(const br_ec_impl *impl, const void *hash, size_t hash_len,
+				      const br_ec_public_key *pk, const void *sig, size_t sig_len);
+uint32_t __wrap_br_ecdsa_i31_vrfy_raw(const br_ec_impl *impl, const void *hash, size_t hash_len,
+				      const br_ec_public_key *pk, const void *sig, size_t sig_len);
+uint32_t __wrap_br_ecdsa_i31_vrfy_raw(const br_ec_impl *impl, const void *hash, size_t hash_len,
+				      const br_ec_public_key *pk, const void *sig, size_t sig_len)
+{
+	__atomic_add_fetch(&ecdsa_count, 1, __ATOMIC_RELAXED);
+	return __real_br_ecdsa_i31_vrfy_raw(impl, hash, hash_len, pk, sig, sig_len);
+}
 
 /* The strict defaults, which the real quote meets but for MRTD and
  * RTMR0-2, left unpinned here. */
@@ -292,6 +310,271 @@ static void test_collateral_signers(void **state)
 	sim_close(&s);
 }
 
+/* The one-shot call and the prepared path on q at now: the same status,
+ * result and message; returns the status. */
+static int both(const struct c2d_tdx_quote *q, const struct c2d_collateral *col,
+		const struct c2d_tdxverify_prepared *p, const struct c2d_verify_policy *pol,
+		int64_t now, struct c2d_err *err)
+{
+	struct c2d_verify_result r1, r2;
+	struct c2d_err e1 = { 0 }, e2 = { 0 };
+	int s1 = c2d_tdxverify_quote(q, col, pol, now, &r1, &e1);
+	int s2 = c2d_tdxverify_quote_prepared(q, p, pol->td, now, &r2, &e2);
+	assert_int_equal(s1, s2);
+	assert_memory_equal(&r1, &r2, sizeof(r1));
+	if (s1 < 0)
+		assert_string_equal(e1.msg, e2.msg);
+	*err = e2;
+	return s2;
+}
+
+/* A prepared collateral verifies the real quote as the one-shot call
+ * does, with only the quote's own signatures left: the PCK leaf (by c2d
+ * and by BearSSL), the QE report and the quote. */
+static void test_prepared(void **state)
+{
+	struct fixture *fx = *state;
+	struct c2d_verify_policy pol = { .td = &defaults };
+	struct c2d_tdxverify_prepared *p;
+	struct c2d_verify_result res;
+	struct c2d_err err = { 0 };
+
+	unsigned long before = ecdsa_count;
+	assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &err), C2D_OK);
+	unsigned long one_shot = ecdsa_count - before;
+	assert_int_equal(c2d_tdxverify_prepare(&fx->col, &pol, fx->now, &p, &err), C2D_OK);
+	before = ecdsa_count;
+	assert_int_equal(both(&fx->q, &fx->col, p, &pol, fx->now, &err), C2D_OK);
+	assert_int_equal(ecdsa_count - before - one_shot, 4);
+	assert_true(one_shot >= 15);
+
+	/* The policy is the verification's: one prepared collateral serves
+	 * policies that refuse. */
+	struct c2d_td_policy td = defaults;
+	td.accept = C2D_ACCEPT(C2D_TCB_OUT_OF_DATE);
+	assert_int_equal(c2d_tdxverify_quote_prepared(&fx->q, p, &td, fx->now, &res, &err), C2D_E_REFUSED);
+	assert_string_equal(err.msg, "policy: TCB status UpToDate is not accepted");
+	assert_true(res.signatures_ok);
+
+	/* Without a prepared collateral, as without collateral. */
+	assert_int_equal(c2d_tdxverify_quote_prepared(&fx->q, NULL, &defaults, fx->now, &res, &err),
+			 C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "no collateral"));
+	c2d_tdxverify_prepared_free(p);
+
+	/* A PCK CRL without its issuer chain: the PCK chain is verified in
+	 * full, and the CRL with the quote's CA, at every quote. */
+	char *chain = fx->col.pck_crl_chain;
+	fx->col.pck_crl_chain = NULL;
+	assert_int_equal(c2d_tdxverify_prepare(&fx->col, &pol, fx->now, &p, &err), C2D_OK);
+	before = ecdsa_count;
+	assert_int_equal(c2d_tdxverify_quote_prepared(&fx->q, p, &defaults, fx->now, &res, &err), C2D_OK);
+	assert_true(ecdsa_count - before > 4);
+	c2d_tdxverify_prepared_free(p);
+	fx->col.pck_crl_chain = chain;
+}
+
+/* Preparation refuses a broken signature of the collateral by its step;
+ * the one-shot call refuses it with the same line. */
+static void test_prepare_refusals(void **state)
+{
+	struct fixture *fx = *state;
+	struct c2d_verify_policy pol = { .td = &defaults };
+	struct c2d_tdxverify_prepared *p;
+	struct c2d_verify_result res;
+	struct c2d_err err = { 0 }, one = { 0 };
+	/* The last byte of a DER CRL is the end of its signature's s. */
+	uint8_t *root_crl_end = fx->col.root_crl + fx->col.root_crl_len - 1;
+	uint8_t *pck_crl_end = fx->col.pck_crl + fx->col.pck_crl_len - 1;
+	const struct {
+		uint8_t *byte;
+		const char *msg;
+	} cases[] = {
+		{ &fx->col.tcb.signature[10],
+		  "TCB info: signature does not verify with the TCB signing certificate's key" },
+		{ &fx->col.qe.signature[40],
+		  "QE identity: signature does not verify with the TCB signing certificate's key" },
+		{ root_crl_end, "root CA CRL: CRL: bad signature (by Intel SGX Root CA)" },
+		{ pck_crl_end, "PCK CRL: CRL: bad signature (by Intel SGX PCK Platform CA)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		*cases[i].byte ^= 0x01;
+		p = (struct c2d_tdxverify_prepared *)&err;
+		assert_int_equal(c2d_tdxverify_prepare(&fx->col, &pol, fx->now, &p, &err), C2D_E_REFUSED);
+		assert_null(p);
+		assert_string_equal(err.msg, cases[i].msg);
+		assert_int_equal(c2d_tdxverify_quote(&fx->q, &fx->col, &pol, fx->now, &res, &one),
+				 C2D_E_REFUSED);
+		assert_string_equal(one.msg, cases[i].msg);
+		*cases[i].byte ^= 0x01;
+	}
+	assert_int_equal(c2d_tdxverify_prepare(&fx->col, &pol, fx->now, &p, &err), C2D_OK);
+	c2d_tdxverify_prepared_free(p);
+
+	/* Another root needs allow_simulated here too. */
+	size_t n;
+	uint8_t *other = testfile_load("tests/vectors/x509/ca.der", &n);
+	pol.root_der = other;
+	pol.root_len = n;
+	assert_int_equal(c2d_tdxverify_prepare(&fx->col, &pol, fx->now, &p, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "simulation root needs --allow-simulated"));
+	free(other);
+}
+
+/* Every window is checked at each verification's time, not only at the
+ * preparation's: a collateral prepared while current refuses a quote
+ * once its CRLs or its TCB info are stale, as the one-shot call does. */
+static void test_prepared_time(void **state)
+{
+	struct fixture *fx = *state;
+	struct c2d_verify_policy pol = { .td = &defaults };
+	struct c2d_tdxverify_prepared *p;
+	struct c2d_err err = { 0 };
+	const struct {
+		const char *at, *msg;
+	} cases[] = {
+		{ "2025-07-01T00:00:00Z", NULL },
+		{ "2025-07-19T10:00:34Z", NULL },
+		/* The PCK CRL's nextUpdate, the first window to close. */
+		{ "2025-07-19T10:00:35Z", "PCK CRL: CRL of Intel SGX PCK Platform CA: stale at 2025-07-19T10:00:35Z "
+					  "(nextUpdate 2025-07-19T10:00:35Z)" },
+		/* The root CA CRL's, checked before the PCK CRL. */
+		{ "2026-04-03T11:21:57Z", "root CA CRL: CRL of Intel SGX Root CA: stale at 2026-04-03T11:21:57Z "
+					  "(nextUpdate 2026-04-03T11:21:57Z)" },
+		/* Before the QE identity's issueDate. */
+		{ "2025-06-19T10:20:00Z", "QE identity: issueDate 2025-06-19T10:32:27Z is after now "
+					  "(2025-06-19T10:20:00Z)" },
+		/* Long after: the certificates. */
+		{ "2060-01-01T00:00:00Z", "PCK chain: pinned root (Intel SGX Root CA): expired at "
+					  "2060-01-01T00:00:00Z (notAfter 2049-12-31T23:59:59Z)" },
+	};
+	assert_int_equal(c2d_tdxverify_prepare(&fx->col, &pol, fx->now, &p, &err), C2D_OK);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t t;
+		assert_int_equal(c2d_date_rfc3339_parse(cases[i].at, &t, NULL), 0);
+		int r = both(&fx->q, &fx->col, p, &pol, t, &err);
+		if (cases[i].msg == NULL)
+			assert_int_equal(r, C2D_OK);
+		else {
+			assert_int_equal(r, C2D_E_REFUSED);
+			assert_string_equal(err.msg, cases[i].msg);
+		}
+	}
+	c2d_tdxverify_prepared_free(p);
+
+	/* The TCB info's nextUpdate, brought before the CRLs' (the parsed
+	 * field: its signature covers the body, which is unchanged). */
+	int64_t saved = fx->col.tcb.next_update, t;
+	assert_int_equal(c2d_date_rfc3339_parse("2025-07-10T00:00:00Z", &fx->col.tcb.next_update, NULL), 0);
+	assert_int_equal(c2d_tdxverify_prepare(&fx->col, &pol, fx->now, &p, &err), C2D_OK);
+	t = fx->col.tcb.next_update;
+	assert_int_equal(both(&fx->q, &fx->col, p, &pol, t - 1, &err), C2D_OK);
+	assert_int_equal(both(&fx->q, &fx->col, p, &pol, t, &err), C2D_E_REFUSED);
+	assert_string_equal(err.msg, "TCB info: expired: nextUpdate 2025-07-10T00:00:00Z is not after now "
+			    "(2025-07-10T00:00:00Z)");
+	c2d_tdxverify_prepared_free(p);
+	fx->col.tcb.next_update = saved;
+}
+
+/* A copy of the real quote, parsed into *q, to change; the caller frees
+ * it. */
+static uint8_t *quote_copy(const struct fixture *fx, struct c2d_tdx_quote *q)
+{
+	uint8_t *copy = malloc(fx->quote_len);
+	assert_non_null(copy);
+	memcpy(copy, fx->quote, fx->quote_len);
+	assert_int_equal(c2d_tdxquote_parse(copy, fx->quote_len, q, NULL), C2D_OK);
+	return copy;
+}
+
+/* A PCK chain whose CA differs from the prepared one, here by one byte
+ * of its signature, is verified in full, and refused. */
+static void test_prepared_other_ca(void **state)
+{
+	struct fixture *fx = *state;
+	struct c2d_verify_policy pol = { .td = &defaults };
+	struct c2d_tdxverify_prepared *p;
+	struct c2d_err err = { 0 };
+	struct c2d_tdx_quote q;
+	uint8_t *copy = quote_copy(fx, &q);
+	/* The second certificate's Base64 ends with its signature: a
+	 * character ten before its END line is inside s. */
+	char *pem = (char *)copy + (q.pck_chain - copy);   /* NUL-terminated in the real quote */
+	const char *end = "-----END CERTIFICATE-----";
+	char *second = strstr(strstr(pem, end) + 1, end);
+	assert_non_null(second);
+	char *c = second - 11;
+	assert_true(*c != '\n' && *c != '=');
+	*c = *c == 'A' ? 'B' : 'A';
+	assert_int_equal(c2d_tdxquote_parse(copy, fx->quote_len, &q, &err), C2D_OK);
+
+	assert_int_equal(c2d_tdxverify_prepare(&fx->col, &pol, fx->now, &p, &err), C2D_OK);
+	assert_int_equal(both(&q, &fx->col, p, &pol, fx->now, &err), C2D_E_REFUSED);
+	assert_string_equal(err.msg, "PCK chain: certificate 2 (Intel SGX PCK Platform CA): bad signature "
+			    "(by certificate 3 (Intel SGX Root CA))");
+	c2d_tdxverify_prepared_free(p);
+	free(copy);
+
+	/* The simulation's quote, its CA not Intel's, against the real
+	 * collateral prepared: refused by its chain, as in one shot. */
+	struct sim s;
+	sim_open(&s);
+	assert_int_equal(c2d_tdxverify_prepare(&fx->col, &pol, fx->now, &p, &err), C2D_OK);
+	assert_int_equal(both(&s.q, &fx->col, p, &pol, fx->now, &err), C2D_E_REFUSED);
+	assert_non_null(strstr(err.msg, "PCK chain: "));
+	c2d_tdxverify_prepared_free(p);
+	sim_close(&s);
+}
+
+/* One prepared collateral, two threads verifying at once: the same
+ * verdicts as alone (ASan watches the sharing). */
+struct worker {
+	const struct fixture *fx;
+	const struct c2d_tdxverify_prepared *p;
+	const struct c2d_tdx_quote *bad;
+	int ok, refused;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	for (int i = 0; i < 4; i++) {
+		struct c2d_verify_result res;
+		struct c2d_err err = { 0 };
+		if (c2d_tdxverify_quote_prepared(&w->fx->q, w->p, &defaults, w->fx->now, &res, &err) == C2D_OK &&
+		    res.status == C2D_TCB_UP_TO_DATE)
+			w->ok++;
+		if (c2d_tdxverify_quote_prepared(w->bad, w->p, &defaults, w->fx->now, &res, &err) == C2D_E_REFUSED &&
+		    strstr(err.msg, "quote: signature by the attestation key") != NULL)
+			w->refused++;
+	}
+	return NULL;
+}
+
+static void test_prepared_threads(void **state)
+{
+	struct fixture *fx = *state;
+	struct c2d_verify_policy pol = { .td = &defaults };
+	struct c2d_tdxverify_prepared *p;
+	struct c2d_err err = { 0 };
+	struct c2d_tdx_quote bad;
+	uint8_t *copy = quote_copy(fx, &bad);
+	copy[48 + 328] ^= 1;   /* RTMR0: the quote signature fails */
+	assert_int_equal(c2d_tdxquote_parse(copy, fx->quote_len, &bad, &err), C2D_OK);
+	assert_int_equal(c2d_tdxverify_prepare(&fx->col, &pol, fx->now, &p, &err), C2D_OK);
+	struct worker w[2] = { { fx, p, &bad, 0, 0 }, { fx, p, &bad, 0, 0 } };
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].ok, 4);
+		assert_int_equal(w[i].refused, 4);
+	}
+	c2d_tdxverify_prepared_free(p);
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +582,11 @@ int main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_collateral_signers),
+		cmocka_unit_test(test_prepared),
+		cmocka_unit_test(test_prepare_refusals),
+		cmocka_unit_test(test_prepared_time),
+		cmocka_unit_test(test_prepared_other_ca),
+		cmocka_unit_test(test_prepared_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

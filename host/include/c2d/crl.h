@@ -57,6 +57,12 @@ C2D_MUST_CHECK c2d_status c2d_crl_parse(const uint8_t *der, size_t len, struct c
 C2D_MUST_CHECK c2d_status c2d_crl_verify(const struct c2d_crl *crl, const struct c2d_x509 *issuer,
 					 int64_t now, struct c2d_err *err);
 
+/* The time check of c2d_crl_verify alone, for a CRL it accepted earlier
+ * with the same issuer: this_update <= now < next_update, refused with
+ * the same messages. */
+C2D_MUST_CHECK c2d_status c2d_crl_check_time(const struct c2d_crl *crl, const struct c2d_x509 *issuer,
+					     int64_t now, struct c2d_err *err);
+
 /* 1 if cert's serial number is listed in the (parsed) CRL, else 0.
  * Serials compare as numbers: both sides are stored without sign octets.
  * crl must come from c2d_crl_parse (an entry that does not parse counts

@@ -100,6 +100,30 @@ C2D_MUST_CHECK c2d_status c2d_x509_chain_verify(const struct c2d_pem_chain *chai
 						int64_t now, struct c2d_x509 *leaf,
 						struct c2d_err *err);
 
+/* As c2d_x509_chain_verify, for a chain whose certificates above its
+ * leaf are byte-identical to the first ones of known, a chain that
+ * c2d_x509_chain_verify accepted earlier against the same root: those
+ * certificates' signatures (and the root's own) are not checked again,
+ * since the same bytes under the same root verify the same way
+ * (docs/attestation.md, "Verified once per collateral"). Every
+ * certificate's time is still checked at now, and the leaf's signature by
+ * the certificate above it by both engines (BearSSL's with that
+ * certificate as its trust anchor), with the same refusals as
+ * c2d_x509_chain_verify. Any other chain, or known NULL, is verified in
+ * full. */
+C2D_MUST_CHECK c2d_status c2d_x509_chain_verify_known(const struct c2d_pem_chain *chain,
+						      const struct c2d_pem_chain *known,
+						      const uint8_t *root_der, size_t root_len,
+						      int64_t now, struct c2d_x509 *leaf,
+						      struct c2d_err *err);
+
+/* The time checks of c2d_x509_chain_verify alone, for a chain that it
+ * accepted earlier against the same root: the root, then each
+ * certificate, valid at now, refused with the same messages. */
+C2D_MUST_CHECK c2d_status c2d_x509_chain_check_time(const struct c2d_pem_chain *chain,
+						    const uint8_t *root_der, size_t root_len,
+						    int64_t now, struct c2d_err *err);
+
 /* The Intel SGX Root CA, DER (host/attest/intel_root.c). */
 extern const uint8_t c2d_intel_sgx_root_der[];
 extern const size_t c2d_intel_sgx_root_der_len;
