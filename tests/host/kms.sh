@@ -110,7 +110,7 @@ echo '{"c2d_td_policy":1}' >"$T/policy.json"
 /usr/bin/python3 "$top/tests/tools/rpc_stub.py" >"$T/rpc.port" &
 rpc_pid=$!
 kms_pid=
-trap 'kill $rpc_pid $kms_pid 2>/dev/null; rm -rf "$T"' EXIT
+trap 'for p in $rpc_pid $kms_pid; do kill "$p" 2>/dev/null || :; done; rm -rf "$T"' EXIT
 i=0
 while [ ! -s "$T/rpc.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -s "$T/rpc.port" ] || fail "the RPC stub did not start"
