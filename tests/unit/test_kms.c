@@ -24,6 +24,7 @@
 #include "c2d/sealfmt.h"
 #include "collateral_json.h"
 #include "keyfile.h"
+#include "kmsevent.h"
 #include "kmsview_mem.h"
 #include "kmsdecide.h"
 #include "simca.h"
@@ -180,24 +181,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static json_t *hexj(const uint8_t *p, size_t n)
-{
-	char *h = malloc(2 * n + 1);
-	c2d_hex(p, n, h);
-	json_t *s = json_string(h);
-	free(h);
-	return s;
-}
-
-static json_t *event(const char *name, const uint8_t *payload, size_t n, uint8_t rtmr3[48])
-{
-	uint8_t d[48];
-	c2d_rtmr_event_digest(C2D_EVENT_RUNTIME, name, payload, n, d);
-	c2d_rtmr_extend(rtmr3, d);
-	return json_pack("{s:i, s:I, s:s, s:s, s:o}", "imr", 3, "event_type", (json_int_t)C2D_EVENT_RUNTIME,
-			 "digest", "", "event", name, "event_payload", hexj(payload, n));
-}
-
 /* The request text of the CVM the fixture describes. */
 static char *request(struct fx *f)
 {
@@ -205,10 +188,11 @@ static char *request(struct fx *f)
 	uint8_t init_sha[32] = { 0x1d }, rd[64];
 	memset(f->regs.rtmr[3], 0, 48);
 	json_t *log = json_array();
-	json_array_append_new(log, event("c2d.init", init_sha, 32, f->regs.rtmr[3]));
-	json_array_append_new(log, event("c2d.boot-done", NULL, 0, f->regs.rtmr[3]));
-	json_array_append_new(log, event("c2d.compose-hash", f->claim_compose, 32, f->regs.rtmr[3]));
-	json_array_append_new(log, event("c2d.app-id", f->claim_app, 20, f->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.init", init_sha, 32, 0, f->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.boot-done", NULL, 0, 0, f->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.compose-hash", f->claim_compose, 32, 0,
+						    f->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.app-id", f->claim_app, 20, 0, f->regs.rtmr[3]));
 	f->regs.rtmr[3][0] ^= (uint8_t)f->log_off_by_one;
 	char *log_text = json_dumps(log, JSON_COMPACT);
 	json_decref(log);
@@ -217,11 +201,8 @@ static char *request(struct fx *f)
 	size_t qlen;
 	assert_int_equal(c2d_simquote_build(&f->ca, &f->regs, rd, &quote, &qlen, &err), C2D_OK);
 	json_t *envs = json_array();
-	json_array_append_new(envs, hexj(f->envelope, f->hdr_len));
-	json_t *req = json_pack("{s:i, s:o, s:o, s:s, s:o, s:o, s:o}", "c2d_kms", 1, "challenge",
-				hexj(f->challenge, 32), "quote", hexj(quote, qlen), "event_log", log_text,
-				"ephemeral_key", hexj(f->eph_pub, 33), "run_key", hexj(f->run_pub, 33),
-				"envelopes", envs);
+	json_array_append_new(envs, kmsevent_hex(f->envelope, f->hdr_len));
+	json_t *req = kmsevent_request(f->challenge, quote, qlen, log_text, f->eph_pub, f->run_pub, envs);
 	char *text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	free(quote);
@@ -389,7 +370,7 @@ static void test_debug_td(void **state)
 	struct c2d_tdx_quote pq;
 	assert_int_equal(c2d_tdxquote_parse(q, qlen, &pq, NULL), C2D_OK);
 	q[pq.td.td_attributes - q] |= 1;
-	json_object_set_new(req, "quote", hexj(q, qlen));
+	json_object_set_new(req, "quote", kmsevent_hex(q, qlen));
 	free(q);
 	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
