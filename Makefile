@@ -79,6 +79,7 @@ FUZZ_CFLAGS   := -std=c17 -Wall -Wextra -Werror $(NOPATH) $(INC) $(KHDR_INC) -I$
 HOST_LIBS     := $(DEPS)/host/lib/libbearssl.a $(DEPS)/host/lib/libsecp256k1.a -lmvec -lm
 JANSSON       := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CURL          := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+MHD           := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 # --- sources ----------------------------------------------------------------
 # The library: guest/runtime/ is what the CVM links (the host links it
@@ -118,11 +119,14 @@ ETH_SRC     := host/chain/keccak.c host/chain/rlp.c host/chain/abi.c host/chain/
                host/chain/rpc.c host/chain/consortium.c host/chain/kmschain.c
 KMS_SRC     := host/kms/kmskey.c host/kms/kmschal.c host/kms/kmslog.c host/kms/kmsproto.c \
                host/kms/kmsdecide.c host/chain/keccak.c
+# The daemon around the core: collateral directory, served images, the
+# chain view over JSON-RPC, HTTP (libmicrohttpd).
+KMSD_SRC    := host/kms/kmscoll.c host/kms/kmsimage.c host/kms/kmsview_rpc.c host/kms/kmsserve.c
 SIM_SRC     := host/sim/simca.c host/sim/simquote.c host/sim/der_write.c
 GPU_SRC     := host/gpu/gpu.c host/gpu/cudadrv.c
 RUNNER_SRC  := guest/init/analysis.c guest/init/supervise.c
 C2D_SRC     := $(sort $(wildcard host/cli/*.c)) $(UTIL_SRC) $(SEAL_SRC) $(ETH_SRC) $(SIM_SRC) $(GPU_SRC) \
-               $(filter-out $(ETH_SRC),$(KMS_SRC)) \
+               $(filter-out $(ETH_SRC),$(KMS_SRC)) $(KMSD_SRC) \
                host/measure/bootpredict.c host/measure/eventlog_json.c host/attest/collateral_json.c \
                host/attest/tdpolicy_json.c host/central/riskmodel_central.c image/cpio.c $(RUNNER_SRC) \
                guest/init/riskmodel.c \
@@ -238,7 +242,7 @@ tcb: $(addprefix $(OUT)/guest/,$(GUEST_BINS))
 # --- host tools ---------------------------------------------------------------
 $(OUT)/bin/c2d: $(call obj,host,$(C2D_SRC)) $(KERNELS_OBJ) $(call lib,host)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
+	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL) $(MHD)
 $(OUT)/bin/c2d-mkimage: $(call obj,host,$(MKIMAGE_SRC)) $(call lib,host)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
@@ -342,12 +346,11 @@ $(OUT)/test/c2d-kmschaintool: $(call obj,test,tests/tools/kmschaintool.c $(ETH_S
 
 # Test-only: the CVM's side of a key release over HTTP, and a JSON-RPC relay
 # that cuts chosen calls, for the tests of c2d kms serve (tests/chain/kms_serve.sh).
-KMSCVM_SRC := tests/tools/kmscvm.c tests/tools/kmsevent.c $(SIM_SRC) host/kms/kmskey.c host/chain/keccak.c host/util/fsutil.c \
-              host/util/keyfile.c
+KMSCVM_SRC := tests/tools/kmscvm.c tests/tools/kmsevent.c $(SIM_SRC) host/kms/kmskey.c host/chain/keccak.c \
+              host/util/fsutil.c host/util/keyfile.c
 $(OUT)/test/c2d-kmscvm: $(call obj,test,$(KMSCVM_SRC)) $(call lib,test)
 	@mkdir -p $(@D)
-	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL) \
-		$(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL) $(MHD)
 
 # The crypto backends' known answers on the guest's own build: static,
 # musl, the guest's flags and objects, in no image; tests/host/crypto_kat.sh
@@ -401,7 +404,7 @@ unit_src_test_tdxverify     := host/attest/collateral_json.c host/attest/tdpolic
                                host/util/keyfile.c
 unit_src_test_eventlog      := host/measure/eventlog_json.c
 unit_src_test_tdpolicy      := host/attest/tdpolicy_json.c
-unit_src_test_kms           := $(KMS_SRC) $(SIM_SRC) host/attest/collateral_json.c host/measure/eventlog_json.c \
+unit_src_test_kms           := $(KMS_SRC) host/kms/kmscoll.c $(SIM_SRC) host/attest/collateral_json.c host/measure/eventlog_json.c \
                                host/util/keyfile.c tests/tools/kmsview_mem.c tests/tools/kmsevent.c
 unit_src_test_tdxmeasure    :=
 unit_src_test_tdxguest      :=

@@ -18,6 +18,9 @@
 #ifndef C2D_HOST_CLI_H
 #define C2D_HOST_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "c2d/err.h"
 
 struct c2d_command {
@@ -38,13 +41,17 @@ C2D_MUST_CHECK c2d_status c2d_cmd_quote(int argc, char **argv, struct c2d_err *e
 C2D_MUST_CHECK c2d_status c2d_cmd_replay(int argc, char **argv, struct c2d_err *err);
 /* c2d quote verify (host/cli/cmd_verify.c), dispatched by c2d_cmd_quote. */
 C2D_MUST_CHECK c2d_status c2d_cmd_verify(int argc, char **argv, struct c2d_err *err);
+/* A trust anchor from a DER or PEM file (one certificate) into *der
+ * (malloc'd): c2d quote verify --root and c2d kms serve --root. */
+C2D_MUST_CHECK c2d_status c2d_cmd_verify_read_root(const char *path, uint8_t **der, size_t *len,
+						   struct c2d_err *err);
 C2D_MUST_CHECK c2d_status c2d_cmd_simquoter(int argc, char **argv, struct c2d_err *err);
 /* host/cli/cmd_chain.c: the consortium contract. */
 C2D_MUST_CHECK c2d_status c2d_cmd_chain(int argc, char **argv, struct c2d_err *err);
 C2D_MUST_CHECK c2d_status c2d_cmd_chain_approve(int argc, char **argv, struct c2d_err *err);
 C2D_MUST_CHECK c2d_status c2d_cmd_chain_revoke(int argc, char **argv, struct c2d_err *err);
 C2D_MUST_CHECK c2d_status c2d_cmd_chain_budget(int argc, char **argv, struct c2d_err *err);
-/* host/cli/cmd_kms.c: the KMS's offline commands. */
+/* host/cli/cmd_kms.c: the KMS: its daemon and offline commands. */
 C2D_MUST_CHECK c2d_status c2d_cmd_kms(int argc, char **argv, struct c2d_err *err);
 
 #endif

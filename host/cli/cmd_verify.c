@@ -149,7 +149,7 @@ static int parse_accept(const char *list, unsigned *out, struct c2d_err *err)
 }
 
 /* The root as DER, from a DER or PEM file. *der is malloc'd. */
-static int read_root(const char *path, uint8_t **der, size_t *len, struct c2d_err *err)
+c2d_status c2d_cmd_verify_read_root(const char *path, uint8_t **der, size_t *len, struct c2d_err *err)
 {
 	uint8_t *buf;
 	size_t n;
@@ -326,7 +326,7 @@ c2d_status c2d_cmd_verify(int argc, char **argv, struct c2d_err *err)
 	memset(&col, 0, sizeof(col));
 	if ((r = c2d_fs_read_file(o.quote, 1u << 20, &quote, &quote_len, err)) < 0)
 		goto out;
-	if (o.root != NULL && (r = read_root(o.root, &root, &pol.root_len, err)) < 0)
+	if (o.root != NULL && (r = c2d_cmd_verify_read_root(o.root, &root, &pol.root_len, err)) < 0)
 		goto out;
 	pol.root_der = root;
 	struct c2d_tdx_quote q;

@@ -74,9 +74,23 @@ static c2d_status check_quote(struct state *st)
 		td.reg_state[i] = C2D_TDPOLICY_UNSET;
 	struct c2d_verify_policy pol = { .root_der = cfg->root_der, .root_len = cfg->root_len,
 					 .allow_simulated = cfg->allow_simulated, .td = &td };
-	if (c2d_tdxverify_quote(&st->q, cfg->collateral, &pol, st->now, &vr, &e) < 0)
-		return refuse(st, "quote", &e, NULL);
-	return C2D_OK;
+	const struct c2d_collateral *col = cfg->collateral;
+	struct c2d_collateral own;
+	if (cfg->collateral_for != NULL) {
+		struct c2d_err ce = { 0 };
+		if (cfg->collateral_for(cfg->collateral_arg, &st->q, st->now, &own, &ce) < 0) {
+			c2d_collateral_free(&own);
+			/* What needs no collateral (the header, a debug TD) is
+			 * refused by its own name first, as the verifier does. */
+			c2d_ignore(c2d_tdxverify_quote(&st->q, NULL, &pol, st->now, &vr, &e));
+			return refuse(st, "quote", strncmp(e.msg, "no collateral", 13) == 0 ? &ce : &e, NULL);
+		}
+		col = &own;
+	}
+	int r = c2d_tdxverify_quote(&st->q, col, &pol, st->now, &vr, &e);
+	if (col == &own)
+		c2d_collateral_free(&own);
+	return r < 0 ? refuse(st, "quote", &e, NULL) : C2D_OK;
 }
 
 static c2d_status check_binding(struct state *st)
@@ -362,14 +376,15 @@ c2d_status c2d_kms_decide(const struct c2d_kms_config *cfg, const struct c2d_kms
 	return r;
 }
 
-c2d_status c2d_kms_handle(const struct c2d_kms_config *cfg, const char *text, size_t len, int64_t now,
-			  char **answer, struct c2d_err *err)
+c2d_status c2d_kms_answer(const struct c2d_kms_config *cfg, const char *text, size_t len, int64_t now,
+			  char **answer, enum c2d_kms_outcome *outcome, struct c2d_err *err)
 {
 	struct c2d_kmsproto_request *req = calloc(1, sizeof(*req));
 	struct c2d_kms_result *res = calloc(1, sizeof(*res));
 	struct c2d_err pe = { 0 };
 	int r;
 	*answer = NULL;
+	*outcome = C2D_KMS_REFUSED;
 	if (req == NULL || res == NULL)
 		r = c2d_fail(err, C2D_E_NOMEM, "out of memory");
 	else if (c2d_kmsproto_parse_request(text, len, req, &pe) < 0) {
@@ -377,8 +392,11 @@ c2d_status c2d_kms_handle(const struct c2d_kms_config *cfg, const char *text, si
 		snprintf(res->check, sizeof(res->check), "request");
 		snprintf(res->reason, sizeof(res->reason), "%s", pe.msg);
 		r = c2d_kmslog_append(cfg->log, &e, err);
-	} else
+		*outcome = C2D_KMS_MALFORMED;
+	} else {
 		r = c2d_kms_decide(cfg, req, now, res, err);
+		*outcome = res->released ? C2D_KMS_RELEASED : C2D_KMS_REFUSED;
+	}
 	if (r == C2D_OK) {
 		*answer = res->released ? c2d_kmsproto_release_text(&res->rel)
 					: c2d_kmsproto_refusal_text(res->check, res->reason);
@@ -390,4 +408,11 @@ c2d_status c2d_kms_handle(const struct c2d_kms_config *cfg, const char *text, si
 	free(req);
 	free(res);
 	return r;
+}
+
+c2d_status c2d_kms_handle(const struct c2d_kms_config *cfg, const char *text, size_t len, int64_t now,
+			  char **answer, struct c2d_err *err)
+{
+	enum c2d_kms_outcome outcome;
+	return c2d_kms_answer(cfg, text, len, now, answer, &outcome, err);
 }

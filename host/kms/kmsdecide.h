@@ -89,6 +89,13 @@ struct c2d_kms_config {
 	const struct c2d_td_policy *td;       /* TCB, attributes, XFAM, MRSEAM...; its
 	                                         registers are replaced by the image's */
 	const struct c2d_collateral *collateral;   /* NULL: every quote is refused */
+	/* When set, replaces `collateral`: the collateral for each quote, read
+	 * per request (host/kms/kmscoll.h, c2d_kmscoll_load), freed after the
+	 * check. Its failure refuses the quote (check "quote") with its line,
+	 * unless the quote fails first without collateral (a debug TD). */
+	c2d_status (*collateral_for)(void *arg, const struct c2d_tdx_quote *q, int64_t now,
+				     struct c2d_collateral *out, struct c2d_err *err);
+	void *collateral_arg;
 	const uint8_t *root_der;              /* NULL: Intel's root */
 	size_t root_len;
 	int allow_simulated;
@@ -113,6 +120,19 @@ struct c2d_kms_result {
 C2D_MUST_CHECK c2d_status c2d_kms_decide(const struct c2d_kms_config *cfg,
 					 const struct c2d_kmsproto_request *req, int64_t now,
 					 struct c2d_kms_result *res, struct c2d_err *err);
+
+/* What an answer of c2d_kms_answer is. */
+enum c2d_kms_outcome {
+	C2D_KMS_RELEASED = 1,
+	C2D_KMS_REFUSED,         /* a check failed (the refusal names it) */
+	C2D_KMS_MALFORMED,       /* the request did not parse: check "request" */
+};
+
+/* As c2d_kms_handle, and *outcome says which answer it is (the daemon's
+ * HTTP status: 200, 403, 400). */
+C2D_MUST_CHECK c2d_status c2d_kms_answer(const struct c2d_kms_config *cfg, const char *text, size_t len,
+					 int64_t now, char **answer, enum c2d_kms_outcome *outcome,
+					 struct c2d_err *err);
 
 /* The whole exchange for one request text: parse, decide, log, answer.
  * *answer: malloc'd JSON (a release or a refusal; kmsproto.h), the

@@ -176,6 +176,47 @@ rc=0; wait "$rs" || rc=$?
 [ $rc = 0 ] || { cat "$T/rs.err" >&2; fail "read, then spend, with the chain up"; }
 is "R4's head" "$("$CAST" call "$APP" "logHeadOf(bytes32)(bytes32)" "$R4")" "$LH4"
 
+# --- c2d kms log verify --rpc -----------------------------------------------------------
+# A release log written from docs/kms-protocol.md: a refusal, then a release
+# whose spend (sent here) carried the head after the refusal.
+mklog() {
+	python3 - "$@" <<'PY'
+import hashlib, json, sys
+path, step = sys.argv[1], sys.argv[2]
+head, lines = bytes(32), []
+def line(d):
+    global head
+    d.update(v=1, seq=len(lines), prev=head.hex(), time=1767312000 + len(lines))
+    t = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    head = hashlib.sha256(b"c2d-kms-log-v1" + head + t.encode()).digest()
+    lines.append(t)
+line({"outcome": "refusal", "check": "quorum", "reason": "2 of the 3 approvals", "block": 1})
+if step == "head":
+    print(head.hex())
+    sys.exit(0)
+tx, anchor = sys.argv[3], sys.argv[4]
+line({"outcome": "release", "block": 2, "compose_hash": "ab" * 32, "app_id": "c2" * 20,
+      "datasets": [{"owner": "a1" * 20, "dataset_id": "d1" * 32}], "run_id": "07" * 32,
+      "run_signer": "55" * 20, "spend_tx": tx, "anchor": anchor})
+open(path, "w").write("".join(l + "\n" for l in lines))
+PY
+}
+LOGH=$(mklog "$T/rl.log" head)
+kc spend "$RPC" "$APP" 0 "$KEY5" "$H" 1 1 "$(h 0x207)" "0x$LOGH" "$ADDR1:$D1"
+read -r _ TX7 _ _ <"$T/out"
+c2d=$top/out/bin/c2d
+mklog "$T/rl.log" log "${TX7#0x}" "$LOGH"
+"$c2d" kms log verify "$T/rl.log" --rpc "$RPC" --app "$APP" >"$T/out" 2>&1 || { cat "$T/out" >&2; fail "log verify --rpc"; }
+grep -q '^lines 2$' "$T/out" || fail "log verify --rpc: not 2 lines"
+# The same release claiming the empty log's head: offline that is an
+# earlier head, but the chain carries another.
+mklog "$T/rl0.log" log "${TX7#0x}" "$(printf '%064d' 0)"
+"$c2d" kms log verify "$T/rl0.log" >/dev/null || fail "the re-anchored log should verify offline"
+rc=0; "$c2d" kms log verify "$T/rl0.log" --rpc "$RPC" --app "$APP" >"$T/out" 2>&1 || rc=$?
+[ $rc = 1 ] || { cat "$T/out" >&2; fail "log verify --rpc of a re-anchored release: exit $rc, expected 1"; }
+grep -q "rl0.log:2: " "$T/out" || { cat "$T/out" >&2; fail "the refusal does not name line 2"; }
+ok "log verify --rpc checks each release's anchor against its spend on chain; another head is refused by line"
+
 "$tool" read-then-spend "$RPC" "$APP" 0 "$KEY5" "$H" 1 1 "$R5" "$LH5" "$ADDR1:$D1" <"$T/go" >"$T/rs.out" 2>"$T/rs.err" &
 rs=$!
 exec 3>"$T/go"

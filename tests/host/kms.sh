@@ -70,3 +70,108 @@ expect_rc 3 "$c2d" kms log verify "$T/torn.log"
 expect_out "torn write"
 expect_rc 4 "$c2d" kms log verify "$T/missing.log"
 ok "a changed, dropped, re-anchored, re-spaced or torn line is refused, by line"
+
+# c2d kms serve, without a chain: a stub RPC answers eth_chainId only, so
+# every decision that reaches the chain would be refused. What is tested
+# here is the daemon around the core: the key file, start, transport,
+# bounds, stop, and that no output names the root key.
+img=$T/img
+mkdir -p "$img" "$T/col"
+/usr/bin/python3 "$top/tests/tools/tdx_model.py" mkkernel "$img/bzImage" 100000
+printf 'console=ttyS0' >"$img/cmdline"
+head -c 5000 /dev/urandom >"$img/initrd.cpio"
+"$c2d" measure "$img" >/dev/null
+rm "$img/initrd.cpio"
+cp "$top/image/analyses/risk-model.conf" "$img/analysis.conf"
+echo '{"c2d_td_policy":1}' >"$T/policy.json"
+/usr/bin/python3 "$top/tests/tools/rpc_stub.py" >"$T/rpc.port" &
+rpc_pid=$!
+kms_pid=
+trap 'kill $rpc_pid $kms_pid 2>/dev/null; rm -rf "$T"' EXIT
+i=0
+while [ ! -s "$T/rpc.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$T/rpc.port" ] || fail "the RPC stub did not start"
+app=0x$(printf 'c2%.0s' $(seq 20))
+# serve_exec becomes the daemon (so that $! of "serve_exec ... &" is its
+# pid); serve runs it in a subshell.
+serve_exec() {
+	exec "$c2d" kms serve --key "$T/kms.key" --rpc "http://127.0.0.1:$(cat "$T/rpc.port")" --app "$app" \
+		--policy "$T/policy.json" --collateral "$T/col" --image "$img" --log "$T/serve.log" "$@"
+}
+serve() { (serve_exec "$@"); }
+nokey() { ! grep -q "$secret" "$@" || fail "the secret key was printed"; }
+
+for m in 644 400; do
+	chmod "$m" "$T/kms.key"
+	expect_rc 3 serve --listen 127.0.0.1:0
+	[ "$(wc -l <"$T/out")" = 1 ] || fail "more than one line for a refused key file"
+	expect_out "^c2d kms: $T/kms.key: the KMS key file must have mode 0600, not 0$m\$"
+	nokey "$T/out"
+done
+chmod 600 "$T/kms.key"
+ok "serve refuses a key file of mode 0644 or 0400 with one line naming it"
+
+expect_rc 4 "$c2d" kms serve --key "$T/kms.key" --rpc http://127.0.0.1:1 --app "$app" --policy "$T/policy.json" \
+	--collateral "$T/col" --image "$img" --log "$T/serve.log" --listen 127.0.0.1:0
+expect_out '^c2d kms: http://127\.0\.0\.1:1: eth_chainId: '
+# One hex digit of the compose-hash changed: no longer the hash of its parts.
+sed 's/"compose_hash": "0/"compose_hash": "X/; s/"compose_hash": "[1-9a-f]/"compose_hash": "0/; s/"compose_hash": "X/"compose_hash": "1/' \
+	"$img/measurements.json" >"$T/m.json"
+! cmp -s "$T/m.json" "$img/measurements.json" || fail "the compose-hash was not changed"
+mkdir -p "$T/bad" && cp "$T/m.json" "$T/bad/measurements.json" && cp "$img/analysis.conf" "$T/bad/"
+expect_rc 3 serve --listen 127.0.0.1:0 --image "$T/bad"
+expect_out "^c2d kms: $T/bad/measurements.json: compose_hash is not the hash of its kernel, cmdline and initrd\$"
+ok "an unreachable chain and an image whose compose-hash is not its parts' stop the start"
+
+serve_exec --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.err" &
+kms_pid=$!
+i=0
+while ! grep -q '^listening on ' "$T/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+grep -Eq '^listening on 127\.0\.0\.1:[1-9][0-9]*$' "$T/serve.out" || fail "no 'listening on' line"
+[ "$(wc -l <"$T/serve.out")" = 1 ] || fail "more than the one line on stdout"
+port=$(sed 's/.*://' "$T/serve.out")
+http() { /usr/bin/python3 "$top/tests/tools/kms_http.py" "$port" "$@" >"$T/out" 2>&1 || fail "no answer to $*"; }
+answer() {
+	[ "$(sed -n 1p "$T/out")" = "$1" ] || { cat "$T/out" >&2; fail "status not $1"; }
+	[ "$(sed -n 2p "$T/out")" = application/json ] || fail "not application/json"
+	sed -n 3p "$T/out" | grep -Eq -- "$2" || { cat "$T/out" >&2; fail "answer lacks /$2/"; }
+	cat "$T/out" >>"$T/all"
+}
+http POST /v1/challenge '{"c2d_kms":1}'
+answer 200 '^\{"c2d_kms":1,"challenge":"[0-9a-f]{64}","expires_in":60,"type":"challenge"\}$'
+http POST /v1/challenge '{"c2d_kms":2}'
+answer 400 '"check":"request"'
+http POST /v1/attest '{"c2d_kms":1,"challenge":"00"}'
+answer 400 '^\{"c2d_kms":1,"check":"request","reason":"request: .*","type":"refusal"\}$'
+http POST /v1/attest 'not json'
+answer 400 '"check":"request"'
+http POST /v1/keys '{}'
+answer 404 '^\{"c2d_kms":1,"check":"request","reason":"no such endpoint","type":"refusal"\}$'
+http GET /v1/attest
+answer 405 '"check":"request"'
+http POST /v1/attest --declare 8388609
+answer 413 '"check":"request","reason":"the body is over its bound"'
+head -c 8388609 /dev/zero | tr '\0' ' ' >"$T/big"
+/usr/bin/python3 - "$port" "$T/big" >"$T/out" <<'PY' || fail "no answer to a chunked 8 MiB + 1 body"
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
+c.request("POST", "/v1/attest", body=open(sys.argv[2], "rb"), encode_chunked=True,
+          headers={"Transfer-Encoding": "chunked", "Content-Type": "application/json"})
+r = c.getresponse()
+print(r.status); print(r.getheader("Content-Type")); print(r.read().decode())
+PY
+answer 413 '"check":"request"'
+ok "serve answers a challenge, and 400, 404, 405 and 413 (declared or chunked) with a refusal in JSON"
+
+kill -TERM $kms_pid
+i=0
+while kill -0 $kms_pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 $kms_pid 2>/dev/null && { kill -KILL $kms_pid; fail "serve did not stop on SIGTERM"; }
+rc=0
+wait $kms_pid || rc=$?
+[ $rc = 0 ] || fail "serve exited $rc on SIGTERM"
+expect_rc 0 "$c2d" kms log verify "$T/serve.log"
+# The two attestation requests that were read (a 413's body is not).
+expect_out '^lines 2$'
+nokey "$T/all" "$T/serve.out" "$T/serve.err" "$T/serve.log"
+ok "serve stops on SIGTERM with status 0; its log holds one line per attestation request; no output names the key"

@@ -24,6 +24,7 @@
 #include "c2d/sealfmt.h"
 #include "collateral_json.h"
 #include "keyfile.h"
+#include "kmscoll.h"
 #include "kmsevent.h"
 #include "kmsview_mem.h"
 #include "kmsdecide.h"
@@ -38,7 +39,7 @@
 
 /* Everything one decision needs, rebuilt per test. */
 struct fx {
-	char dir[64], keypath[96], logpath[96];
+	char dir[64], keypath[96], logpath[96], coldir[96];
 	secp256k1_context *secp;
 	struct c2d_simca ca;
 	struct c2d_collateral col;
@@ -409,6 +410,88 @@ static void test_no_collateral(void **state)
 	expect_refusal(f, "quote", "collateral");
 }
 
+/* A collateral directory (host/kms/kmscoll.h) for the fixture's platform:
+ * path gets DIR/fmspc/<FMSPC>, created, and fmspc its hex; with issued
+ * != 0, collateral.json holds the simulated collateral issued then. The
+ * decision then reads it per request instead of f->col. */
+static void collateral_dir(struct fx *f, int64_t issued, char path[160], char fmspc[13])
+{
+	struct c2d_err err = { 0 };
+	struct c2d_tdx_quote q;
+	uint8_t rd[64] = { 0 }, raw[6], *quote;
+	size_t qlen;
+	assert_int_equal(c2d_simquote_build(&f->ca, &f->regs, rd, &quote, &qlen, &err), C2D_OK);
+	assert_int_equal(c2d_tdxquote_parse(quote, qlen, &q, &err), C2D_OK);
+	assert_int_equal(c2d_kmscoll_fmspc(&q, raw, &err), C2D_OK);
+	free(quote);
+	c2d_hex(raw, 6, fmspc);
+	char cmd[256];
+	snprintf(path, 160, "%s/col/fmspc/%s", f->dir, fmspc);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
+	assert_int_equal(system(cmd), 0);
+	if (issued != 0) {
+		char *json, file[192];
+		assert_int_equal(c2d_simca_collateral(&f->ca, issued, 0, &json, &err), C2D_OK);
+		snprintf(file, sizeof(file), "%s/collateral.json", path);
+		FILE *fp = fopen(file, "w");
+		assert_non_null(fp);
+		fputs(json, fp);
+		fclose(fp);
+		free(json);
+	}
+	snprintf(f->coldir, sizeof(f->coldir), "%s/col", f->dir);
+	f->cfg.collateral = NULL;
+	f->cfg.collateral_for = c2d_kmscoll_load;
+	f->cfg.collateral_arg = f->coldir;
+}
+
+static void test_collateral_dir(void **state)
+{
+	struct fx *f = *state;
+	char path[160], fmspc[13];
+	collateral_dir(f, NOW - 3600, path, fmspc);
+	json_t *a = decide_text(f, NULL);
+	assert_string_equal(json_string_value(json_object_get(a, "type")), "release");
+	json_decref(a);
+}
+
+static void test_collateral_missing(void **state)
+{
+	struct fx *f = *state;
+	char path[160], fmspc[13], want[96], file[192];
+	collateral_dir(f, 0, path, fmspc);
+	snprintf(want, sizeof(want), "collateral: FMSPC %s: tcbinfo.json missing", fmspc);
+	expect_refusal(f, "quote", want);
+	/* The separate files: the first one absent is named. */
+	for (const char *const *n = (const char *const[]){ "tcbinfo.json", "tcbinfo-chain.pem", NULL }; *n; n++) {
+		snprintf(file, sizeof(file), "%s/%s", path, *n);
+		FILE *fp = fopen(file, "w");
+		assert_non_null(fp);
+		fclose(fp);
+	}
+	snprintf(want, sizeof(want), "collateral: FMSPC %s: qeidentity.json missing", fmspc);
+	expect_refusal(f, "quote", want);
+}
+
+static void test_collateral_stale(void **state)
+{
+	struct fx *f = *state;
+	char path[160], fmspc[13], want[96];
+	/* Issued 31 days before NOW: its nextUpdate (30 days on) has passed. */
+	collateral_dir(f, NOW - 31 * 86400, path, fmspc);
+	snprintf(want, sizeof(want), "collateral: FMSPC %s: collateral.json's TCB info stale (nextUpdate ", fmspc);
+	expect_refusal(f, "quote", want);
+}
+
+/* A debug TD is refused as such, even where collateral is missing. */
+static void test_collateral_missing_debug_td(void **state)
+{
+	struct fx *f = *state;
+	char path[160], fmspc[13];
+	collateral_dir(f, 0, path, fmspc);
+	test_debug_td(state);
+}
+
 static void test_log_does_not_replay(void **state)
 {
 	struct fx *f = *state;
@@ -714,7 +797,9 @@ int main(void)
 		T(test_release), cmocka_unit_test(test_cert_digest), T(test_replayed_challenge),
 		T(test_expired_challenge), T(test_report_data_other_key), T(test_debug_td),
 		T(test_td_attributes_mismatch), T(test_xfam_mismatch), T(test_simulated_not_allowed),
-		T(test_no_collateral), T(test_log_does_not_replay), T(test_other_compose_hash),
+		T(test_no_collateral), T(test_collateral_dir), T(test_collateral_missing),
+		T(test_collateral_stale), T(test_collateral_missing_debug_td), T(test_log_does_not_replay),
+		T(test_other_compose_hash),
 		T(test_unknown_compose_hash), T(test_other_app), T(test_rtmr1_mismatch), T(test_quorum),
 		T(test_owner_not_approved), T(test_approval_expired), T(test_revoked), T(test_no_budget),
 		T(test_epsilon_exhausted), T(test_rho_exhausted), T(test_chain_unreachable),
