@@ -310,6 +310,26 @@ kms_stop
 proxy_stop
 ok "the chain drops out between the read and the spend: refused by spend, no spend mined, budget unchanged"
 
+# The answer to the spend lost: the relay forwards eth_sendRawTransaction
+# and cuts its answer. The spend is mined (the budget is charged), but the
+# KMS cannot know that it was: it fails closed, refusing by spend, and no
+# key leaves. The budget pays for a run that never gets its keys; the
+# charge and its Released event are on chain for the owners to see.
+proxy_start --lose-answers eth_sendRawTransaction
+kms_start lose --rpc "$PROXY_URL"
+refused lose-first report-data "$T/lose.log" "$ADDR1" "$D1" --bind-other-key
+cvm lose --sealed "$T/d1.sealed"
+[ "$RC" = 3 ] || { cat "$T/cvm-lose.json" "$T/cvm-lose.err" >&2; fail "lost answer: exit $RC, expected 3"; }
+is "lost answer: check" "$(field .check lose)" spend
+is "lost answer: datasets opened" "$(field .released lose)" 0
+is "lost answer: budget of D1, charged once" "$(onchain "$ADDR1" "$D1")" "true 100000000 3000000 100000000 1500000 "
+is "lost answer: the log's last line" "$(last_line "$T/lose.log" | jq -r '.outcome + " " + .check')" "refusal spend"
+grep -q '^c2d-kmscvm proxy: cut the answer to eth_sendRawTransaction' "$T/proxy.err" ||
+	fail "lost answer: the relay cut nothing"
+kms_stop
+proxy_stop
+ok "the answer to the spend lost: the spend is mined, the KMS refuses by spend and releases nothing"
+
 kms_start main
 "$c2d" revoke --key "$T/k1" --app "$APP" --compose "$H" >/dev/null
 refused revoked revoked "$LOG" "$ADDR1" "$D1"
@@ -323,7 +343,7 @@ chmod 0600 "$T/kms.key"
 ok "a root key file of mode 0640: the daemon refuses to start and says so"
 
 # --- the logs and what left the KMS -------------------------------------------------------------
-for l in main short nosim norpc drop; do
+for l in main short nosim norpc drop lose; do
 	"$c2d" kms log verify "$T/$l.log" --rpc "$RPC" --app "$APP" >"$T/verify.out" 2>&1 ||
 		{ cat "$T/verify.out" >&2; fail "c2d kms log verify $l.log --rpc failed"; }
 done

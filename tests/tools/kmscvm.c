@@ -671,33 +671,30 @@ static enum MHD_Result relay_answer(void *cls, struct MHD_Connection *conn, cons
 	}
 	if (strcmp(method, "POST") != 0 || u->too_big || u->body.p == NULL)
 		return MHD_NO;
+	/* body stays alive while cut and lose, which point into it, are used. */
 	json_t *body = json_loadb(u->body.p, u->body.n, 0, NULL);
 	const char *cut = named(body, rl->drop), *lose = cut == NULL ? named(body, rl->lose) : NULL;
-	if (cut != NULL)
-		fprintf(stderr, "c2d-kmscvm proxy: cut %s before forwarding\n", cut);
-	json_decref(body);
-	if (cut != NULL)
-		return MHD_NO;   /* libmicrohttpd closes the connection unanswered */
 	long status = 0;
-	struct buf b;
+	struct buf b = { 0 };
 	struct c2d_err err = { 0 };
-	if (post(rl->to, u->body.p, u->body.n, &status, &b, &err) < 0) {
+	enum MHD_Result ret = MHD_NO;   /* MHD_NO: libmicrohttpd closes the connection unanswered */
+	if (cut != NULL) {
+		fprintf(stderr, "c2d-kmscvm proxy: cut %s before forwarding\n", cut);
+	} else if (post(rl->to, u->body.p, u->body.n, &status, &b, &err) < 0) {
 		fprintf(stderr, "c2d-kmscvm proxy: %s\n", err.msg);
-		return MHD_NO;
-	}
-	if (lose != NULL) {
+	} else if (lose != NULL) {
 		fprintf(stderr, "c2d-kmscvm proxy: cut the answer to %s\n", lose);
-		free(b.p);
-		return MHD_NO;
+	} else {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(b.n, b.p, MHD_RESPMEM_MUST_FREE);
+		if (resp != NULL) {
+			b.p = NULL;   /* the response owns it */
+			MHD_add_response_header(resp, "Content-Type", "application/json");
+			ret = MHD_queue_response(conn, (unsigned)status, resp);
+			MHD_destroy_response(resp);
+		}
 	}
-	struct MHD_Response *resp = MHD_create_response_from_buffer(b.n, b.p, MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(b.p);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "Content-Type", "application/json");
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, resp);
-	MHD_destroy_response(resp);
+	free(b.p);
+	json_decref(body);
 	return ret;
 }
 
