@@ -79,10 +79,33 @@ img=$T/img
 mkdir -p "$img" "$T/col"
 /usr/bin/python3 "$top/tests/tools/tdx_model.py" mkkernel "$img/bzImage" 100000
 printf 'console=ttyS0' >"$img/cmdline"
-head -c 5000 /dev/urandom >"$img/initrd.cpio"
+# An initramfs (newc, as image/cpio.c writes it) holding the recipe.
+mkcpio() {
+	/usr/bin/python3 - "$@" <<'PY'
+import sys
+out, members = sys.argv[1], sys.argv[2:]
+b = b""
+def entry(name, data, mode):
+    global b
+    n = name.encode() + b"\0"
+    f = [len(b) + 1, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(n), 0]
+    b += b"070701" + b"".join(b"%08x" % v for v in f) + n
+    b += b"\0" * (-len(b) % 4) + data
+    b += b"\0" * (-len(b) % 4)
+for m in members:
+    name, path = m.split("=")
+    entry(name, open(path, "rb").read(), 0o100400)
+entry("TRAILER!!!", b"", 0)
+open(out, "wb").write(b)
+PY
+}
+mkcpio "$img/initrd.cpio" "init=$img/cmdline" "etc/c2d/analysis.conf=$top/image/analyses/risk-model.conf"
 "$c2d" measure "$img" >/dev/null
-rm "$img/initrd.cpio"
-cp "$top/image/analyses/risk-model.conf" "$img/analysis.conf"
+# The published form: measurements.json and the recipe beside it.
+pub=$T/pub
+mkdir -p "$pub"
+cp "$img/measurements.json" "$pub/"
+cp "$top/image/analyses/risk-model.conf" "$pub/analysis.conf"
 echo '{"c2d_td_policy":1}' >"$T/policy.json"
 /usr/bin/python3 "$top/tests/tools/rpc_stub.py" >"$T/rpc.port" &
 rpc_pid=$!
@@ -118,12 +141,25 @@ expect_out '^c2d kms: http://127\.0\.0\.1:1: eth_chainId: '
 sed 's/"compose_hash": "0/"compose_hash": "X/; s/"compose_hash": "[1-9a-f]/"compose_hash": "0/; s/"compose_hash": "X/"compose_hash": "1/' \
 	"$img/measurements.json" >"$T/m.json"
 ! cmp -s "$T/m.json" "$img/measurements.json" || fail "the compose-hash was not changed"
-mkdir -p "$T/bad" && cp "$T/m.json" "$T/bad/measurements.json" && cp "$img/analysis.conf" "$T/bad/"
+mkdir -p "$T/bad" && cp "$T/m.json" "$T/bad/measurements.json" && cp "$pub/analysis.conf" "$T/bad/"
 expect_rc 3 serve --listen 127.0.0.1:0 --image "$T/bad"
 expect_out "^c2d kms: $T/bad/measurements.json: compose_hash is not the hash of its kernel, cmdline and initrd\$"
-ok "an unreachable chain and an image whose compose-hash is not its parts' stop the start"
+cp "$img/measurements.json" "$T/bad/" && rm "$T/bad/analysis.conf"
+cp "$img/initrd.cpio" "$T/bad/" && printf 'x' >>"$T/bad/initrd.cpio"
+expect_rc 3 serve --listen 127.0.0.1:0 --image "$T/bad"
+expect_out "^c2d kms: $T/bad/initrd.cpio: not the initrd that measurements.json measured\$"
+rm "$T/bad/initrd.cpio"
+expect_rc 4 serve --listen 127.0.0.1:0 --image "$T/bad"
+expect_out "^c2d kms: $T/bad/analysis.conf: "
+mkdir -p "$T/noconf"
+cp "$img/bzImage" "$img/cmdline" "$T/noconf/"
+mkcpio "$T/noconf/initrd.cpio" "init=$img/cmdline"
+"$c2d" measure "$T/noconf" >/dev/null
+expect_rc 3 serve --listen 127.0.0.1:0 --image "$T/noconf"
+expect_out "^c2d kms: $T/noconf/initrd.cpio: holds no /etc/c2d/analysis.conf\$"
+ok "an unreachable chain, an image whose compose-hash is not its parts', an initrd not measured or without the recipe stop the start"
 
-serve_exec --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.err" &
+serve_exec --listen 127.0.0.1:0 --image "$pub" >"$T/serve.out" 2>"$T/serve.err" &
 kms_pid=$!
 i=0
 while ! grep -q '^listening on ' "$T/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
