@@ -240,6 +240,9 @@ refused other-image recipe "$LOG" "$ADDR1" "$D1" --compose "$H2" --measurements 
 ok "a quote from another image the KMS serves (compose-hash mismatch with the recipe): refused by recipe"
 refused unknown-image measurements "$LOG" "$ADDR1" "$D1" --compose "$(h32 0xbad)"
 ok "a compose-hash the KMS does not serve: refused by measurements"
+refused other-app measurements "$LOG" "$ADDR1" "$D1" --app "$ADDR9"
+has other-app "$(reason other-app)" app
+ok "an event log naming another app (contract): refused by measurements"
 refused rtmr1 measurements "$LOG" "$ADDR1" "$D1" --rtmr1 "$(printf '%096d' 5)"
 ok "RTMR1 other than the image's published value: refused by measurements"
 refused rtmr3 event-log "$LOG" "$ADDR1" "$D1" --bad-rtmr3
