@@ -344,6 +344,14 @@ $(OUT)/test/c2d-kmschaintool: $(call obj,test,tests/tools/kmschaintool.c $(ETH_S
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
 
+# Test-only: the CVM's side of a key release over HTTP, and a JSON-RPC relay
+# that cuts chosen calls, for the tests of c2d kms serve (tests/chain/kms_serve.sh).
+KMSCVM_SRC := tests/tools/kmscvm.c tests/tools/kmsevent.c $(SIM_SRC) host/kms/kmskey.c host/chain/keccak.c \
+              host/util/fsutil.c host/util/keyfile.c
+$(OUT)/test/c2d-kmscvm: $(call obj,test,$(KMSCVM_SRC)) $(call lib,test)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL) $(MHD)
+
 # The crypto backends' known answers on the guest's own build: static,
 # musl, the guest's flags and objects, in no image; tests/host/crypto_kat.sh
 # runs it here and under QEMU's CPU models (docs/testing.md).
@@ -397,7 +405,7 @@ unit_src_test_tdxverify     := host/attest/collateral_json.c host/attest/tdpolic
 unit_src_test_eventlog      := host/measure/eventlog_json.c
 unit_src_test_tdpolicy      := host/attest/tdpolicy_json.c
 unit_src_test_kms           := $(KMS_SRC) host/kms/kmscoll.c $(SIM_SRC) host/attest/collateral_json.c host/measure/eventlog_json.c \
-                               host/util/keyfile.c tests/tools/kmsview_mem.c tests/tools/kmsreq.c
+                               host/util/keyfile.c tests/tools/kmsview_mem.c tests/tools/kmsevent.c
 unit_src_test_tdxmeasure    :=
 unit_src_test_tdxguest      :=
 unit_src_test_simproto      :=
@@ -491,7 +499,8 @@ $(CONTRACT): contracts/C2DConsortium.sol contracts/C2DConsortium.bytecode.sha256
 	contracts/build $(NPM) $@
 
 # The contract on a local anvil (tests/chain/), driven by cast and by c2d.
-chain-test: $(CONTRACT) $(OUT)/bin/c2d $(OUT)/test/c2d-kmschaintool
+chain-test: $(CONTRACT) $(OUT)/bin/c2d $(OUT)/test/c2d-kmschaintool $(OUT)/test/c2d-kmscvm \
+            $(OUT)/test/c2d-sealtool
 	tests/chain/run-all
 
 # --- running it ---------------------------------------------------------------
@@ -561,10 +570,10 @@ $(OUT)/bench/bench-quote: $(call obj,host,bench/quote.c host/attest/collateral_j
 # unit tests, so that the figure excludes the chain (docs/performance.md).
 $(OUT)/bench/bench-kms: $(call obj,host,bench/kms.c $(KMS_SRC) $(SIM_SRC) host/attest/collateral_json.c \
                         host/measure/eventlog_json.c host/util/keyfile.c host/util/fsutil.c \
-                        tests/tools/kmsview_mem.c tests/tools/kmsreq.c) $(call lib,host)
+                        tests/tools/kmsview_mem.c tests/tools/kmsevent.c) $(call lib,host)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
-$(call obj,host,bench/kms.c tests/tools/kmsview_mem.c tests/tools/kmsreq.c): HOST_CFLAGS += -Itests/tools
+$(call obj,host,bench/kms.c tests/tools/kmsview_mem.c tests/tools/kmsevent.c): HOST_CFLAGS += -Itests/tools
 
 $(OUT)/bench/gpu-dense: $(call obj,host,bench/gpu_dense.c host/gpu/cudadrv.c) $(KERNELS_OBJ) $(call lib,host)
 	@mkdir -p $(@D)

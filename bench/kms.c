@@ -44,7 +44,7 @@
 #include "fsutil.h"
 #include "keyfile.h"
 #include "kmsdecide.h"
-#include "kmsreq.h"
+#include "kmsevent.h"
 #include "kmsview_mem.h"
 #include "simca.h"
 #include "simquote.h"
@@ -88,21 +88,19 @@ static char *request(const struct c2d_simca *ca, struct cvm *v, const uint8_t ch
 	uint8_t init_sha[32] = { 0x1d }, rd[64];
 	memset(v->regs.rtmr[3], 0, 48);
 	json_t *log = json_array();
-	json_array_append_new(log, kmsreq_event("c2d.init", init_sha, 32, v->regs.rtmr[3]));
-	json_array_append_new(log, kmsreq_event("c2d.boot-done", NULL, 0, v->regs.rtmr[3]));
-	json_array_append_new(log, kmsreq_event("c2d.compose-hash", v->hdr->recipe.compose_hash, 32, v->regs.rtmr[3]));
-	json_array_append_new(log, kmsreq_event("c2d.app-id", v->hdr->recipe.app_id, 20, v->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.init", init_sha, 32, 0, v->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.boot-done", NULL, 0, 0, v->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.compose-hash", v->hdr->recipe.compose_hash, 32, 0,
+						    v->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.app-id", v->hdr->recipe.app_id, 20, 0, v->regs.rtmr[3]));
 	char *log_text = json_dumps(log, JSON_COMPACT);
 	json_decref(log);
 	c2d_kmsr_report_data(ch, v->eph_pub, v->run_pub, rd);
 	if (c2d_simquote_build(ca, &v->regs, rd, quote, qlen, &err) < 0)
 		die("simulated quote", &err);
 	json_t *envs = json_array();
-	json_array_append_new(envs, kmsreq_hex(v->envelope, v->env_len));
-	json_t *req = json_pack("{s:i, s:o, s:o, s:s, s:o, s:o, s:o}", "c2d_kms", 1, "challenge", kmsreq_hex(ch, 32),
-				"quote", kmsreq_hex(*quote, *qlen), "event_log", log_text,
-				"ephemeral_key", kmsreq_hex(v->eph_pub, 33), "run_key", kmsreq_hex(v->run_pub, 33),
-				"envelopes", envs);
+	json_array_append_new(envs, kmsevent_hex(v->envelope, v->env_len));
+	json_t *req = kmsevent_request(ch, *quote, *qlen, log_text, v->eph_pub, v->run_pub, envs);
 	char *text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	free(log_text);

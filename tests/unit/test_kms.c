@@ -24,7 +24,7 @@
 #include "collateral_json.h"
 #include "keyfile.h"
 #include "kmscoll.h"
-#include "kmsreq.h"
+#include "kmsevent.h"
 #include "kmsview_mem.h"
 #include "kmsdecide.h"
 #include "simca.h"
@@ -181,8 +181,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-
-
 /* The request text of the CVM the fixture describes. */
 static char *request(struct fx *f)
 {
@@ -190,10 +188,11 @@ static char *request(struct fx *f)
 	uint8_t init_sha[32] = { 0x1d }, rd[64];
 	memset(f->regs.rtmr[3], 0, 48);
 	json_t *log = json_array();
-	json_array_append_new(log, kmsreq_event("c2d.init", init_sha, 32, f->regs.rtmr[3]));
-	json_array_append_new(log, kmsreq_event("c2d.boot-done", NULL, 0, f->regs.rtmr[3]));
-	json_array_append_new(log, kmsreq_event("c2d.compose-hash", f->claim_compose, 32, f->regs.rtmr[3]));
-	json_array_append_new(log, kmsreq_event("c2d.app-id", f->claim_app, 20, f->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.init", init_sha, 32, 0, f->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.boot-done", NULL, 0, 0, f->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.compose-hash", f->claim_compose, 32, 0,
+						    f->regs.rtmr[3]));
+	json_array_append_new(log, kmsevent_runtime("c2d.app-id", f->claim_app, 20, 0, f->regs.rtmr[3]));
 	f->regs.rtmr[3][0] ^= (uint8_t)f->log_off_by_one;
 	char *log_text = json_dumps(log, JSON_COMPACT);
 	json_decref(log);
@@ -202,11 +201,8 @@ static char *request(struct fx *f)
 	size_t qlen;
 	assert_int_equal(c2d_simquote_build(&f->ca, &f->regs, rd, &quote, &qlen, &err), C2D_OK);
 	json_t *envs = json_array();
-	json_array_append_new(envs, kmsreq_hex(f->envelope, f->hdr_len));
-	json_t *req = json_pack("{s:i, s:o, s:o, s:s, s:o, s:o, s:o}", "c2d_kms", 1, "challenge",
-				kmsreq_hex(f->challenge, 32), "quote", kmsreq_hex(quote, qlen), "event_log", log_text,
-				"ephemeral_key", kmsreq_hex(f->eph_pub, 33), "run_key", kmsreq_hex(f->run_pub, 33),
-				"envelopes", envs);
+	json_array_append_new(envs, kmsevent_hex(f->envelope, f->hdr_len));
+	json_t *req = kmsevent_request(f->challenge, quote, qlen, log_text, f->eph_pub, f->run_pub, envs);
 	char *text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	free(quote);
@@ -374,7 +370,7 @@ static void test_debug_td(void **state)
 	struct c2d_tdx_quote pq;
 	assert_int_equal(c2d_tdxquote_parse(q, qlen, &pq, NULL), C2D_OK);
 	q[pq.td.td_attributes - q] |= 1;
-	json_object_set_new(req, "quote", kmsreq_hex(q, qlen));
+	json_object_set_new(req, "quote", kmsevent_hex(q, qlen));
 	free(q);
 	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);

@@ -1,0 +1,363 @@
+#!/bin/sh
+# c2d kms serve with real processes (docs/testing.md, "The KMS with real
+# processes"): anvil with the consortium contract, the daemon, and
+# out/test/c2d-kmscvm playing the CVM (a simulated quote, the event log, the
+# ephemeral and run keys). Every case of docs/kms-protocol.md's checks that
+# a CVM or the chain can cause: for each refusal the check named is the
+# expected one, the client opened nothing, the budget on chain is unchanged,
+# and the release log has the line and still verifies (against the chain's
+# spends too). Last, nothing the KMS wrote holds its root key or a wrap key.
+#
+# Owners ADDR1..ADDR3, threshold 2; the KMS's account is its own root key's.
+# Datasets (the image charges 1 epsilon and 0.5 rho a run):
+#   D1 owner 1, room for many runs    D2 owner 2, epsilon 0.5 (too little)
+#   D3 owner 2, rho 0.25 (too little) D4 owner 3, who approves late, with expiry
+. "$(dirname "$0")/lib.sh"
+c2d=$top/out/bin/c2d
+cvm=$top/out/test/c2d-kmscvm
+for f in "$c2d" "$cvm"; do [ -x "$f" ] || fail "no $f (make chain-test builds it)"; done
+"$c2d" kms --help 2>&1 | grep -q 'c2d kms serve' ||
+	fail "c2d kms serve is missing from $c2d: this test needs the KMS daemon"
+
+# Daemons and relays this test started, stopped (and reaped) on any exit.
+PIDS=
+stop_all() {
+	for _p in $PIDS; do kill "$_p" 2>/dev/null || true; done
+	for _p in $PIDS; do wait "$_p" 2>/dev/null || true; done
+	PIDS=
+}
+trap 'stop_all; anvil_stop; rm -rf "$T"' EXIT
+
+anvil_start
+export C2D_RPC=$RPC
+is() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }
+key() { printf '%s\n' "$2" >"$T/$1"; chmod 600 "$T/$1"; }
+key k1 "$KEY1"; key k2 "$KEY2"; key k3 "$KEY3"
+h32() { printf '%064x' "$1"; }
+D1=$(h32 0xd1) D2=$(h32 0xd2) D3=$(h32 0xd3) D4=$(h32 0xd4)
+
+# --- the KMS's key, the contract, the images ---------------------------------------------
+"$c2d" keygen --out "$T/kms.key" >/dev/null
+KMS_HEX=$(tr -d '\n' <"$T/kms.key")
+KMS_ADDR=$("$c2d" kms pubkey --key "$T/kms.key" | sed -n 's/^address *//p')
+APP=$(consortium_deploy "$KEY0" "KMS serve test" "[$ADDR1,$ADDR2,$ADDR3]" '["US","DE","CH"]' \
+	'["a","b","c"]' 2 "$KMS_ADDR")
+# The KMS pays for its spends.
+"$CAST" send --private-key "$KEY0" --value 10ether "$KMS_ADDR" >/dev/null
+
+# An image as a release publishes it, without its boot files: measurements.json
+# (the three parts' digests, the compose-hash they make, the registers of a
+# CVM of it) and the analysis's recipe, risk-model's, which charges both
+# epsilon and rho. The parts are made-up files; nothing here boots them.
+# make_image DIR SEED: prints the compose-hash (docs/compose-hash.md).
+make_image() {
+	mkdir -p "$1/parts"
+	_doc=c2d-compose-v1
+	_json='{"c2d_measurements":1}'
+	for _p in kernel cmdline initrd; do
+		printf '%s %s' "$2" "$_p" >"$1/parts/$_p"
+		_s256=$(sha256sum "$1/parts/$_p" | cut -c1-64)
+		_s384=$(sha384sum "$1/parts/$_p" | cut -c1-96)
+		_n=$(stat -c %s "$1/parts/$_p")
+		_doc="$_doc
+$_p sha256:$_s256 $_n"
+		_json=$(printf '%s' "$_json" | jq -c --arg p "$_p" --arg a "$_s256" --arg b "$_s384" --argjson n "$_n" \
+			'.[$p] = {sha256: $a, sha384: $b, size: $n}')
+	done
+	_h=$(printf '%s\n' "$_doc" | sha256sum | cut -c1-64)
+	_r() { printf "%096d" 0 | tr 0 "$1"; }
+	printf '%s' "$_json" | jq --arg doc "$_doc
+" --arg h "$_h" --arg mrtd "$(_r 1)" --arg r0 "$(_r 2)" --arg r1 "$(_r 3)" --arg r2 "$(_r 4)" \
+		'. + {compose_document: $doc, compose_hash: $h,
+		      tdx: {mrtd: $mrtd, rtmr0: $r0, rtmr1: $r1, rtmr2: $r2, rtmr3: null,
+		            init_sha256: ("00" * 32)}}' >"$1/measurements.json"
+	cp "$top/image/analyses/risk-model.conf" "$1/analysis.conf"
+	printf '%s\n' "$_h"
+}
+H=$(make_image "$T/img1" one)
+H2=$(make_image "$T/img2" two)
+
+# The datasets, sealed to image 1 by their owners.
+"$c2d" recipe --measurements "$T/img1/measurements.json" --kms-pub "$T/kms.key.pub" --app "$APP" \
+	--out "$T/recipe.json" >/dev/null
+ROWS=$(($(wc -l <"$top/tests/vectors/seal/rows.csv") - 1))
+seal() { # seal OWNER ID FILE
+	"$c2d" seal --owner "$1" --dataset-id "$2" --in "$top/tests/vectors/seal/rows.csv" \
+		--schema "$top/tests/vectors/seal/schema.json" --recipe "$T/recipe.json" --out "$3" >/dev/null ||
+		fail "c2d seal of $3 failed"
+}
+seal "$ADDR1" "$D1" "$T/d1.sealed"
+seal "$ADDR2" "$D2" "$T/d2.sealed"
+seal "$ADDR2" "$D3" "$T/d3.sealed"
+seal "$ADDR3" "$D4" "$T/d4.sealed"
+budget() { "$c2d" budget set --key "$T/$1" --app "$APP" --dataset "$2" --epsilon "$3" --rho "$4" >/dev/null; }
+budget k1 "$D1" 100 100
+budget k2 "$D2" 0.5 100
+budget k2 "$D3" 100 0.25
+budget k3 "$D4" 100 100
+approve() { _k=$1; shift; "$c2d" approve --key "$T/$_k" --app "$APP" --compose "$H" "$@" >/dev/null; }
+
+# The simulated platform's collateral, where the KMS looks for it (by FMSPC).
+SIM=$T/sim
+mkdir -p "$T/coll/fmspc/00c0de000000"
+"$c2d" sim-quoter collateral --state "$SIM" --out "$T/coll/fmspc/00c0de000000/collateral.json" >/dev/null
+# The TD policy: the strict defaults (the registers come from each image),
+# and the simulation's root, which only --allow-simulated trusts.
+printf '{"c2d_td_policy":1}\n' >"$T/policy.json"
+"$c2d" sim-quoter root --state "$SIM" --out "$T/simroot.der" >/dev/null
+
+# --- the daemon ------------------------------------------------------------------------------
+# kms_serve NAME [ARGS...]: c2d kms serve in the foreground with the common
+# arguments (ARGS after them, so that a later --rpc wins; $SIMULATED is
+# --allow-simulated or empty), its log in $T/NAME.log, its output in
+# $T/NAME.out and .err. In a subshell with KMS_EXEC=exec, the daemon
+# replaces it, so that its pid is the one to signal.
+SIMULATED=--allow-simulated KMS_EXEC=
+kms_serve() {
+	_n=$1; shift
+	# shellcheck disable=SC2086 # $KMS_EXEC and $SIMULATED are one word or none
+	$KMS_EXEC "$c2d" kms serve --key "$T/kms.key" --rpc "$RPC" --app "$APP" --policy "$T/policy.json" \
+		--collateral "$T/coll" --root "$T/simroot.der" --image "$T/img1" --image "$T/img2" $SIMULATED \
+		--listen 127.0.0.1:0 --confirmations 0 --log "$T/$_n.log" "$@" >"$T/$_n.out" 2>"$T/$_n.err"
+}
+# wait_listening PID OUT ERR WHAT: until OUT says where it listens (10 s at
+# most); sets ADDR.
+wait_listening() {
+	_i=0
+	until ADDR=$(sed -n 's/^listening on \(127\.0\.0\.1:[0-9][0-9]*\)$/\1/p' "$2") && [ -n "$ADDR" ]; do
+		kill -0 "$1" 2>/dev/null || { cat "$3" >&2; fail "$4 exited at start"; }
+		_i=$((_i + 1))
+		[ $_i -lt 100 ] || fail "$4 did not say where it listens within 10 s"
+		sleep 0.1
+	done
+}
+# kms_start NAME [ARGS...]: kms_serve in the background; sets URL and KMS_PID
+# once it listens.
+kms_start() {
+	(KMS_EXEC=exec; kms_serve "$@") &
+	KMS_PID=$!
+	PIDS="$PIDS $KMS_PID"
+	wait_listening "$KMS_PID" "$T/$1.out" "$T/$1.err" "c2d kms serve ($1)"
+	URL=http://$ADDR
+}
+# kms_fails NAME WHY [ARGS...]: the daemon refuses to start: a non-zero exit,
+# WHY on stderr, and no listening.
+kms_fails() {
+	_n=$1 _why=$2; shift 2
+	_rc=0
+	kms_serve "$_n" "$@" || _rc=$?
+	[ "$_rc" != 0 ] || fail "$_n: c2d kms serve exited 0"
+	grep -q "$_why" "$T/$_n.err" || { cat "$T/$_n.err" >&2; fail "$_n: the error does not say '$_why'"; }
+	! grep -q '^listening on' "$T/$_n.out" || fail "$_n: the daemon listened"
+}
+# kms_stop: SIGTERM, which must stop it cleanly.
+kms_stop() {
+	kill "$KMS_PID"
+	_rc=0
+	wait "$KMS_PID" || _rc=$?
+	PIDS=$(printf '%s\n' $PIDS | grep -vx "$KMS_PID" | tr '\n' ' ')
+	is "c2d kms serve's exit after SIGTERM" "$_rc" 0
+}
+
+# --- the CVM ---------------------------------------------------------------------------------
+# cvm NAME ARGS...: c2d-kmscvm attest against $URL; its exit in $RC, its
+# JSON line in $T/NAME.json (kept: the final search reads every answer).
+cvm() {
+	_n=$1; shift
+	RC=0
+	"$cvm" attest --url "$URL" --sim-state "$SIM" --measurements "$T/img1/measurements.json" "$@" \
+		>"$T/cvm-$_n.json" 2>"$T/cvm-$_n.err" || RC=$?
+}
+field() { jq -r "$1" "$T/cvm-$2.json"; }
+onchain() { "$CAST" call "$APP" 'budgetOf(address,bytes32)(bool,uint64,uint64,uint64,uint64)' "$1" "0x$2" |
+	sed 's/ \[.*\]$//' | tr '\n' ' '; }
+last_line() { tail -n 1 "$1"; }
+# refused NAME CHECK LOG OWNER DATASET ARGS...: the CVM is refused by CHECK and
+# opens nothing, the dataset's budget on chain is unchanged, and the log's
+# last line is that refusal.
+refused() {
+	_n=$1 _c=$2 _log=$3 _o=$4 _d=$5; shift 5
+	_before=$(onchain "$_o" "$_d")
+	_lines=$(wc -l <"$_log")
+	cvm "$_n" --sealed "$T/$_d.sealed" "$@"
+	[ "$RC" = 3 ] || { cat "$T/cvm-$_n.json" "$T/cvm-$_n.err" >&2; fail "$_n: c2d-kmscvm exit $RC, expected 3 (a refusal)"; }
+	is "$_n: check" "$(field .check "$_n")" "$_c"
+	is "$_n: datasets opened" "$(field .released "$_n")" 0
+	is "$_n: budget of $_d on chain" "$(onchain "$_o" "$_d")" "$_before"
+	is "$_n: lines added to the log" "$(($(wc -l <"$_log") - _lines))" 1
+	is "$_n: the log's last line" "$(last_line "$_log" | jq -r '.outcome + " " + .check')" "refusal $_c"
+}
+ln -s d1.sealed "$T/$D1.sealed"; ln -s d2.sealed "$T/$D2.sealed"
+ln -s d3.sealed "$T/$D3.sealed"; ln -s d4.sealed "$T/$D4.sealed"
+reason() { field .reason "$1"; }
+has() { case "$2" in *"$3"*) ;; *) fail "$1: '$2' does not say '$3'" ;; esac; }
+
+LOG=$T/main.log
+approve k1
+kms_start main
+
+# --- the chain's checks ------------------------------------------------------------------------
+refused quorum quorum "$LOG" "$ADDR1" "$D1"
+has quorum "$(reason quorum)" "1 of the 2"
+ok "k-1 approvals: refused by quorum, nothing opened, budget unchanged, logged"
+
+approve k2
+refused owner owner-approval "$LOG" "$ADDR3" "$D4"
+ok "the owner of the dataset did not approve the image: refused by owner-approval"
+
+cvm release --sealed "$T/d1.sealed" --wrap-keys-out "$T/wrap1"
+[ "$RC" = 0 ] || { cat "$T/cvm-release.json" "$T/cvm-release.err" >&2; fail "full approval: exit $RC, expected a release"; }
+is "release: datasets opened" "$(field .released release)" 1
+is "release: rows read" "$(field '.rows[0]' release)" "$ROWS"
+is "release: budget of D1" "$(onchain "$ADDR1" "$D1")" "true 100000000 1000000 100000000 500000 "
+is "release: log line" "$(last_line "$LOG" | jq -r '.outcome + " " + .spend_tx')" "release $(field .spend_tx release)"
+is "release: the spend's receipt" "$("$CAST" receipt --json "0x$(field .spend_tx release)" | jq -r .status)" 0x1
+ok "full approval: the key is released, the sealed dataset opens ($ROWS rows), the certificate checks, one spend"
+
+# --- the CVM's evidence ----------------------------------------------------------------------
+cvm replay --sealed "$T/d1.sealed" --reuse-challenge
+[ "$RC" = 3 ] || fail "replay: exit $RC, expected 3"
+is "replay: first answer" "$(field .first.type replay)" release
+is "replay: check" "$(field .check replay)" challenge
+is "replay: datasets opened by the replay" "$(field .released replay)" 0
+is "replay: budget spent once" "$(onchain "$ADDR1" "$D1")" "true 100000000 2000000 100000000 1000000 "
+is "replay: log" "$(tail -n 2 "$LOG" | jq -r '.outcome + " " + (.check // "")' | tr '\n' ' ')" \
+	"release  refusal challenge "
+ok "a replayed challenge: the first request released, the replay refused by challenge and not charged"
+
+refused rdata report-data "$LOG" "$ADDR1" "$D1" --bind-other-key
+ok "report_data bound to another key: refused by report-data"
+refused debug quote "$LOG" "$ADDR1" "$D1" --debug-td
+has debug "$(reason debug)" debug
+ok "a debug TD: refused by quote"
+refused tdattr quote "$LOG" "$ADDR1" "$D1" --tdattr 0000005000000000
+has tdattr "$(reason tdattr)" TDATTRIBUTES
+ok "a TDATTRIBUTES mismatch: refused by quote"
+refused xfam quote "$LOG" "$ADDR1" "$D1" --xfam e302060000000000
+has xfam "$(reason xfam)" XFAM
+ok "an XFAM mismatch: refused by quote"
+refused other-image recipe "$LOG" "$ADDR1" "$D1" --compose "$H2" --measurements "$T/img2/measurements.json"
+ok "a quote from another image the KMS serves (compose-hash mismatch with the recipe): refused by recipe"
+refused unknown-image measurements "$LOG" "$ADDR1" "$D1" --compose "$(h32 0xbad)"
+ok "a compose-hash the KMS does not serve: refused by measurements"
+refused other-app measurements "$LOG" "$ADDR1" "$D1" --app "$ADDR9"
+has other-app "$(reason other-app)" app
+ok "an event log naming another app (contract): refused by measurements"
+refused rtmr1 measurements "$LOG" "$ADDR1" "$D1" --rtmr1 "$(printf '%096d' 5)"
+ok "RTMR1 other than the image's published value: refused by measurements"
+refused rtmr3 event-log "$LOG" "$ADDR1" "$D1" --bad-rtmr3
+ok "an event log that does not replay to RTMR3: refused by event-log"
+
+# --- budgets, expiry, revocation ---------------------------------------------------------------
+refused eps budget-epsilon "$LOG" "$ADDR2" "$D2"
+ok "epsilon budget exhausted: refused by budget-epsilon"
+refused rho budget-rho "$LOG" "$ADDR2" "$D3"
+ok "rho budget exhausted: refused by budget-rho"
+now=$("$CAST" block latest -f timestamp)
+approve k3 --expires $((now + 60))
+"$CAST" rpc evm_increaseTime 120 >/dev/null
+"$CAST" rpc evm_mine >/dev/null
+refused expired approval-expired "$LOG" "$ADDR3" "$D4"
+ok "an approval that expired (anvil's clock moved past it): refused by approval-expired"
+
+# --- the daemon's own settings ---------------------------------------------------------------
+kms_stop
+kms_start short --challenge-lifetime 1
+refused challenge-expired challenge "$T/short.log" "$ADDR1" "$D1" --challenge-wait 3
+has challenge-expired "$(reason challenge-expired)" expired
+kms_stop
+ok "an expired challenge (lifetime 1 s, the CVM waited 3 s): refused by challenge"
+
+# Without --allow-simulated: the same arguments, less that one.
+SIMULATED=
+kms_start nosim
+SIMULATED=--allow-simulated
+refused nosim quote "$T/nosim.log" "$ADDR1" "$D1"
+has nosim "$(reason nosim)" allow-simulated
+kms_stop
+ok "a simulated quote without --allow-simulated: refused by quote"
+
+# The chain unreachable. At start the daemon refuses to run without it,
+kms_fails norpc-start 'eth_chainId: .*Connection refused' --rpc http://127.0.0.1:1
+# and once running, a chain that goes away is a refusal: the daemon reaches
+# anvil through a relay (c2d-kmscvm proxy), which then stops.
+# proxy_start [ARGS...]: sets PROXY_URL and PROXY_PID.
+proxy_start() {
+	"$cvm" proxy --listen 127.0.0.1:0 --to "$RPC" "$@" >"$T/proxy.out" 2>"$T/proxy.err" &
+	PROXY_PID=$!
+	PIDS="$PIDS $PROXY_PID"
+	wait_listening "$PROXY_PID" "$T/proxy.out" "$T/proxy.err" "the relay"
+	PROXY_URL=http://$ADDR
+}
+proxy_stop() {
+	kill "$PROXY_PID"
+	wait "$PROXY_PID" || fail "the relay did not stop cleanly"
+	PIDS=$(printf '%s\n' $PIDS | grep -vx "$PROXY_PID" | tr '\n' ' ')
+}
+proxy_start
+kms_start norpc --rpc "$PROXY_URL"
+proxy_stop
+refused norpc chain "$T/norpc.log" "$ADDR1" "$D1"
+kms_stop
+ok "the chain unreachable: the daemon does not start without it, and refuses by chain when it goes away"
+
+# The chain drops out between the reads and the spend: the relay cuts every
+# call that would price or send the spend before it reaches anvil.
+proxy_start --drop-methods eth_sendRawTransaction,eth_estimateGas
+kms_start drop --rpc "$PROXY_URL"
+# A first line, so that the log's head, which the spend carries, is not zero.
+refused drop-first report-data "$T/drop.log" "$ADDR1" "$D1" --bind-other-key
+refused drop spend "$T/drop.log" "$ADDR1" "$D1"
+grep -q '^c2d-kmscvm proxy: cut ' "$T/proxy.err" || fail "drop: the relay cut nothing"
+kms_stop
+proxy_stop
+ok "the chain drops out between the read and the spend: refused by spend, no spend mined, budget unchanged"
+
+# The answer to the spend lost: the relay forwards eth_sendRawTransaction
+# and cuts its answer. The spend is mined (the budget is charged), but the
+# KMS cannot know that it was: it fails closed, refusing by spend, and no
+# key leaves. The budget pays for a run that never gets its keys; the
+# charge and its Released event are on chain for the owners to see.
+proxy_start --lose-answers eth_sendRawTransaction
+kms_start lose --rpc "$PROXY_URL"
+refused lose-first report-data "$T/lose.log" "$ADDR1" "$D1" --bind-other-key
+cvm lose --sealed "$T/d1.sealed"
+[ "$RC" = 3 ] || { cat "$T/cvm-lose.json" "$T/cvm-lose.err" >&2; fail "lost answer: exit $RC, expected 3"; }
+is "lost answer: check" "$(field .check lose)" spend
+is "lost answer: datasets opened" "$(field .released lose)" 0
+is "lost answer: budget of D1, charged once" "$(onchain "$ADDR1" "$D1")" "true 100000000 3000000 100000000 1500000 "
+is "lost answer: the log's last line" "$(last_line "$T/lose.log" | jq -r '.outcome + " " + .check')" "refusal spend"
+grep -q '^c2d-kmscvm proxy: cut the answer to eth_sendRawTransaction' "$T/proxy.err" ||
+	fail "lost answer: the relay cut nothing"
+kms_stop
+proxy_stop
+ok "the answer to the spend lost: the spend is mined, the KMS refuses by spend and releases nothing"
+
+kms_start main
+"$c2d" revoke --key "$T/k1" --app "$APP" --compose "$H" >/dev/null
+refused revoked revoked "$LOG" "$ADDR1" "$D1"
+kms_stop
+ok "revoked after approval: refused by revoked"
+
+# The root key file with another mode: the daemon does not start, and says why.
+chmod 0640 "$T/kms.key"
+kms_fails mode 'must have mode 0600'
+chmod 0600 "$T/kms.key"
+ok "a root key file of mode 0640: the daemon refuses to start and says so"
+
+# --- the logs and what left the KMS -------------------------------------------------------------
+for l in main short nosim norpc drop lose; do
+	"$c2d" kms log verify "$T/$l.log" --rpc "$RPC" --app "$APP" >"$T/verify.out" 2>&1 ||
+		{ cat "$T/verify.out" >&2; fail "c2d kms log verify $l.log --rpc failed"; }
+done
+is "releases in the main log" "$(jq -r 'select(.outcome == "release") | .seq' "$LOG" | wc -l)" 2
+ok "every log verifies, with each release's anchor against its spend on chain"
+
+# D1's wrap key, as the CVM opened it (each release of D1 carries the same
+# one: it is derived from the root key and D1's header).
+[ "$(wc -l <"$T/wrap1")" = 1 ] || fail "expected the wrap key the CVM opened"
+for f in "$T"/*.log "$T"/*.out "$T"/*.err "$T"/cvm-*.json; do
+	! grep -qi "$KMS_HEX" "$f" || fail "$f holds the KMS root key"
+	! grep -qiF -f "$T/wrap1" "$f" || fail "$f holds a wrap key"
+done
+ok "no output, log line or answer of the KMS holds the root key or a wrap key"
