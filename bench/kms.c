@@ -182,6 +182,14 @@ int main(int argc, char **argv)
 				      .root_len = ca.root_cert.len, .allow_simulated = 1, .chain = &iface,
 				      .challenges = &chal, .log = &log };
 	memcpy(cfg.app_id, hdr.recipe.app_id, 20);
+	/* The daemon's start line, without which nothing is anchored. */
+	struct c2d_kmslog_image im = { .micro_eps = image.micro_eps, .micro_rho = image.micro_rho };
+	struct c2d_kmslog_start start = { .time = NOW, .images = &im, .n_images = 1, .allow_simulated = 1 };
+	memcpy(im.compose_hash, image.compose_hash, 32);
+	memcpy(start.kms, key->address, 20);
+	memcpy(start.app_id, cfg.app_id, 20);
+	if (c2d_kmslog_append_start(&log, &start, &err) < 0)
+		die("release log", &err);
 
 	struct cvm v = { .hdr = &hdr, .envelope = sealed, .env_len = hlen };
 	uint8_t eph_sk[32], run_sk[32];

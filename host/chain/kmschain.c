@@ -288,6 +288,10 @@ static int find_released(struct c2d_kmschain *kc, const struct c2d_kmschain_anch
 		struct c2d_receipt rc;
 		int mined;
 		st = c2d_rpc_eth_receipt(&kc->rpc, a->txhash, &rc, &mined, &logs, &n, err);
+		if (st == 0 && !mined)
+			c->verdict = C2D_KMSCHAIN_UNMINED;
+		else if (st == 0 && rc.status != 1)
+			c->verdict = C2D_KMSCHAIN_REVERTED;
 	} else {
 		const uint8_t *const topics[4] = { topic, a->run_id, NULL, NULL };
 		st = c2d_rpc_eth_get_logs(&kc->rpc, kc->app, topics, &logs, &n, err);
@@ -342,6 +346,9 @@ c2d_status c2d_kmschain_verify(struct c2d_kmschain *kc, const struct c2d_kmschai
 	if (out[first_bad].verdict == C2D_KMSCHAIN_MISSING)
 		return c2d_fail(err, C2D_E_REFUSED, "anchor %zu (head 0x%s): no spend of that %s on chain", first_bad + 1,
 				want, a[first_bad].by_tx ? "transaction" : "run");
+	if (out[first_bad].verdict != C2D_KMSCHAIN_MISMATCH)
+		return c2d_fail(err, C2D_E_REFUSED, "anchor %zu (head 0x%s): the transaction %s", first_bad + 1, want,
+				out[first_bad].verdict == C2D_KMSCHAIN_UNMINED ? "is not mined" : "reverted");
 	c2d_hex(out[first_bad].chain_head, 32, got);
 	return c2d_fail(err, C2D_E_REFUSED, "anchor %zu: the release log says head 0x%s, the chain 0x%s (block %llu)",
 			first_bad + 1, want, got, (unsigned long long)out[first_bad].block);

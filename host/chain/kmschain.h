@@ -127,8 +127,12 @@ struct c2d_kmschain_tx {
  * sent) or mined it reverted (with the reason replayed); C2D_E_IO: the
  * node is unreachable or did not answer in time, or the deadline passed
  * (the spend may still be mined later: the run is then charged without a
- * release, which costs budget and never leaks a key). *out is set on
- * C2D_OK and, as far as known, on a deadline. */
+ * release, which costs budget and never leaks a key). *out is zeroed
+ * first; out->txhash is set once the transaction is signed, before it is
+ * sent, and stays set whatever follows (an answer lost, a deadline, a
+ * revert), so that a caller can name a spend that may be on chain; still
+ * zero, nothing was signed. The rest of *out is set on C2D_OK and, as far
+ * as known, on a deadline or a revert. */
 C2D_MUST_CHECK c2d_status c2d_kmschain_spend(struct c2d_kmschain *kc, const secp256k1_context *ctx,
 					     const uint8_t sk[32], const struct c2d_kmschain_spend *s,
 					     struct c2d_kmschain_tx *out, struct c2d_err *err);
@@ -146,6 +150,8 @@ enum c2d_kmschain_verdict {
 	C2D_KMSCHAIN_MATCH = 0,   /* the chain's head equals the log's */
 	C2D_KMSCHAIN_MISMATCH,    /* the chain carries another head */
 	C2D_KMSCHAIN_MISSING,     /* no such spend on chain (no Released event of the contract) */
+	C2D_KMSCHAIN_UNMINED,     /* by_tx: the node knows no receipt (never mined, or not yet) */
+	C2D_KMSCHAIN_REVERTED,    /* by_tx: mined, reverted: it charged nothing, anchored nothing */
 };
 
 struct c2d_kmschain_anchor_check {

@@ -166,8 +166,10 @@ void c2d_rpc_logs_free(struct c2d_log *logs, size_t n);
 
 /* Sends a transaction from sk's account: nonce (pending), fees, gas
  * (estimated, +25%: a revert here is C2D_E_REFUSED with its reason and
- * nothing is sent), signs, sends; txhash is the transaction's hash. It
- * does not wait. to NULL: creation. */
+ * nothing is sent), signs, sends; txhash is the transaction's hash, set
+ * once signed, before sending, so that it is known when the send fails or
+ * its answer is lost (the transaction may still be mined). It does not
+ * wait. to NULL: creation. */
 C2D_MUST_CHECK c2d_status c2d_rpc_eth_send_tx(struct c2d_rpc *r, const secp256k1_context *ctx,
 					      const uint8_t sk[32], uint64_t chain_id, const uint8_t *to,
 					      const uint8_t *data, size_t len, uint8_t txhash[32],

@@ -12,7 +12,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <bearssl_hash.h>
 
 #include "c2d/hex.h"
 #include "cli.h"
@@ -44,16 +47,19 @@ static const char help[] =
 	"finalized block, the TD policy FILE (its registers come from each image),\n"
 	"collateral from DIR/fmspc/<FMSPC>/, each served image from its directory\n"
 	"(measurements.json with initrd.cpio or analysis.conf), the release log FILE\n"
-	"(default release.log). --root names the simulation root that\n"
-	"--allow-simulated trusts. It prints \"listening on ADDR:PORT\" when ready\n"
-	"and stops on SIGTERM or SIGINT.\n"
+	"(default release.log), to which it appends a start line recording what it\n"
+	"serves. --root names the simulation root that --allow-simulated trusts.\n"
+	"It prints \"listening on ADDR:PORT\" when ready and stops on SIGTERM or\n"
+	"SIGINT.\n"
 	"\n"
 	"pubkey prints the KMS's compressed public key (what recipes carry) and its\n"
 	"address (the consortium contract's kms), from the root key FILE, which must\n"
 	"have mode 0600. log verify checks a release log: every line canonical, in\n"
 	"sequence, and chained to the one before by its hash; it prints the number of\n"
-	"lines and the head; with --rpc, each release's anchor must be the head its\n"
-	"spend transaction carried on chain. Exit codes: 0 ok (serve: stopped by a\n"
+	"lines and of starts, and the head; with --rpc, each release's anchor must be\n"
+	"the head its spend transaction carried on chain, and so must a refusal's\n"
+	"that names a mined spend (one never mined, or reverted, is printed, not an\n"
+	"error). Exit codes: 0 ok (serve: stopped by a\n"
 	"signal), 1 an anchor the chain does not confirm, 2 usage, 3 a key, log,\n"
 	"policy, image or collateral directory that does not check, 4 a file that\n"
 	"cannot be read, the chain unreachable or the address in use.\n";
@@ -78,14 +84,27 @@ static c2d_status pubkey(int argc, char **argv, struct c2d_err *err)
 	return r;
 }
 
-/* The on-chain check of one release for c2d_kmslog_verify. */
-static c2d_status anchor_check(void *arg, const uint8_t spend_tx[32], const uint8_t anchor[32], struct c2d_err *err)
+/* The on-chain check of one spend for c2d_kmslog_verify: a release's must
+ * carry its anchor; so must a refusal's that was mined, but one never
+ * mined, or reverted, charged and anchored nothing: reported, not an
+ * error (docs/kms-protocol.md, "Release log"). */
+static c2d_status anchor_check(void *arg, uint64_t line, int release, const uint8_t spend_tx[32],
+			       const uint8_t anchor[32], struct c2d_err *err)
 {
 	struct c2d_kmschain_anchor a = { .by_tx = 1 };
 	struct c2d_kmschain_anchor_check out;
 	memcpy(a.txhash, spend_tx, 32);
 	memcpy(a.head, anchor, 32);
-	return c2d_kmschain_verify(arg, &a, 1, &out, err);
+	int r = c2d_kmschain_verify(arg, &a, 1, &out, err);
+	if (r == C2D_E_REFUSED && !release &&
+	    (out.verdict == C2D_KMSCHAIN_UNMINED || out.verdict == C2D_KMSCHAIN_REVERTED)) {
+		char h[65];
+		c2d_hex(spend_tx, 32, h);
+		printf("line %llu: the refusal's spend 0x%s %s\n", (unsigned long long)line, h,
+		       out.verdict == C2D_KMSCHAIN_UNMINED ? "is not mined" : "reverted");
+		return C2D_OK;
+	}
+	return r;
 }
 
 static c2d_status log_verify(int argc, char **argv, struct c2d_err *err)
@@ -98,9 +117,9 @@ static c2d_status log_verify(int argc, char **argv, struct c2d_err *err)
 	}
 	if (argc != 3 || strcmp(argv[1], "verify") != 0 || argv[2][0] == '-')
 		return c2d_fail(err, C2D_E_USAGE, "expected verify FILE [--rpc URL --app 0xADDRESS]; see 'c2d kms --help'");
-	uint8_t *buf, head[32], app_id[20];
+	uint8_t *buf, app_id[20];
 	size_t len;
-	uint64_t lines;
+	struct c2d_kmslog_summary sum;
 	struct c2d_kmschain kc = { 0 };
 	int r = C2D_OK;
 	if (app != NULL && (r = c2d_ethtx_address_parse(app, "--app", app_id, err)) < 0)
@@ -108,14 +127,15 @@ static c2d_status log_verify(int argc, char **argv, struct c2d_err *err)
 	if ((r = c2d_fs_read_file(argv[2], C2D_KMSLOG_FILE_MAX, &buf, &len, err)) < 0)
 		return r;
 	if (rpc == NULL || (r = c2d_kmschain_open(&kc, rpc, app_id, 0, 10000, err)) == C2D_OK)
-		r = c2d_kmslog_verify((const char *)buf, len, argv[2], rpc != NULL ? anchor_check : NULL, &kc,
-				      &lines, head, err);
+		r = c2d_kmslog_verify((const char *)buf, len, argv[2], rpc != NULL ? anchor_check : NULL, &kc, &sum,
+				      err);
 	c2d_kmschain_close(&kc);
 	free(buf);
 	if (r == C2D_OK) {
 		char h[65];
-		c2d_hex(head, 32, h);
-		printf("lines %llu\nhead  %s\n", (unsigned long long)lines, h);
+		c2d_hex(sum.head, 32, h);
+		printf("lines %llu\nstarts %llu\nhead  %s\n", (unsigned long long)sum.lines,
+		       (unsigned long long)sum.starts, h);
 	}
 	return r;
 }
@@ -199,8 +219,17 @@ static c2d_status parse_listen(const char *s, char addr[64], uint16_t *port, str
 	return C2D_OK;
 }
 
-/* The policy without registers: the KMS takes them from each image. */
-static c2d_status load_policy(const char *path, struct c2d_td_policy *td, struct c2d_err *err)
+static void sha256_of(const void *p, size_t n, uint8_t out[32])
+{
+	br_sha256_context h;
+	br_sha256_init(&h);
+	br_sha256_update(&h, p, n);
+	br_sha256_out(&h, out);
+}
+
+/* The policy without registers: the KMS takes them from each image.
+ * sha256: the file's, for the start line. */
+static c2d_status load_policy(const char *path, struct c2d_td_policy *td, uint8_t sha256[32], struct c2d_err *err)
 {
 	uint8_t *buf;
 	size_t len;
@@ -209,6 +238,7 @@ static c2d_status load_policy(const char *path, struct c2d_td_policy *td, struct
 	if (r < 0)
 		return r;
 	r = c2d_tdpolicy_json_parse((const char *)buf, len, path, td, &meas, err);
+	sha256_of(buf, len, sha256);
 	free(buf);
 	if (r == C2D_OK && meas != NULL)
 		r = c2d_fail(err, C2D_E_INPUT, "%s: measurements: the KMS takes the registers from each --image; "
@@ -223,6 +253,7 @@ struct kms {
 	struct c2d_kmskey *key;
 	struct c2d_td_policy td;
 	struct c2d_kms_image images[IMAGES_MAX];
+	uint8_t policy_sha256[32];
 	uint8_t *root;
 	size_t root_len;
 	struct c2d_kmschal_store chal;
@@ -248,6 +279,27 @@ static void kms_free(struct kms *k)
 	free(k);
 }
 
+/* The start line: what this KMS serves from now on (host/kms/kmslog.h). */
+static c2d_status log_start(const struct serve_opts *o, struct kms *k, struct c2d_err *err)
+{
+	struct c2d_kmslog_image im[IMAGES_MAX];
+	struct c2d_kmslog_start s = { .time = (int64_t)time(NULL), .images = im, .n_images = o->n_images,
+				      .finalized = o->confirmations == C2D_KMSCHAIN_FINALIZED,
+				      .confirmations = o->confirmations, .allow_simulated = o->allow_simulated,
+				      .has_root = k->root != NULL };
+	memcpy(s.kms, k->key->address, 20);
+	memcpy(s.app_id, k->cfg.app_id, 20);
+	memcpy(s.policy_sha256, k->policy_sha256, 32);
+	if (k->root != NULL)
+		sha256_of(k->root, k->root_len, s.root_sha256);
+	for (size_t i = 0; i < o->n_images; i++) {
+		memcpy(im[i].compose_hash, k->images[i].compose_hash, 32);
+		im[i].micro_eps = k->images[i].micro_eps;
+		im[i].micro_rho = k->images[i].micro_rho;
+	}
+	return c2d_kmslog_append_start(&k->log, &s, err);
+}
+
 static c2d_status kms_open(const struct serve_opts *o, struct kms *k, struct c2d_err *err)
 {
 	uint8_t app[20];
@@ -255,7 +307,7 @@ static c2d_status kms_open(const struct serve_opts *o, struct kms *k, struct c2d
 	int r;
 	if ((r = c2d_ethtx_address_parse(o->app, "--app", app, err)) < 0 ||
 	    (r = c2d_key_secp_context(&k->secp, err)) < 0 ||
-	    (r = c2d_kmskey_load(k->secp, o->key, &k->key, err)) < 0 || (r = load_policy(o->policy, &k->td, err)) < 0)
+	    (r = c2d_kmskey_load(k->secp, o->key, &k->key, err)) < 0 || (r = load_policy(o->policy, &k->td, k->policy_sha256, err)) < 0)
 		return r;
 	for (size_t i = 0; i < o->n_images; i++)
 		if ((r = c2d_kmsimage_load(o->image[i], &k->images[i], err)) < 0)
@@ -283,7 +335,7 @@ static c2d_status kms_open(const struct serve_opts *o, struct kms *k, struct c2d
 					  .allow_simulated = o->allow_simulated, .chain = &k->view,
 					  .challenges = &k->chal, .log = &k->log };
 	memcpy(k->cfg.app_id, app, 20);
-	return C2D_OK;
+	return log_start(o, k, err);
 }
 
 static c2d_status serve(int argc, char **argv, struct c2d_err *err)

@@ -300,13 +300,22 @@ static c2d_status release(struct state *st, struct secrets *sec, struct c2d_err 
 	if (c2d_kmskey_sign(cfg->secp, cfg->key, digest, c->signature, &e) < 0)
 		return refuse(st, "internal", &e, NULL);
 
+	static const uint8_t zero[32];
 	const struct c2d_kmsview *ch = cfg->chain;
 	uint64_t mined;
 	c2d_kmslog_head(cfg->log, st->e.anchor);
-	if (ch->spend(ch->impl, st->e.compose_hash, st->pairs, st->n_hdr, st->image->micro_eps,
-		      st->image->micro_rho, st->e.run_id, st->e.anchor, st->e.spend_tx, &e) < 0)
+	/* The daemon's start line makes the head non-zero before any request;
+	 * without it the contract would revert the spend, after the budget
+	 * checks had passed: refuse here, before anything is sent. */
+	if (memcmp(st->e.anchor, zero, 32) == 0)
+		return refuse(st, "internal", NULL, "the release log has no start line: no head to anchor a spend to");
+	int sr = ch->spend(ch->impl, st->e.compose_hash, st->pairs, st->n_hdr, st->image->micro_eps,
+			   st->image->micro_rho, st->e.run_id, st->e.anchor, st->e.spend_tx, &e);
+	/* Once signed, the spend may be on chain whatever the error (its
+	 * answer lost): its hash goes into the log line, whatever follows. */
+	st->e.has_run = memcmp(st->e.spend_tx, zero, 32) != 0;
+	if (sr < 0)
 		return refuse(st, "spend", &e, NULL);
-	/* Sent: its hash goes into the log line, whatever the receipt says. */
 	st->e.has_run = 1;
 	if (ch->receipt(ch->impl, st->e.spend_tx, &mined, &e) < 0)
 		return refuse(st, "spend", &e, NULL);

@@ -36,8 +36,13 @@
  *                     image's ε and ρ charge;
  *   5. "wrap-key"     each wrap key, derived with the root key from its
  *                     header (c2d/keywrap.h), opens that header's wrapped key;
- *   6. "spend"        spend() of every pair in one transaction, anchored to
- *                     the log's head, and its receipt.
+ *   6. "internal"     the log's head is not head_0: the daemon's start line
+ *                     (c2d_kmslog_append_start) comes before any request,
+ *                     and the contract reverts a spend of a zero head;
+ *      "spend"        spend() of every pair in one transaction, anchored to
+ *                     the log's head, and its receipt. Once the transaction
+ *                     is signed it may be on chain whatever the error, so
+ *                     such a refusal's line names it (spend_tx, anchor).
  * Then the release: each wrap key sealed to E (c2d/kmsrelease.h) and the run
  * certificate (host/kms/kmskey.h) for R's address and run id
  * SHA-256("c2d-kms-v1/run-id" ‖ challenge), after its log line is on disk.

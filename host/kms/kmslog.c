@@ -40,17 +40,63 @@ static void put(json_t *o, const char *key, json_t *value, int *ok)
 		*ok = 0;
 }
 
-static json_t *entry_json(const struct c2d_kmslog_entry *e, uint64_t seq, const uint8_t prev[32])
+/* The members every line has. */
+static json_t *line_json(uint64_t seq, const uint8_t prev[32], int64_t time, const char *outcome, int *ok)
 {
 	json_t *o = json_object();
-	int ok = o != NULL;
-	if (!ok)
+	*ok = o != NULL;
+	put(o, "v", json_integer(1), ok);
+	put(o, "seq", json_integer((json_int_t)seq), ok);
+	put(o, "prev", hexj(prev, 32), ok);
+	put(o, "time", json_integer((json_int_t)time), ok);
+	put(o, "outcome", json_string(outcome), ok);
+	return o;
+}
+
+static json_t *done(json_t *o, int ok)
+{
+	if (!ok) {
+		json_decref(o);
 		return NULL;
-	put(o, "v", json_integer(1), &ok);
-	put(o, "seq", json_integer((json_int_t)seq), &ok);
-	put(o, "prev", hexj(prev, 32), &ok);
-	put(o, "time", json_integer((json_int_t)e->time), &ok);
-	put(o, "outcome", json_string(e->release ? "release" : "refusal"), &ok);
+	}
+	return o;
+}
+
+static json_t *start_json(const void *arg, uint64_t seq, const uint8_t prev[32])
+{
+	const struct c2d_kmslog_start *s = arg;
+	int ok;
+	json_t *o = line_json(seq, prev, s->time, "start", &ok);
+	if (o == NULL)
+		return NULL;
+	put(o, "kms", hexj(s->kms, 20), &ok);
+	put(o, "app_id", hexj(s->app_id, 20), &ok);
+	json_t *a = json_array();
+	for (size_t i = 0; a != NULL && i < s->n_images; i++)
+		if (json_array_append_new(a, json_pack("{s:o, s:I, s:I}", "compose_hash",
+						       hexj(s->images[i].compose_hash, 32), "micro_eps",
+						       (json_int_t)s->images[i].micro_eps, "micro_rho",
+						       (json_int_t)s->images[i].micro_rho)) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	put(o, "images", a, &ok);
+	put(o, "confirmations", s->finalized ? json_string("finalized")
+					     : json_integer((json_int_t)s->confirmations), &ok);
+	put(o, "allow_simulated", json_boolean(s->allow_simulated), &ok);
+	put(o, "policy_sha256", hexj(s->policy_sha256, 32), &ok);
+	if (s->has_root)
+		put(o, "root_sha256", hexj(s->root_sha256, 32), &ok);
+	return done(o, ok);
+}
+
+static json_t *entry_json(const void *arg, uint64_t seq, const uint8_t prev[32])
+{
+	const struct c2d_kmslog_entry *e = arg;
+	int ok;
+	json_t *o = line_json(seq, prev, e->time, e->release ? "release" : "refusal", &ok);
+	if (o == NULL)
+		return NULL;
 	if (!e->release) {
 		put(o, "check", json_string(e->check != NULL ? e->check : "unknown"), &ok);
 		put(o, "reason", json_string(e->reason != NULL ? e->reason : ""), &ok);
@@ -77,11 +123,7 @@ static json_t *entry_json(const struct c2d_kmslog_entry *e, uint64_t seq, const 
 		put(o, "spend_tx", hexj(e->spend_tx, 32), &ok);
 		put(o, "anchor", hexj(e->anchor, 32), &ok);
 	}
-	if (!ok) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return done(o, ok);
 }
 
 /* A 32-byte hex member of a line. */
@@ -92,11 +134,40 @@ static int hex32(json_t *o, const char *key, uint8_t out[32])
 	       c2d_hex_decode(json_string_value(v), 64, out, 32, NULL) == C2D_OK;
 }
 
+static int hex20(json_t *o, const char *key)
+{
+	uint8_t out[20];
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) && json_string_length(v) == 40 &&
+	       c2d_hex_decode(json_string_value(v), 40, out, 20, NULL) == C2D_OK;
+}
+
+/* Why start line o is incomplete, or NULL. */
+static const char *bad_start(json_t *o)
+{
+	uint8_t h[32];
+	json_t *im = json_object_get(o, "images");
+	if (!hex20(o, "kms") || !hex20(o, "app_id") || !hex32(o, "policy_sha256", h) || !json_is_array(im) ||
+	    json_array_size(im) == 0 || json_object_get(o, "confirmations") == NULL ||
+	    !json_is_boolean(json_object_get(o, "allow_simulated")))
+		return "a start line without \"kms\", \"app_id\", \"images\", \"confirmations\", "
+		       "\"allow_simulated\" or \"policy_sha256\"";
+	for (size_t i = 0; i < json_array_size(im); i++)
+		if (!hex32(json_array_get(im, i), "compose_hash", h))
+			return "a start line's image without \"compose_hash\"";
+	if (json_object_get(o, "check") != NULL || json_object_get(o, "datasets") != NULL ||
+	    json_object_get(o, "spend_tx") != NULL || json_object_get(o, "anchor") != NULL)
+		return "a start line with a request's members";
+	return NULL;
+}
+
+enum kind { START, RELEASE, REFUSAL };
+
 /* Checks one line against the running state: *heads holds every head so
- * far (heads[0..seq]), which anchors must be among. */
+ * far (heads[0..seq]), which anchors must be among. *kind: what it is. */
 static c2d_status verify_line(const char *line, size_t len, const char *name, uint64_t seq,
 			      const uint8_t (*heads)[32], c2d_kmslog_spend_check check, void *arg,
-			      struct c2d_err *err)
+			      enum kind *kind, struct c2d_err *err)
 {
 	json_error_t je;
 	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
@@ -108,9 +179,10 @@ static c2d_status verify_line(const char *line, size_t len, const char *name, ui
 	free(again);
 	uint8_t prev[32], tx[32], anchor[32];
 	json_t *jseq = json_object_get(o, "seq"), *jout = json_object_get(o, "outcome");
-	const char *outcome = json_string_value(jout);
-	const char *why = NULL;
-	int release = outcome != NULL && strcmp(outcome, "release") == 0;
+	const char *outcome = json_string_value(jout), *why = NULL;
+	*kind = outcome == NULL ? REFUSAL : strcmp(outcome, "start") == 0 ? START
+		: strcmp(outcome, "release") == 0 ? RELEASE : REFUSAL;
+	int has_tx = hex32(o, "spend_tx", tx), has_anchor = hex32(o, "anchor", anchor);
 	if (!canonical)
 		why = "not in canonical form (sorted keys, compact, ASCII)";
 	else if (!json_is_integer(json_object_get(o, "v")) || json_integer_value(json_object_get(o, "v")) != 1)
@@ -119,26 +191,30 @@ static c2d_status verify_line(const char *line, size_t len, const char *name, ui
 		why = "\"seq\" out of order";
 	else if (!hex32(o, "prev", prev) || memcmp(prev, heads[seq], 32) != 0)
 		why = "\"prev\" is not the head of the lines before it: the log was changed";
-	else if (outcome == NULL || (!release && strcmp(outcome, "refusal") != 0))
-		why = "\"outcome\" is neither release nor refusal";
-	else if (!release && !json_is_string(json_object_get(o, "check")))
+	else if (outcome == NULL || (*kind == REFUSAL && strcmp(outcome, "refusal") != 0))
+		why = "\"outcome\" is none of start, release and refusal";
+	else if (*kind == START)
+		why = bad_start(o);
+	else if (*kind == REFUSAL && !json_is_string(json_object_get(o, "check")))
 		why = "a refusal without \"check\"";
-	else if (release && (!hex32(o, "spend_tx", tx) || !hex32(o, "anchor", anchor)))
+	else if (*kind == RELEASE && (!has_tx || !has_anchor))
 		why = "a release without \"spend_tx\" and \"anchor\"";
+	else if (has_tx != has_anchor)
+		why = "a refusal with only one of \"spend_tx\" and \"anchor\"";
 	json_decref(o);
 	if (why != NULL)
 		return c2d_fail(err, C2D_E_INPUT, "%s:%llu: %s", name, (unsigned long long)seq + 1, why);
-	if (!release)
+	if (!has_tx)
 		return C2D_OK;
 	/* The anchor is usually a recent head: search backwards. */
 	uint64_t i = seq + 1;
 	while (i-- > 0 && memcmp(heads[i], anchor, 32) != 0)
 		;
 	if (i == UINT64_MAX)
-		return c2d_fail(err, C2D_E_INPUT, "%s:%llu: the release's anchor is no earlier head of the log",
-				name, (unsigned long long)seq + 1);
+		return c2d_fail(err, C2D_E_INPUT, "%s:%llu: the %s's anchor is no earlier head of the log",
+				name, (unsigned long long)seq + 1, *kind == RELEASE ? "release" : "refusal");
 	if (check != NULL) {
-		int r = check(arg, tx, anchor, err);
+		int r = check(arg, seq + 1, *kind == RELEASE, tx, anchor, err);
 		if (r < 0) {
 			c2d_err_prefix(err, "%s:%llu", name, (unsigned long long)seq + 1);
 			return r;
@@ -148,23 +224,27 @@ static c2d_status verify_line(const char *line, size_t len, const char *name, ui
 }
 
 c2d_status c2d_kmslog_verify(const char *buf, size_t len, const char *name, c2d_kmslog_spend_check check,
-			     void *arg, uint64_t *lines, uint8_t head[32], struct c2d_err *err)
+			     void *arg, struct c2d_kmslog_summary *sum, struct c2d_err *err)
 {
 	size_t cap = 64, seq = 0;
+	uint64_t count[3] = { 0 };
 	uint8_t (*heads)[32] = calloc(cap, 32);
 	if (heads == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "%s: out of memory", name);
 	int r = C2D_OK;
 	for (size_t off = 0; off < len;) {
 		const char *nl = memchr(buf + off, '\n', len - off);
+		enum kind kind;
 		if (nl == NULL) {
 			r = c2d_fail(err, C2D_E_INPUT, "%s:%zu: the last line has no newline (a torn write)",
 				     name, seq + 1);
 			break;
 		}
 		size_t n = (size_t)(nl - (buf + off));
-		if ((r = verify_line(buf + off, n, name, seq, (const uint8_t (*)[32])heads, check, arg, err)) < 0)
+		if ((r = verify_line(buf + off, n, name, seq, (const uint8_t (*)[32])heads, check, arg, &kind,
+				     err)) < 0)
 			break;
+		count[kind]++;
 		if (seq + 1 == cap) {
 			void *p = cap < SIZE_MAX / 64 ? realloc(heads, 2 * cap * 32) : NULL;
 			if (p == NULL) {
@@ -178,11 +258,10 @@ c2d_status c2d_kmslog_verify(const char *buf, size_t len, const char *name, c2d_
 		seq++;
 		off += n + 1;
 	}
-	if (r == C2D_OK) {
-		if (lines != NULL)
-			*lines = seq;
-		if (head != NULL)
-			memcpy(head, heads[seq], 32);
+	if (r == C2D_OK && sum != NULL) {
+		*sum = (struct c2d_kmslog_summary){ .lines = seq, .starts = count[START],
+						    .releases = count[RELEASE], .refusals = count[REFUSAL] };
+		memcpy(sum->head, heads[seq], 32);
 	}
 	free(heads);
 	return r;
@@ -196,6 +275,7 @@ c2d_status c2d_kmslog_open(struct c2d_kmslog *log, const char *path, struct c2d_
 	if (fd < 0)
 		return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open the release log", path);
 	struct stat st;
+	struct c2d_kmslog_summary sum = { 0 };
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > C2D_KMSLOG_FILE_MAX) {
 		close(fd);
 		return c2d_fail(err, C2D_E_INPUT, "%s: the release log must be a regular file under %u bytes",
@@ -217,8 +297,10 @@ c2d_status c2d_kmslog_open(struct c2d_kmslog *log, const char *path, struct c2d_
 	else if (got != (size_t)st.st_size)
 		r = c2d_fail_errno(err, C2D_E_IO, "%s: read failed", path);
 	else
-		r = c2d_kmslog_verify(buf, got, path, NULL, NULL, &log->seq, log->head, err);
+		r = c2d_kmslog_verify(buf, got, path, NULL, NULL, &sum, err);
 	free(buf);
+	log->seq = sum.lines;
+	memcpy(log->head, sum.head, 32);
 	if (r == C2D_OK && pthread_mutex_init(&log->lock, NULL) != 0)
 		r = c2d_fail(err, C2D_E_INTERNAL, "%s: no mutex", path);
 	if (r < 0) {
@@ -245,7 +327,9 @@ void c2d_kmslog_head(struct c2d_kmslog *log, uint8_t head[32])
 	pthread_mutex_unlock(&log->lock);
 }
 
-c2d_status c2d_kmslog_append(struct c2d_kmslog *log, const struct c2d_kmslog_entry *e, struct c2d_err *err)
+/* Appends the line that build makes of arg. */
+static c2d_status append(struct c2d_kmslog *log, json_t *(*build)(const void *arg, uint64_t seq, const uint8_t prev[32]),
+			 const void *arg, struct c2d_err *err)
 {
 	pthread_mutex_lock(&log->lock);
 	int r = C2D_OK;
@@ -255,7 +339,7 @@ c2d_status c2d_kmslog_append(struct c2d_kmslog *log, const struct c2d_kmslog_ent
 		r = c2d_fail(err, C2D_E_IO, "release log: closed after a failed write; no more releases");
 		goto out;
 	}
-	if ((o = entry_json(e, log->seq, log->head)) == NULL ||
+	if ((o = build(arg, log->seq, log->head)) == NULL ||
 	    (line = json_dumps(o, DUMP_FLAGS)) == NULL) {
 		r = c2d_fail(err, C2D_E_NOMEM, "release log: out of memory");
 		goto out;
@@ -279,4 +363,16 @@ out:
 	json_decref(o);
 	pthread_mutex_unlock(&log->lock);
 	return r;
+}
+
+c2d_status c2d_kmslog_append(struct c2d_kmslog *log, const struct c2d_kmslog_entry *e, struct c2d_err *err)
+{
+	return append(log, entry_json, e, err);
+}
+
+c2d_status c2d_kmslog_append_start(struct c2d_kmslog *log, const struct c2d_kmslog_start *s, struct c2d_err *err)
+{
+	if (s->n_images == 0)
+		return c2d_fail(err, C2D_E_USAGE, "release log: a start line names at least one image");
+	return append(log, start_json, s, err);
 }

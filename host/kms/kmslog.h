@@ -1,27 +1,41 @@
 /*
  * host/kms/kmslog.h: the KMS's release log (docs/kms-protocol.md, "Release
- * log"): an append-only file of JSON lines, one per attestation request,
- * each a release or a refusal, each hash-chained to the one before.
+ * log"): an append-only file of JSON lines, one per start of the KMS and
+ * one per attestation request, each hash-chained to the one before.
  *
  * A line is a JSON object written with sorted keys, no white space and
  * ASCII only (jansson's JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII;
- * its members are strings of hex and names, and integers below 2^53, for
- * which this is RFC 8785's canonical form), then "\n". Its members:
- *   "v" 1; "seq" its index from 0; "prev" the head before it (hex);
- *   "time" unix seconds; "outcome" "release" or "refusal";
+ * its members are strings of hex and names, booleans, and integers below
+ * 2^53, for which this is RFC 8785's canonical form), then "\n". Every
+ * line has "v" 1; "seq" its index from 0; "prev" the head before it (hex);
+ * "time" unix seconds; "outcome" "start", "release" or "refusal".
+ *
+ * A start line records what the KMS serves from then on, all of it public:
+ *   "kms" the root key's address; "app_id" the consortium contract;
+ *   "images" [{"compose_hash", "micro_eps", "micro_rho"}] in the order
+ *   served; "confirmations" the read depth, or "finalized";
+ *   "allow_simulated"; "policy_sha256" the TD policy file's SHA-256;
+ *   "root_sha256" (only with --root) the simulation root's (DER) SHA-256.
+ * It has no "check", "datasets", "spend_tx" or "anchor". The daemon writes
+ * one each time it starts, before it listens, so a restart with another
+ * configuration shows in the log, and the head is never head_0 when a
+ * spend is anchored (the contract refuses a zero head).
+ *
+ * A release or refusal records:
  *   "check" and "reason" (refusals): the first check that failed, and why;
  *   "compose_hash", "app_id" (once measured), "datasets" [{"owner",
  *   "dataset_id"}] (once the envelopes parsed), "block" (once read),
- *   "run_id", "run_signer", "spend_tx", "anchor" (releases: anchor is the
- *   head that went into the spend transaction).
+ *   "run_id", "run_signer", "spend_tx", "anchor" (releases, and refusals
+ *   whose spend transaction was signed and so may be on chain: anchor is
+ *   the head that went into the spend transaction).
  * Never a key: no member holds secret material, and the writer takes none.
  *
  *   head_0     = 32 zero bytes
  *   head_{i+1} = SHA-256("c2d-kms-log-v1" ‖ head_i ‖ line_i)
- * with line_i the line's bytes without its "\n". A release's anchor is a
- * head the log had when its spend was sent (releases run concurrently, so
- * it may be a few lines back); the contract records it, so the chain
- * timestamps every line up to it.
+ * with line_i the line's bytes without its "\n". An anchor is a head the
+ * log had when its spend was sent (releases run concurrently, so it may be
+ * a few lines back); the contract records it, so the chain timestamps
+ * every line up to it.
  *
  * Durability: the file is opened O_APPEND; a line is written with one
  * write() and fsync()ed before c2d_kmslog_append returns, so a release is
@@ -67,11 +81,33 @@ struct c2d_kmslog_entry {
 	const struct c2d_kmsview_pair *datasets;
 	int has_block;
 	uint64_t block;
-	int has_run;                   /* releases: run_id, run_signer, spend_tx, anchor */
+	int has_run;                   /* run_id, run_signer, spend_tx, anchor: releases,
+	                                  and refusals whose spend was signed */
 	uint8_t run_id[32];
 	uint8_t run_signer[20];
 	uint8_t spend_tx[32];
 	uint8_t anchor[32];
+};
+
+/* What one image costs a run, for the start line. */
+struct c2d_kmslog_image {
+	uint8_t compose_hash[32];
+	uint64_t micro_eps, micro_rho;
+};
+
+/* What a start line records (see above). */
+struct c2d_kmslog_start {
+	int64_t time;
+	uint8_t kms[20];               /* the root key's address */
+	uint8_t app_id[20];
+	const struct c2d_kmslog_image *images;   /* 1 or more, the caller's */
+	size_t n_images;
+	int finalized;                 /* 1: reads at the finalized block */
+	uint64_t confirmations;        /* otherwise: this deep */
+	int allow_simulated;
+	uint8_t policy_sha256[32];
+	int has_root;
+	uint8_t root_sha256[32];
 };
 
 /* Opens (creating it mode 0644, the log being public) the log at path,
@@ -90,18 +126,31 @@ void c2d_kmslog_head(struct c2d_kmslog *log, uint8_t head[32]);
 C2D_MUST_CHECK c2d_status c2d_kmslog_append(struct c2d_kmslog *log, const struct c2d_kmslog_entry *e,
 					    struct c2d_err *err);
 
-/* The on-chain check of a release, for c2d_kmslog_verify: that spend_tx
- * carried anchor (C2D_OK) or not (an error, passed on). */
-typedef c2d_status (*c2d_kmslog_spend_check)(void *arg, const uint8_t spend_tx[32],
+/* Appends s's start line, durably; errors as c2d_kmslog_append, and
+ * C2D_E_USAGE for a start without images. */
+C2D_MUST_CHECK c2d_status c2d_kmslog_append_start(struct c2d_kmslog *log, const struct c2d_kmslog_start *s,
+						  struct c2d_err *err);
+
+/* The on-chain check of the spend that line `line` (from 1) names, for
+ * c2d_kmslog_verify: release 1 for a release, 0 for a refusal whose spend
+ * was signed. C2D_OK when the check accepts it, or an error, passed on. */
+typedef c2d_status (*c2d_kmslog_spend_check)(void *arg, uint64_t line, int release, const uint8_t spend_tx[32],
 					     const uint8_t anchor[32], struct c2d_err *err);
 
+/* What c2d_kmslog_verify counted. */
+struct c2d_kmslog_summary {
+	uint64_t lines, starts, releases, refusals;
+	uint8_t head[32];              /* the head after the last line */
+};
+
 /* Checks the log buf[0..len) (name: the file, for messages): every line
- * canonical, "seq" counting from 0, "prev" the running head, releases with
- * an anchor that is an earlier head and, when check is not NULL, accepted
- * by check. *lines and *head (either may be NULL): the count and the final
- * head. C2D_E_INPUT "name:LINE: why" for the first bad line. */
+ * canonical, "seq" counting from 0, "prev" the running head, start lines
+ * complete, releases (and refusals that name a spend) with both spend_tx
+ * and an anchor that is an earlier head and, when check is not NULL,
+ * accepted by check. *sum (may be NULL): what it counted. C2D_E_INPUT
+ * "name:LINE: why" for the first bad line. */
 C2D_MUST_CHECK c2d_status c2d_kmslog_verify(const char *buf, size_t len, const char *name,
-					    c2d_kmslog_spend_check check, void *arg, uint64_t *lines,
-					    uint8_t head[32], struct c2d_err *err);
+					    c2d_kmslog_spend_check check, void *arg,
+					    struct c2d_kmslog_summary *sum, struct c2d_err *err);
 
 #endif

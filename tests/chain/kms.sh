@@ -124,7 +124,8 @@ kc_fails verify "$RPC" "$APP" run "$R9" "$LH1"
 is "verify of a run never spent" "$(cat "$T/out")" missing
 err_has "anchor 1 \(head $LH1\): no spend of that run on chain"
 kc_fails verify "$RPC" "$APP" tx "$(h 0x7)" "$LH1"
-is "verify of an unknown transaction" "$(cat "$T/out")" missing
+is "verify of an unknown transaction" "$(cat "$T/out")" unmined
+err_has "anchor 1 \(head $LH1\): the transaction is not mined"
 ok "verify: the heads of a release log match the Released events, by run and by transaction; a changed head, an unspent run and an unknown transaction are refused, naming the anchor"
 
 kc_fails spend "$RPC" "$APP" 0 "$KEY6" "$H" 1 1 "$R2" "$LH2" "$ADDR1:$D1"

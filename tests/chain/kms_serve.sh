@@ -305,10 +305,11 @@ ok "the chain unreachable: the daemon does not start without it, and refuses by 
 # call that would price or send the spend before it reaches anvil.
 proxy_start --drop-methods eth_sendRawTransaction,eth_estimateGas
 kms_start drop --rpc "$PROXY_URL"
-# A first line, so that the log's head, which the spend carries, is not zero.
-refused drop-first report-data "$T/drop.log" "$ADDR1" "$D1" --bind-other-key
+# The first request of a fresh KMS: its start line gives the log a head to
+# anchor to.
 refused drop spend "$T/drop.log" "$ADDR1" "$D1"
 grep -q '^c2d-kmscvm proxy: cut ' "$T/proxy.err" || fail "drop: the relay cut nothing"
+is "drop: the refusal names no spend (none was signed)" "$(last_line "$T/drop.log" | jq -r '.spend_tx // "none"')" none
 kms_stop
 proxy_stop
 ok "the chain drops out between the read and the spend: refused by spend, no spend mined, budget unchanged"
@@ -320,7 +321,6 @@ ok "the chain drops out between the read and the spend: refused by spend, no spe
 # charge and its Released event are on chain for the owners to see.
 proxy_start --lose-answers eth_sendRawTransaction
 kms_start lose --rpc "$PROXY_URL"
-refused lose-first report-data "$T/lose.log" "$ADDR1" "$D1" --bind-other-key
 cvm lose --sealed "$T/d1.sealed"
 [ "$RC" = 3 ] || { cat "$T/cvm-lose.json" "$T/cvm-lose.err" >&2; fail "lost answer: exit $RC, expected 3"; }
 is "lost answer: check" "$(field .check lose)" spend
@@ -329,9 +329,16 @@ is "lost answer: budget of D1, charged once" "$(onchain "$ADDR1" "$D1")" "true 1
 is "lost answer: the log's last line" "$(last_line "$T/lose.log" | jq -r '.outcome + " " + .check')" "refusal spend"
 grep -q '^c2d-kmscvm proxy: cut the answer to eth_sendRawTransaction' "$T/proxy.err" ||
 	fail "lost answer: the relay cut nothing"
+# The refusal names the spend, which is on chain, and the head it carried.
+LOST_TX=$(last_line "$T/lose.log" | jq -r '.spend_tx // empty')
+[ -n "$LOST_TX" ] || fail "lost answer: the refusal names no spend_tx: $(last_line "$T/lose.log")"
+"$CAST" receipt --json "0x$LOST_TX" >"$T/lost.json" || fail "lost answer: spend_tx 0x$LOST_TX is not on chain"
+is "lost answer: the named spend's receipt" "$(jq -r .status "$T/lost.json")" 0x1
+is "lost answer: the head the spend carried (Released)" "$(jq -r '.logs[-1].data' "$T/lost.json")" \
+	"0x$(last_line "$T/lose.log" | jq -r .anchor)"
 kms_stop
 proxy_stop
-ok "the answer to the spend lost: the spend is mined, the KMS refuses by spend and releases nothing"
+ok "the answer to the spend lost: the spend is mined, the KMS refuses by spend, releases nothing, and logs the spend and its anchor"
 
 kms_start main
 "$c2d" revoke --key "$T/k1" --app "$APP" --compose "$H" >/dev/null
@@ -351,7 +358,47 @@ for l in main short nosim norpc drop lose; do
 		{ cat "$T/verify.out" >&2; fail "c2d kms log verify $l.log --rpc failed"; }
 done
 is "releases in the main log" "$(jq -r 'select(.outcome == "release") | .seq' "$LOG" | wc -l)" 2
-ok "every log verifies, with each release's anchor against its spend on chain"
+for l in main short nosim norpc drop lose; do
+	is "$l.log's first line" "$(head -n 1 "$T/$l.log" | jq -r '.outcome + " " + .kms')" "start ${KMS_ADDR#0x}"
+done
+"$c2d" kms log verify "$LOG" >"$T/verify.out" || fail "c2d kms log verify main.log failed"
+grep -qx 'starts 2' "$T/verify.out" || fail "main.log: two starts (a restart), not: $(cat "$T/verify.out")"
+ok "every log starts with its start line, records each restart, and verifies, with each release's anchor against its spend on chain"
+
+# The lost answer's refusal is checked on chain too: rewritten (and
+# re-chained, so that only the chain can tell) to claim an earlier head,
+# it fails; naming a spend never mined, it is reported, not an error.
+# rechain IN OUT LINE MEMBER VALUE: IN with LINE's MEMBER set, every head after it recomputed.
+rechain() {
+	python3 - "$@" <<'PY'
+import hashlib, json, sys
+src, dst, at, member, value = sys.argv[1:]
+head, out = bytes(32), []
+for i, l in enumerate(open(src).read().splitlines()):
+    d = json.loads(l)
+    if i + 1 == int(at):
+        d[member] = value
+    d["prev"] = head.hex()
+    t = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    head = hashlib.sha256(b"c2d-kms-log-v1" + head + t.encode()).digest()
+    out.append(t)
+open(dst, "w").write("".join(l + "\n" for l in out))
+PY
+}
+LOST_LINE=$(wc -l <"$T/lose.log")
+rechain "$T/lose.log" "$T/lose-head0.log" "$LOST_LINE" anchor "$(h32 0)"
+"$c2d" kms log verify "$T/lose-head0.log" >/dev/null || fail "the rewritten log does not verify offline"
+_rc=0
+"$c2d" kms log verify "$T/lose-head0.log" --rpc "$RPC" --app "$APP" >"$T/verify.out" 2>&1 || _rc=$?
+is "verify --rpc of a refusal with another anchor: exit" "$_rc" 1
+grep -q ":$LOST_LINE: anchor 1: the release log says head 0x$(h32 0), the chain 0x" "$T/verify.out" ||
+	{ cat "$T/verify.out" >&2; fail "verify --rpc does not name the refusal's anchor"; }
+rechain "$T/lose.log" "$T/lose-unmined.log" "$LOST_LINE" spend_tx "$(h32 0x5e)"
+"$c2d" kms log verify "$T/lose-unmined.log" --rpc "$RPC" --app "$APP" >"$T/verify.out" 2>&1 ||
+	{ cat "$T/verify.out" >&2; fail "verify --rpc fails on a refusal whose spend was never mined"; }
+grep -qx "line $LOST_LINE: the refusal's spend 0x$(h32 0x5e) is not mined" "$T/verify.out" ||
+	{ cat "$T/verify.out" >&2; fail "verify --rpc does not report the unmined spend"; }
+ok "verify --rpc checks a refusal's anchor against its mined spend, and reports one never mined"
 
 # D1's wrap key, as the CVM opened it (each release of D1 carries the same
 # one: it is derived from the root key and D1's header).

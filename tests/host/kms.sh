@@ -28,8 +28,9 @@ expect_rc 4 "$c2d" kms pubkey --key "$T/link.key"
 expect_rc 2 "$c2d" kms pubkey "$T/kms.key"
 ok "any mode but 0600 is refused, and a symbolic link"
 
-# Three lines: two refusals, then a release anchored to the head after the
-# first line.
+# Five lines: the KMS's start, two refusals, a release anchored to the head
+# after the second line, and a refusal whose spend was sent (its answer
+# lost), anchored to the head before it.
 python3 - "$T/release.log" <<'PY'
 import hashlib, json, sys
 head, heads, lines = bytes(32), [], []
@@ -40,36 +41,47 @@ def line(d):
     heads.append(head)
     head = hashlib.sha256(b"c2d-kms-log-v1" + head + t.encode()).digest()
     lines.append(t)
+line({"outcome": "start", "kms": "5a" * 20, "app_id": "c2" * 20,
+      "images": [{"compose_hash": "ec" * 32, "micro_eps": 1000000, "micro_rho": 500000}],
+      "confirmations": "finalized", "allow_simulated": False, "policy_sha256": "90" * 32})
 line({"outcome": "refusal", "check": "request", "reason": "request: challenge: missing"})
 line({"outcome": "refusal", "check": "quorum", "reason": "1 of the 2 approvals", "block": 1000})
 line({"outcome": "release", "block": 1001, "compose_hash": "ec" * 32, "app_id": "c2" * 20,
       "datasets": [{"owner": "a1" * 20, "dataset_id": "d5" * 32}], "run_id": "11" * 32,
-      "run_signer": "55" * 20, "spend_tx": "7a" * 32, "anchor": heads[1].hex()})
+      "run_signer": "55" * 20, "spend_tx": "7a" * 32, "anchor": heads[2].hex()})
+line({"outcome": "refusal", "check": "spend", "reason": "rpc: no answer", "block": 1002,
+      "compose_hash": "ec" * 32, "app_id": "c2" * 20,
+      "datasets": [{"owner": "a1" * 20, "dataset_id": "d5" * 32}], "run_id": "12" * 32,
+      "run_signer": "55" * 20, "spend_tx": "7b" * 32, "anchor": head.hex()})
 open(sys.argv[1], "w").write("".join(l + "\n" for l in lines))
 open(sys.argv[1] + ".head", "w").write(head.hex())
 PY
 expect_rc 0 "$c2d" kms log verify "$T/release.log"
-expect_out '^lines 3$'
+expect_out '^lines 5$'
+expect_out '^starts 1$'
 expect_out "^head  $(cat "$T/release.log.head")\$"
-ok "a log written from the specification verifies, to the same head"
+ok "a log written from the specification (a start line, refusals, a release, a refusal naming its spend) verifies, to the same head"
 
-sed '2s/approvals/approval/' "$T/release.log" >"$T/changed.log"
+sed '3s/approvals/approval/' "$T/release.log" >"$T/changed.log"
 expect_rc 3 "$c2d" kms log verify "$T/changed.log"
-expect_out "^c2d kms: $T/changed.log:3: \"prev\" is not the head of the lines before it: the log was changed\$"
-sed '2d' "$T/release.log" >"$T/dropped.log"
+expect_out "^c2d kms: $T/changed.log:4: \"prev\" is not the head of the lines before it: the log was changed\$"
+sed '3d' "$T/release.log" >"$T/dropped.log"
 expect_rc 3 "$c2d" kms log verify "$T/dropped.log"
-expect_out "^c2d kms: $T/dropped.log:2: \"seq\" out of order\$"
-sed '3s/"anchor":"[0-9a-f]*"/"anchor":"'"$(printf '%064d' 0 | tr 0 f)"'"/' "$T/release.log" >"$T/anchor.log"
+expect_out "^c2d kms: $T/dropped.log:3: \"seq\" out of order\$"
+sed '4s/"anchor":"[0-9a-f]*"/"anchor":"'"$(printf '%064d' 0 | tr 0 f)"'"/' "$T/release.log" >"$T/anchor.log"
 expect_rc 3 "$c2d" kms log verify "$T/anchor.log"
-expect_out "^c2d kms: $T/anchor.log:3: the release.s anchor is no earlier head of the log$"
-sed '1s/{"check"/{ "check"/' "$T/release.log" >"$T/spaced.log"
+expect_out "^c2d kms: $T/anchor.log:4: the release.s anchor is no earlier head of the log$"
+sed '5s/"anchor":"[0-9a-f]*"/"anchor":"'"$(printf '%064d' 0 | tr 0 f)"'"/' "$T/release.log" >"$T/ranchor.log"
+expect_rc 3 "$c2d" kms log verify "$T/ranchor.log"
+expect_out "^c2d kms: $T/ranchor.log:5: the refusal.s anchor is no earlier head of the log$"
+sed '2s/{"check"/{ "check"/' "$T/release.log" >"$T/spaced.log"
 expect_rc 3 "$c2d" kms log verify "$T/spaced.log"
-expect_out "^c2d kms: $T/spaced.log:1: not in canonical form"
+expect_out "^c2d kms: $T/spaced.log:2: not in canonical form"
 head -c -1 "$T/release.log" >"$T/torn.log"
 expect_rc 3 "$c2d" kms log verify "$T/torn.log"
 expect_out "torn write"
 expect_rc 4 "$c2d" kms log verify "$T/missing.log"
-ok "a changed, dropped, re-anchored, re-spaced or torn line is refused, by line"
+ok "a changed, dropped, re-anchored (a release's, a refusal's), re-spaced or torn line is refused, by line"
 
 # c2d kms serve, without a chain: a stub RPC answers eth_chainId only, so
 # every decision that reaches the chain would be refused. What is tested
@@ -207,7 +219,12 @@ rc=0
 wait $kms_pid || rc=$?
 [ $rc = 0 ] || fail "serve exited $rc on SIGTERM"
 expect_rc 0 "$c2d" kms log verify "$T/serve.log"
-# The two attestation requests that were read (a 413's body is not).
-expect_out '^lines 2$'
+# The start line (two images: serve_exec's and "$pub"), then the two
+# attestation requests that were read (a 413's body is not).
+expect_out '^lines 3$'
+expect_out '^starts 1$'
+[ "$(head -n 1 "$T/serve.log" | jq -r '.outcome + " " + .kms + " " + (.images | length | tostring) + " " + .policy_sha256')" = \
+	"start $("$c2d" kms pubkey --key "$T/kms.key" | sed -n 's/^address *0x//p') 2 $(sha256sum "$T/policy.json" | cut -c1-64)" ] ||
+	fail "serve's first line is not its start line: $(head -n 1 "$T/serve.log")"
 nokey "$T/all" "$T/serve.out" "$T/serve.err" "$T/serve.log"
-ok "serve stops on SIGTERM with status 0; its log holds one line per attestation request; no output names the key"
+ok "serve stops on SIGTERM with status 0; its log holds its start line (key address, images, policy hash), then one line per attestation request; no output names the key"

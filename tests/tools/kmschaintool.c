@@ -123,7 +123,7 @@ static void spend(struct c2d_kmschain *kc, char **argv, int argc, int pause)
 
 static int verify(struct c2d_kmschain *kc, char **argv, int argc)
 {
-	static const char *const names[] = { "match", "mismatch", "missing" };
+	static const char *const names[] = { "match", "mismatch", "missing", "unmined", "reverted" };
 	struct c2d_err err = { 0 };
 	size_t n = (size_t)argc / 3;
 	if (argc == 0 || argc % 3 != 0)
@@ -142,7 +142,7 @@ static int verify(struct c2d_kmschain *kc, char **argv, int argc)
 		die(&err);
 	for (size_t i = 0; i < n; i++) {
 		printf("%s", names[c[i].verdict]);
-		if (c[i].verdict != C2D_KMSCHAIN_MISSING) {
+		if (c[i].verdict <= C2D_KMSCHAIN_MISMATCH) {
 			put(" run ", c[i].run_id, 32);
 			put(" head ", c[i].chain_head, 32);
 			put(" tx ", c[i].txhash, 32);

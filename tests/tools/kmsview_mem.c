@@ -69,7 +69,9 @@ static c2d_status mem_spend(void *impl, const uint8_t hash[32], const struct c2d
 	m->spent_n = n;
 	m->spent_eps = eps;
 	m->spent_rho = rho;
-	memset(tx_hash, 0x7a, 32);
+	memset(tx_hash, m->lose_spend ? 0x7b : 0x7a, 32);
+	if (m->lose_spend)
+		return c2d_fail(err, C2D_E_IO, "rpc: the answer to the spend was lost (test double)");
 	return C2D_OK;
 }
 

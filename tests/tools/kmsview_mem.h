@@ -22,6 +22,7 @@ struct kmsview_mem {
 	struct c2d_kmsview_pair pair[KMSVIEW_MEM_MAX];
 	struct c2d_kmsview_dataset state[KMSVIEW_MEM_MAX];
 	int fail_block, fail_read, fail_spend, fail_receipt;   /* 1: that call errs */
+	int lose_spend;        /* 1: spend signs and sends (tx_hash 7b..), then errs */
 	/* The last spend. */
 	size_t spends;
 	uint8_t spent_hash[32], spent_anchor[32], spent_run[32];

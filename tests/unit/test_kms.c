@@ -62,10 +62,30 @@ struct fx {
 	int log_off_by_one;                          /* RTMR3 not what the log replays to */
 	uint8_t rd_eph[33];                          /* the key report_data binds */
 	uint8_t *envelope;
-	size_t decisions;
+	size_t decisions, starts;
 };
 
 static const uint8_t rtmr1[48] = { 0x11, 0x11 }, rtmr2[48] = { 0x22, 0x22 };
+static const uint8_t zero32[32];
+
+/* The start line the daemon writes before it serves. */
+static void start_log(struct fx *f)
+{
+	struct c2d_err err = { 0 };
+	struct c2d_kmslog_image im[2];
+	for (int i = 0; i < 2; i++) {
+		memcpy(im[i].compose_hash, f->image[i].compose_hash, 32);
+		im[i].micro_eps = f->image[i].micro_eps;
+		im[i].micro_rho = f->image[i].micro_rho;
+	}
+	struct c2d_kmslog_start s = { .time = NOW - 10, .images = im, .n_images = 2, .confirmations = 3,
+				      .allow_simulated = 1 };
+	memcpy(s.kms, f->key->address, 20);
+	memcpy(s.app_id, f->cfg.app_id, 20);
+	memset(s.policy_sha256, 0x90, 32);
+	assert_int_equal(c2d_kmslog_append_start(&f->log, &s, &err), C2D_OK);
+	f->starts++;
+}
 
 static int setup(void **state)
 {
@@ -142,6 +162,7 @@ static int setup(void **state)
 					  .allow_simulated = 1, .chain = &f->iface, .challenges = &f->chal,
 					  .log = &f->log };
 	memcpy(f->cfg.app_id, f->hdr.recipe.app_id, 20);
+	start_log(f);
 	*state = f;
 	return 0;
 }
@@ -159,10 +180,11 @@ static int teardown(void **state)
 	/* Every decision left exactly one line, the chain verifies, and the
 	 * log never names the root key. */
 	size_t len;
-	uint64_t lines;
+	struct c2d_kmslog_summary sum;
 	char *log = testfile_load(f->logpath, &len);
-	assert_int_equal(c2d_kmslog_verify(log, len, "log", NULL, NULL, &lines, NULL, &err), C2D_OK);
-	assert_int_equal(lines, f->decisions);
+	assert_int_equal(c2d_kmslog_verify(log, len, "log", NULL, NULL, &sum, &err), C2D_OK);
+	assert_int_equal(sum.lines, f->decisions + f->starts);
+	assert_int_equal(sum.starts, f->starts);
 	assert_no_key(f, log);
 	free(log);
 	c2d_kmslog_close(&f->log);
@@ -258,6 +280,7 @@ static void test_release(void **state)
 	struct c2d_err err = { 0 };
 	uint8_t head0[32];
 	c2d_kmslog_head(&f->log, head0);
+	assert_memory_not_equal(head0, zero32, 32);   /* the start line's */
 	json_t *a = decide_text(f, NULL);
 	assert_string_equal(json_string_value(json_object_get(a, "type")), "release");
 	uint8_t S[33], sealed[48], keys[32], wrap[32], dk[32], want[32];
@@ -603,6 +626,153 @@ static void test_no_receipt(void **state)
 	json_decref(a);
 }
 
+/* The spend was signed and sent, and its answer lost: it may be on chain,
+ * so the refusal's line names it and the head it carried, and the log
+ * verifier hands it to the on-chain check as a refusal's. */
+struct seen {
+	size_t calls;
+	uint64_t line;
+	int release;
+	uint8_t tx[32], anchor[32];
+};
+
+static c2d_status record_check(void *arg, uint64_t line, int release, const uint8_t tx[32],
+			       const uint8_t anchor[32], struct c2d_err *err)
+{
+	struct seen *s = arg;
+	(void)err;
+	s->calls++;
+	s->line = line;
+	s->release = release;
+	memcpy(s->tx, tx, 32);
+	memcpy(s->anchor, anchor, 32);
+	return C2D_OK;
+}
+
+static void test_spend_answer_lost(void **state)
+{
+	struct fx *f = *state;
+	struct c2d_err err = { 0 };
+	uint8_t head[32], tx[32], want[32];
+	c2d_kmslog_head(&f->log, head);
+	f->chain.lose_spend = 1;
+	json_t *a = decide_text(f, NULL);
+	assert_string_equal(json_string_value(json_object_get(a, "check")), "spend");
+	assert_null(json_object_get(a, "keys"));
+	json_decref(a);
+	assert_int_equal(f->chain.spends, 1);
+
+	size_t len;
+	char *log = testfile_load(f->logpath, &len);
+	json_t *line = json_loads(strchr(log, '\n') + 1, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_string_equal(json_string_value(json_object_get(line, "outcome")), "refusal");
+	hex_field(line, "spend_tx", tx, 32);
+	memset(want, 0x7b, 32);   /* the double's signed transaction */
+	assert_memory_equal(tx, want, 32);
+	hex_field(line, "anchor", tx, 32);
+	assert_memory_equal(tx, head, 32);
+	assert_non_null(json_object_get(line, "run_id"));
+	json_decref(line);
+
+	struct seen seen = { 0 };
+	assert_int_equal(c2d_kmslog_verify(log, len, "log", record_check, &seen, NULL, &err), C2D_OK);
+	assert_int_equal(seen.calls, 1);
+	assert_int_equal(seen.line, 2);
+	assert_int_equal(seen.release, 0);
+	assert_memory_equal(seen.anchor, head, 32);
+	free(log);
+}
+
+/* Nothing signed (the chain dropped out before): no spend_tx. */
+static void test_spend_unsigned_not_named(void **state)
+{
+	struct fx *f = *state;
+	f->chain.fail_spend = 1;
+	json_decref(decide_text(f, NULL));
+	size_t len;
+	char *log = testfile_load(f->logpath, &len);
+	json_t *line = json_loads(strchr(log, '\n') + 1, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_string_equal(json_string_value(json_object_get(line, "check")), "spend");
+	assert_null(json_object_get(line, "spend_tx"));
+	assert_null(json_object_get(line, "anchor"));
+	json_decref(line);
+	free(log);
+}
+
+/* The start line: what the KMS serves, and no member a request's line has;
+ * the head after it is what the first spend carries. */
+static void test_start_line(void **state)
+{
+	struct fx *f = *state;
+	struct c2d_err err = { 0 };
+	size_t len;
+	char *log = testfile_load(f->logpath, &len);
+	json_t *s = json_loadb(log, len, JSON_DISABLE_EOF_CHECK, NULL);
+	uint8_t kms[20], app[20], h[32];
+	assert_string_equal(json_string_value(json_object_get(s, "outcome")), "start");
+	hex_field(s, "kms", kms, 20);
+	assert_memory_equal(kms, f->key->address, 20);
+	hex_field(s, "app_id", app, 20);
+	assert_memory_equal(app, f->cfg.app_id, 20);
+	json_t *im = json_object_get(s, "images");
+	assert_int_equal(json_array_size(im), 2);
+	hex_field(json_array_get(im, 1), "compose_hash", h, 32);
+	assert_memory_equal(h, f->image[1].compose_hash, 32);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(im, 1), "micro_eps")), EPS);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(im, 1), "micro_rho")), RHO);
+	assert_int_equal(json_integer_value(json_object_get(s, "confirmations")), 3);
+	assert_true(json_is_true(json_object_get(s, "allow_simulated")));
+	hex_field(s, "policy_sha256", h, 32);
+	assert_int_equal(h[0], 0x90);
+	assert_null(json_object_get(s, "root_sha256"));
+	assert_null(json_object_get(s, "check"));
+	json_decref(s);
+	struct c2d_kmslog_summary sum;
+	assert_int_equal(c2d_kmslog_verify(log, len, "log", NULL, NULL, &sum, &err), C2D_OK);
+	assert_int_equal(sum.starts, 1);
+	assert_memory_not_equal(sum.head, zero32, 32);
+	free(log);
+
+	/* A start line that lacks a member, or carries a request's, is refused. */
+	static const char *const bad[] = {
+		"{\"outcome\":\"start\",\"prev\":\"%064d\",\"seq\":0,\"time\":1,\"v\":1}\n",
+		"{\"outcome\":\"starts\",\"prev\":\"%064d\",\"seq\":0,\"time\":1,\"v\":1}\n",
+	};
+	static const char *const why[] = { "log:1: a start line without \"kms\"", "log:1: \"outcome\" is none of" };
+	for (size_t i = 0; i < 2; i++) {
+		char line[256];
+		snprintf(line, sizeof(line), bad[i], 0);
+		assert_int_equal(c2d_kmslog_verify(line, strlen(line), "log", NULL, NULL, NULL, &err), C2D_E_INPUT);
+		assert_non_null(strstr(err.msg, why[i]));
+	}
+	/* The fixture's own line, given a "check": no longer a start line. */
+	char *copy = testfile_load(f->logpath, &len);
+	char *nl = strchr(copy, '\n');
+	json_t *o = json_loadb(copy, (size_t)(nl - copy), 0, NULL);
+	json_object_set_new(o, "check", json_string("quote"));
+	char *t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	char line[2048];
+	snprintf(line, sizeof(line), "%s\n", t);
+	assert_int_equal(c2d_kmslog_verify(line, strlen(line), "log", NULL, NULL, NULL, &err), C2D_E_INPUT);
+	assert_string_equal(err.msg, "log:1: a start line with a request's members");
+	free(t);
+	json_decref(o);
+	free(copy);
+}
+
+/* A log without a start line: the core refuses rather than send a spend
+ * that the contract would revert for its zero head. */
+static void test_zero_head(void **state)
+{
+	struct fx *f = *state;
+	struct c2d_err err = { 0 };
+	c2d_kmslog_close(&f->log);
+	assert_int_equal(unlink(f->logpath), 0);
+	assert_int_equal(c2d_kmslog_open(&f->log, f->logpath, &err), C2D_OK);
+	f->starts = 0;
+	expect_refusal(f, "internal", "no start line");
+}
+
 /* A header whose wrapped key was changed: the derived key opens nothing. */
 static void test_wrong_header(void **state)
 {
@@ -739,7 +909,7 @@ static void test_log_chain(void **state)
 		json_decref(decide_text(f, "[]"));
 	size_t len;
 	char *log = testfile_load(f->logpath, &len);
-	assert_int_equal(c2d_kmslog_verify(log, len, "log", NULL, NULL, NULL, NULL, &err), C2D_OK);
+	assert_int_equal(c2d_kmslog_verify(log, len, "log", NULL, NULL, NULL, &err), C2D_OK);
 	char *second = strchr(log, '\n') + 1;
 	char *third = strchr(second, '\n') + 1;
 	/* Changed: a byte of line 2's reason. */
@@ -747,23 +917,23 @@ static void test_log_chain(void **state)
 	memcpy(copy, log, len);
 	char *p = strstr(copy + (second - log), "expected");
 	p[0] = 'E';
-	assert_int_equal(c2d_kmslog_verify(copy, len, "log", NULL, NULL, NULL, NULL, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_kmslog_verify(copy, len, "log", NULL, NULL, NULL, &err), C2D_E_INPUT);
 	assert_string_equal(err.msg, "log:3: \"prev\" is not the head of the lines before it: the log was changed");
 	/* Dropped: line 2. */
 	size_t l2 = (size_t)(third - second);
 	memcpy(copy, log, (size_t)(second - log));
 	memcpy(copy + (second - log), third, len - (size_t)(third - log));
-	assert_int_equal(c2d_kmslog_verify(copy, len - l2, "log", NULL, NULL, NULL, NULL, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_kmslog_verify(copy, len - l2, "log", NULL, NULL, NULL, &err), C2D_E_INPUT);
 	assert_string_equal(err.msg, "log:2: \"seq\" out of order");
 	/* Torn: no final newline. */
-	assert_int_equal(c2d_kmslog_verify(log, len - 1, "log", NULL, NULL, NULL, NULL, &err), C2D_E_INPUT);
+	assert_int_equal(c2d_kmslog_verify(log, len - 1, "log", NULL, NULL, NULL, &err), C2D_E_INPUT);
 	assert_non_null(strstr(err.msg, "torn write"));
 	free(copy);
 	free(log);
 	/* Reopened, the chain goes on. */
 	c2d_kmslog_close(&f->log);
 	assert_int_equal(c2d_kmslog_open(&f->log, f->logpath, &err), C2D_OK);
-	assert_int_equal(f->log.seq, 3);
+	assert_int_equal(f->log.seq, 4);
 }
 
 /* The CVM side in isolation: n keys, each opening only its own place. */
@@ -805,7 +975,8 @@ int main(void)
 		T(test_chain_drops_at_spend), T(test_no_receipt), T(test_wrong_header),
 		T(test_envelope_for_another_kms), T(test_bad_request_logged), T(test_key_mode),
 		T(test_parser), cmocka_unit_test(test_challenge_store), T(test_log_chain),
-		T(test_release_crypto),
+		T(test_release_crypto), T(test_start_line), T(test_zero_head), T(test_spend_answer_lost),
+		T(test_spend_unsigned_not_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,10 +25,15 @@
  *   spend(impl, compose_hash, datasets, n, micro_eps, micro_rho, run_id,
  *         log_head, tx_hash, err)
  *       sends spend(hash, [(owner, dataset id)...], eps, rho, run id,
- *       log head) from the KMS's address, all datasets in one transaction;
- *       *tx_hash: the transaction's hash. log_head is the release log's
- *       head before this release's line (host/kms/kmslog.h), which the
- *       contract records so that the chain timestamps the log.
+ *       log head) from the KMS's address, all datasets in one transaction.
+ *       tx_hash: the caller zeroes it; the implementation sets it to the
+ *       transaction's hash as soon as the transaction is signed, before
+ *       sending, and leaves it set on an error after that (an answer lost,
+ *       a deadline, a revert): such a transaction may be on chain, and
+ *       the decision logs it. All zero on return: nothing was signed.
+ *       log_head is the release log's head before this release's line
+ *       (host/kms/kmslog.h), never zero, which the contract records so
+ *       that the chain timestamps the log.
  *   receipt(impl, tx_hash, &block, err)
  *       waits (bounded) until the transaction is mined and lies the
  *       configured confirmations deep; C2D_OK only for a successful
