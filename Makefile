@@ -459,7 +459,7 @@ unit: $(UNIT_BINS) $(addprefix $(OUT)/guest/,$(GUEST_BINS)) $(OUT)/bin/c2d $(OUT
 # library; FUZZ_SECONDS each, from the seeds in tests/fuzz/seeds/.
 FUZZ_TARGETS := fuzz_quote fuzz_cpio fuzz_probe fuzz_sealhdr fuzz_plain fuzz_csv fuzz_eventlog \
                 fuzz_tdreport fuzz_collateral fuzz_tdpolicy fuzz_pe fuzz_tdvf fuzz_simproto fuzz_x509 fuzz_crl \
-                fuzz_rlp fuzz_abi fuzz_rpc fuzz_agg fuzz_rowfile fuzz_analysisconf fuzz_kmsproto
+                fuzz_rlp fuzz_abi fuzz_rpc fuzz_agg fuzz_rowfile fuzz_analysisconf fuzz_kmsproto fuzz_kmslog
 FUZZERS      := $(addprefix $(OUT)/fuzz/,$(FUZZ_TARGETS))
 fuzz_src_fuzz_cpio       := image/cpio.c
 fuzz_src_fuzz_probe      := guest/init/probe.c
@@ -471,11 +471,13 @@ fuzz_src_fuzz_rlp        := host/chain/rlp.c
 fuzz_src_fuzz_abi        := host/chain/abi.c host/chain/keccak.c
 fuzz_src_fuzz_rpc        := $(ETH_SRC) host/util/fsutil.c
 fuzz_src_fuzz_kmsproto   := host/kms/kmsproto.c
+fuzz_src_fuzz_kmslog     := host/kms/kmslog.c
 fuzz_libs_fuzz_eventlog   := $(JANSSON)
 fuzz_libs_fuzz_collateral := $(JANSSON)
 fuzz_libs_fuzz_tdpolicy   := $(JANSSON)
 fuzz_libs_fuzz_rpc        := $(JANSSON) $(CURL)
 fuzz_libs_fuzz_kmsproto   := $(JANSSON)
+fuzz_libs_fuzz_kmslog     := $(JANSSON)
 $(foreach t,$(FUZZ_TARGETS),$(eval $(OUT)/fuzz/$(t): $(call obj,fuzz,tests/fuzz/$(t).c \
 	$(call opt,fuzz_src_$(t))) $(call lib,fuzz)))
 $(FUZZERS):
