@@ -344,9 +344,10 @@ $(OUT)/test/c2d-kmschaintool: $(call obj,test,tests/tools/kmschaintool.c $(ETH_S
 	@mkdir -p $(@D)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL)
 
-# Test-only: the CVM's side of a key release over HTTP, and a JSON-RPC relay
-# that cuts chosen calls, for the tests of c2d kms serve (tests/chain/kms_serve.sh).
-KMSCVM_SRC := tests/tools/kmscvm.c tests/tools/kmsevent.c $(SIM_SRC) host/kms/kmskey.c host/chain/keccak.c \
+# Test-only: the CVM's side of a key release over HTTP, many CVMs at once (the
+# load test), and a JSON-RPC relay that cuts chosen calls, for the tests of
+# c2d kms serve (tests/chain/kms_serve.sh, kms_load.sh).
+KMSCVM_SRC := tests/tools/kmscvm.c tests/tools/kmsload.c tests/tools/kmsevent.c $(SIM_SRC) host/kms/kmskey.c host/chain/keccak.c \
               host/util/fsutil.c host/util/keyfile.c
 $(OUT)/test/c2d-kmscvm: $(call obj,test,$(KMSCVM_SRC)) $(call lib,test)
 	@mkdir -p $(@D)
@@ -577,18 +578,27 @@ $(OUT)/bench/bench-kms: $(call obj,host,bench/kms.c $(KMS_SRC) $(SIM_SRC) host/a
 	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON)
 $(call obj,host,bench/kms.c tests/tools/kmsview_mem.c tests/tools/kmsevent.c): HOST_CFLAGS += -Itests/tools
 
+# The load test's clients without the sanitizers, so that the figures are
+# the daemon's more than the clients' (docs/performance.md, "KMS under load").
+$(OUT)/bench/c2d-kmscvm: $(call obj,host,$(KMSCVM_SRC)) $(call lib,host)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LIBS) $(JANSSON) $(CURL) $(MHD)
+$(call obj,host,tests/tools/kmscvm.c tests/tools/kmsload.c): HOST_CFLAGS += -Itests/tools
+
 $(OUT)/bench/gpu-dense: $(call obj,host,bench/gpu_dense.c host/gpu/cudadrv.c) $(KERNELS_OBJ) $(call lib,host)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ -lm -lpthread
 
 bench: image $(OUT)/bench/bench-stream $(OUT)/bench/bench-dp $(OUT)/bin/c2d $(OUT)/guest/cohort-stats \
-       $(OUT)/bench/gpu-dense $(OUT)/bench/bench-quote $(OUT)/bench/bench-kms $(NPM)/.stamp
+       $(OUT)/bench/gpu-dense $(OUT)/bench/bench-quote $(OUT)/bench/bench-kms $(OUT)/bench/c2d-kmscvm \
+       $(CONTRACT) $(NPM)/.stamp
 	bench/build
 	bench/boot
 	bench/seal
 	bench/dp
 	bench/quote
 	bench/kms
+	bench/kmsload
 	bench/analysis
 	bench/gpu
 	bench/merge

@@ -48,6 +48,9 @@
  *       "listening on ADDR:PORT" once ready (port 0: the kernel's choice) and
  *       one line on stderr per cut; SIGTERM or SIGINT stop it (exit 0).
  *
+ *   c2d-kmscvm load ...
+ *       Many CVMs at once against one daemon: see kmscvm.h and kmsload.c.
+ *
  * The HTTP server is libmicrohttpd's, the client libcurl; the protocol's
  * cryptography is c2d/kmsrelease.h, the certificate's digest host/kms/kmskey.h,
  * the quote host/sim/: nothing of the KMS's own parsing is copied here.
@@ -74,6 +77,7 @@
 #include "c2d/unseal.h"
 #include "fsutil.h"
 #include "keyfile.h"
+#include "kmscvm.h"
 #include "kmsevent.h"
 #include "kmskey.h"
 #include "simca.h"
@@ -84,14 +88,9 @@
 
 /* --- HTTP client ------------------------------------------------------------------ */
 
-struct buf {
-	char *p;
-	size_t n;
-};
-
 static size_t sink(char *d, size_t sz, size_t nm, void *arg)
 {
-	struct buf *b = arg;
+	struct kmscvm_buf *b = arg;
 	size_t n = sz * nm;
 	if (b->n + n > MAX_ANSWER)
 		return 0;
@@ -105,24 +104,23 @@ static size_t sink(char *d, size_t sz, size_t nm, void *arg)
 	return n;
 }
 
-/* POSTs body (JSON) to url; *status the HTTP status, out the answer. */
-static int post(const char *url, const char *body, size_t len, long *status, struct buf *out,
-		struct c2d_err *err)
+int kmscvm_post(CURL *h, const char *url, const char *body, size_t len, long timeout_ms, long *status,
+		struct kmscvm_buf *out, struct c2d_err *err)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = h != NULL ? h : curl_easy_init();
 	if (c == NULL)
 		return c2d_fail(err, C2D_E_NOMEM, "curl_easy_init failed");
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
 	out->p = NULL;
 	out->n = 0;
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 180L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	CURLcode rc = curl_easy_perform(c);
 	int r = C2D_OK;
@@ -130,43 +128,21 @@ static int post(const char *url, const char *body, size_t len, long *status, str
 		r = c2d_fail(err, C2D_E_IO, "%s: %s", url, curl_easy_strerror(rc));
 	else
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	/* The handle keeps its connection (keep-alive), not the header list. */
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hd);
+	if (h == NULL)
+		curl_easy_cleanup(c);
 	if (r == C2D_OK && out->p == NULL)
 		r = c2d_fail(err, C2D_E_INPUT, "%s: empty answer (HTTP %ld)", url, *status);
+	if (r < 0) {
+		free(out->p);
+		out->p = NULL;
+	}
 	return r;
 }
 
 /* --- the CVM ------------------------------------------------------------------------ */
-
-struct opts {
-	const char *url, *sim_state, *measurements, *compose, *app, *tdattr, *xfam, *keys_out;
-	const char *reg[4];   /* --mrtd, --rtmr0..2 */
-	const char *sealed[C2D_KMSR_MAX_KEYS];
-	size_t n_sealed;
-	int bind_other, debug_td, bad_rtmr3, reuse;
-	unsigned wait;
-};
-
-struct envelope {
-	int fd;
-	struct c2d_seal_header h;
-	uint8_t *raw;         /* the header's bytes: what the request carries */
-};
-
-struct cvm {
-	const struct opts *o;
-	secp256k1_context *secp;
-	struct c2d_simca ca;
-	int ca_open;
-	struct envelope env[C2D_KMSR_MAX_KEYS];
-	size_t n;
-	uint8_t e_sk[32], r_sk[32], E[33], R[33];
-	uint8_t challenge[32];
-	uint8_t compose[32], app[20];   /* what the event log claims */
-	struct c2d_simregs regs;
-	uint8_t init_sha[32];
-};
 
 /* text (hex, optionally 0x) into exactly n bytes. */
 static int hex_arg(const char *what, const char *text, uint8_t *out, size_t n, struct c2d_err *err)
@@ -191,7 +167,7 @@ static int hex_member(json_t *o, const char *key, uint8_t *out, size_t n, struct
 
 /* MRTD and RTMR0-2 from measurements.json's "tdx" (null: zero, as the
  * simulated quoter has them without firmware), and init's SHA-256. */
-static int load_measurements(struct cvm *c, struct c2d_err *err)
+static int load_measurements(struct kmscvm *c, struct c2d_err *err)
 {
 	static const char *const names[4] = { "mrtd", "rtmr0", "rtmr1", "rtmr2" };
 	uint8_t *text;
@@ -220,10 +196,10 @@ static int load_measurements(struct cvm *c, struct c2d_err *err)
 	return r;
 }
 
-static int open_envelopes(struct cvm *c, struct c2d_err *err)
+static int open_envelopes(struct kmscvm *c, struct c2d_err *err)
 {
 	for (size_t i = 0; i < c->o->n_sealed; i++) {
-		struct envelope *v = &c->env[i];
+		struct kmscvm_envelope *v = &c->env[i];
 		v->fd = open(c->o->sealed[i], O_RDONLY | O_CLOEXEC);
 		if (v->fd < 0)
 			return c2d_fail_errno(err, C2D_E_IO, "%s: cannot open", c->o->sealed[i]);
@@ -237,7 +213,7 @@ static int open_envelopes(struct cvm *c, struct c2d_err *err)
 
 /* dstack's JSON event log of RTMR3, as init extends it (docs/attestation.md,
  * "Events") and then the run step's two identity events; sets RTMR3. */
-static char *event_log(struct cvm *c)
+static char *event_log(struct kmscvm *c)
 {
 	memset(c->regs.rtmr[3], 0, 48);
 	json_t *log = json_array();
@@ -255,9 +231,9 @@ static char *event_log(struct cvm *c)
 /* The simulated quote, with the TD attribute faults applied: the simulated
  * platform's values replaced, and header ‖ body signed again with the
  * attestation key, which the QE report certifies whatever the body says. */
-static int quote(struct cvm *c, const uint8_t rd[64], uint8_t **q, size_t *qlen, struct c2d_err *err)
+static int quote(struct kmscvm *c, const uint8_t rd[64], uint8_t **q, size_t *qlen, struct c2d_err *err)
 {
-	const struct opts *o = c->o;
+	const struct kmscvm_opts *o = c->o;
 	int r = c2d_simquote_build(&c->ca, &c->regs, rd, q, qlen, err);
 	if (r < 0 || (!o->debug_td && o->tdattr == NULL && o->xfam == NULL))
 		return r;
@@ -274,12 +250,12 @@ static int quote(struct cvm *c, const uint8_t rd[64], uint8_t **q, size_t *qlen,
 	return c2d_simca_sign_raw(&c->ca.ak, p.signed_data, p.signed_len, *q + (p.signature - *q), err);
 }
 
-static char *request(struct cvm *c, struct c2d_err *err)
+char *kmscvm_request(struct kmscvm *c, int bind_other, struct c2d_err *err)
 {
 	uint8_t rd[64], other_sk[32], other[33], *q = NULL;
 	size_t qlen = 0;
 	const uint8_t *bound = c->E;
-	if (c->o->bind_other) {
+	if (bind_other) {
 		if (c2d_key_generate(c->secp, other_sk, err) < 0 || c2d_kw_pubkey(c->secp, other_sk, other, err) < 0)
 			return NULL;
 		explicit_bzero(other_sk, sizeof(other_sk));
@@ -304,13 +280,17 @@ static char *request(struct cvm *c, struct c2d_err *err)
 	return text;
 }
 
-static int get_challenge(struct cvm *c, long *status, json_t **answer, struct c2d_err *err)
+int kmscvm_challenge(struct kmscvm *c, long *status, json_t **answer, struct c2d_err *err)
 {
 	char url[1024];
-	struct buf b;
+	struct kmscvm_buf b;
+	int r;
+	*answer = NULL;
+	if ((r = c2d_key_generate(c->secp, c->e_sk, err)) < 0 || (r = c2d_key_generate(c->secp, c->r_sk, err)) < 0 ||
+	    (r = c2d_kw_pubkey(c->secp, c->e_sk, c->E, err)) < 0 || (r = c2d_kw_pubkey(c->secp, c->r_sk, c->R, err)) < 0)
+		return r;
 	snprintf(url, sizeof(url), "%s/v1/challenge", c->o->url);
-	int r = post(url, "{\"c2d_kms\":1}", 13, status, &b, err);
-	if (r < 0)
+	if ((r = kmscvm_post(c->http, url, "{\"c2d_kms\":1}", 13, c->timeout_ms, status, &b, err)) < 0)
 		return r;
 	*answer = json_loadb(b.p, b.n, 0, NULL);
 	free(b.p);
@@ -333,7 +313,7 @@ static int count_rows(void *arg, const struct c2d_schema *s, uint32_t n, const s
 
 /* The run certificate, checked as a contract would (ecrecover) and against
  * what this CVM measured and holds. */
-static int check_cert(struct cvm *c, json_t *a, struct c2d_err *err)
+static int check_cert(struct kmscvm *c, json_t *a, struct c2d_err *err)
 {
 	static const char run_label[] = "c2d-kms-v1/run-id";
 	json_t *cert = json_object_get(a, "run_certificate");
@@ -368,7 +348,7 @@ static int check_cert(struct cvm *c, json_t *a, struct c2d_err *err)
 
 /* Opens every released key and reads each dataset with it; rows[i] the
  * rows of dataset i. */
-static int take_release(struct cvm *c, json_t *a, json_t *rows, struct c2d_err *err)
+int kmscvm_take_release(struct kmscvm *c, json_t *a, json_t *rows, struct c2d_err *err)
 {
 	uint8_t S[33], keys[32 * C2D_KMSR_MAX_KEYS], sealed[48], wrap[32], dk[32];
 	json_t *k = json_object_get(a, "keys");
@@ -389,11 +369,16 @@ static int take_release(struct cvm *c, json_t *a, json_t *rows, struct c2d_err *
 		}
 	}
 	for (size_t i = 0; i < c->n && r == C2D_OK; i++) {
-		struct envelope *v = &c->env[i];
+		struct kmscvm_envelope *v = &c->env[i];
 		const char *h = json_string_value(json_array_get(k, i));
 		uint64_t n = 0;
 		if (h == NULL || strlen(h) != 96 || c2d_hex_decode(h, 96, sealed, 48, NULL) < 0) {
 			r = c2d_fail(err, C2D_E_INPUT, "release: keys[%zu] is not 96 hex digits", i);
+			break;
+		}
+		/* A CVM of the load test reads its files once per release. */
+		if (lseek(v->fd, (off_t)v->h.header_len, SEEK_SET) < 0) {
+			r = c2d_fail_errno(err, C2D_E_IO, "%s: cannot seek", c->o->sealed[i]);
 			break;
 		}
 		if ((r = c2d_kmsr_open(keys + 32 * i, sealed, wrap, err)) < 0 ||
@@ -422,12 +407,13 @@ out:
 	return r;
 }
 
-static int send_request(struct cvm *c, const char *text, long *status, json_t **answer, struct c2d_err *err)
+int kmscvm_send(struct kmscvm *c, const char *text, long *status, json_t **answer, struct c2d_err *err)
 {
 	char url[1024];
-	struct buf b;
+	struct kmscvm_buf b;
+	*answer = NULL;
 	snprintf(url, sizeof(url), "%s/v1/attest", c->o->url);
-	int r = post(url, text, strlen(text), status, &b, err);
+	int r = kmscvm_post(c->http, url, text, strlen(text), c->timeout_ms, status, &b, err);
 	if (r < 0)
 		return r;
 	*answer = json_loadb(b.p, b.n, 0, NULL);
@@ -446,53 +432,58 @@ static json_t *outcome(long status, json_t *a)
 	return o;
 }
 
-static int cvm_run(struct cvm *c, int *exit_code, struct c2d_err *err)
+int kmscvm_open(struct kmscvm *c, const struct kmscvm_opts *o, struct c2d_err *err)
 {
-	const struct opts *o = c->o;
-	long status = 0;
-	json_t *a = NULL, *first = NULL, *line = NULL, *rows = json_array();
-	char *text = NULL;
 	int r;
-	*exit_code = 1;
-	if ((r = c2d_key_secp_context(&c->secp, err)) < 0)
-		goto out;
-	if ((r = c2d_simca_open(&c->ca, o->sim_state, err)) < 0)
-		goto out;
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	c->timeout_ms = 180000;
+	for (size_t i = 0; i < C2D_KMSR_MAX_KEYS; i++)
+		c->env[i].fd = -1;
+	if ((r = c2d_key_secp_context(&c->secp, err)) < 0 || (r = c2d_simca_open(&c->ca, o->sim_state, err)) < 0)
+		return r;
 	c->ca_open = 1;
 	if ((r = open_envelopes(c, err)) < 0 || (o->measurements != NULL && (r = load_measurements(c, err)) < 0))
-		goto out;
+		return r;
 	for (int i = 0; i < 4 && r == C2D_OK; i++)
 		if (o->reg[i] != NULL)
 			r = hex_arg(i == 0 ? "--mrtd" : "--rtmrN", o->reg[i],
 				    i == 0 ? c->regs.mrtd : c->regs.rtmr[i - 1], 48, err);
 	memcpy(c->compose, c->env[0].h.recipe.compose_hash, 32);
 	memcpy(c->app, c->env[0].h.recipe.app_id, 20);
-	if (r < 0 || (o->compose != NULL && (r = hex_arg("--compose", o->compose, c->compose, 32, err)) < 0) ||
-	    (o->app != NULL && (r = hex_arg("--app", o->app, c->app, 20, err)) < 0))
-		goto out;
-	if ((r = c2d_key_generate(c->secp, c->e_sk, err)) < 0 || (r = c2d_key_generate(c->secp, c->r_sk, err)) < 0 ||
-	    (r = c2d_kw_pubkey(c->secp, c->e_sk, c->E, err)) < 0 ||
-	    (r = c2d_kw_pubkey(c->secp, c->r_sk, c->R, err)) < 0)
-		goto out;
+	if (r == C2D_OK && o->compose != NULL)
+		r = hex_arg("--compose", o->compose, c->compose, 32, err);
+	if (r == C2D_OK && o->app != NULL)
+		r = hex_arg("--app", o->app, c->app, 20, err);
+	return r;
+}
 
-	if ((r = get_challenge(c, &status, &a, err)) < 0)
+static int cvm_run(struct kmscvm *c, int *exit_code, struct c2d_err *err)
+{
+	const struct kmscvm_opts *o = c->o;
+	long status = 0;
+	json_t *a = NULL, *first = NULL, *line = NULL, *rows = json_array();
+	char *text = NULL;
+	int r;
+	*exit_code = 1;
+	if ((r = kmscvm_challenge(c, &status, &a, err)) < 0)
 		goto out;
 	if (status == 200) {
 		json_decref(a);
 		a = NULL;
 		if (o->wait > 0)
 			sleep(o->wait);
-		if ((text = request(c, err)) == NULL) {
+		if ((text = kmscvm_request(c, o->bind_other, err)) == NULL) {
 			r = err->status < 0 ? err->status : C2D_E_INTERNAL;
 			goto out;
 		}
-		if ((r = send_request(c, text, &status, &a, err)) < 0)
+		if ((r = kmscvm_send(c, text, &status, &a, err)) < 0)
 			goto out;
 		if (o->reuse) {
 			first = outcome(status, a);
 			json_decref(a);
 			a = NULL;
-			if ((r = send_request(c, text, &status, &a, err)) < 0)
+			if ((r = kmscvm_send(c, text, &status, &a, err)) < 0)
 				goto out;
 		}
 	}
@@ -503,7 +494,7 @@ static int cvm_run(struct cvm *c, int *exit_code, struct c2d_err *err)
 	if (status == 200 && type != NULL && strcmp(type, "release") == 0) {
 		json_object_set(line, "block", json_object_get(a, "block"));
 		json_object_set(line, "spend_tx", json_object_get(a, "spend_tx"));
-		r = take_release(c, a, rows, err);
+		r = kmscvm_take_release(c, a, rows, err);
 		if (r == C2D_OK)
 			*exit_code = 0;
 	} else if (type != NULL && strcmp(type, "refusal") == 0 && json_object_get(a, "keys") == NULL) {
@@ -525,7 +516,7 @@ out:
 	return r;
 }
 
-static void cvm_free(struct cvm *c)
+void kmscvm_close(struct kmscvm *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->env[i].fd >= 0)
@@ -557,7 +548,7 @@ static int cmd_attest(int argc, char **argv, int *exit_code, struct c2d_err *err
 		{ "challenge-wait", required_argument, 0, O_WAIT }, { "wrap-keys-out", required_argument, 0, O_KEYS },
 		{ 0, 0, 0, 0 },
 	};
-	struct opts o = { 0 };
+	struct kmscvm_opts o = { 0 };
 	int ch;
 	char *end;
 	optind = 1;
@@ -591,11 +582,11 @@ static int cmd_attest(int argc, char **argv, int *exit_code, struct c2d_err *err
 	}
 	if (o.url == NULL || o.sim_state == NULL || o.n_sealed == 0 || optind != argc)
 		return c2d_fail(err, C2D_E_USAGE, "attest: --url, --sim-state and --sealed are required");
-	struct cvm c = { .o = &o };
-	for (size_t i = 0; i < C2D_KMSR_MAX_KEYS; i++)
-		c.env[i].fd = -1;
-	int r = cvm_run(&c, exit_code, err);
-	cvm_free(&c);
+	struct kmscvm c;
+	int r = kmscvm_open(&c, &o, err);
+	if (r == C2D_OK)
+		r = cvm_run(&c, exit_code, err);
+	kmscvm_close(&c);
 	return r;
 }
 
@@ -606,7 +597,7 @@ struct relay {
 };
 
 struct upload {
-	struct buf body;
+	struct kmscvm_buf body;
 	int too_big;
 };
 
@@ -675,12 +666,12 @@ static enum MHD_Result relay_answer(void *cls, struct MHD_Connection *conn, cons
 	json_t *body = json_loadb(u->body.p, u->body.n, 0, NULL);
 	const char *cut = named(body, rl->drop), *lose = cut == NULL ? named(body, rl->lose) : NULL;
 	long status = 0;
-	struct buf b = { 0 };
+	struct kmscvm_buf b = { 0 };
 	struct c2d_err err = { 0 };
 	enum MHD_Result ret = MHD_NO;   /* MHD_NO: libmicrohttpd closes the connection unanswered */
 	if (cut != NULL) {
 		fprintf(stderr, "c2d-kmscvm proxy: cut %s before forwarding\n", cut);
-	} else if (post(rl->to, u->body.p, u->body.n, &status, &b, &err) < 0) {
+	} else if (kmscvm_post(NULL, rl->to, u->body.p, u->body.n, 180000, &status, &b, &err) < 0) {
 		fprintf(stderr, "c2d-kmscvm proxy: %s\n", err.msg);
 	} else if (lose != NULL) {
 		fprintf(stderr, "c2d-kmscvm proxy: cut the answer to %s\n", lose);
@@ -759,10 +750,12 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (argc >= 2 && strcmp(argv[1], "attest") == 0)
 		r = cmd_attest(argc - 1, argv + 1, &code, &err);
+	else if (argc >= 2 && strcmp(argv[1], "load") == 0)
+		r = kmscvm_load(argc - 1, argv + 1, &code, &err);
 	else if (argc >= 2 && strcmp(argv[1], "proxy") == 0)
 		r = cmd_proxy(argc - 1, argv + 1, &err), code = 0;
 	else
-		r = c2d_fail(&err, C2D_E_USAGE, "usage: c2d-kmscvm attest|proxy ...");
+		r = c2d_fail(&err, C2D_E_USAGE, "usage: c2d-kmscvm attest|load|proxy ...");
 	curl_global_cleanup();
 	if (r < 0) {
 		fprintf(stderr, "c2d-kmscvm: %s\n", err.msg);
