@@ -118,10 +118,10 @@ SEAL_SRC    := host/seal/sealer.c host/seal/csv.c host/seal/values.c host/seal/s
 ETH_SRC     := host/chain/keccak.c host/chain/rlp.c host/chain/abi.c host/chain/ethtx.c \
                host/chain/rpc.c host/chain/consortium.c host/chain/kmschain.c
 KMS_SRC     := host/kms/kmskey.c host/kms/kmschal.c host/kms/kmslog.c host/kms/kmsproto.c \
-               host/kms/kmsdecide.c host/chain/keccak.c
-# The daemon around the core: collateral directory, served images, the
-# chain view over JSON-RPC, HTTP (libmicrohttpd).
-KMSD_SRC    := host/kms/kmscoll.c host/kms/kmsimage.c host/kms/kmsview_rpc.c host/kms/kmsserve.c
+               host/kms/kmsdecide.c host/kms/kmscoll.c host/chain/keccak.c
+# The daemon around the core: served images, the chain view over
+# JSON-RPC, HTTP (libmicrohttpd).
+KMSD_SRC    := host/kms/kmsimage.c host/kms/kmsview_rpc.c host/kms/kmsserve.c
 SIM_SRC     := host/sim/simca.c host/sim/simquote.c host/sim/der_write.c
 GPU_SRC     := host/gpu/gpu.c host/gpu/cudadrv.c
 RUNNER_SRC  := guest/init/analysis.c guest/init/supervise.c
@@ -405,7 +405,7 @@ unit_src_test_tdxverify     := host/attest/collateral_json.c host/attest/tdpolic
                                host/util/keyfile.c
 unit_src_test_eventlog      := host/measure/eventlog_json.c
 unit_src_test_tdpolicy      := host/attest/tdpolicy_json.c
-unit_src_test_kms           := $(KMS_SRC) host/kms/kmscoll.c $(SIM_SRC) host/attest/collateral_json.c host/measure/eventlog_json.c \
+unit_src_test_kms           := $(KMS_SRC) $(SIM_SRC) host/attest/collateral_json.c host/measure/eventlog_json.c \
                                host/util/keyfile.c tests/tools/kmsview_mem.c tests/tools/kmsevent.c
 unit_src_test_tdxmeasure    :=
 unit_src_test_tdxguest      :=
@@ -428,6 +428,8 @@ $(OUT)/test/test_tdxverify $(OUT)/test/test_tdpolicy $(OUT)/test/test_kms: UNIT_
 $(OUT)/test/test_eth: UNIT_LIBS := $(JANSSON) $(CURL)
 # test_tdxverify counts BearSSL's P-256 verifications through --wrap.
 $(OUT)/test/test_tdxverify: UNIT_LDFLAGS := -Wl,--wrap=br_ecdsa_i31_vrfy_raw -pthread
+# test_kms shares the collateral cache between threads.
+$(OUT)/test/test_kms: UNIT_LDFLAGS := -pthread
 # configfs reacts inside mkdir/rmdir; the test's fake does so through --wrap.
 $(OUT)/test/test_tdxguest: UNIT_LDFLAGS := -Wl,--wrap=mkdir,--wrap=rmdir
 # The CUDA path on the SIMT emulator: host/gpu/gpu.c and the kernels'

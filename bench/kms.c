@@ -2,9 +2,11 @@
  * bench-kms: the KMS's release cost without the chain. N requests, each a
  * release of one dataset (the sealed test vector), go through
  * c2d_kms_handle in this process: the request parsed, a simulated quote
- * verified with real crypto (c2d sim-quoter's PKI, the verifier's full
- * path), the challenge, the event log, the checks, the wrap key derived
- * and sealed to the CVM, the run certificate signed, and the release log's
+ * verified with real crypto (c2d sim-quoter's PKI) against its collateral
+ * from the KMS's cache of prepared collaterals (host/kms/kmscoll.h, the
+ * collateral directory in DIR/col, warm: one untimed release prepares it),
+ * the challenge, the event log, the checks, the wrap key derived and
+ * sealed to the CVM, the run certificate signed, and the release log's
  * line written and fsync'd. The chain is the in-memory double of
  * tests/tools/kmsview_mem.h (every read and spend answers at once), so the
  * figures exclude it. Not a test: make bench reports them
@@ -20,11 +22,17 @@
  *   releases N            how many answers were releases (all, or exit 1)
  *   p50 NS, p99 NS        latency of one c2d_kms_handle
  *   rate R                releases per second, N over the whole run
- *   quote NS              of which, the median quote verification (the
- *                         same quotes, parsed and verified alone)
- *   prepared NS           the same, against the collateral prepared once
- *                         (c2d_tdxverify_prepare): what a KMS that holds
- *                         its collateral prepared would pay instead
+ *   reads R               directory reads by the cache over the run, the
+ *                         warm-up's included (1, or exit 1)
+ *   collateral NS         of which, the median cache lookup (the FMSPC
+ *                         from the PCK certificate, the files' identity,
+ *                         the table)
+ *   prepared NS           of which, the median quote verification against
+ *                         the prepared collateral (the same quotes, parsed
+ *                         and verified alone)
+ *   quote NS              the same in one shot (c2d_tdxverify_quote, the
+ *                         collateral parsed but not prepared): what the
+ *                         KMS paid per quote before its cache
  *   log NS                of which, the median release-log append (a
  *                         line of the same shape, to a second log in DIR)
  */
@@ -43,6 +51,7 @@
 #include "collateral_json.h"
 #include "fsutil.h"
 #include "keyfile.h"
+#include "kmscoll.h"
 #include "kmsdecide.h"
 #include "kmsevent.h"
 #include "kmsview_mem.h"
@@ -109,6 +118,29 @@ static char *request(const struct c2d_simca *ca, struct cvm *v, const uint8_t ch
 	return text;
 }
 
+/* DIR/col/fmspc/<the quote's FMSPC>/collateral.json holding json, as an
+ * operator lays it out (docs/kms-protocol.md, "Collateral"). */
+static void collateral_dir(const char *dir, const char *json, const uint8_t *quote, size_t qlen)
+{
+	struct c2d_err err = { 0 };
+	struct c2d_tdx_quote q;
+	uint8_t raw[6];
+	char fmspc[13], path[4096];
+	if (c2d_tdxquote_parse(quote, qlen, &q, &err) < 0 || c2d_kmscoll_fmspc(&q, raw, &err) < 0)
+		die("quote", &err);
+	c2d_hex(raw, 6, fmspc);
+	snprintf(path, sizeof(path), "%s/col", dir);
+	int r = mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/col/fmspc", dir);
+	r |= mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/col/fmspc/%s", dir, fmspc);
+	if ((r | mkdir(path, 0700)) < 0)
+		die(path, NULL);
+	snprintf(path, sizeof(path), "%s/col/fmspc/%s/collateral.json", dir, fmspc);
+	if (c2d_fs_write_atomic(path, json, strlen(json), 0600, &err) < 0)
+		die(path, &err);
+}
+
 int main(int argc, char **argv)
 {
 	struct c2d_err err = { 0 };
@@ -127,12 +159,11 @@ int main(int argc, char **argv)
 	secp256k1_context *secp;
 	struct c2d_simca ca;
 	struct c2d_collateral col;
-	char *json;
+	char *json_text;
 	if (c2d_key_secp_context(&secp, &err) < 0 || c2d_simca_open(&ca, dir, &err) < 0 ||
-	    c2d_simca_collateral(&ca, NOW - 3600, 0, &json, &err) < 0 ||
-	    c2d_collateral_json_parse_dcapqvl(json, strlen(json), "sim", &col, &err) < 0)
+	    c2d_simca_collateral(&ca, NOW - 3600, 0, &json_text, &err) < 0 ||
+	    c2d_collateral_json_parse_dcapqvl(json_text, strlen(json_text), "sim", &col, &err) < 0)
 		die("simulated PKI", &err);
-	free(json);
 
 	/* The sealed test vector and its KMS key, installed as an operator
 	 * would (mode 0600). */
@@ -175,12 +206,14 @@ int main(int argc, char **argv)
 	struct c2d_kmschal_store chal;
 	struct c2d_kmslog log, log2;
 	snprintf(path, sizeof(path), "%s/release.log", dir);
-	if (c2d_kmschal_init(&chal, (size_t)n, 3600, &err) < 0 || c2d_kmslog_open(&log, path, &err) < 0)
+	if (c2d_kmschal_init(&chal, (size_t)n + 1, 3600, &err) < 0 || c2d_kmslog_open(&log, path, &err) < 0)
 		die("challenges, release log", &err);
+	struct c2d_kmscoll *coll;
+	snprintf(path, sizeof(path), "%s/col", dir);
+	if (c2d_kmscoll_open(path, ca.root_cert.der, ca.root_cert.len, 1, &coll, &err) < 0)
+		die("collateral cache", &err);
 	struct c2d_kms_config cfg = { .secp = secp, .key = key, .images = &image, .n_images = 1, .td = &td,
-				      .collateral = &col, .root_der = ca.root_cert.der,
-				      .root_len = ca.root_cert.len, .allow_simulated = 1, .chain = &iface,
-				      .challenges = &chal, .log = &log };
+				      .collateral = coll, .chain = &iface, .challenges = &chal, .log = &log };
 	memcpy(cfg.app_id, hdr.recipe.app_id, 20);
 	/* The daemon's start line, without which nothing is anchored. */
 	struct c2d_kmslog_image im = { .micro_eps = image.micro_eps, .micro_rho = image.micro_rho };
@@ -200,33 +233,40 @@ int main(int argc, char **argv)
 	memcpy(v.regs.rtmr[1], rtmr1, 48);
 	memcpy(v.regs.rtmr[2], rtmr2, 48);
 
-	char **req = calloc((size_t)n, sizeof(*req));
-	uint8_t **quote = calloc((size_t)n, sizeof(*quote));
-	size_t *qlen = calloc((size_t)n, sizeof(*qlen));
+	/* Request n is the warm-up, answered before the clock starts. */
+	char **req = calloc((size_t)n + 1, sizeof(*req));
+	uint8_t **quote = calloc((size_t)n + 1, sizeof(*quote));
+	size_t *qlen = calloc((size_t)n + 1, sizeof(*qlen));
 	double *lat = calloc((size_t)n, sizeof(*lat)), *split = calloc((size_t)n, sizeof(*split));
 	if (req == NULL || quote == NULL || qlen == NULL || lat == NULL || split == NULL)
 		die("out of memory", NULL);
-	for (long i = 0; i < n; i++) {
+	for (long i = 0; i <= n; i++) {
 		uint8_t ch[32];
 		if (c2d_kmschal_issue(&chal, NOW, ch, &err) < 0)
 			die("challenge", &err);
 		req[i] = request(&ca, &v, ch, &quote[i], &qlen[i]);
 	}
+	collateral_dir(dir, json_text, quote[0], qlen[0]);
 
 	long released = 0;
-	double t0 = now_ns();
-	for (long i = 0; i < n; i++) {
+	double t0 = 0;
+	for (long i = -1; i < n; i++) {
 		char *answer;
+		const char *text = req[i < 0 ? n : i];
+		if (i == 0)
+			t0 = now_ns();
 		double t = now_ns();
-		if (c2d_kms_handle(&cfg, req[i], strlen(req[i]), NOW, &answer, &err) < 0)
+		if (c2d_kms_handle(&cfg, text, strlen(text), NOW, &answer, &err) < 0)
 			die("c2d_kms_handle", &err);
-		lat[i] = now_ns() - t;
+		if (i >= 0)
+			lat[i] = now_ns() - t;
 		json_t *a = json_loads(answer, 0, NULL);
 		const char *type = json_string_value(json_object_get(a, "type"));
-		if (type != NULL && strcmp(type, "release") == 0)
-			released++;
-		else if (released == i)   /* the first that is not: say why */
+		if (type == NULL || strcmp(type, "release") != 0) {
 			fprintf(stderr, "bench-kms: not a release: %s\n", answer);
+			exit(1);
+		}
+		released += i >= 0;
 		json_decref(a);
 		free(answer);
 	}
@@ -236,21 +276,29 @@ int main(int argc, char **argv)
 	printf("p50 %.0f\n", lat[n / 2]);
 	printf("p99 %.0f\n", lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1]);
 	printf("rate %.1f\n", (double)n / (wall / 1e9));
+	uint64_t reads = c2d_kmscoll_reads(coll);
+	printf("reads %llu\n", (unsigned long long)reads);
+	if (reads != 1)
+		die("the cache read its directory more than once", NULL);
 
-	/* Where the time goes: the same quotes verified alone... */
-	struct c2d_verify_policy pol = { .root_der = ca.root_cert.der, .root_len = ca.root_cert.len,
-					 .allow_simulated = 1, .td = &td };
+	/* Where the time goes: the cache's lookup alone... */
 	for (long i = 0; i < n; i++) {
 		struct c2d_tdx_quote q;
-		struct c2d_verify_result res;
-		double t = now_ns();
-		if (c2d_tdxquote_parse(quote[i], qlen[i], &q, &err) < 0 ||
-		    c2d_tdxverify_quote(&q, &col, &pol, NOW, &res, &err) < 0)
+		struct c2d_kmscoll_entry *e;
+		if (c2d_tdxquote_parse(quote[i], qlen[i], &q, &err) < 0)
 			die("quote", &err);
+		double t = now_ns();
+		if (c2d_kmscoll_acquire(coll, &q, NOW, &e, &err) < 0)
+			die("collateral", &err);
+		c2d_kmscoll_release(coll, e);
 		split[i] = now_ns() - t;
 	}
 	qsort(split, (size_t)n, sizeof(split[0]), cmp_double);
-	printf("quote %.0f\n", split[n / 2]);
+	printf("collateral %.0f\n", split[n / 2]);
+	/* ...the same quotes verified against the prepared collateral, and in
+	 * one shot... */
+	struct c2d_verify_policy pol = { .root_der = ca.root_cert.der, .root_len = ca.root_cert.len,
+					 .allow_simulated = 1, .td = &td };
 	struct c2d_tdxverify_prepared *prep;
 	if (c2d_tdxverify_prepare(&col, &pol, NOW, &prep, &err) < 0)
 		die("collateral", &err);
@@ -266,6 +314,17 @@ int main(int argc, char **argv)
 	c2d_tdxverify_prepared_free(prep);
 	qsort(split, (size_t)n, sizeof(split[0]), cmp_double);
 	printf("prepared %.0f\n", split[n / 2]);
+	for (long i = 0; i < n; i++) {
+		struct c2d_tdx_quote q;
+		struct c2d_verify_result res;
+		double t = now_ns();
+		if (c2d_tdxquote_parse(quote[i], qlen[i], &q, &err) < 0 ||
+		    c2d_tdxverify_quote(&q, &col, &pol, NOW, &res, &err) < 0)
+			die("quote", &err);
+		split[i] = now_ns() - t;
+	}
+	qsort(split, (size_t)n, sizeof(split[0]), cmp_double);
+	printf("quote %.0f\n", split[n / 2]);
 	/* ...and a release line appended to a second log in the same place. */
 	snprintf(path, sizeof(path), "%s/split.log", dir);
 	if (c2d_kmslog_open(&log2, path, &err) < 0)
@@ -286,7 +345,7 @@ int main(int argc, char **argv)
 	qsort(split, (size_t)n, sizeof(split[0]), cmp_double);
 	printf("log %.0f\n", split[n / 2]);
 
-	for (long i = 0; i < n; i++) {
+	for (long i = 0; i <= n; i++) {
 		free(req[i]);
 		free(quote[i]);
 	}
@@ -298,6 +357,8 @@ int main(int argc, char **argv)
 	c2d_kmslog_close(&log2);
 	c2d_kmslog_close(&log);
 	c2d_kmschal_free(&chal);
+	c2d_kmscoll_close(coll);
+	free(json_text);
 	c2d_kmskey_free(key);
 	c2d_sealhdr_free(&hdr);
 	c2d_collateral_free(&col);

@@ -19,11 +19,12 @@
  *                                dcap-qvl's verify() does per call)
  *   verify NS                    the quote parsed and verified against
  *                                collateral parsed once, by the one-shot
- *                                c2d_tdxverify_quote (what the KMS does
- *                                per request today: docs/kms-protocol.md)
+ *                                c2d_tdxverify_quote (what the KMS did
+ *                                per request before its cache)
  *   prepared NS                  the quote parsed and verified against
  *                                collateral parsed and prepared once
- *                                (c2d_tdxverify_quote_prepared)
+ *                                (c2d_tdxverify_quote_prepared, what the
+ *                                KMS does per request: docs/kms-protocol.md)
  *   prepare NS                   preparing the parsed collateral
  *                                (c2d_tdxverify_prepare), once per
  *                                collateral

@@ -254,8 +254,9 @@ struct kms {
 	struct c2d_td_policy td;
 	struct c2d_kms_image images[IMAGES_MAX];
 	uint8_t policy_sha256[32];
-	uint8_t *root;
-	size_t root_len;
+	int has_root;                  /* --root: its SHA-256, for the start line */
+	uint8_t root_sha256[32];
+	struct c2d_kmscoll *coll;
 	struct c2d_kmschal_store chal;
 	int chal_open, log_open, chain_open;
 	struct c2d_kmslog log;
@@ -272,7 +273,7 @@ static void kms_free(struct kms *k)
 		c2d_kmslog_close(&k->log);
 	if (k->chal_open)
 		c2d_kmschal_free(&k->chal);
-	free(k->root);
+	c2d_kmscoll_close(k->coll);
 	c2d_kmskey_free(k->key);
 	if (k->secp != NULL)
 		secp256k1_context_destroy(k->secp);
@@ -286,12 +287,11 @@ static c2d_status log_start(const struct serve_opts *o, struct kms *k, struct c2
 	struct c2d_kmslog_start s = { .time = (int64_t)time(NULL), .images = im, .n_images = o->n_images,
 				      .finalized = o->confirmations == C2D_KMSCHAIN_FINALIZED,
 				      .confirmations = o->confirmations, .allow_simulated = o->allow_simulated,
-				      .has_root = k->root != NULL };
+				      .has_root = k->has_root };
 	memcpy(s.kms, k->key->address, 20);
 	memcpy(s.app_id, k->cfg.app_id, 20);
 	memcpy(s.policy_sha256, k->policy_sha256, 32);
-	if (k->root != NULL)
-		sha256_of(k->root, k->root_len, s.root_sha256);
+	memcpy(s.root_sha256, k->root_sha256, 32);
 	for (size_t i = 0; i < o->n_images; i++) {
 		memcpy(im[i].compose_hash, k->images[i].compose_hash, 32);
 		im[i].micro_eps = k->images[i].micro_eps;
@@ -314,7 +314,17 @@ static c2d_status kms_open(const struct serve_opts *o, struct kms *k, struct c2d
 			return r;
 	if (stat(o->collateral, &st) != 0 || !S_ISDIR(st.st_mode))
 		return c2d_fail(err, C2D_E_INPUT, "--collateral %s: not a directory", o->collateral);
-	if (o->root != NULL && (r = c2d_cmd_verify_read_root(o->root, &k->root, &k->root_len, err)) < 0)
+	uint8_t *root = NULL;
+	size_t root_len = 0;
+	if (o->root != NULL && (r = c2d_cmd_verify_read_root(o->root, &root, &root_len, err)) < 0)
+		return r;
+	if (root != NULL) {
+		sha256_of(root, root_len, k->root_sha256);
+		k->has_root = 1;
+	}
+	r = c2d_kmscoll_open(o->collateral, root, root_len, o->allow_simulated, &k->coll, err);
+	free(root);
+	if (r < 0)
 		return r;
 	if ((r = c2d_kmschal_init(&k->chal, 4096, o->lifetime, err)) < 0)
 		return r;
@@ -330,9 +340,7 @@ static c2d_status kms_open(const struct serve_opts *o, struct kms *k, struct c2d
 		return r;
 	k->cfg = (struct c2d_kms_config){ .secp = k->secp, .key = k->key, .images = k->images,
 					  .n_images = o->n_images, .td = &k->td,
-					  .collateral_for = c2d_kmscoll_load, .collateral_arg = (void *)o->collateral,
-					  .root_der = k->root, .root_len = k->root_len,
-					  .allow_simulated = o->allow_simulated, .chain = &k->view,
+					  .collateral = k->coll, .chain = &k->view,
 					  .challenges = &k->chal, .log = &k->log };
 	memcpy(k->cfg.app_id, app, 20);
 	return log_start(o, k, err);

@@ -64,32 +64,23 @@ static c2d_status refuse(struct state *st, const char *check, struct c2d_err *wh
 static c2d_status check_quote(struct state *st)
 {
 	const struct c2d_kms_config *cfg = st->cfg;
-	struct c2d_err e = { 0 };
+	struct c2d_err e = { 0 }, ce = { 0 };
 	struct c2d_verify_result vr;
+	struct c2d_kmscoll_entry *col;
 	if (c2d_tdxquote_parse(st->req->quote, st->req->quote_len, &st->q, &e) < 0)
 		return refuse(st, "quote", &e, NULL);
 	/* The registers are the image's, checked once the log names it. */
 	struct c2d_td_policy td = *cfg->td;
 	for (int i = 0; i < C2D_TDPOLICY_NREGS; i++)
 		td.reg_state[i] = C2D_TDPOLICY_UNSET;
-	struct c2d_verify_policy pol = { .root_der = cfg->root_der, .root_len = cfg->root_len,
-					 .allow_simulated = cfg->allow_simulated, .td = &td };
-	const struct c2d_collateral *col = cfg->collateral;
-	struct c2d_collateral own;
-	if (cfg->collateral_for != NULL) {
-		struct c2d_err ce = { 0 };
-		if (cfg->collateral_for(cfg->collateral_arg, &st->q, st->now, &own, &ce) < 0) {
-			c2d_collateral_free(&own);
-			/* What needs no collateral (the header, a debug TD) is
-			 * refused by its own name first, as the verifier does. */
-			c2d_ignore(c2d_tdxverify_quote(&st->q, NULL, &pol, st->now, &vr, &e));
-			return refuse(st, "quote", strncmp(e.msg, "no collateral", 13) == 0 ? &ce : &e, NULL);
-		}
-		col = &own;
+	if (c2d_kmscoll_acquire(cfg->collateral, &st->q, st->now, &col, &ce) < 0) {
+		/* What needs no collateral (the header, a debug TD) is
+		 * refused by its own name first, as the verifier does. */
+		c2d_ignore(c2d_tdxverify_quote_prepared(&st->q, NULL, &td, st->now, &vr, &e));
+		return refuse(st, "quote", strncmp(e.msg, "no collateral", 13) == 0 ? &ce : &e, NULL);
 	}
-	int r = c2d_tdxverify_quote(&st->q, col, &pol, st->now, &vr, &e);
-	if (col == &own)
-		c2d_collateral_free(&own);
+	int r = c2d_tdxverify_quote_prepared(&st->q, c2d_kmscoll_prepared(col), &td, st->now, &vr, &e);
+	c2d_kmscoll_release(cfg->collateral, col);
 	return r < 0 ? refuse(st, "quote", &e, NULL) : C2D_OK;
 }
 

@@ -5,10 +5,10 @@
  *
  * The checks, in this order; the name in quotes is the refusal's "check":
  *   0. "request"      the request text parses (host/kms/kmsproto.h);
- *   1. "quote"        the quote verifies: the DCAP chain to Intel's root
- *                     (the simulation root only with allow_simulated),
- *                     collateral, and the TD policy's TCB, attribute and
- *                     XFAM rules (c2d/tdxverify.h);
+ *   1. "quote"        the quote verifies against its platform's collateral,
+ *                     prepared once (host/kms/kmscoll.h): the DCAP chain
+ *                     to the cache's root, and the TD policy's TCB,
+ *                     attribute and XFAM rules (c2d/tdxverify.h);
  *   2. "report-data"  report_data = c2d_kmsr_report_data(challenge, E, R),
  *                     and E and R are secp256k1 points;
  *      "challenge"    the challenge was issued here, unused, and fresh. It
@@ -52,9 +52,9 @@
  * wiped before return. No message, log line or result holds any of them.
  * Not constant-time except in the crypto it calls.
  *
- * Thread-safety: the configuration is read only; the challenge store and
- * the log lock themselves; the chain implementation says whether it may be
- * called from several threads. No global state.
+ * Thread-safety: the configuration is read only; the challenge store, the
+ * collateral cache and the log lock themselves; the chain implementation
+ * says whether it may be called from several threads. No global state.
  *
  * Prefix: c2d_kms_
  */
@@ -66,11 +66,11 @@
 
 #include <secp256k1.h>
 
-#include "c2d/collateral.h"
 #include "c2d/err.h"
 #include "c2d/kmsview.h"
 #include "c2d/tdpolicy.h"
 #include "kmschal.h"
+#include "kmscoll.h"
 #include "kmskey.h"
 #include "kmslog.h"
 #include "kmsproto.h"
@@ -93,17 +93,11 @@ struct c2d_kms_config {
 	size_t n_images;
 	const struct c2d_td_policy *td;       /* TCB, attributes, XFAM, MRSEAM...; its
 	                                         registers are replaced by the image's */
-	const struct c2d_collateral *collateral;   /* NULL: every quote is refused */
-	/* When set, replaces `collateral`: the collateral for each quote, read
-	 * per request (host/kms/kmscoll.h, c2d_kmscoll_load), freed after the
-	 * check. Its failure refuses the quote (check "quote") with its line,
-	 * unless the quote fails first without collateral (a debug TD). */
-	c2d_status (*collateral_for)(void *arg, const struct c2d_tdx_quote *q, int64_t now,
-				     struct c2d_collateral *out, struct c2d_err *err);
-	void *collateral_arg;
-	const uint8_t *root_der;              /* NULL: Intel's root */
-	size_t root_len;
-	int allow_simulated;
+	/* The collateral cache (host/kms/kmscoll.h), which holds the trust
+	 * anchor: Intel's root, or a simulation root only with allow_simulated.
+	 * Its failure refuses the quote (check "quote") with its line, unless
+	 * the quote fails first without collateral (a debug TD). */
+	struct c2d_kmscoll *collateral;
 	const struct c2d_kmsview *chain;
 	struct c2d_kmschal_store *challenges;
 	struct c2d_kmslog *log;

@@ -1,11 +1,15 @@
 /* Unit tests of the KMS's core (host/kms/): the request parser, challenges,
  * the release log, the root key file, and the decision against simulated
- * quotes and the in-memory chain double (tests/tools/kmsview_mem.h), down
- * to a wrap key that the CVM side (c2d/kmsrelease.h) opens and that unwraps
- * the sealed test vector's dataset key. Every refusal is logged, and no
- * answer, message or log line holds the root key. */
+ * quotes, their collateral in a directory behind the cache of prepared
+ * collaterals, and the in-memory chain double (tests/tools/kmsview_mem.h),
+ * down to a wrap key that the CVM side (c2d/kmsrelease.h) opens and that
+ * unwraps the sealed test vector's dataset key. Every refusal is logged,
+ * and no answer, message or log line holds the root key. */
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,10 +42,10 @@
 
 /* Everything one decision needs, rebuilt per test. */
 struct fx {
-	char dir[64], keypath[96], logpath[96], coldir[96];
+	char dir[64], keypath[96], logpath[96], coldir[96], fmspcdir[160], colfile[192], fmspc[13];
 	secp256k1_context *secp;
 	struct c2d_simca ca;
-	struct c2d_collateral col;
+	struct c2d_kmscoll *coll;
 	struct c2d_kmskey *key;
 	char key_hex[65];
 	struct c2d_td_policy td;
@@ -87,6 +91,52 @@ static void start_log(struct fx *f)
 	f->starts++;
 }
 
+/* The collateral directory (host/kms/kmscoll.h) for the fixture's
+ * platform: coldir, and fmspcdir = coldir/fmspc/<FMSPC>, created. */
+static void collateral_dir(struct fx *f)
+{
+	struct c2d_err err = { 0 };
+	struct c2d_tdx_quote q;
+	uint8_t rd[64] = { 0 }, raw[6], *quote;
+	size_t qlen;
+	assert_int_equal(c2d_simquote_build(&f->ca, &f->regs, rd, &quote, &qlen, &err), C2D_OK);
+	assert_int_equal(c2d_tdxquote_parse(quote, qlen, &q, &err), C2D_OK);
+	assert_int_equal(c2d_kmscoll_fmspc(&q, raw, &err), C2D_OK);
+	free(quote);
+	c2d_hex(raw, 6, f->fmspc);
+	snprintf(f->coldir, sizeof(f->coldir), "%s/col", f->dir);
+	snprintf(f->fmspcdir, sizeof(f->fmspcdir), "%s/fmspc/%s", f->coldir, f->fmspc);
+	snprintf(f->colfile, sizeof(f->colfile), "%s/collateral.json", f->fmspcdir);
+	char cmd[192];
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", f->fmspcdir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Writes the simulated collateral issued at `issued` to path by rename, as
+ * an operator replaces a file; its modification time is `issued`, so that
+ * each collateral's file has its own even where the clock's tick is coarse
+ * and an inode number is reused. */
+static void write_collateral_to(struct fx *f, const char *path, int64_t issued)
+{
+	struct c2d_err err = { 0 };
+	char *json, tmp[208];
+	assert_int_equal(c2d_simca_collateral(&f->ca, issued, 0, &json, &err), C2D_OK);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *fp = fopen(tmp, "w");
+	assert_non_null(fp);
+	fputs(json, fp);
+	assert_int_equal(fclose(fp), 0);
+	free(json);
+	struct timespec t[2] = { { .tv_sec = issued }, { .tv_sec = issued } };
+	assert_int_equal(utimensat(AT_FDCWD, tmp, t, 0), 0);
+	assert_int_equal(rename(tmp, path), 0);
+}
+
+static void write_collateral(struct fx *f, int64_t issued)
+{
+	write_collateral_to(f, f->colfile, issued);
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -95,11 +145,6 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	assert_int_equal(c2d_key_secp_context(&f->secp, &err), C2D_OK);
 	assert_int_equal(c2d_simca_open(&f->ca, f->dir, &err), C2D_OK);
-	char *json;
-	assert_int_equal(c2d_simca_collateral(&f->ca, NOW - 3600, 0, &json, &err), C2D_OK);
-	assert_int_equal(c2d_collateral_json_parse_dcapqvl(json, strlen(json), "sim", &f->col, &err), C2D_OK);
-	free(json);
-
 	/* The sealed vector's KMS key, as an operator would install it. */
 	size_t n;
 	char *hex = testfile_load("tests/vectors/seal/kms.key", &n);
@@ -135,6 +180,10 @@ static int setup(void **state)
 	}
 	memcpy(f->regs.rtmr[1], rtmr1, 48);
 	memcpy(f->regs.rtmr[2], rtmr2, 48);
+	collateral_dir(f);
+	write_collateral(f, NOW - 3600);
+	assert_int_equal(c2d_kmscoll_open(f->coldir, f->ca.root_cert.der, f->ca.root_cert.len, 1, &f->coll, &err),
+			 C2D_OK);
 
 	/* A consortium of 2 of 3 that approved, and the owner's budget. */
 	f->chain.block = 1000;
@@ -157,9 +206,7 @@ static int setup(void **state)
 	assert_int_equal(c2d_kmschal_issue(&f->chal, NOW, f->challenge, &err), C2D_OK);
 
 	f->cfg = (struct c2d_kms_config){ .secp = f->secp, .key = f->key, .images = f->image, .n_images = 2,
-					  .td = &f->td, .collateral = &f->col,
-					  .root_der = f->ca.root_cert.der, .root_len = f->ca.root_cert.len,
-					  .allow_simulated = 1, .chain = &f->iface, .challenges = &f->chal,
+					  .td = &f->td, .collateral = f->coll, .chain = &f->iface, .challenges = &f->chal,
 					  .log = &f->log };
 	memcpy(f->cfg.app_id, f->hdr.recipe.app_id, 20);
 	start_log(f);
@@ -191,7 +238,7 @@ static int teardown(void **state)
 	c2d_kmschal_free(&f->chal);
 	c2d_kmskey_free(f->key);
 	c2d_sealhdr_free(&f->hdr);
-	c2d_collateral_free(&f->col);
+	c2d_kmscoll_close(f->coll);
 	c2d_simca_close(&f->ca);
 	secp256k1_context_destroy(f->secp);
 	free(f->sealed);
@@ -421,87 +468,216 @@ static void test_xfam_mismatch(void **state)
 static void test_simulated_not_allowed(void **state)
 {
 	struct fx *f = *state;
-	f->cfg.allow_simulated = 0;
+	struct c2d_err err = { 0 };
+	c2d_kmscoll_close(f->coll);
+	assert_int_equal(c2d_kmscoll_open(f->coldir, f->ca.root_cert.der, f->ca.root_cert.len, 0, &f->coll, &err),
+			 C2D_OK);
+	f->cfg.collateral = f->coll;
 	expect_refusal(f, "quote", "allow-simulated");
 }
 
+/* No directory for the platform's FMSPC at all. */
 static void test_no_collateral(void **state)
 {
 	struct fx *f = *state;
-	f->cfg.collateral = NULL;
+	char cmd[192];
+	snprintf(cmd, sizeof(cmd), "rm -r '%s'", f->fmspcdir);
+	assert_int_equal(system(cmd), 0);
 	expect_refusal(f, "quote", "collateral");
 }
 
-/* A collateral directory (host/kms/kmscoll.h) for the fixture's platform:
- * path gets DIR/fmspc/<FMSPC>, created, and fmspc its hex; with issued
- * != 0, collateral.json holds the simulated collateral issued then. The
- * decision then reads it per request instead of f->col. */
-static void collateral_dir(struct fx *f, int64_t issued, char path[160], char fmspc[13])
+/* The next request's verdict: a release (check NULL), or a refusal by
+ * check whose reason contains what. Each gets a challenge of its own. */
+static void expect_verdict(struct fx *f, const char *check, const char *what)
 {
 	struct c2d_err err = { 0 };
+	json_t *a = decide_text(f, NULL);
+	const char *got = json_string_value(json_object_get(a, "check"));
+	const char *reason = json_string_value(json_object_get(a, "reason"));
+	if (check == NULL ? got != NULL : got == NULL || strcmp(got, check) != 0 || strstr(reason, what) == NULL)
+		fail_msg("expected %s %s, got %s: %s", check != NULL ? check : "a release", what != NULL ? what : "",
+			 got != NULL ? got : "a release", reason != NULL ? reason : "");
+	json_decref(a);
+	assert_int_equal(c2d_kmschal_issue(&f->chal, NOW, f->challenge, &err), C2D_OK);
+}
+
+/* A cache hit reads nothing: a file changed in place that keeps its size
+ * and modification time (what `touch -r` does) is not seen, and the
+ * cached verdict stands; once its modification time moves, it is read
+ * again, and a collateral that does not prepare is refused by the
+ * verifier's step, every time (failures are not cached). */
+static void test_collateral_cached(void **state)
+{
+	struct fx *f = *state;
+	expect_verdict(f, NULL, NULL);
+	expect_verdict(f, NULL, NULL);
+	assert_int_equal(c2d_kmscoll_reads(f->coll), 1);
+
+	struct stat st;
+	size_t len;
+	assert_int_equal(stat(f->colfile, &st), 0);
+	char *json = testfile_load(f->colfile, &len);
+	char *p = strstr(json, "\"tcb_info_signature\"");
+	assert_non_null(p);
+	p = strchr(p + 20, '"') + 1;   /* the signature's first hex digit */
+	*p = *p == '0' ? '1' : '0';
+	int fd = open(f->colfile, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, json, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+	free(json);
+	struct timespec t[2] = { st.st_atim, st.st_mtim };
+	assert_int_equal(utimensat(AT_FDCWD, f->colfile, t, 0), 0);
+	expect_verdict(f, NULL, NULL);
+	assert_int_equal(c2d_kmscoll_reads(f->coll), 1);
+
+	t[1].tv_sec++;
+	assert_int_equal(utimensat(AT_FDCWD, f->colfile, t, 0), 0);
+	expect_verdict(f, "quote", "TCB info: ");
+	expect_verdict(f, "quote", "TCB info: ");
+	assert_int_equal(c2d_kmscoll_reads(f->coll), 3);
+}
+
+/* Collateral replaced while the KMS runs is used from the next request:
+ * a stale collateral.json renamed over the cached one, then a new
+ * directory in place of the FMSPC's. */
+static void test_collateral_replaced(void **state)
+{
+	struct fx *f = *state;
+	char fresh[192], old[192];
+	expect_verdict(f, NULL, NULL);
+	write_collateral(f, NOW - 31 * 86400);
+	expect_verdict(f, "quote", "collateral.json's TCB info stale");
+	snprintf(fresh, sizeof(fresh), "%s.new", f->fmspcdir);
+	snprintf(old, sizeof(old), "%s.old", f->fmspcdir);
+	assert_int_equal(mkdir(fresh, 0700), 0);
+	snprintf(fresh + strlen(fresh), sizeof(fresh) - strlen(fresh), "/collateral.json");
+	write_collateral_to(f, fresh, NOW - 7200);
+	fresh[strlen(f->fmspcdir) + 4] = '\0';
+	assert_int_equal(rename(f->fmspcdir, old), 0);
+	assert_int_equal(rename(fresh, f->fmspcdir), 0);
+	expect_verdict(f, NULL, NULL);
+	expect_verdict(f, NULL, NULL);
+	assert_int_equal(c2d_kmscoll_reads(f->coll), 3);
+}
+
+/* An entry held across its replacement stays whole until released: the
+ * request that holds it verifies against it after a newer one took its
+ * place in the table. */
+static void test_collateral_held(void **state)
+{
+	struct fx *f = *state;
+	struct c2d_err err = { 0 };
+	struct c2d_kmscoll_entry *old, *cur;
+	struct c2d_verify_result vr;
 	struct c2d_tdx_quote q;
-	uint8_t rd[64] = { 0 }, raw[6], *quote;
+	uint8_t rd[64] = { 0 }, *quote;
 	size_t qlen;
 	assert_int_equal(c2d_simquote_build(&f->ca, &f->regs, rd, &quote, &qlen, &err), C2D_OK);
 	assert_int_equal(c2d_tdxquote_parse(quote, qlen, &q, &err), C2D_OK);
-	assert_int_equal(c2d_kmscoll_fmspc(&q, raw, &err), C2D_OK);
+	assert_int_equal(c2d_kmscoll_acquire(f->coll, &q, NOW, &old, &err), C2D_OK);
+	write_collateral(f, NOW - 7200);
+	assert_int_equal(c2d_kmscoll_acquire(f->coll, &q, NOW, &cur, &err), C2D_OK);
+	assert_ptr_not_equal(old, cur);
+	assert_int_equal(c2d_tdxverify_quote_prepared(&q, c2d_kmscoll_prepared(old), &f->td, NOW, &vr, &err), C2D_OK);
+	c2d_kmscoll_release(f->coll, old);
+	assert_int_equal(c2d_tdxverify_quote_prepared(&q, c2d_kmscoll_prepared(cur), &f->td, NOW, &vr, &err), C2D_OK);
+	c2d_kmscoll_release(f->coll, cur);
+	assert_int_equal(c2d_kmscoll_reads(f->coll), 2);
 	free(quote);
-	c2d_hex(raw, 6, fmspc);
-	char cmd[256];
-	snprintf(path, 160, "%s/col/fmspc/%s", f->dir, fmspc);
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
-	assert_int_equal(system(cmd), 0);
-	if (issued != 0) {
-		char *json, file[192];
-		assert_int_equal(c2d_simca_collateral(&f->ca, issued, 0, &json, &err), C2D_OK);
-		snprintf(file, sizeof(file), "%s/collateral.json", path);
-		FILE *fp = fopen(file, "w");
-		assert_non_null(fp);
-		fputs(json, fp);
-		fclose(fp);
-		free(json);
-	}
-	snprintf(f->coldir, sizeof(f->coldir), "%s/col", f->dir);
-	f->cfg.collateral = NULL;
-	f->cfg.collateral_for = c2d_kmscoll_load;
-	f->cfg.collateral_arg = f->coldir;
 }
 
-static void test_collateral_dir(void **state)
+/* Two threads verify against the cache while its file is replaced under
+ * them: every verification passes (each collateral is good), each
+ * replacement is read, and the entries replaced while held are freed by
+ * their last holder (the sanitizers of the test build see any slip). */
+struct hammer {
+	struct fx *f;
+	struct c2d_tdx_quote q;
+	atomic_int stop;
+	atomic_int done[2];
+	int failed[2];
+};
+
+struct hammer_arg {
+	struct hammer *h;
+	int id;
+};
+
+static void *hammer(void *arg)
+{
+	struct hammer *h = ((struct hammer_arg *)arg)->h;
+	int id = ((struct hammer_arg *)arg)->id;
+	while (!atomic_load(&h->stop)) {
+		struct c2d_err err = { 0 };
+		struct c2d_kmscoll_entry *e;
+		struct c2d_verify_result vr;
+		if (c2d_kmscoll_acquire(h->f->coll, &h->q, NOW, &e, &err) < 0)
+			h->failed[id]++;
+		else {
+			if (c2d_tdxverify_quote_prepared(&h->q, c2d_kmscoll_prepared(e), &h->f->td, NOW, &vr, &err) < 0)
+				h->failed[id]++;
+			c2d_kmscoll_release(h->f->coll, e);
+		}
+		atomic_fetch_add(&h->done[id], 1);
+	}
+	return NULL;
+}
+
+static void test_collateral_threads(void **state)
 {
 	struct fx *f = *state;
-	char path[160], fmspc[13];
-	collateral_dir(f, NOW - 3600, path, fmspc);
-	json_t *a = decide_text(f, NULL);
-	assert_string_equal(json_string_value(json_object_get(a, "type")), "release");
-	json_decref(a);
+	struct c2d_err err = { 0 };
+	struct hammer h = { .f = f };
+	uint8_t rd[64] = { 0 }, *quote;
+	size_t qlen;
+	assert_int_equal(c2d_simquote_build(&f->ca, &f->regs, rd, &quote, &qlen, &err), C2D_OK);
+	assert_int_equal(c2d_tdxquote_parse(quote, qlen, &h.q, &err), C2D_OK);
+	pthread_t t[2];
+	struct hammer_arg arg[2] = { { &h, 0 }, { &h, 1 } };
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hammer, &arg[i]), 0);
+	for (int k = 1; k <= 4; k++) {
+		write_collateral(f, NOW - 3600 - 60 * k);
+		/* Both threads verify twice more against this one. */
+		int d0 = atomic_load(&h.done[0]), d1 = atomic_load(&h.done[1]);
+		while (atomic_load(&h.done[0]) < d0 + 2 || atomic_load(&h.done[1]) < d1 + 2)
+			usleep(1000);
+	}
+	atomic_store(&h.stop, 1);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	free(quote);
+	assert_int_equal(h.failed[0] + h.failed[1], 0);
+	assert_true(c2d_kmscoll_reads(f->coll) >= 4);
 }
 
 static void test_collateral_missing(void **state)
 {
 	struct fx *f = *state;
-	char path[160], fmspc[13], want[96], file[192];
-	collateral_dir(f, 0, path, fmspc);
-	snprintf(want, sizeof(want), "collateral: FMSPC %s: tcbinfo.json missing", fmspc);
+	char want[96], file[192];
+	assert_int_equal(unlink(f->colfile), 0);
+	snprintf(want, sizeof(want), "collateral: FMSPC %s: tcbinfo.json missing", f->fmspc);
 	expect_refusal(f, "quote", want);
 	/* The separate files: the first one absent is named. */
 	for (const char *const *n = (const char *const[]){ "tcbinfo.json", "tcbinfo-chain.pem", NULL }; *n; n++) {
-		snprintf(file, sizeof(file), "%s/%s", path, *n);
+		snprintf(file, sizeof(file), "%s/%s", f->fmspcdir, *n);
 		FILE *fp = fopen(file, "w");
 		assert_non_null(fp);
 		fclose(fp);
 	}
-	snprintf(want, sizeof(want), "collateral: FMSPC %s: qeidentity.json missing", fmspc);
+	snprintf(want, sizeof(want), "collateral: FMSPC %s: qeidentity.json missing", f->fmspc);
 	expect_refusal(f, "quote", want);
 }
 
 static void test_collateral_stale(void **state)
 {
 	struct fx *f = *state;
-	char path[160], fmspc[13], want[96];
+	char want[96];
 	/* Issued 31 days before NOW: its nextUpdate (30 days on) has passed. */
-	collateral_dir(f, NOW - 31 * 86400, path, fmspc);
-	snprintf(want, sizeof(want), "collateral: FMSPC %s: collateral.json's TCB info stale (nextUpdate ", fmspc);
+	write_collateral(f, NOW - 31 * 86400);
+	snprintf(want, sizeof(want), "collateral: FMSPC %s: collateral.json's TCB info stale (nextUpdate ",
+		 f->fmspc);
 	expect_refusal(f, "quote", want);
 }
 
@@ -509,8 +685,7 @@ static void test_collateral_stale(void **state)
 static void test_collateral_missing_debug_td(void **state)
 {
 	struct fx *f = *state;
-	char path[160], fmspc[13];
-	collateral_dir(f, 0, path, fmspc);
+	assert_int_equal(unlink(f->colfile), 0);
 	test_debug_td(state);
 }
 
@@ -966,7 +1141,8 @@ int main(void)
 		T(test_release), cmocka_unit_test(test_cert_digest), T(test_replayed_challenge),
 		T(test_expired_challenge), T(test_report_data_other_key), T(test_debug_td),
 		T(test_td_attributes_mismatch), T(test_xfam_mismatch), T(test_simulated_not_allowed),
-		T(test_no_collateral), T(test_collateral_dir), T(test_collateral_missing),
+		T(test_no_collateral), T(test_collateral_cached), T(test_collateral_replaced), T(test_collateral_held),
+		T(test_collateral_threads), T(test_collateral_missing),
 		T(test_collateral_stale), T(test_collateral_missing_debug_td), T(test_log_does_not_replay),
 		T(test_other_compose_hash),
 		T(test_unknown_compose_hash), T(test_other_app), T(test_rtmr1_mismatch), T(test_quorum),
