@@ -95,15 +95,8 @@ static char *request(const struct c2d_simca *ca, struct cvm *v, const uint8_t ch
 {
 	struct c2d_err err = { 0 };
 	uint8_t init_sha[32] = { 0x1d }, rd[64];
-	memset(v->regs.rtmr[3], 0, 48);
-	json_t *log = json_array();
-	json_array_append_new(log, kmsevent_runtime("c2d.init", init_sha, 32, 0, v->regs.rtmr[3]));
-	json_array_append_new(log, kmsevent_runtime("c2d.boot-done", NULL, 0, 0, v->regs.rtmr[3]));
-	json_array_append_new(log, kmsevent_runtime("c2d.compose-hash", v->hdr->recipe.compose_hash, 32, 0,
-						    v->regs.rtmr[3]));
-	json_array_append_new(log, kmsevent_runtime("c2d.app-id", v->hdr->recipe.app_id, 20, 0, v->regs.rtmr[3]));
-	char *log_text = json_dumps(log, JSON_COMPACT);
-	json_decref(log);
+	char *log_text = kmsevent_boot_log(init_sha, v->hdr->recipe.compose_hash, v->hdr->recipe.app_id, 0,
+					   v->regs.rtmr[3]);
 	c2d_kmsr_report_data(ch, v->eph_pub, v->run_pub, rd);
 	if (c2d_simquote_build(ca, &v->regs, rd, quote, qlen, &err) < 0)
 		die("simulated quote", &err);

@@ -215,14 +215,7 @@ static int open_envelopes(struct kmscvm *c, struct c2d_err *err)
  * "Events") and then the run step's two identity events; sets RTMR3. */
 static char *event_log(struct kmscvm *c)
 {
-	memset(c->regs.rtmr[3], 0, 48);
-	json_t *log = json_array();
-	json_array_append_new(log, kmsevent_runtime("c2d.init", c->init_sha, 32, 1, c->regs.rtmr[3]));
-	json_array_append_new(log, kmsevent_runtime("c2d.boot-done", NULL, 0, 1, c->regs.rtmr[3]));
-	json_array_append_new(log, kmsevent_runtime("c2d.compose-hash", c->compose, 32, 1, c->regs.rtmr[3]));
-	json_array_append_new(log, kmsevent_runtime("c2d.app-id", c->app, 20, 1, c->regs.rtmr[3]));
-	char *text = json_dumps(log, JSON_COMPACT);
-	json_decref(log);
+	char *text = kmsevent_boot_log(c->init_sha, c->compose, c->app, 1, c->regs.rtmr[3]);
 	if (c->o->bad_rtmr3)
 		c->regs.rtmr[3][47] ^= 1;
 	return text;

@@ -25,6 +25,13 @@ json_t *kmsevent_hex(const uint8_t *p, size_t n);
 json_t *kmsevent_runtime(const char *name, const uint8_t *payload, size_t n, int with_digest,
 			 uint8_t rtmr3[48]);
 
+/* The event log of a booted image's RTMR3, as text (malloc'd; NULL when
+ * out of memory): init's "c2d.init" (init_sha) and "c2d.boot-done", then
+ * the run step's "c2d.compose-hash" and "c2d.app-id". rtmr3 is reset and
+ * extended by the four, so it is the register the log replays to. */
+char *kmsevent_boot_log(const uint8_t init_sha[32], const uint8_t compose[32], const uint8_t app[20],
+			int with_digest, uint8_t rtmr3[48]);
+
 /* The attestation request's object: "c2d_kms" 1, the challenge, the quote
  * quote[0..qlen), the event log's text, E and R (compressed points) and
  * envelopes, an array of hex strings, whose reference it steals. */

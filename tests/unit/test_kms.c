@@ -255,16 +255,8 @@ static char *request(struct fx *f)
 {
 	struct c2d_err err = { 0 };
 	uint8_t init_sha[32] = { 0x1d }, rd[64];
-	memset(f->regs.rtmr[3], 0, 48);
-	json_t *log = json_array();
-	json_array_append_new(log, kmsevent_runtime("c2d.init", init_sha, 32, 0, f->regs.rtmr[3]));
-	json_array_append_new(log, kmsevent_runtime("c2d.boot-done", NULL, 0, 0, f->regs.rtmr[3]));
-	json_array_append_new(log, kmsevent_runtime("c2d.compose-hash", f->claim_compose, 32, 0,
-						    f->regs.rtmr[3]));
-	json_array_append_new(log, kmsevent_runtime("c2d.app-id", f->claim_app, 20, 0, f->regs.rtmr[3]));
+	char *log_text = kmsevent_boot_log(init_sha, f->claim_compose, f->claim_app, 0, f->regs.rtmr[3]);
 	f->regs.rtmr[3][0] ^= (uint8_t)f->log_off_by_one;
-	char *log_text = json_dumps(log, JSON_COMPACT);
-	json_decref(log);
 	c2d_kmsr_report_data(f->challenge, f->rd_eph, f->run_pub, rd);
 	uint8_t *quote;
 	size_t qlen;
